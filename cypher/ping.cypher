@@ -1,0 +1,2 @@
+// Connectivity check: the server answers a trivial query.
+RETURN 1 AS one

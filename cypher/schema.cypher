@@ -1,0 +1,25 @@
+// ScalperNet schema: one uniqueness constraint per entity kind (each keyed by `key`,
+// the contract key), plus the indexes detection and the API filter on.
+// Every statement is idempotent (IF NOT EXISTS); applied before any command writes.
+CREATE CONSTRAINT registration_key IF NOT EXISTS FOR (n:Registration) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT patient_key IF NOT EXISTS FOR (n:Patient) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT idcard_key IF NOT EXISTS FOR (n:IDCard) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT phone_key IF NOT EXISTS FOR (n:Phone) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT ip_key IF NOT EXISTS FOR (n:IP) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT payer_key IF NOT EXISTS FOR (n:Payer) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT escort_agent_key IF NOT EXISTS FOR (n:EscortAgent) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT account_key IF NOT EXISTS FOR (n:Account) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT device_key IF NOT EXISTS FOR (n:Device) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT ingest_run_id IF NOT EXISTS FOR (n:IngestRun) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT ingested_file_checksum IF NOT EXISTS FOR (n:IngestedFile) REQUIRE n.checksum IS UNIQUE;
+CREATE CONSTRAINT analysis_run_id IF NOT EXISTS FOR (n:AnalysisRun) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT network_id IF NOT EXISTS FOR (n:Network) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT nightly_pass_id IF NOT EXISTS FOR (n:NightlyPass) REQUIRE n.id IS UNIQUE;
+CREATE INDEX registration_booked_at IF NOT EXISTS FOR (n:Registration) ON (n.booked_at);
+CREATE INDEX registration_hospital IF NOT EXISTS FOR (n:Registration) ON (n.hospital);
+CREATE INDEX registration_registration_id IF NOT EXISTS FOR (n:Registration) ON (n.registration_id);
+CREATE INDEX patient_name IF NOT EXISTS FOR (n:Patient) ON (n.name);
+CREATE INDEX escort_agent_name IF NOT EXISTS FOR (n:EscortAgent) ON (n.name);
+CREATE INDEX network_risk IF NOT EXISTS FOR (n:Network) ON (n.risk);
+CREATE INDEX api_key_hash IF NOT EXISTS FOR (n:ApiKey) ON (n.hash);

@@ -1,0 +1,75 @@
+"""Settings from the environment, in one place.
+
+Neo4j connection: ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``.
+When ``NEO4J_URI`` is unset the project's own local server is used (see ``localserver``)
+and its generated password is read from the data folder.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The repository root: ``cypher/`` and ``neo4j/`` live here.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "scalpernet"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, read once per process."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    neo4j_uri: str | None = Field(default=None, alias="NEO4J_URI")
+    neo4j_user: str = Field(default="neo4j", alias="NEO4J_USER")
+    neo4j_password: str | None = Field(default=None, alias="NEO4J_PASSWORD")
+    neo4j_database: str = Field(default="neo4j", alias="NEO4J_DATABASE")
+
+    data_dir: Path = Field(default_factory=_default_data_dir, alias="SCALPERNET_DATA_DIR")
+    bolt_port: int = Field(default=7687, alias="SCALPERNET_BOLT_PORT", ge=1, le=65535)
+    neo4j_version: str = Field(default="5.26.30", alias="SCALPERNET_NEO4J_VERSION")
+    neo4j_dist: Path = Field(default=PROJECT_ROOT / "neo4j", alias="SCALPERNET_NEO4J_DIST")
+    neo4j_heap: str = Field(default="1g", alias="SCALPERNET_NEO4J_HEAP")
+    neo4j_pagecache: str = Field(default="1g", alias="SCALPERNET_NEO4J_PAGECACHE")
+    start_timeout_s: float = Field(default=180.0, alias="SCALPERNET_NEO4J_START_TIMEOUT")
+
+    @property
+    def external(self) -> bool:
+        """True when an outside server is named and the local one must not be started."""
+        return bool(self.neo4j_uri)
+
+    @property
+    def uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.bolt_port}"
+
+    @property
+    def server_dir(self) -> Path:
+        """The local server's home: config, data, logs, pid file."""
+        return self.data_dir / "neo4j"
+
+    @property
+    def password_file(self) -> Path:
+        return self.server_dir / "password"
+
+    @property
+    def password(self) -> str | None:
+        """``NEO4J_PASSWORD``, else the local server's generated one (if it exists)."""
+        if self.neo4j_password is not None:
+            return self.neo4j_password
+        if not self.external and self.password_file.exists():
+            return self.password_file.read_text(encoding="utf-8").strip()
+        return None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings (cached; tests clear the cache after changing the env)."""
+    return Settings()
