@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     neo4j_dist: Path = Field(default=PROJECT_ROOT / "neo4j", alias="SCALPERNET_NEO4J_DIST")
     neo4j_heap: str = Field(default="1g", alias="SCALPERNET_NEO4J_HEAP")
     neo4j_pagecache: str = Field(default="1g", alias="SCALPERNET_NEO4J_PAGECACHE")
+    drop_dir: Path | None = Field(default=None, alias="SCALPERNET_DROP_DIR")
     start_timeout_s: float = Field(default=180.0, alias="SCALPERNET_NEO4J_START_TIMEOUT")
 
     @property

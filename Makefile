@@ -1,0 +1,43 @@
+# ScalperNet: the two commands the README opens with are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Tests get their own server and data folder, so they never touch the demo's graph.
+TEST_ENV := SCALPERNET_DATA_DIR=$(CURDIR)/.test-data SCALPERNET_BOLT_PORT=7688
+DEMO_DIR ?= $(CURDIR)/out/demo
+DEMO_RECORDS ?= 200000
+
+.PHONY: install demo test lint neo4j-start neo4j-stop clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+demo: install
+	$(BIN)/scalpernet db start
+	$(BIN)/scalpernet db status
+
+test: install
+	$(TEST_ENV) $(BIN)/scalpernet db start
+	$(BIN)/ruff check src tests bench; lint=$$?; \
+	$(TEST_ENV) $(BIN)/pytest -q $(PYTEST_ARGS); rc=$$?; \
+	$(TEST_ENV) $(BIN)/scalpernet db stop; \
+	if [ $$lint -ne 0 ]; then exit $$lint; fi; exit $$rc
+
+neo4j-start: install
+	$(BIN)/scalpernet db start
+
+neo4j-stop: install
+	$(BIN)/scalpernet db stop
+
+clean:
+	-$(TEST_ENV) $(BIN)/scalpernet db stop
+	rm -rf .test-data .pytest_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m scalpernet`` runs the CLI."""
+
+from scalpernet.cli import main
+
+main()
