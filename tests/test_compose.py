@@ -1,4 +1,4 @@
-"""docker-compose.yml parses, uses the pinned Neo4j image, and names only settings the code reads."""
+"""docker-compose.yml parses, pins the Neo4j image, and names only settings the code reads."""
 
 from __future__ import annotations
 
