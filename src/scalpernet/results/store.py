@@ -1,0 +1,191 @@
+"""Store and read detection results in Neo4j.
+
+A new run replaces the previous one in a single transaction: readers see either the old
+networks or the new ones, never a mix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import neo4j
+import orjson
+
+from scalpernet.entities import split_uid, uid
+from scalpernet.graph import Graph, load_query
+from scalpernet.results.models import AnalysisRun, EntityRef, Link, Member, Network, Signal
+
+_BATCH = 5_000
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _native(value: Any) -> Any:
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+def _chunks(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), _BATCH):
+        yield rows[start : start + _BATCH]
+
+
+def _network_row(net: Network) -> dict[str, Any]:
+    return {
+        "id": net.id,
+        "risk": net.risk,
+        "size": net.size,
+        "signals": _json([s.model_dump() for s in net.signals]),
+        "links": _json([link.model_dump() for link in net.links]),
+        "hospitals": sorted(net.hospitals),
+        "first_seen": net.first_seen,
+        "last_seen": net.last_seen,
+    }
+
+
+def _member_rows(net: Network) -> list[dict[str, Any]]:
+    return [
+        {
+            "network": net.id,
+            "uid": uid(m.kind, m.key),
+            "role": m.role,
+            "score": m.score,
+            "signals": _json([s.model_dump() for s in m.signals]),
+            "evidence": _json(m.evidence),
+        }
+        for m in net.members
+    ]
+
+
+def write_results(graph: Graph, run: AnalysisRun, networks: Sequence[Network]) -> None:
+    """Replace the current results with `networks`, found by `run`, in one transaction."""
+    run_row = {**run.model_dump(), "params": _json(run.params), "summary": _json(run.summary)}
+    network_rows = [_network_row(net) for net in networks]
+    member_rows = [row for net in networks for row in _member_rows(net)]
+
+    def work(tx: neo4j.ManagedTransaction) -> None:
+        tx.run(load_query("results_retire")).consume()
+        tx.run(load_query("results_create_run"), run=run_row).consume()
+        for chunk in _chunks(network_rows):
+            tx.run(load_query("results_create_networks"), rows=chunk, run_id=run.id).consume()
+        created = 0
+        for chunk in _chunks(member_rows):
+            record = tx.run(load_query("results_create_members"), rows=chunk,
+                            run_id=run.id).single()
+            created += record["created"] if record else 0
+        if created != len(member_rows):
+            # A member that is not in the graph means the results do not match the data.
+            raise RuntimeError(f"{len(member_rows) - created} network members are not in the graph")
+
+    with graph.driver.session(database=graph.database) as session:
+        session.execute_write(work)
+
+
+def _run(props: dict[str, Any]) -> AnalysisRun:
+    return AnalysisRun(
+        id=props["id"],
+        started_at=_native(props["started_at"]),
+        ended_at=_native(props.get("ended_at")),
+        status=props.get("status", "complete"),
+        params=orjson.loads(props.get("params") or "{}"),
+        summary=orjson.loads(props.get("summary") or "{}"),
+    )
+
+
+def _network(props: dict[str, Any], members: list[dict[str, Any]] | None = None) -> Network:
+    return Network(
+        id=props["id"],
+        risk=props["risk"],
+        size=props["size"],
+        signals=[Signal(**s) for s in orjson.loads(props.get("signals") or "[]")],
+        links=[Link(**link) for link in orjson.loads(props.get("links") or "[]")]
+        if members is not None else [],
+        hospitals=list(props.get("hospitals") or []),
+        first_seen=_native(props.get("first_seen")),
+        last_seen=_native(props.get("last_seen")),
+        members=[_member(m) for m in members or []],
+    )
+
+
+def _member(row: dict[str, Any]) -> Member:
+    kind, key = split_uid(row["uid"])
+    return Member(
+        kind=kind,  # type: ignore[arg-type]
+        key=key,
+        role=row["role"],
+        score=row["score"],
+        signals=[Signal(**s) for s in orjson.loads(row.get("signals") or "[]")],
+        evidence=orjson.loads(row.get("evidence") or "{}"),
+    )
+
+
+def current_run(graph: Graph) -> AnalysisRun | None:
+    """The run whose results are current, or None before the first analysis."""
+    records = graph.read("results_current_run")
+    return _run(records[0]["run"]) if records else None
+
+
+def analysis_runs(graph: Graph, *, limit: int = 20, offset: int = 0) -> list[AnalysisRun]:
+    """Recent analysis runs, newest first."""
+    return [_run(r["run"]) for r in graph.read("analysis_runs", limit=limit, offset=offset)]
+
+
+def list_networks(
+    graph: Graph,
+    *,
+    min_risk: float = 0.0,
+    hospital: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[Network]]:
+    """Current networks ranked by risk (without members) and the total that match."""
+    record = graph.read("networks_list", min_risk=min_risk, hospital=hospital, since=since,
+                        until=until, limit=limit, offset=offset)[0]
+    return record["total"], [_network(props) for props in record["networks"]]
+
+
+def get_network(graph: Graph, network_id: str) -> Network | None:
+    """One current network with its members and links, or None."""
+    records = graph.read("network_get", id=network_id)
+    if not records:
+        return None
+    return _network(records[0]["network"], records[0]["members"])
+
+
+def all_networks(graph: Graph) -> list[Network]:
+    """Every current network with members, highest risk first (for exports and evaluation)."""
+    _, summaries = list_networks(graph, limit=1_000_000)
+    return [net for s in summaries if (net := get_network(graph, s.id)) is not None]
+
+
+def memberships(graph: Graph, kind: str, key: str) -> list[dict[str, Any]]:
+    """The current networks an entity belongs to, with role, score, signals and evidence."""
+    rows = graph.read("entity_memberships", uid=uid(kind, key))
+    return [
+        {
+            "network": r["network"],
+            "risk": r["risk"],
+            "role": r["role"],
+            "score": r["score"],
+            "signals": orjson.loads(r["signals"] or "[]"),
+            "evidence": orjson.loads(r["evidence"] or "{}"),
+        }
+        for r in rows
+    ]
+
+
+__all__ = [
+    "EntityRef",
+    "all_networks",
+    "analysis_runs",
+    "current_run",
+    "get_network",
+    "list_networks",
+    "memberships",
+    "write_results",
+]

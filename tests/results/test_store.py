@@ -1,0 +1,85 @@
+"""Detection results are stored atomically, replaced whole, and read back unchanged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from scalpernet.graph import Graph
+from scalpernet.results.models import AnalysisRun, EntityRef, Link, Member, Network, Signal
+from scalpernet.results.store import (
+    all_networks,
+    current_run,
+    get_network,
+    list_networks,
+    memberships,
+    write_results,
+)
+
+T0 = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
+
+
+def _seed(graph: Graph) -> None:
+    graph.driver.execute_query(
+        "UNWIND $rows AS r CREATE (e:Entity {uid: r.kind + ':' + r.key, key: r.key})",
+        rows=[{"kind": "payer", "key": "p1"}, {"kind": "ip", "key": "203.0.113.7"},
+              {"kind": "escort_agent", "key": "A9"}],
+        database_=graph.database,
+    )
+
+
+def _network(net_id: str, risk: float, hospital: str = "H1") -> Network:
+    return Network(
+        id=net_id, risk=risk, size=2, hospitals=[hospital], first_seen=T0, last_seen=T0,
+        signals=[Signal(name="bookings_at_release", value=512, detail="512 within 0.1 s")],
+        members=[
+            Member(kind="ip", key="203.0.113.7", role="technician", score=0.99,
+                   signals=[Signal(name="bot_latency_p50_ms", value=21)],
+                   evidence={"registrations": ["H1|R1", "H1|R2"]}),
+            Member(kind="payer", key="p1", role="first_level", score=0.9),
+        ],
+        links=[Link(source=EntityRef(kind="ip", key="203.0.113.7"),
+                    target=EntityRef(kind="payer", key="p1"), type="paid_bookings_from",
+                    weight=2.0, registrations=2)],
+    )
+
+
+def test_write_then_read_round_trips(empty_graph: Graph) -> None:
+    _seed(empty_graph)
+    run = AnalysisRun(id="run-1", started_at=T0, ended_at=T0, params={"seed": 7},
+                      summary={"networks": 2})
+    write_results(empty_graph, run, [_network("n-low", 0.4), _network("n-high", 0.9, "H2")])
+
+    assert current_run(empty_graph) == run
+    total, ranked = list_networks(empty_graph)
+    assert total == 2 and [n.id for n in ranked] == ["n-high", "n-low"]
+    total, filtered = list_networks(empty_graph, hospital="H2", min_risk=0.5)
+    assert total == 1 and filtered[0].id == "n-high"
+
+    net = get_network(empty_graph, "n-high")
+    assert net == _network("n-high", 0.9, "H2")
+    assert [n.id for n in all_networks(empty_graph)] == ["n-high", "n-low"]
+    roles = memberships(empty_graph, "ip", "203.0.113.7")
+    assert {r["role"] for r in roles} == {"technician"} and len(roles) == 2
+    assert get_network(empty_graph, "missing") is None
+
+
+def test_a_new_run_replaces_the_old_one(empty_graph: Graph) -> None:
+    _seed(empty_graph)
+    write_results(empty_graph, AnalysisRun(id="r1", started_at=T0), [_network("a", 0.5)])
+    write_results(empty_graph, AnalysisRun(id="r2", started_at=T0), [_network("b", 0.6)])
+    assert current_run(empty_graph).id == "r2"
+    assert [n.id for n in list_networks(empty_graph)[1]] == ["b"]
+    assert get_network(empty_graph, "a") is None
+
+
+def test_a_failed_write_leaves_the_previous_results(empty_graph: Graph) -> None:
+    _seed(empty_graph)
+    write_results(empty_graph, AnalysisRun(id="r1", started_at=T0), [_network("a", 0.5)])
+    broken = _network("b", 0.6)
+    broken.members.append(Member(kind="phone", key="13800000000", role="patient", score=0.1))
+    with pytest.raises(RuntimeError, match="not in the graph"):
+        write_results(empty_graph, AnalysisRun(id="r2", started_at=T0), [broken])
+    assert current_run(empty_graph).id == "r1"
+    assert [n.id for n in list_networks(empty_graph)[1]] == ["a"]
