@@ -82,6 +82,33 @@ def db_reset(
     typer.echo(f"graph emptied: {deleted} nodes deleted")
 
 
+# -- simulate ----------------------------------------------------------------------------
+@app.command("simulate")
+def simulate_cmd(
+    out: Annotated[str, typer.Option("--out", help="Folder for the files and truth.json.")],
+    records: Annotated[int, typer.Option("--records", help="Registrations to write.")] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 1,
+    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet.")] = "csv",
+) -> None:
+    """Write a synthetic city's registrations and its truth.json (no database needed)."""
+    from scalpernet.simulate import FORMATS, simulate
+
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}")
+    try:
+        summary = simulate(out, records=records, seed=seed, fmt=fmt)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    for path in summary.files:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {summary.truth}")
+    typer.echo(f"{summary.records} records, {summary.hospitals} hospitals, {summary.days} days, "
+               f"{summary.gangs} gangs ({summary.gang_members} members, "
+               f"{summary.gang_bookings} bookings), {summary.innocent} innocent look-alikes "
+               f"in {summary.seconds:.1f} s")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every ScalperNetError becomes one line on stderr and exit code 1."""
     from neo4j.exceptions import Neo4jError, ServiceUnavailable

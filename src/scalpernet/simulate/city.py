@@ -1,0 +1,258 @@
+"""One hospital's bookings, visit day by visit day: the grab at release, then the day.
+
+For each visit day the slot pools of hot experts are contested at release time (bots ~0.02 s,
+humanised gangs 1-5 s, fast humans 1-3 s, everyone else a minute or more), then the cast of
+look-alikes books (chronic patients, company health checks, licensed escorts, busy
+families), and ordinary households fill the day's quota. Every day's rows are sorted by
+booking time and written before the next day starts.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scalpernet.simulate.bookings import Booking, human_time, next_open, settle
+from scalpernet.simulate.gangs import Gang, GangDesk
+from scalpernet.simulate.hospitals import (
+    DAY,
+    MINUTE,
+    SECOND,
+    Hospital,
+    ordinary_slot_minute,
+    slot_times,
+)
+from scalpernet.simulate.identities import as_written, patient_key
+from scalpernet.simulate.rand import derive
+from scalpernet.simulate.world import World
+from scalpernet.simulate.writer import RowWriter
+
+_FAST = "fast"
+
+
+@dataclass
+class HospitalResult:
+    """What one hospital's generator wrote and saw."""
+
+    code: str
+    files: list[str]
+    rows: int
+    members: dict  # (gang id, kind, key) -> (role, as)
+    innocent: dict  # (kind, key) -> why
+    gang_bookings: Counter = field(default_factory=Counter)
+
+
+class HospitalDays:
+    """Generates one hospital's visit days."""
+
+    def __init__(self, world: World, hospital: Hospital) -> None:
+        self.world = world
+        self.hosp = hospital
+        self.pop = world.population
+        self.params = world.params
+        self.members: dict = {}
+        self.innocent: dict = {}
+        self.gang_bookings: Counter = Counter()
+        self.desk = GangDesk(hospital, world.ids, world.phones, world.handles, world.days,
+                             world.export, self.members)
+        cast = world.cast
+        self.chronic = [c for c in cast.chronic if c.hospital == hospital.index]
+        self.busy = [b for b in cast.busy if b.hospital == hospital.index]
+        self.busy_count: Counter = Counter()
+        self.companies = [c for c in cast.companies if c.hospital == hospital.index]
+        self.escort_rate = 4 / 7 / len(world.hospitals)  # ~4 patients a week per agent
+
+    def _regular(self, rng: random.Random) -> int:
+        cast_end = self.world.cast.reserved
+        return cast_end + int(rng.random() * (self.world.households - cast_end))
+
+    def _settle(self, rng: random.Random, b: Booking) -> Booking:
+        settle(rng, self.hosp, b, self.world.export, self.params.cancel_rate,
+               self.params.no_show_rate)
+        return b
+
+    def day(self, v: int, target: int) -> list[tuple[Booking, str | None]]:
+        """The bookings for visit day ``v``, about ``target`` of them."""
+        world, hosp, pop = self.world, self.hosp, self.pop
+        rng = random.Random(derive(world.params.seed, "day", hosp.index, v))
+        released = hosp.release_ms(v)
+        out: list[tuple[Booking, str | None]] = []
+        self._hot_pools(rng, v, released, out)
+        weekday = world.clock.date(v).weekday()
+        for c in self.chronic:
+            if c.weekday != weekday or len(out) >= target:
+                continue
+            doctor = hosp.ordinary[c.doctor]
+            slot = v * DAY + ordinary_slot_minute(rng) * MINUTE
+            booked = human_time(rng, hosp, released + MINUTE, slot - 30 * MINUTE)
+            b = pop.booking(rng, hosp, doctor, slot, released, booked, c.household, 1,
+                            innocent=self.innocent)
+            self.innocent[("patient", patient_key(pop.person(c.household, 1).id_number,
+                                                  b.name))] = "chronic patient"
+            out.append((self._settle(rng, b), None))
+        for company in self.companies:
+            if company.check_day == v:
+                self._health_check(rng, company, v, released, max(0, (target - len(out)) // 2),
+                                   out)
+        for agency in world.cast.agencies:
+            for agent in agency.agents:
+                if rng.random() < self.escort_rate and len(out) < target:
+                    out.append((self._escorted(rng, agency, agent, v, released), None))
+        for fam in self.busy:
+            if rng.random() < fam.rate and len(out) < target:
+                out.append((self._busy_family(rng, fam.household, v, released), None))
+        for _ in range(target - len(out)):
+            out.append((self._ordinary(rng, v, released), None))
+        return out
+
+    def _hot_pools(self, rng: random.Random, v: int, released: int,
+                   out: list[tuple[Booking, str | None]]) -> None:
+        world, hosp, pop = self.world, self.hosp, self.pop
+        slots = world.hot_slots[hosp.index][v]
+        minutes = slot_times(slots)
+        for doctor in hosp.hot:
+            requests: list[tuple[int, int, Gang | str | None]] = []
+            for gang, share in world.pools.get((hosp.index, doctor.code), ()):
+                if not gang.active[0] <= v <= gang.active[1]:
+                    continue
+                want = share * slots
+                demand = int(want) + (rng.random() < want - int(want))
+                for k in range(demand):
+                    requests.append((gang.latency_ms(rng, k), len(requests), gang))
+            for _ in range((0, 0, 1, 1, 2)[int(rng.random() * 5)]):
+                requests.append((rng.randint(1000, 3000), len(requests), _FAST))
+            for _ in range(slots):  # people who sat ready at release: a minute or more
+                requests.append((60_000 + int(rng.expovariate(1 / 90_000)), len(requests), None))
+            requests.sort()
+            for i, (latency, _, who) in enumerate(requests[:slots]):
+                slot = v * DAY + minutes[i] * MINUTE
+                booked = released + latency
+                if isinstance(who, Gang):
+                    for b in self.desk.grab(rng, who, doctor, v, slot, released, booked):
+                        out.append((b, who.id))
+                        self.gang_bookings[who.id] += 1
+                    continue
+                if who == _FAST:
+                    h = world.cast.fast[int(rng.random() * len(world.cast.fast))]
+                    b = pop.booking(rng, hosp, doctor, slot, released, booked, h, 0,
+                                    route="nat" if rng.random() < 0.5 else "home",
+                                    innocent=self.innocent)
+                    self.innocent[("account", b.account)] = "fast human"
+                else:
+                    h = self._regular(rng)
+                    m = pop.pick_member(rng, pop.household(h))
+                    b = pop.booking(rng, hosp, doctor, slot, released, booked, h, m,
+                                    route="nat" if rng.random() < 0.5 else "home",
+                                    innocent=self.innocent)
+                out.append((self._settle(rng, b), None))
+
+    def _health_check(self, rng: random.Random, company, v: int, released: int, room: int,
+                      out: list[tuple[Booking, str | None]]) -> None:
+        """HR books the staff one after another, at human speed, all on one check day."""
+        hosp, pop = self.hosp, self.pop
+        t = human_time(rng, hosp, released + MINUTE, released + DAY)
+        for k, h in enumerate(company.staff[:room]):
+            t = next_open(hosp, t + rng.randint(60, 180) * SECOND)
+            slot = v * DAY + (8 * 60 + (k % 12) * 10) * MINUTE
+            b = pop.booking(rng, hosp, hosp.checkup, slot, released, t, h, 0, route="home")
+            b.ip, b.account, b.device = company.ip, company.account, company.device
+            b.payer, b.channel = company.payer.account, company.payer.channel
+            out.append((self._settle(rng, b), None))
+        for kind, key in (("payer", company.payer.account), ("ip", company.ip),
+                          ("account", company.account), ("device", company.device)):
+            self.innocent[(kind, key)] = "company health check"
+
+    def _escorted(self, rng: random.Random, agency, agent, v: int, released: int) -> Booking:
+        """A licensed escort books one client by hand."""
+        hosp, pop = self.hosp, self.pop
+        h = self._regular(rng)
+        m = pop.pick_member(rng, pop.household(h))
+        doctor = hosp.ordinary[int(rng.random() * len(hosp.ordinary))]
+        slot = v * DAY + ordinary_slot_minute(rng) * MINUTE
+        booked = human_time(rng, hosp, released + MINUTE, slot - 30 * MINUTE)
+        b = pop.booking(rng, hosp, doctor, slot, released, booked, h, m, route="home")
+        b.account, b.device = agent.account, agent.device
+        b.ip = agency.ip if rng.random() < 0.5 else None
+        if b.ip is None:
+            b.ip = self.world.addresses.carrier_nat(int(rng.random() * pop.routes.nat_ips))
+            self.innocent[("ip", b.ip)] = "carrier NAT"
+        else:
+            self.innocent[("ip", b.ip)] = "licensed escort"
+        if rng.random() < 0.4:
+            b.phone = as_written(agent.phone, int(rng.random() * 100))
+        if rng.random() < 0.3:
+            b.payer, b.channel = agency.payer.account, agency.payer.channel
+            self.innocent[("payer", agency.payer.account)] = "licensed escort"
+        b.agent_id, b.agent_name, b.agent_phone = agent.id, agent.name, agent.phone
+        for kind, key in (("escort_agent", agent.id), ("phone", agent.phone),
+                          ("account", agent.account), ("device", agent.device)):
+            self.innocent[(kind, key)] = "licensed escort"
+        return self._settle(rng, b)
+
+    def _busy_family(self, rng: random.Random, h: int, v: int, released: int) -> Booking:
+        """A family whose daughter books for everyone, often: one payer, several patients."""
+        hosp, pop = self.hosp, self.pop
+        hh = pop.household(h)
+        m = self.busy_count[h] % hh.size
+        self.busy_count[h] += 1
+        doctor = hosp.ordinary[int(rng.random() * len(hosp.ordinary))]
+        slot = v * DAY + ordinary_slot_minute(rng) * MINUTE
+        booked = human_time(rng, hosp, released + MINUTE, slot - 30 * MINUTE)
+        b = pop.booking(rng, hosp, doctor, slot, released, booked, h, m, innocent=self.innocent)
+        if self.busy_count[h] >= 2:  # pays for two or more of the family by now
+            payer = pop.payer(pop.person(h, 0).owner)
+            self.innocent[("payer", payer.account)] = "family payer"
+            self.innocent[("phone", pop.person(h, 0).phone)] = "family payer"
+        return self._settle(rng, b)
+
+    def _ordinary(self, rng: random.Random, v: int, released: int) -> Booking:
+        """An ordinary household's booking: mostly hours or days after release."""
+        hosp, pop, params = self.hosp, self.pop, self.params
+        h = self._regular(rng)
+        m = pop.pick_member(rng, pop.household(h))
+        doctor = hosp.ordinary[int(rng.random() * len(hosp.ordinary))]
+        slot = v * DAY + ordinary_slot_minute(rng) * MINUTE
+        u = rng.random()
+        routes = pop.routes
+        if u < routes.nat:
+            route = "nat"
+        elif u < routes.nat + routes.wifi:
+            route = "wifi"
+        elif u < routes.nat + routes.wifi + routes.kiosk:
+            route = "kiosk"
+        else:
+            route = "home"
+        if route in ("wifi", "kiosk"):  # at the hospital, on the day
+            lo = max(released + MINUTE, v * DAY + 6 * 60 * MINUTE + 30 * MINUTE)
+            booked = human_time(rng, hosp, lo, slot - 10 * MINUTE)
+        elif rng.random() < params.release_watch_share:
+            booked = released + MINUTE + int(rng.random() * 9 * MINUTE)
+        else:
+            booked = human_time(rng, hosp, released + MINUTE, slot - 30 * MINUTE)
+        b = pop.booking(rng, hosp, doctor, slot, released, booked, h, m, route,
+                        innocent=self.innocent)
+        return self._settle(rng, b)
+
+
+def generate_hospital(world: World, index: int, out_dir: Path, fmt: str) -> HospitalResult:
+    """Write hospital ``index``'s rows; return its files, row count and truth notes."""
+    hosp = world.hospitals[index]
+    gen = HospitalDays(world, hosp)
+    writer = RowWriter(out_dir, hosp.code, fmt, world.params.rows_per_file)
+    clock = world.clock
+    carry = 0
+    for v in range(world.days):
+        target = world.quota[index][v] + carry
+        bookings = gen.day(v, max(0, target))
+        carry = target - len(bookings)
+        bookings.sort(key=lambda item: item[0].booked)
+        stamp = clock.date(v).strftime("%Y%m%d")
+        writer.write([b.row(f"{hosp.code}{stamp}{i:06d}", hosp, clock)
+                      for i, (b, _) in enumerate(bookings, 1)])
+    files = writer.close()
+    if carry:
+        raise RuntimeError(f"{hosp.code}: quota missed by {carry} rows")
+    return HospitalResult(hosp.code, [f.name for f in files], writer.rows, gen.members,
+                          gen.innocent, gen.gang_bookings)

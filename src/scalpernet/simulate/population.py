@@ -1,0 +1,296 @@
+"""The honest city: households, their people, and the look-alikes that fool naive rules.
+
+Households and people are pure functions of their number (nothing is stored per person), so
+a city of millions costs no memory. A household shares a home IP; in most families one adult
+(the daughter paying for her parents and children) books and pays for everyone, and some
+give the same phone for all. The *cast* is a few hundred reserved households and
+organisations whose behaviour looks like scalping but is not: chronic patients booking every
+week, busy families, fast humans, companies paying staff health checks, licensed escorts.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from scalpernet.simulate.bookings import Booking
+from scalpernet.simulate.hospitals import Hospital
+from scalpernet.simulate.identities import (
+    CHANNELS,
+    OTHERS,
+    Addresses,
+    Handles,
+    IdNumbers,
+    Payer,
+    Phones,
+    as_written,
+    full_name,
+    given_name,
+    id_as_written,
+    surname,
+)
+from scalpernet.simulate.rand import hash64, unit
+
+#: Household sizes 1-6 and their shares.
+HOUSEHOLD_SIZES = ((1, 0.30), (2, 0.28), (3, 0.20), (4, 0.12), (5, 0.06), (6, 0.04))
+_BAND_WEIGHT = {"elder": 3, "child": 2, "adult": 1}
+_SIZE_CUM = [sum(s for _, s in HOUSEHOLD_SIZES[: i + 1]) for i in range(len(HOUSEHOLD_SIZES))]
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    owner: int
+    name: str
+    id_number: str
+    phone: str | None
+    band: str
+
+
+@dataclass(frozen=True, slots=True)
+class Household:
+    index: int
+    size: int
+    family_pays: bool
+    shared_phone: bool
+    home_ip: str
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A cast household's fixed shape (size, who pays, shared phone, member 1's age band)."""
+
+    size: int
+    family_pays: bool
+    shared_phone: bool
+    member1: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Routes:
+    """How honest bookings reach the booking server, as shares of honest bookings."""
+
+    nat: float
+    wifi: float
+    kiosk: float
+    nat_ips: int
+    virtual_phone: float
+    ipv6_home: float
+
+
+class Population:
+    """Households and people by number; bookings an honest person makes."""
+
+    def __init__(self, seed: int, ids: IdNumbers, phones: Phones, handles: Handles,
+                 addresses: Addresses, routes: Routes,
+                 overrides: dict[int, Override] | None = None) -> None:
+        self._key = hash64(seed, 0x5EED)
+        self._ids, self._phones, self._handles, self._addr = ids, phones, handles, addresses
+        self.routes = routes
+        self._overrides = overrides or {}
+        self.household = lru_cache(maxsize=1 << 15)(self._household)
+        self.person = lru_cache(maxsize=1 << 16)(self._person)
+        self.payer = lru_cache(maxsize=1 << 15)(self._payer)
+
+    def _household(self, h: int) -> Household:
+        x = hash64(self._key, h)
+        fixed = self._overrides.get(h)
+        if fixed is not None:
+            size, family_pays, shared = fixed.size, fixed.family_pays, fixed.shared_phone
+        else:
+            u = unit(x)
+            size = next(s for (s, _), c in zip(HOUSEHOLD_SIZES, _SIZE_CUM, strict=True)
+                        if u < c or c == _SIZE_CUM[-1])
+            family_pays = size > 1 and (x >> 8) % 10 < 7
+            shared = (x >> 16) % 10 < 3
+        if (x >> 24) % 1000 < self.routes.ipv6_home * 1000:
+            home = self._addr.home6(h, x >> 40)
+        else:
+            home = self._addr.home(h)
+        return Household(h, size, family_pays, shared, home)
+
+    def _person(self, h: int, m: int) -> Person:
+        owner = h * 6 + m
+        x = hash64(self._key, owner, 1)
+        band = self.band(h, m)
+        local = (x >> 8) % 100 < 80
+        id_number = self._ids.make("honest", band, local, owner)
+        family = surname(hash64(self._key, h, 2))
+        own_surname = m == 0 or band == "child" or (x >> 12) % 2 == 0
+        name = (family if own_surname else surname(x >> 3)) + given_name(hash64(x, 3))
+        phone = None
+        if band == "adult" or (band == "elder" and (x >> 16) % 10 < 8):
+            virtual = (x >> 24) % 1000 < self.routes.virtual_phone * 1000
+            phone = self._phones.make(owner, virtual)
+        return Person(owner, name, id_number, phone, band)
+
+    def _payer(self, owner: int) -> Payer:
+        channel = CHANNELS[(0, 0, 0, 0, 0, 1, 1, 1, 1, 2)[hash64(self._key, owner, 4) % 10]]
+        return self._handles.payer(owner, channel)
+
+    def band(self, h: int, m: int) -> str:
+        """A member's age band (cheap: no identifiers are made)."""
+        if m == 0:
+            return "adult"
+        fixed = self._overrides.get(h)
+        if m == 1 and fixed is not None and fixed.member1:
+            return fixed.member1
+        r = hash64(self._key, h * 6 + m, 1) % 100
+        return "elder" if r < 45 else "child" if r < 80 else "adult"
+
+    def pick_member(self, rng: random.Random, hh: Household) -> int:
+        """Who in the household needs the doctor: elders and children more often."""
+        if hh.size == 1:
+            return 0
+        weights = [_BAND_WEIGHT[self.band(hh.index, m)] for m in range(hh.size)]
+        return rng.choices(range(hh.size), weights)[0]
+
+    def booking(self, rng: random.Random, hospital: Hospital, doctor, slot: int,
+                released: int, booked: int, h: int, m: int, route: str | None = None,
+                innocent: dict | None = None) -> Booking:
+        """One honest booking for member ``m`` of household ``h``.
+
+        ``route`` is ``nat``, ``wifi``, ``kiosk`` or ``home``; drawn from the routes' shares
+        when not given. Look-alike infrastructure is noted in ``innocent``.
+        """
+        hh = self.household(h)
+        patient = self.person(h, m)
+        booker = self.person(h, 0) if hh.family_pays or patient.phone is None else patient
+        if hh.shared_phone or patient.phone is None:
+            contact = self.person(h, 0).phone
+        else:
+            contact = patient.phone
+        payer = self.payer(booker.owner)
+        if route is None:
+            u = rng.random()
+            r = self.routes
+            route = ("nat" if u < r.nat else "wifi" if u < r.nat + r.wifi
+                     else "kiosk" if u < r.nat + r.wifi + r.kiosk else "home")
+        handles = self._handles
+        account = handles.account(booker.owner)
+        device = handles.device(booker.owner)
+        if route == "nat":
+            ip = self._addr.carrier_nat(int(rng.random() * self.routes.nat_ips))
+            if innocent is not None:
+                innocent[("ip", ip)] = "carrier NAT"
+        elif route == "wifi":
+            ip = hospital.wifi_ips[int(rng.random() * len(hospital.wifi_ips))]
+            if innocent is not None:
+                innocent[("ip", ip)] = "hospital wifi"
+        elif route == "kiosk":
+            ip, device = hospital.kiosks[int(rng.random() * len(hospital.kiosks))]
+            account = None  # kiosks book with the visit card, no app account
+            if innocent is not None:
+                innocent[("ip", ip)] = "kiosk"
+                innocent[("device", device)] = "kiosk"
+        else:
+            ip = hh.home_ip
+        x = hash64(self._key, patient.owner, booked)
+        card = handles.visit_card(hospital.index + 1, patient.owner) if x % 100 < 85 else None
+        return Booking(
+            doctor, slot, released, booked, patient.name, id_as_written(patient.id_number, x),
+            None if contact is None else as_written(contact, x >> 8), card, account, device,
+            ip, payer.account, payer.channel, booked + 20_000 + int(rng.random() * 100_000),
+        )
+
+
+# -- the cast of look-alikes ---------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Chronic:
+    household: int  # the patient is member 1, an elder whose daughter pays
+    hospital: int
+    doctor: int  # index into the hospital's ordinary doctors
+    weekday: int
+
+
+@dataclass(frozen=True, slots=True)
+class BusyFamily:
+    household: int
+    hospital: int
+    rate: float  # bookings per day
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    """An employer paying its staff's health checks: one payer, many patients, human speed."""
+
+    index: int
+    payer: Payer
+    ip: str
+    account: str
+    device: str
+    hospital: int
+    check_day: int
+    staff: tuple[int, ...]  # households whose member 0 works there
+
+
+@dataclass(frozen=True, slots=True)
+class EscortAgent:
+    id: str
+    name: str
+    phone: str
+    account: str
+    device: str
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    """A licensed escort service: its agents book a few patients a week, by hand."""
+
+    index: int
+    payer: Payer
+    ip: str
+    agents: tuple[EscortAgent, ...]
+
+
+@dataclass
+class Cast:
+    fast: list[int] = field(default_factory=list)  # households whose member 0 is fast
+    chronic: list[Chronic] = field(default_factory=list)
+    busy: list[BusyFamily] = field(default_factory=list)
+    companies: list[Company] = field(default_factory=list)
+    agencies: list[Agency] = field(default_factory=list)
+    reserved: int = 0  # households below this number belong to the cast
+    overrides: dict[int, Override] = field(default_factory=dict)
+
+
+def build_cast(rng: random.Random, hospitals: list[Hospital], days: int, n_fast: int,
+               n_chronic: int, n_busy: int, n_companies: int, staff: int, n_agencies: int,
+               handles: Handles, phones: Phones, addresses: Addresses) -> Cast:
+    """Reserve the look-alike households and create companies and escort agencies."""
+    cast = Cast()
+    nxt = 0
+    for _ in range(n_chronic):
+        hosp = rng.choice(hospitals)
+        cast.chronic.append(Chronic(nxt, hosp.index, rng.randrange(len(hosp.ordinary)),
+                                    rng.randrange(7)))
+        cast.overrides[nxt] = Override(rng.randint(2, 4), True, rng.random() < 0.5, "elder")
+        nxt += 1
+    for _ in range(n_busy):
+        cast.busy.append(BusyFamily(nxt, rng.choice(hospitals).index, rng.uniform(0.25, 0.5)))
+        cast.overrides[nxt] = Override(rng.randint(3, 6), True, True, "elder")
+        nxt += 1
+    for _ in range(n_fast):
+        cast.fast.append(nxt)
+        cast.overrides[nxt] = Override(1, False, False)
+        nxt += 1
+    with_checkup = [h for h in hospitals if h.checkup is not None]
+    for c in range(n_companies):
+        owner = OTHERS + c
+        members = tuple(range(nxt, nxt + staff))
+        nxt += staff
+        cast.companies.append(Company(
+            c, handles.payer(owner, rng.choice(("alipay", "unionpay"))), addresses.office(c),
+            handles.account(owner), handles.device(owner), rng.choice(with_checkup).index,
+            rng.randrange(min(3, days - 1), days), members))
+    for a in range(n_agencies):
+        owner = OTHERS + 10_000 + a * 16
+        agents = tuple(
+            EscortAgent(handles.escort_agent(owner + k), full_name(hash64(owner, k)),
+                        phones.make(owner + k), handles.account(owner + k),
+                        handles.device(owner + k))
+            for k in range(1, rng.randint(2, 4) + 1))
+        cast.agencies.append(Agency(a, handles.payer(owner, "alipay"),
+                                    addresses.office(1000 + a), agents))
+    cast.reserved = nxt
+    return cast

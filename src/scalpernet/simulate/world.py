@@ -1,0 +1,133 @@
+"""The world's parameters, and the city they build: hospitals, people, gangs, daily quotas.
+
+Figures come from ``shared/domain.md`` (see ``docs/simulator.md`` for each one's source).
+Everything scales with the number of records asked for, so a 2,000-row test city and a
+10-million-row benchmark city have the same shape.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date
+
+from scalpernet.simulate.gangs import Gang, build_gangs
+from scalpernet.simulate.hospitals import DAY, HOUR, Clock, Hospital, build_hospitals
+from scalpernet.simulate.identities import Addresses, Handles, IdNumbers, Phones
+from scalpernet.simulate.population import Cast, Population, Routes, build_cast
+from scalpernet.simulate.rand import derive
+
+#: Largest world: owner-number ranges of the identifier spaces are sized for it.
+MAX_RECORDS = 20_000_000
+MIN_RECORDS = 500
+
+
+@dataclass(frozen=True)
+class WorldParams:
+    """What the world looks like. Defaults follow the domain brief."""
+
+    records: int = 100_000
+    seed: int = 1
+    start: date = date(2025, 3, 3)
+    # how honest bookings reach the server (shares of honest bookings; the rest: home)
+    nat_share: float = 0.35
+    wifi_share: float = 0.08
+    kiosk_share: float = 0.04
+    patients_per_nat_ip: int = 300
+    ipv6_home_share: float = 0.2
+    virtual_phone_share: float = 0.015
+    # fates
+    cancel_rate: float = 0.08
+    no_show_rate: float = 0.06
+    # hot experts and the gangs' grab
+    hot_share: float = 0.08  # of a hospital day's bookings at hot experts
+    hot_slots_max: int = 30
+    gang_capture: tuple[float, float] = (0.6, 0.9)  # of a targeted hot pool
+    humanised_share: float = 0.3  # every third gang or so hides behind 1-5 s delays
+    # honest timing
+    release_watch_share: float = 0.1  # ordinary bookings in the first 10 min after release
+    rows_per_file: int = 500_000
+
+    def __post_init__(self) -> None:
+        if not MIN_RECORDS <= self.records <= MAX_RECORDS:
+            raise ValueError(f"records must be between {MIN_RECORDS} and {MAX_RECORDS}")
+
+
+@dataclass
+class World:
+    """The built city: everything a hospital's generator needs, derived from the params."""
+
+    params: WorldParams
+    hospitals: list[Hospital]
+    days: int
+    export: int  # the export's time: later slots are still "booked"
+    clock: Clock
+    ids: IdNumbers
+    phones: Phones
+    handles: Handles
+    addresses: Addresses
+    population: Population
+    households: int
+    cast: Cast
+    gangs: list[Gang]
+    pools: dict[tuple[int, str], list]
+    quota: list[list[int]]  # rows per hospital per visit day
+    hot_slots: list[list[int]]  # slots per hot doctor per hospital per visit day
+    summary: dict = field(default_factory=dict)
+
+
+def _largest_remainder(total: int, weights: list[float]) -> list[int]:
+    s = sum(weights)
+    raw = [total * w / s for w in weights]
+    out = [int(r) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: (out[i] - raw[i], i))
+    for i in order[: total - sum(out)]:
+        out[i] += 1
+    return out
+
+
+def build_world(params: WorldParams) -> World:
+    """Build the city for ``params``; cheap (milliseconds) and deterministic per seed."""
+    n, seed = params.records, params.seed
+    n_hosp = min(8, 3 + n // 200_000)
+    days = min(365, max(14, n // 25_000))
+    per_batch = n / (n_hosp * days)
+    hot_per_hospital = min(8, max(2, round(per_batch * params.hot_share / 20)))
+    hospitals = build_hospitals(n_hosp, hot_per_hospital, seed)
+    addresses = Addresses(seed)
+    handles = Handles(seed)
+    for hosp in hospitals:
+        hosp.wifi_ips = [addresses.hospital(hosp.index * 4 + k) for k in range(2)]
+        hosp.kiosks = [(addresses.kiosk(hosp.index + 1, k), handles.device((1 << 26) + 50_000
+                                                                            + hosp.index * 64 + k))
+                       for k in range(4 + hosp.index % 5)]
+    phones = Phones(seed)
+    ids = IdNumbers(seed, params.start)
+    rng = random.Random(derive(seed, "cast"))
+    cast = build_cast(
+        rng, hospitals, days, n_fast=max(5, n // 20_000), n_chronic=max(6, n // 3_000),
+        n_busy=max(6, n // 4_000), n_companies=min(10, 1 + n // 150_000),
+        staff=min(120, max(10, n // 500)), n_agencies=min(6, 1 + n // 250_000),
+        handles=handles, phones=phones, addresses=addresses)
+    honest = n * (1 - params.hot_share)
+    routes = Routes(params.nat_share, params.wifi_share, params.kiosk_share,
+                    max(3, round(honest * params.nat_share / params.patients_per_nat_ip)),
+                    params.virtual_phone_share, params.ipv6_home_share)
+    households = cast.reserved + max(600, n // 2)
+    population = Population(seed, ids, phones, handles, addresses, routes, cast.overrides)
+    gangs, pools = build_gangs(
+        random.Random(derive(seed, "gangs")), min(30, 2 + n // 150_000), hospitals, days, n,
+        params.humanised_share, params.gang_capture, ids, phones, handles, addresses)
+    weights = []
+    clock = Clock(params.start)
+    for hosp in hospitals:
+        for v in range(days):
+            weekend = clock.date(v).weekday() >= 5
+            weights.append(hosp.weight * (0.6 if weekend else 1.0))
+    flat = _largest_remainder(n, weights)
+    quota = [flat[h * days:(h + 1) * days] for h in range(n_hosp)]
+    hot_slots = [[max(1, min(params.hot_slots_max, round(q * params.hot_share / len(hosp.hot))))
+                  for q in quota[hosp.index]] for hosp in hospitals]
+    export = (days - 1) * DAY + 12 * HOUR
+    return World(params, hospitals, days, export, clock, ids, phones, handles, addresses,
+                 population, households, cast, gangs, pools, quota, hot_slots)
