@@ -109,6 +109,73 @@ def simulate_cmd(
                f"in {summary.seconds:.1f} s")
 
 
+# -- serve, apikey (the HTTP API) ------------------------------------------------------------
+apikey_app = typer.Typer(no_args_is_help=True, help="API keys for the HTTP API.")
+app.add_typer(apikey_app, name="apikey")
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (one Neo4j driver each).",
+                                         min=1, max=64)] = 1,
+) -> None:
+    """Serve the Investigator HTTP API (uvicorn); every route but /health needs a key."""
+    import uvicorn
+
+    from scalpernet.api.app import log_config
+
+    # uvicorn's access log is off: it prints paths, and a path can hold a phone number
+    uvicorn.run("scalpernet.api:create_app", factory=True, host=host, port=port,
+                workers=workers, access_log=False, proxy_headers=False,
+                server_header=False, log_config=log_config())
+
+
+@apikey_app.command("create")
+def apikey_create(
+    role: Annotated[str, typer.Option(help="investigator | analyst | admin | ingest")],
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")] = "",
+) -> None:
+    """Create a key; it is printed once, alone on the last line (only its hash is kept)."""
+    from scalpernet.apikeys import create_key
+
+    record, key = create_key(_writer_graph(), role, name)
+    typer.echo(f"created {record['role']} key {record['id']}"
+               + (f" ({record['name']})" if record["name"] else "")
+               + ": store it now, it is not shown again")
+    typer.echo(key)
+
+
+@apikey_app.command("list")
+def apikey_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List keys (id, role, name, created, revoked); secrets are never stored."""
+    import orjson
+
+    from scalpernet.apikeys import list_keys
+
+    keys = list_keys(_writer_graph())
+    if as_json:
+        typer.echo(orjson.dumps(keys, option=orjson.OPT_INDENT_2).decode())
+        return
+    for k in keys:
+        revoked = f"revoked {k['revoked_at']:%Y-%m-%d %H:%M}" if k.get("revoked_at") else "active"
+        typer.echo(f"{k['id']}  {k['role']:<12}  {k['created_at']:%Y-%m-%d %H:%M}  "
+                   f"{revoked:<24}  {k.get('name') or ''}")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: Annotated[str, typer.Argument(help="The key id (apikey list).")]
+                  ) -> None:
+    """Revoke a key; servers refuse it within seconds (their key cache lasts 5 s)."""
+    from scalpernet.apikeys import revoke_key
+
+    record = revoke_key(_writer_graph(), key_id)
+    typer.echo(f"revoked {record['role']} key {record['id']}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every ScalperNetError becomes one line on stderr and exit code 1."""
     from neo4j.exceptions import Neo4jError, ServiceUnavailable

@@ -1,0 +1,3 @@
+// How many analysis runs are recorded.
+MATCH (r:AnalysisRun)
+RETURN count(r) AS total

@@ -1,0 +1,40 @@
+// One entity with a summary of its registrations: counts, first/last booking, hospitals,
+// statuses and booking latency (booked − released). An ID card's registrations are those
+// of its patients. Nothing is returned when no entity has the uid.
+MATCH (e:Entity {uid: $uid})
+CALL (e) {
+  MATCH (r:Registration)-[:FOR|CONTACT|FROM_IP|ON_DEVICE|BY_ACCOUNT|PAID_BY|VIA_AGENT]->(e)
+  RETURN r
+  UNION
+  MATCH (r:Registration)-[:FOR]->(:Patient)-[:HAS_ID]->(e)
+  RETURN r
+}
+WITH e, collect(r) AS regs
+CALL (regs) {
+  UNWIND regs AS r
+  RETURN count(r) AS total, min(r.booked_at) AS first_booked_at,
+         max(r.booked_at) AS last_booked_at, count(DISTINCT r.department) AS departments,
+         count(DISTINCT r.doctor) AS doctors,
+         count(r.latency_ms) AS with_latency, min(r.latency_ms) AS latency_min,
+         percentileDisc(r.latency_ms, 0.1) AS latency_p10,
+         percentileDisc(r.latency_ms, 0.5) AS latency_p50,
+         percentileDisc(r.latency_ms, 0.9) AS latency_p90,
+         max(r.latency_ms) AS latency_max, avg(r.latency_ms) AS latency_mean,
+         sum(CASE WHEN r.latency_ms < 1000 THEN 1 ELSE 0 END) AS under_1s
+}
+CALL (regs) {
+  UNWIND regs AS r
+  WITH r.hospital AS hospital, count(*) AS n
+  ORDER BY n DESC, hospital
+  RETURN collect({hospital: hospital, registrations: n}) AS hospitals
+}
+CALL (regs) {
+  UNWIND regs AS r
+  WITH r.status AS status, count(*) AS n
+  ORDER BY n DESC, status
+  RETURN collect({status: status, registrations: n}) AS statuses
+}
+RETURN e {.*} AS entity, total, first_booked_at, last_booked_at, departments, doctors,
+       hospitals, statuses,
+       {count: with_latency, min: latency_min, p10: latency_p10, p50: latency_p50,
+        p90: latency_p90, max: latency_max, mean: latency_mean, under_1s: under_1s} AS latency_ms

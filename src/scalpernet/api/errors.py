@@ -1,0 +1,122 @@
+"""One error shape for every failure: ``{"error": {"code", "message"}}``, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from scalpernet.api.responses import JSON
+from scalpernet.privacy import mask_text
+
+log = logging.getLogger("scalpernet.api")
+
+_STATUS_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 411: "length_required",
+    413: "too_large", 415: "unsupported_media_type", 422: "invalid_parameter",
+    500: "internal", 501: "not_implemented", 503: "unavailable", 504: "timeout",
+}
+
+
+class ApiError(Exception):
+    """A failure the client can act on: HTTP status, stable code, clear message."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def error_response(status: int, code: str, message: str, *,
+                   headers: dict[str, str] | None = None, **extra: Any) -> JSON:
+    return JSON(error_body(code, message, **extra), status_code=status, headers=headers)
+
+
+def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]]]:
+    details = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("query", "path", "body",
+                                                                        "header")]
+        # The input itself is left out: it may be an ID number or a phone.
+        details.append({"parameter": ".".join(loc) or "request", "problem": str(err.get("msg"))})
+    message = "; ".join(f"{d['parameter']}: {d['problem']}" for d in details) or "bad request"
+    return message, details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every exception to the error shape; log server faults with masked text only."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSON:
+        return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSON:
+        message, details = _validation_message(list(exc.errors()))
+        return error_response(422, "invalid_parameter", message, details=details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSON:
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        if exc.status_code == 404 and message == "Not Found":
+            message = "no such route"
+        return error_response(exc.status_code, code, message,
+                              headers=getattr(exc, "headers", None))
+
+
+def _fault_response(exc: BaseException) -> tuple[int, dict[str, Any]]:
+    if isinstance(exc, ServiceUnavailable | SessionExpired):
+        return 503, error_body("unavailable", "the graph database is unreachable; try again")
+    if isinstance(exc, TransientError) or (
+        isinstance(exc, ClientError) and "Timeout" in (exc.code or "")
+    ):
+        return 504, error_body("timeout", "the query took too long; narrow it (fewer hops, "
+                                          "types or a shorter window) and try again")
+    incident = uuid.uuid4().hex[:12]
+    log.error("unhandled %s on request (incident %s): %s", type(exc).__name__, incident,
+              mask_text(str(exc))[:500])
+    return 500, error_body("internal", f"internal error (incident {incident}); "
+                                       "the server log has the details")
+
+
+class ErrorBoundary:
+    """ASGI middleware: an exception escaping a route becomes a JSON 5xx, not a traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:  # headers are out: nothing sane can be sent any more
+                log.error("failure after the response started: %s", type(exc).__name__)
+                return
+            status, body = _fault_response(exc)
+            await JSON(body, status_code=status)(scope, receive, send)

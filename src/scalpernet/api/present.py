@@ -1,0 +1,66 @@
+"""How entities, registrations and evidence are shown to one caller: full or masked.
+
+Masking is structural first (the key of an ``id_card``, ``phone`` or ``patient`` by its kind)
+and then textual for free text written by other modules (evidence, signal details, unknown
+export columns), so nothing shaped like an ID number or a phone reaches an analyst.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from scalpernet.entities import split_uid
+from scalpernet.privacy import PERSONAL_KINDS, RefCipher, mask_key, mask_phone, mask_value
+
+#: Properties an analyst may not see even though the key is masked: an ID card's birth
+#: date is the very part of the number the mask hides.
+_HIDDEN_FOR_MASKED = {"id_card": frozenset({"birth_date"})}
+_REGISTRATION_FREE_TEXT = ("extra",)
+
+
+class Presenter:
+    """Renders graph values for one caller; ``masked`` for analysts."""
+
+    def __init__(self, refs: RefCipher, *, masked: bool) -> None:
+        self.refs = refs
+        self.masked = masked
+
+    def key(self, kind: str, key: str) -> str:
+        return mask_key(kind, key) if self.masked and kind in PERSONAL_KINDS else key
+
+    def entity(self, uid_value: str, **extra: Any) -> dict[str, Any]:
+        """``{kind, key, uid, ref}``: key and uid masked for analysts; ref always usable."""
+        kind, key = split_uid(uid_value)
+        shown = self.key(kind, key)
+        return {"kind": kind, "key": shown, "uid": f"{kind}:{shown}",
+                "ref": self.refs.encode(uid_value), **extra}
+
+    def text(self, value: Any) -> Any:
+        """Free text (or nested JSON of it) with ID numbers and phones masked for analysts."""
+        return mask_value(value) if self.masked else value
+
+    def properties(self, kind: str, props: dict[str, Any]) -> dict[str, Any]:
+        """An entity node's own properties, without key/uid and with hidden ones dropped."""
+        hidden = _HIDDEN_FOR_MASKED.get(kind, frozenset()) if self.masked else frozenset()
+        out = {k: v for k, v in props.items() if k not in ("key", "uid") and k not in hidden}
+        return self.text(out)
+
+    def registration(self, props: dict[str, Any]) -> dict[str, Any]:
+        """A registration: unknown export columns parsed from JSON; visit card masked."""
+        out = dict(props)
+        for name in _REGISTRATION_FREE_TEXT:
+            raw = out.get(name)
+            if isinstance(raw, str):
+                try:
+                    out[name] = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    out[name] = raw
+        if self.masked:
+            if isinstance(out.get("visit_card"), str):
+                out["visit_card"] = mask_phone(out["visit_card"])
+            for name in _REGISTRATION_FREE_TEXT:
+                if name in out:
+                    out[name] = mask_value(out[name])
+        return out

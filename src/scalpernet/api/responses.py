@@ -1,0 +1,21 @@
+"""JSON answers serialised by orjson (datetimes, dates and decimals handled natively)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+
+def _default(value: Any) -> Any:
+    return str(value)
+
+
+class JSON(Response):
+    """A JSON response rendered with orjson; about twice as fast as the standard one."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, default=_default, option=orjson.OPT_NON_STR_KEYS)

@@ -1,0 +1,103 @@
+"""POST /ingest/upload: an export file into the drop folder, for the nightly job to ingest.
+
+The body is the file itself (``Content-Type: application/octet-stream`` or the file's own
+type), named by ``?filename=``; no multipart. It is streamed to a hidden partial file,
+renamed when complete, and then ``<name>.done`` is written beside it: the nightly job
+takes a file only once its marker exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from scalpernet.api.deps import Ctx, require
+from scalpernet.api.errors import ApiError
+from scalpernet.api.responses import JSON
+from scalpernet.api.routes import AUTH_ERRORS
+from scalpernet.api.schemas import UploadOut, responses
+
+router = APIRouter(tags=["ingest"])
+Uploader = Annotated[Ctx, Depends(require("ingest", "admin"))]
+ALLOWED_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".parquet", ".txt", ".yaml", ".yml")
+_SAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def _safe_name(filename: str) -> str:
+    name = filename.strip()
+    if not name or "/" in name or "\\" in name or name.startswith(".") or "\x00" in name:
+        raise ApiError(422, "invalid_parameter",
+                       "filename: a plain file name, without folders or a leading dot")
+    if not name.lower().endswith(ALLOWED_SUFFIXES):
+        raise ApiError(415, "unsupported_media_type",
+                       f"filename: export files only ({', '.join(ALLOWED_SUFFIXES)})")
+    return _SAFE.sub("_", name)
+
+
+def drop_dir(request: Request) -> Path:
+    settings = request.app.state.settings
+    return Path(settings.drop_dir or settings.data_dir / "drop")
+
+
+@router.post("/ingest/upload", response_model=None, status_code=201,
+             responses={201: {"model": UploadOut}, **responses(None, 411, 413, 415,
+                                                                 *AUTH_ERRORS)},
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/octet-stream": {"schema": {"type": "string",
+                                                         "format": "binary"}}}}})
+async def upload(
+    ctx: Uploader, request: Request,
+    filename: Annotated[str, Query(min_length=1, max_length=200, description=(
+        "The export's file name; its suffix says the format (.csv, .jsonl, .parquet …)."))],
+) -> Response:
+    """Store one export file in the drop folder with a `.done` marker (ingest, admin)."""
+    name = _safe_name(filename)
+    limit: int = request.app.state.max_upload_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "too_large", f"uploads are limited to {limit} bytes")
+    folder = drop_dir(request)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    final = folder / f"{stamp}-{ctx.principal.key_id[:8]}-{secrets.token_hex(3)}-{name}"
+    partial = folder / f".{final.name}.partial"
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    handle = await asyncio.to_thread(partial.open, "wb")
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, "too_large", f"uploads are limited to {limit} bytes")
+            digest.update(chunk)
+            await asyncio.to_thread(handle.write, chunk)
+        await asyncio.to_thread(handle.flush)
+        await asyncio.to_thread(os.fsync, handle.fileno())
+    except BaseException:
+        handle.close()
+        partial.unlink(missing_ok=True)
+        raise
+    handle.close()
+    if size == 0:
+        partial.unlink(missing_ok=True)
+        raise ApiError(400, "bad_request", "the upload is empty")
+    ctx.extra_params.update({"bytes": size, "sha256": digest.hexdigest()})
+    try:
+        await ctx.audit_ok((), status=201)
+    except ApiError:
+        partial.unlink(missing_ok=True)
+        raise
+    await asyncio.to_thread(partial.rename, final)
+    marker = final.with_name(final.name + ".done")
+    await asyncio.to_thread(marker.write_text, digest.hexdigest() + "\n", encoding="utf-8")
+
+    return JSON({"stored_as": final.name, "bytes": size, "sha256": digest.hexdigest(),
+                           "marker": marker.name}, status_code=201)

@@ -1,0 +1,61 @@
+"""Detected networks: the ranked list, one network's hierarchy and evidence, its HTML view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import HTMLResponse, Response
+
+from scalpernet.api import service
+from scalpernet.api.auth import READERS
+from scalpernet.api.deps import Ctx, ExplainParam, require
+from scalpernet.api.routes import AUTH_ERRORS, window
+from scalpernet.api.schemas import NetworkDetail, NetworkList, responses
+
+router = APIRouter(prefix="/networks", tags=["networks"])
+Reader = Annotated[Ctx, Depends(require(*READERS))]
+NetworkId = Annotated[str, Path(min_length=1, max_length=200, description="Network id.")]
+MAX_PAGE = 200
+
+
+@router.get("", response_model=None, responses=responses(NetworkList, 400, *AUTH_ERRORS))
+async def list_networks(
+    ctx: Reader,
+    hospital: Annotated[str | None, Query(max_length=200,
+                                          description="Only networks seen at this hospital.")
+                        ] = None,
+    since: Annotated[datetime | None, Query(description="Last seen at or after (ISO 8601; "
+                                                        "no offset means +08:00).")] = None,
+    until: Annotated[datetime | None, Query(description="First seen at or before.")] = None,
+    min_risk: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    explain: ExplainParam = False,
+) -> Response:
+    """Current networks ranked by risk, highest first, with the total that match."""
+    since, until = window(since, until)
+    payload, shown = await service.list_networks(
+        ctx.explain(explain), min_risk=min_risk, hospital=hospital, since=since, until=until,
+        limit=limit, offset=offset)
+    return await ctx.respond(payload, entities=shown)
+
+
+@router.get("/{network_id}", response_model=None,
+            responses=responses(NetworkDetail, 404, *AUTH_ERRORS))
+async def get_network(ctx: Reader, network_id: NetworkId,
+                      explain: ExplainParam = False) -> Response:
+    """One network: tier hierarchy (technician → first_level → second_level → patients),
+    members with role, score, signals and evidence, and member-to-member links."""
+    payload, shown = await service.network_detail(ctx.explain(explain), network_id)
+    return await ctx.respond(payload, entities=shown)
+
+
+@router.get("/{network_id}/view", response_class=HTMLResponse,
+            responses=responses(None, 404, 501, *AUTH_ERRORS))
+async def view_network(ctx: Reader, network_id: NetworkId) -> Response:
+    """The interactive HTML page of one network (masked for analysts)."""
+    html, shown = await service.network_view(ctx, network_id)
+    await ctx.audit_ok(shown)
+    return HTMLResponse(html)

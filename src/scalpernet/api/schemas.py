@@ -1,0 +1,324 @@
+"""Response shapes for the OpenAPI document.
+
+Routes build plain dicts and answer with orjson (validation on the way out costs half the
+throughput); these models document what those dicts hold, and the schemathesis test checks
+every answer against them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scalpernet.entities import Kind
+
+Open = ConfigDict(extra="allow")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. `invalid_parameter`.")
+    message: str = Field(description="What went wrong, for a person.")
+    details: list[dict[str, str]] | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+class EntityOut(BaseModel):
+    model_config = Open
+    kind: Kind
+    key: str = Field(description="The contract key; masked for analysts (ID numbers, phones, "
+                                 "patient keys).")
+    uid: str = Field(description="`<kind>:<key>`, masked like the key.")
+    ref: str = Field(description="Opaque reference: accepted wherever a key is, never reveals "
+                                 "it. Analysts navigate with it.")
+
+
+class Signal(BaseModel):
+    model_config = Open
+    name: str
+    value: float | int | None = None
+    detail: str | None = None
+
+
+class NetworkSummary(BaseModel):
+    id: str
+    risk: float | None
+    size: int | None
+    hospitals: list[str]
+    first_seen: datetime | None
+    last_seen: datetime | None
+    run_id: str | None
+    signals: Any
+
+
+class QueryExplained(BaseModel):
+    name: str
+    cypher: str
+    parameters: dict[str, Any]
+    elapsed_ms: float
+
+
+class Explain(BaseModel):
+    queries: list[QueryExplained]
+
+
+class NetworkList(BaseModel):
+    run_id: str | None
+    total: int
+    limit: int
+    offset: int
+    networks: list[NetworkSummary]
+    explain: Explain | None = None
+
+
+class MemberOut(EntityOut):
+    role: str | None
+    score: float | None
+    signals: Any
+    evidence: Any
+
+
+class LinkOut(BaseModel):
+    source: EntityOut
+    target: EntityOut
+    type: str | None
+    weight: float | None
+    registrations: int | None
+
+
+class TreeNode(EntityOut):
+    role: str | None
+    children: list[TreeNode]
+
+
+class TierCount(BaseModel):
+    role: str
+    count: int
+
+
+class Hierarchy(BaseModel):
+    tiers: list[TierCount]
+    tree: list[TreeNode] = Field(description="Technicians at the root; each member under the "
+                                             "member of the nearest higher tier it is most "
+                                             "strongly linked to.")
+    unattached: list[TreeNode]
+
+
+class NetworkDetail(NetworkSummary):
+    hierarchy: Hierarchy
+    members: list[MemberOut]
+    links: list[LinkOut]
+    explain: Explain | None = None
+
+
+class EntityWithProperties(EntityOut):
+    properties: dict[str, Any]
+
+
+class HospitalCount(BaseModel):
+    hospital: str
+    registrations: int
+
+
+class StatusCount(BaseModel):
+    status: str
+    registrations: int
+
+
+class LatencyStats(BaseModel):
+    count: int
+    min: float | None
+    p10: float | None
+    p50: float | None
+    p90: float | None
+    max: float | None
+    mean: float | None
+    under_1s: int
+
+
+class RegistrationStats(BaseModel):
+    total: int
+    first_booked_at: datetime | None
+    last_booked_at: datetime | None
+    departments: int
+    doctors: int
+    hospitals: list[HospitalCount]
+    statuses: list[StatusCount]
+    latency_ms: LatencyStats
+
+
+class Flag(BaseModel):
+    name: str
+    detail: str
+
+
+class MembershipOut(BaseModel):
+    network: str
+    risk: float | None
+    role: str | None
+    score: float | None
+    signals: Any
+    evidence: Any
+
+
+class EntitySummary(BaseModel):
+    entity: EntityWithProperties
+    registrations: RegistrationStats
+    flags: list[Flag]
+    networks: list[MembershipOut]
+    explain: Explain | None = None
+
+
+class ScanInfo(BaseModel):
+    total: int
+    scanned: int
+    complete: bool
+
+
+class TypeCount(BaseModel):
+    type: str
+    entities: int
+    registrations: int
+
+
+class NeighbourOut(EntityOut):
+    type: str
+    shared_registrations: int
+    first_booked_at: datetime | None
+    last_booked_at: datetime | None
+
+
+class Neighbourhood(BaseModel):
+    entity: EntityOut
+    registrations: ScanInfo
+    counts: list[TypeCount]
+    neighbours: list[NeighbourOut]
+    truncated: bool
+    explain: Explain | None = None
+
+
+class LinkedEntity(EntityOut):
+    type: str
+
+
+class RegistrationOut(BaseModel):
+    model_config = Open
+    key: str | None = None
+    registration_id: str | None = None
+    hospital: str | None = None
+    booked_at: datetime | None = None
+    status: str | None = None
+    entities: list[LinkedEntity]
+
+
+class Timeline(BaseModel):
+    entity: EntityOut
+    total: int
+    limit: int
+    offset: int
+    since: datetime | None
+    until: datetime | None
+    order: Literal["asc", "desc"]
+    registrations: list[RegistrationOut]
+    explain: Explain | None = None
+
+
+class PathNode(BaseModel):
+    model_config = Open
+    type: Literal["entity", "registration"]
+
+
+class PathRelationship(BaseModel):
+    type: str
+    from_: int = Field(alias="from")
+    to: int
+
+
+class PathOut(BaseModel):
+    length: int
+    nodes: list[PathNode]
+    relationships: list[PathRelationship]
+
+
+class Paths(BaseModel):
+    source: EntityOut
+    target: EntityOut
+    max_hops: int
+    types: list[str]
+    paths: list[PathOut]
+    truncated: bool
+    explain: Explain | None = None
+
+
+class SearchHit(EntityOut):
+    matched: Literal["key", "name", "ref"]
+    name: str | None
+
+
+class SearchOut(BaseModel):
+    q: str
+    mode: Literal["exact", "prefix"]
+    kinds: list[str]
+    restricted_kinds: list[str] = Field(description="Kinds left out of a prefix search for "
+                                                    "this role (analysts: personal kinds).")
+    results: list[SearchHit]
+    truncated: bool
+    explain: Explain | None = None
+
+
+class RunsOut(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    runs: list[dict[str, Any]]
+
+
+class AuditEntry(BaseModel):
+    model_config = Open
+    time: str
+    key_id: str | None
+    role: str | None
+    method: str
+    route: str
+    status: int
+    outcome: str
+    params: dict[str, Any]
+    entities: list[str]
+
+
+class AuditOut(BaseModel):
+    limit: int
+    offset: int
+    entries: list[AuditEntry]
+
+
+class UploadOut(BaseModel):
+    stored_as: str
+    bytes: int
+    sha256: str
+    marker: str
+
+
+class Neo4jHealth(BaseModel):
+    reachable: bool
+    latency_ms: float | None
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    version: str
+    neo4j: Neo4jHealth
+
+
+def responses(model: type[BaseModel] | None, *codes: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of a route: its 200 model and the error shape for `codes`."""
+    out: dict[int | str, dict[str, Any]] = {}
+    if model is not None:
+        out[200] = {"model": model}
+    for code in codes:
+        out[code] = {"model": ErrorOut}
+    return out

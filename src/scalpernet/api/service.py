@@ -1,0 +1,490 @@
+"""What the API answers: small verb-named functions over named queries, one per question.
+
+Each takes the request context (``ctx``) and returns a JSON-ready dict plus the uids of the
+entities it shows (for the audit log). Keys are shown through ``ctx.present``, so masking
+happens in one place whatever the route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from scalpernet.api.deps import Ctx
+from scalpernet.api.errors import ApiError
+from scalpernet.entities import KIND_LABELS, split_uid, uid
+from scalpernet.identifiers import normalise_name, parse_id_card, parse_ip, parse_phone
+from scalpernet.privacy import PERSONAL_KINDS, REF_PREFIX
+
+#: Relationship types of the graph model an investigator can filter on.
+REL_TYPES = ("FOR", "CONTACT", "FROM_IP", "ON_DEVICE", "BY_ACCOUNT", "PAID_BY", "VIA_AGENT",
+             "HAS_ID", "HAS_PHONE")
+TIERS = ("technician", "first_level", "second_level", "patient")
+#: Longest a path search may run before the client is told to narrow it.
+PATH_TIMEOUT_S = 10.0
+#: Longest any other investigative query may run.
+QUERY_TIMEOUT_S = 20.0
+
+Payload = tuple[dict[str, Any], list[str]]
+
+
+# -- identifying entities ------------------------------------------------------------------
+def normalise_key(kind: str, raw: str) -> str:
+    """A key as typed (``+86 138-1234-5678``) keyed the way ingestion keys it."""
+    text = raw.strip()
+    if kind == "id_card":
+        return parse_id_card(text).key or text
+    if kind == "phone":
+        return parse_phone(text).key or text
+    if kind == "ip":
+        ip = parse_ip(text)
+        return ip.key if ip else text
+    if kind == "patient":
+        id_number, sep, name = text.partition("|")
+        if sep:
+            return f"{parse_id_card(id_number).key or id_number.strip()}|{normalise_name(name)}"
+    return text
+
+
+def resolve(ctx: Ctx, kind: str, key_or_ref: str) -> str:
+    """The uid named by a key, or by an opaque reference given in place of the key."""
+    if key_or_ref.startswith(REF_PREFIX):
+        decoded = ctx.present.refs.decode(key_or_ref)
+        if decoded is not None:
+            ref_kind, _ = split_uid(decoded)
+            if ref_kind != kind:
+                raise ApiError(400, "ref_kind_mismatch",
+                               f"this reference names a {ref_kind}, not a {kind}")
+            return decoded
+    if not key_or_ref.strip():
+        raise ApiError(422, "invalid_parameter", "key: must not be empty")
+    return uid(kind, normalise_key(kind, key_or_ref))
+
+
+def resolve_uid(ctx: Ctx, value: str, name: str) -> str:
+    """A ``kind:key`` uid or a bare opaque reference, as given for `name`."""
+    if value.startswith(REF_PREFIX) and ":" not in value:
+        decoded = ctx.present.refs.decode(value)
+        if decoded is None:
+            raise ApiError(422, "invalid_parameter", f"{name}: not a valid reference")
+        return decoded
+    kind, sep, key = value.partition(":")
+    if not sep or kind not in KIND_LABELS or not key:
+        raise ApiError(422, "invalid_parameter",
+                       f"{name}: give '<kind>:<key>' (kind one of {', '.join(KIND_LABELS)}) "
+                       "or an opaque reference")
+    return resolve(ctx, kind, key)
+
+
+def _not_found(kind: str, key_or_ref: str, ctx: Ctx) -> ApiError:
+    shown = key_or_ref if key_or_ref.startswith(REF_PREFIX) else ctx.present.key(kind, key_or_ref)
+    return ApiError(404, "not_found", f"no {kind} entity with key {shown}")
+
+
+def _json_field(value: Any, default: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    return default if value is None else value
+
+
+# -- networks ------------------------------------------------------------------------------
+def _network_summary(ctx: Ctx, props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": props["id"],
+        "risk": props.get("risk"),
+        "size": props.get("size"),
+        "hospitals": list(props.get("hospitals") or []),
+        "first_seen": props.get("first_seen"),
+        "last_seen": props.get("last_seen"),
+        "run_id": props.get("run_id"),
+        "signals": ctx.present.text(_json_field(props.get("signals"), [])),
+    }
+
+
+async def list_networks(ctx: Ctx, *, min_risk: float, hospital: str | None,
+                        since: datetime | None, until: datetime | None, limit: int,
+                        offset: int) -> Payload:
+    """Current networks ranked by risk (highest first) with the total that match."""
+    page, run = await asyncio.gather(
+        ctx.read("networks_list", min_risk=min_risk, hospital=hospital, since=since,
+                 until=until, limit=limit, offset=offset, timeout=QUERY_TIMEOUT_S),
+        ctx.read("results_current_run"),
+    )
+    record = page[0]
+    return {
+        "run_id": run[0]["run"]["id"] if run else None,
+        "total": record["total"], "limit": limit, "offset": offset,
+        "networks": [_network_summary(ctx, props) for props in record["networks"]],
+    }, []
+
+
+def _member(ctx: Ctx, row: dict[str, Any]) -> dict[str, Any]:
+    return ctx.present.entity(
+        row["uid"], role=row.get("role"), score=row.get("score"),
+        signals=ctx.present.text(_json_field(row.get("signals"), [])),
+        evidence=ctx.present.text(_json_field(row.get("evidence"), {})),
+    )
+
+
+def _ref_uid(ref: Any) -> str | None:
+    if isinstance(ref, dict) and ref.get("kind") in KIND_LABELS and ref.get("key") is not None:
+        return uid(ref["kind"], str(ref["key"]))
+    return None
+
+
+def hierarchy(members: list[dict[str, Any]], links: list[dict[str, Any]]) -> dict[str, Any]:
+    """The tiers technician → first_level → second_level → patient as a tree of uids.
+
+    Each member hangs under the member of the nearest higher tier it is most strongly
+    linked to (link weight, then registrations); members with no such link are listed
+    as unattached, and members with role ``none`` stay outside the tree.
+    """
+    role_of = {m["uid"]: m["role"] for m in members}
+    rank = {role: i for i, role in enumerate(TIERS)}
+    strength: dict[tuple[str, str], tuple[float, int]] = {}
+    for link in links:
+        a, b = _ref_uid(link.get("source")), _ref_uid(link.get("target"))
+        if a is None or b is None or a not in role_of or b not in role_of:
+            continue
+        value = (float(link.get("weight") or 0), int(link.get("registrations") or 0))
+        for x, y in ((a, b), (b, a)):
+            strength[(x, y)] = max(strength.get((x, y), (0.0, 0)), value)
+    parent: dict[str, str] = {}
+    for child, role in role_of.items():
+        if role not in rank or rank[role] == 0:
+            continue
+        for level in range(rank[role] - 1, -1, -1):
+            candidates = [(strength[(child, p)], p) for p in role_of
+                          if role_of[p] == TIERS[level] and (child, p) in strength]
+            if candidates:
+                parent[child] = max(candidates)[1]
+                break
+    children: dict[str, list[str]] = defaultdict(list)
+    for child, up in parent.items():
+        children[up].append(child)
+
+    def node(member: str) -> dict[str, Any]:
+        kids = sorted(children.get(member, []), key=lambda c: (rank[role_of[c]], c))
+        return {"uid": member, "role": role_of[member], "children": [node(k) for k in kids]}
+
+    roots = sorted(u for u, r in role_of.items() if r == "technician")
+    unattached = sorted((u for u, r in role_of.items()
+                         if r in rank and r != "technician" and u not in parent),
+                        key=lambda u: (rank[role_of[u]], u))
+    return {
+        "tiers": [{"role": role, "count": sum(1 for r in role_of.values() if r == role)}
+                  for role in (*TIERS, "none")],
+        "tree": [node(r) for r in roots],
+        "unattached": [node(u) for u in unattached if role_of[u] != "technician"],
+    }
+
+
+def _present_tree(ctx: Ctx, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [ctx.present.entity(n["uid"], role=n["role"],
+                               children=_present_tree(ctx, n["children"])) for n in nodes]
+
+
+def _network_detail(ctx: Ctx, record: dict[str, Any]) -> Payload:
+    props, rows = record["network"], record["members"]
+    members = [_member(ctx, row) for row in rows]
+    raw_links = _json_field(props.get("links"), [])
+    links = []
+    for link in raw_links if isinstance(raw_links, list) else []:
+        a, b = _ref_uid(link.get("source")), _ref_uid(link.get("target"))
+        if a is None or b is None:
+            continue
+        links.append({"source": ctx.present.entity(a), "target": ctx.present.entity(b),
+                      "type": link.get("type"), "weight": link.get("weight"),
+                      "registrations": link.get("registrations")})
+    tree = hierarchy([{"uid": r["uid"], "role": r.get("role")} for r in rows],
+                     raw_links if isinstance(raw_links, list) else [])
+    tree["tree"] = _present_tree(ctx, tree["tree"])
+    tree["unattached"] = _present_tree(ctx, tree["unattached"])
+    payload = {**_network_summary(ctx, props), "hierarchy": tree, "members": members,
+               "links": links}
+    return payload, [r["uid"] for r in rows]
+
+
+async def network_detail(ctx: Ctx, network_id: str) -> Payload:
+    """One current network: tier hierarchy, members with signals and evidence, links."""
+    records = await ctx.read("network_get", id=network_id, timeout=QUERY_TIMEOUT_S)
+    if not records:
+        raise ApiError(404, "not_found", f"no current network with id {network_id}")
+    record = records[0]
+    if len(record["members"]) > 200:  # thousands of members: keep the event loop free
+        return await asyncio.to_thread(_network_detail, ctx, record)
+    return _network_detail(ctx, record)
+
+
+def _views_function(name: str) -> Any:
+    for module in ("scalpernet.views", "scalpernet.views.render"):
+        try:
+            found = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if callable(found):
+            return found
+    return None
+
+
+async def network_view(ctx: Ctx, network_id: str) -> tuple[str, list[str]]:
+    """The interactive HTML page of one network, from ``scalpernet.views``."""
+    render = _views_function("render_network_page")
+    if render is None:
+        raise ApiError(501, "not_implemented",
+                       "the network view is not available in this build: "
+                       "scalpernet.views.render_network_page is missing")
+    from scalpernet.results.models import Link, Member, Network, Signal
+
+    records = await ctx.read("network_get", id=network_id, timeout=QUERY_TIMEOUT_S)
+    if not records:
+        raise ApiError(404, "not_found", f"no current network with id {network_id}")
+    props, rows = records[0]["network"], records[0]["members"]
+
+    def build() -> str:
+        members = []
+        for row in rows:
+            kind, key = split_uid(row["uid"])
+            members.append(Member(kind=kind, key=key, role=row["role"],  # type: ignore[arg-type]
+                                  score=row["score"],
+                                  signals=[Signal(**s) for s in
+                                           _json_field(row.get("signals"), [])],
+                                  evidence=_json_field(row.get("evidence"), {})))
+        network = Network(
+            id=props["id"], risk=props["risk"], size=props["size"],
+            signals=[Signal(**s) for s in _json_field(props.get("signals"), [])],
+            links=[Link(**x) for x in _json_field(props.get("links"), [])],
+            hospitals=list(props.get("hospitals") or []),
+            first_seen=props.get("first_seen"), last_seen=props.get("last_seen"),
+            members=members)
+        return str(render(network, masked=ctx.masked))
+
+    html = await asyncio.to_thread(build)
+    return html, [r["uid"] for r in rows]
+
+
+# -- entities ------------------------------------------------------------------------------
+def _flags(kind: str, props: dict[str, Any]) -> list[dict[str, Any]]:
+    flags = []
+    if kind == "id_card" and props.get("valid") is False:
+        flags.append({"name": "invalid_id_number", "detail": props.get("invalid_reason") or ""})
+    if kind == "phone" and props.get("virtual"):
+        flags.append({"name": "virtual_phone",
+                      "detail": "virtual-operator segment (a heuristic, not proof)"})
+    if kind == "patient" and props.get("junk_name"):
+        flags.append({"name": "junk_name", "detail": props.get("junk_reason") or ""})
+    if kind == "ip" and props.get("private"):
+        flags.append({"name": "private_ip", "detail": "private or shared address: many "
+                                                      "honest patients may sit behind it"})
+    return flags
+
+
+async def entity_summary(ctx: Ctx, kind: str, key: str) -> Payload:
+    """An entity, its registrations summary, flags and current networks with roles."""
+    entity_uid = resolve(ctx, kind, key)
+    summary, networks = await asyncio.gather(
+        ctx.read("api_entity_summary", uid=entity_uid, timeout=QUERY_TIMEOUT_S),
+        ctx.read("entity_memberships", uid=entity_uid),
+    )
+    if not summary:
+        raise _not_found(kind, key, ctx)
+    row = summary[0]
+    props = row["entity"]
+    payload = {
+        "entity": ctx.present.entity(entity_uid,
+                                     properties=ctx.present.properties(kind, props)),
+        "registrations": {
+            "total": row["total"], "first_booked_at": row["first_booked_at"],
+            "last_booked_at": row["last_booked_at"], "departments": row["departments"],
+            "doctors": row["doctors"],
+            "hospitals": [h for h in row["hospitals"] if h["hospital"] is not None],
+            "statuses": [s for s in row["statuses"] if s["status"] is not None],
+            "latency_ms": row["latency_ms"],
+        },
+        "flags": _flags(kind, props),
+        "networks": [{"network": n["network"], "risk": n["risk"], "role": n["role"],
+                      "score": n["score"],
+                      "signals": ctx.present.text(_json_field(n["signals"], [])),
+                      "evidence": ctx.present.text(_json_field(n["evidence"], {}))}
+                     for n in networks],
+    }
+    return payload, [entity_uid]
+
+
+async def neighbours(ctx: Ctx, kind: str, key: str, *, types: list[str], kinds: list[str],
+                     limit: int, scan: int) -> Payload:
+    """Counts per relationship type first, then the neighbours sharing most, up to `limit`."""
+    entity_uid = resolve(ctx, kind, key)
+    count, rows = await asyncio.gather(
+        ctx.read("api_entity_registration_count", uid=entity_uid),
+        ctx.read("api_entity_neighbours", uid=entity_uid, types=types, kinds=kinds,
+                 limit=limit, scan=scan, timeout=QUERY_TIMEOUT_S),
+    )
+    if not count:
+        raise _not_found(kind, key, ctx)
+    total = count[0]["registrations"]
+    ranked = sorted(((item, row["type"]) for row in rows for item in row["top"]),
+                    key=lambda pair: (-pair[0]["shared"], pair[0]["uid"]))
+    shown = ranked[:limit]
+    payload = {
+        "entity": ctx.present.entity(entity_uid),
+        "registrations": {"total": total, "scanned": min(total, scan),
+                          "complete": total <= scan},
+        "counts": [{"type": row["type"], "entities": row["entities"],
+                    "registrations": row["registrations"]} for row in rows],
+        "neighbours": [ctx.present.entity(item["uid"], type=rel, shared_registrations=
+                                          item["shared"], first_booked_at=item["first"],
+                                          last_booked_at=item["last"])
+                       for item, rel in shown],
+        "truncated": sum(row["entities"] for row in rows) > len(shown),
+    }
+    return payload, [entity_uid, *(item["uid"] for item, _ in shown)]
+
+
+async def timeline(ctx: Ctx, kind: str, key: str, *, since: datetime | None,
+                   until: datetime | None, descending: bool, limit: int,
+                   offset: int) -> Payload:
+    """An entity's registrations in a time window, in booking order, one page at a time."""
+    entity_uid = resolve(ctx, kind, key)
+    records = await ctx.read("api_entity_timeline", uid=entity_uid, since=since, until=until,
+                             descending=descending, limit=limit, offset=offset,
+                             timeout=QUERY_TIMEOUT_S)
+    if not records:
+        raise _not_found(kind, key, ctx)
+    shown: set[str] = {entity_uid}
+    items = []
+    for reg in records[0]["items"]:
+        raw_links = [link for link in reg.pop("links") if link.get("uid")]
+        shown.update(link["uid"] for link in raw_links)
+        items.append({**ctx.present.registration(reg),
+                      "entities": [ctx.present.entity(link["uid"], type=link["type"])
+                                   for link in raw_links]})
+    payload = {"entity": ctx.present.entity(entity_uid), "total": records[0]["total"],
+               "limit": limit, "offset": offset, "since": since, "until": until,
+               "order": "desc" if descending else "asc", "registrations": items}
+    return payload, sorted(shown)
+
+
+# -- paths ---------------------------------------------------------------------------------
+def _path(ctx: Ctx, record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    nodes, seen = [], []
+    for node in record["nodes"]:
+        if "registration" in node:
+            nodes.append({"type": "registration", **node["registration"]})
+        else:
+            nodes.append({"type": "entity", **ctx.present.entity(node["uid"])})
+            seen.append(node["uid"])
+    rels = [{"type": r["type"], "from": i if r["forward"] else i + 1,
+             "to": i + 1 if r["forward"] else i}
+            for i, r in enumerate(record["relationships"])]
+    return {"length": len(rels), "nodes": nodes, "relationships": rels}, seen
+
+
+async def paths(ctx: Ctx, source: str, target: str, *, max_hops: int, types: list[str],
+                limit: int) -> Payload:
+    """All shortest paths (up to `limit`) of at most `max_hops` relationships."""
+    a, b = resolve_uid(ctx, source, "source"), resolve_uid(ctx, target, "target")
+    if a == b:
+        raise ApiError(400, "bad_request", "source and target are the same entity")
+    found = await ctx.read("api_search_keys_exact", uids=[a, b], limit=2)
+    missing = {a, b} - {r["uid"] for r in found}
+    if missing:
+        which = "source" if a in missing else "target"
+        raise ApiError(404, "not_found", f"the {which} entity does not exist")
+    records = await ctx.read(f"api_paths_{max_hops}", source=a, target=b, types=types,
+                             limit=limit, timeout=PATH_TIMEOUT_S)
+    shown: list[str] = [a, b]
+    out = []
+    for record in records:
+        path, seen = _path(ctx, record)
+        out.append(path)
+        shown.extend(seen)
+    payload = {"source": ctx.present.entity(a), "target": ctx.present.entity(b),
+               "max_hops": max_hops, "types": types, "paths": out,
+               "truncated": len(out) >= limit}
+    return payload, shown
+
+
+# -- search --------------------------------------------------------------------------------
+def _prefix(kind: str, text: str) -> str:
+    if kind in ("id_card", "phone"):
+        return "".join(text.split()).upper().replace("-", "")
+    if kind == "patient":
+        id_part, sep, name = text.partition("|")
+        return "".join(id_part.split()).upper() + (sep + normalise_name(name) if sep else "")
+    return text.strip()
+
+
+async def search(ctx: Ctx, q: str, *, mode: str, kinds: list[str], limit: int) -> Payload:
+    """Entities whose key (exact or prefix) or name (patients, escort agents) matches `q`.
+
+    Analysts cannot prefix-search ID numbers, phones or patient keys: completing a masked
+    number digit by digit would undo the mask. Exact search stays open to them.
+    """
+    q = q.strip()
+    restricted = sorted(PERSONAL_KINDS & set(kinds)) if ctx.masked and mode == "prefix" else []
+    key_kinds = [k for k in kinds if k not in restricted]
+    hits: dict[str, dict[str, Any]] = {}
+
+    if q.startswith(REF_PREFIX) and (decoded := ctx.present.refs.decode(q)) is not None:
+        found = await ctx.read("api_search_keys_exact", uids=[decoded], limit=1)
+        rows = [(r, "ref") for r in found]
+    else:
+        queries = []
+        if key_kinds:
+            if mode == "exact":
+                queries.append(("key", ctx.read("api_search_keys_exact", limit=limit, uids=[
+                    uid(k, normalise_key(k, q)) for k in key_kinds])))
+            else:
+                queries.append(("key", ctx.read("api_search_keys_prefix", limit=limit,
+                                                prefixes=[f"{k}:{_prefix(k, q)}"
+                                                          for k in key_kinds])))
+        if {"patient", "escort_agent"} & set(kinds):
+            name = "api_search_names_exact" if mode == "exact" else "api_search_names_prefix"
+            queries.append(("name", ctx.read(name, text=q, limit=limit)))
+        results = await asyncio.gather(*(coro for _, coro in queries))
+        rows = [(r, how) for (how, _), found in zip(queries, results, strict=True)
+                for r in found]
+    for row, how in rows:
+        kind = row["uid"].partition(":")[0]
+        if kind not in kinds or row["uid"] in hits:
+            continue
+        hits[row["uid"]] = ctx.present.entity(row["uid"], matched=how, name=row.get("name"))
+    items = list(hits.values())[:limit]
+    payload = {"q": ctx.present.text(q) if ctx.masked else q, "mode": mode, "kinds": kinds,
+               "restricted_kinds": restricted, "results": items,
+               "truncated": len(hits) > limit}
+    return payload, [u for u in list(hits)[:limit]]
+
+
+# -- runs ----------------------------------------------------------------------------------
+def _run(props: dict[str, Any], json_fields: tuple[str, ...]) -> dict[str, Any]:
+    out = dict(props)
+    for name in json_fields:
+        if name in out:
+            out[name] = _json_field(out[name], out[name])
+    return out
+
+
+async def ingest_runs(ctx: Ctx, *, limit: int, offset: int) -> Payload:
+    """Recent ingestion runs, newest first."""
+    rows, count = await asyncio.gather(ctx.read("api_ingest_runs", limit=limit, offset=offset),
+                                       ctx.read("api_ingest_runs_count"))
+    runs = [ctx.present.text(_run(r["run"], ("files",))) for r in rows]
+    return {"total": count[0]["total"], "limit": limit, "offset": offset, "runs": runs}, []
+
+
+async def analysis_runs(ctx: Ctx, *, limit: int, offset: int) -> Payload:
+    """Recent analysis runs, newest first; `current` marks the one whose results are served."""
+    rows, count = await asyncio.gather(ctx.read("analysis_runs", limit=limit, offset=offset),
+                                       ctx.read("api_analysis_runs_count"))
+    runs = [ctx.present.text(_run(r["run"], ("params", "summary"))) for r in rows]
+    return {"total": count[0]["total"], "limit": limit, "offset": offset, "runs": runs}, []

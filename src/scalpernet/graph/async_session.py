@@ -1,0 +1,85 @@
+"""The async counterpart of :mod:`scalpernet.graph.session`, for the HTTP API.
+
+One :class:`AsyncGraph` (one ``AsyncDriver``) per server process, created in the app's
+lifespan. Every query is loaded by name from ``cypher/`` and given parameters only; the
+database is always named.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import neo4j
+from neo4j import AsyncGraphDatabase, RoutingControl
+
+from scalpernet.config import Settings
+from scalpernet.graph.queries import load_query
+
+
+def to_native(value: Any) -> Any:
+    """Driver values as plain Python: Neo4j temporals become ``datetime``/``date``."""
+    if isinstance(value, dict):
+        return {k: to_native(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_native(v) for v in value]
+    if hasattr(value, "to_native"):
+        return value.to_native()
+    return value
+
+
+class QueryTrace:
+    """The named queries a request ran, with their parameters (for ``?explain=true``)."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict[str, Any]] = []
+
+    def add(self, name: str, params: dict[str, Any], elapsed_ms: float) -> None:
+        self.entries.append({"name": name, "cypher": load_query(name), "parameters": params,
+                             "elapsed_ms": round(elapsed_ms, 2)})
+
+
+class AsyncGraph:
+    """A connected Neo4j database for async code: run named read and write queries."""
+
+    def __init__(self, settings: Settings, *, pool_size: int = 100) -> None:
+        self.settings = settings
+        self.database = settings.neo4j_database
+        password = settings.password
+        auth = (settings.neo4j_user, password) if password is not None else None
+        self.driver = AsyncGraphDatabase.driver(
+            settings.uri, auth=auth, max_connection_pool_size=pool_size,
+            connection_acquisition_timeout=10.0,
+            # The server's notifications repeat the query text in warnings: not for a log.
+            notifications_min_severity="OFF",
+        )
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+    async def ping(self) -> float:
+        """Round-trip time of a trivial query in milliseconds; raises when unreachable."""
+        start = time.perf_counter()
+        await self.read("ping")
+        return (time.perf_counter() - start) * 1000
+
+    async def _run(self, name: str, params: dict[str, Any], routing: RoutingControl,
+                   timeout: float | None, trace: QueryTrace | None) -> list[dict[str, Any]]:
+        query = neo4j.Query(load_query(name), timeout=timeout)  # type: ignore[arg-type]
+        start = time.perf_counter()
+        records, _, _ = await self.driver.execute_query(
+            query, params, database_=self.database, routing_=routing
+        )
+        if trace is not None:
+            trace.add(name, params, (time.perf_counter() - start) * 1000)
+        return [to_native(dict(record)) for record in records]
+
+    async def read(self, name: str, *, timeout_: float | None = None,
+                   trace_: QueryTrace | None = None, **params: Any) -> list[dict[str, Any]]:
+        """Run the named read query; records come back as plain dicts."""
+        return await self._run(name, params, RoutingControl.READ, timeout_, trace_)
+
+    async def write(self, name: str, *, timeout_: float | None = None,
+                    trace_: QueryTrace | None = None, **params: Any) -> list[dict[str, Any]]:
+        """Run the named write query in a managed transaction; records as plain dicts."""
+        return await self._run(name, params, RoutingControl.WRITE, timeout_, trace_)
