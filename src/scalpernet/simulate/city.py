@@ -18,6 +18,7 @@ from scalpernet.simulate.bookings import Booking, human_time, next_open, settle
 from scalpernet.simulate.gangs import Gang, GangDesk
 from scalpernet.simulate.hospitals import (
     DAY,
+    HOUR,
     MINUTE,
     SECOND,
     Hospital,
@@ -152,8 +153,11 @@ class HospitalDays:
                       out: list[tuple[Booking, str | None]]) -> None:
         """HR books the staff one after another, at human speed, all on one check day."""
         hosp, pop = self.hosp, self.pop
-        t = human_time(rng, hosp, released + MINUTE, released + DAY)
-        for k, h in enumerate(company.staff[:room]):
+        staff = company.staff[:room]
+        # done by the evening before the check day's first slot (08:00)
+        latest = v * DAY + 8 * HOUR - 2 * HOUR - len(staff) * 3 * MINUTE
+        t = human_time(rng, hosp, released + MINUTE, min(released + DAY, latest))
+        for k, h in enumerate(staff):
             t = next_open(hosp, t + rng.randint(60, 180) * SECOND)
             slot = v * DAY + (8 * 60 + (k % 12) * 10) * MINUTE
             b = pop.booking(rng, hosp, hosp.checkup, slot, released, t, h, 0, route="home")

@@ -102,8 +102,8 @@ def build_gangs(rng: random.Random, count: int, hospitals: list[Hospital], days:
     for g in range(count):
         base = _ACTORS + g * 4096
         proxies = rng.random() < 0.5
-        first = rng.randint(0, days // 4)
-        last = days - 1 - rng.randint(0, days // 4)
+        first = rng.randint(0, days // 10)
+        last = days - 1 - rng.randint(0, days // 10)
         first_phone = phones.make(base + 10)
         first_agent = None
         if rng.random() < 0.4:
@@ -136,7 +136,8 @@ def build_gangs(rng: random.Random, count: int, hospitals: list[Hospital], days:
             accounts=[handles.account(base + 500 + k)
                       for k in range(rng.randint(4, 10 + 5 * min(scale, 4)))],
             tech_payer=handles.payer(base, "alipay"),
-            first_payers=[handles.payer(base + 1 + k, "alipay") for k in range(rng.randint(1, 3))],
+            first_payers=[handles.payer(base + 1 + k, "alipay")
+                          for k in range(rng.randint(1, min(3, scale)))],
             first_phone=first_phone, first_agent=first_agent, agents=agents,
             placeholders=placeholders,
         ))
@@ -256,11 +257,11 @@ class GangDesk:
         # who pays: the technician at first, mostly the first level, some customers by QR
         r = rng.random()
         auto = True
-        if gang.tech_pays_early and day < self.days * 0.3 and r < 0.7:
+        if gang.tech_pays_early and day < self.days * 0.2 and r < 0.7:
             payer, role, part = gang.tech_payer, "technician", "technician payer"
         elif agent is not None and agent.payer is not None and r < 0.15:
             payer, role, part = agent.payer, "second_level", "agent payer"
-        elif r < 0.3:
+        elif r < 0.25:
             payer = self.handles.payer(GANG + (1 << 25) + owner, "wechat")
             role, part, auto = "patient", "customer payer", False
         else:

@@ -267,7 +267,7 @@ def build_cast(rng: random.Random, hospitals: list[Hospital], days: int, n_fast:
         cast.overrides[nxt] = Override(rng.randint(2, 4), True, rng.random() < 0.5, "elder")
         nxt += 1
     for _ in range(n_busy):
-        cast.busy.append(BusyFamily(nxt, rng.choice(hospitals).index, rng.uniform(0.25, 0.5)))
+        cast.busy.append(BusyFamily(nxt, rng.choice(hospitals).index, rng.uniform(0.15, 0.4)))
         cast.overrides[nxt] = Override(rng.randint(3, 6), True, True, "elder")
         nxt += 1
     for _ in range(n_fast):

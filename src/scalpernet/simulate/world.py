@@ -97,7 +97,9 @@ def build_world(params: WorldParams) -> World:
     addresses = Addresses(seed)
     handles = Handles(seed)
     for hosp in hospitals:
-        hosp.wifi_ips = [addresses.hospital(hosp.index * 4 + k) for k in range(2)]
+        # one public address for the hospital's guest Wi-Fi, two in a big city
+        hosp.wifi_ips = [addresses.hospital(hosp.index * 4 + k)
+                         for k in range(1 + (n >= 500_000))]
         hosp.kiosks = [(addresses.kiosk(hosp.index + 1, k), handles.device((1 << 26) + 50_000
                                                                             + hosp.index * 64 + k))
                        for k in range(4 + hosp.index % 5)]
