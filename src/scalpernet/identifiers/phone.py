@@ -16,7 +16,7 @@ from typing import Literal
 #: Mobile segments of virtual network operators (MVNO): 170, 171, 162, 165, 167.
 VIRTUAL_SEGMENTS: frozenset[str] = frozenset({"170", "171", "162", "165", "167"})
 
-_NON_DIGITS = re.compile(r"\D+")
+_NON_DIGITS = re.compile(r"[^0-9]+")  # ASCII only: "\\d" also matches other scripts
 # Mainland mobile numbers: 11 digits, 1 then 3-9
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 # Landline with trunk prefix 0: area code (2-3 digits after the 0) + 7-8 digit number

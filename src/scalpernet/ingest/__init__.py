@@ -4,7 +4,7 @@
 counts and the database writer consumes; ``validate_paths`` is the dry run itself.
 """
 
-from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter, mask
+from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import ReadStats, load_mapping, read_file, source_files
 from scalpernet.ingest.validate import Counts, InvariantError, iter_records, validate_paths
 
@@ -16,7 +16,6 @@ __all__ = [
     "ReadStats",
     "iter_records",
     "load_mapping",
-    "mask",
     "read_file",
     "source_files",
     "validate_paths",

@@ -7,7 +7,8 @@ line's text); a field longer than :data:`RAW_FIELD_CAP` is cut and the cut is sa
 ``truncated``. Undecodable bytes appear as ``\\udcXX`` escapes.
 
 This file holds personal data (ID numbers, phones) by necessity; it is written only where
-the user says, and nothing else in ingestion logs raw identifiers (see :func:`mask`).
+the user says. Messages name fields, never their values, so counts and reasons can be
+printed and logged without masking.
 """
 
 from __future__ import annotations
@@ -132,16 +133,3 @@ class QuarantineWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
-
-
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{5}|\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_PHONE_LIKE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
-
-
-def mask(text: str) -> str:
-    """Mask ID-number-like and mobile-like digit runs in text meant for logs or messages.
-
-    ``11010519491231002X`` → ``110105********002X``; ``13800138000`` → ``138****8000``.
-    """
-    text = _ID_LIKE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
-    return _PHONE_LIKE.sub(lambda m: m.group(1) + "****" + m.group(2), text)

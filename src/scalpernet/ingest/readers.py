@@ -48,6 +48,8 @@ CSV_FIELD_LIMIT: Final = 16 << 20
 PARQUET_BATCH: Final = 8192
 DELIMITERS: Final = (",", "\t", ";", "|")
 
+# zip (xlsx), OLE2 (xls), Parquet, PDF, gzip: exports saved in the wrong format
+_BINARY_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"PAR1", b"%PDF", b"\x1f\x8b")
 _SURROGATE = re.compile("[\udc00-\udcff]")
 
 
@@ -269,8 +271,9 @@ def read_csv(path: Path, mapping: dict[str, str] | None = None,
     source = str(path)
     with path.open("rb") as binary:
         head = binary.read(SAMPLE_BYTES)
-        if b"\x00" in head[:4096] and not head.startswith(
-                (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if head.startswith(_BINARY_MAGIC) or (
+                head[:4096].count(0) * 10 > len(head[:4096])
+                and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))):
             raise InputError(f"{source}: not a text export (binary content; an .xlsx file "
                              "must be saved as CSV first)")
         encoding = detect_encoding(head)
@@ -280,6 +283,8 @@ def read_csv(path: Path, mapping: dict[str, str] | None = None,
         header_line = sample.lstrip("\ufeff").splitlines()[0] if sample.strip() else ""
         delimiter = detect_delimiter(header_line, path.suffix.lower())
         binary.seek(0)
+        # before the first read: the wrapper decodes whole chunks ahead of the parser
+        errors_before = _decode_errors[0]
         text = io.TextIOWrapper(binary, encoding=encoding, errors="scalpernet.mark",
                                 newline="")
         # Global in the csv module; 16 MiB lets a 10 MB field be read whole and quarantined
@@ -296,7 +301,6 @@ def read_csv(path: Path, mapping: dict[str, str] | None = None,
             raise InputError(f"{source}: the header line cannot be read ({exc})") from None
         layout = build_layout(header, mapping, source)
         width = layout.width
-        errors_before = _decode_errors[0]
         line = reader.line_num + 1
         while True:
             try:
