@@ -1,0 +1,231 @@
+"""Tiered positions for a network page, computed once so the browser never has to.
+
+The page shows who sits above whom: technicians on the top row, then first-level and
+second-level scalpers, then the patients each agent booked for (one block per agent, under
+the agent), and the members with no scalping role set apart at the right end of that row.
+vis-network's physics keeps a browser busy from a few hundred nodes, so the page is drawn
+from these fixed positions instead.
+
+Members are ordered top-down (each row by the mean rank of what it links to above, which
+keeps crossings few) and placed bottom-up (each member over the mean of what it links to
+below, never closer than ``Spacing.gap`` to its neighbour).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+#: Tier rows from the top; `patient` and `none` members are drawn in blocks, not rows.
+UPPER_TIERS = ("technician", "first_level", "second_level")
+TIERS = (*UPPER_TIERS, "patient", "none")
+_RANK = {role: i for i, role in enumerate(TIERS)}
+
+
+@dataclass(frozen=True)
+class Spacing:
+    """Distances in vis-network canvas units (pixels at zoom 1)."""
+
+    row: float = 230.0  # between tier rows
+    gap: float = 170.0  # least distance between two nodes of a row
+    cell_x: float = 130.0  # between members inside a block, across (labels are wide)
+    cell_y: float = 60.0  # and down
+    block_gap: float = 60.0  # between two blocks
+    apart: float = 260.0  # extra distance that sets the `none` members apart
+
+
+@dataclass
+class Group:
+    """Members drawn as one block, and collapsible into one node: the patients booked through
+    one agent (with their ID cards and phones), or the members with no scalping role."""
+
+    id: str
+    role: str  # "patient" or "none"
+    agent: int | None  # member index of the agent; None for unattached patients and `none`
+    components: list[list[int]]  # linked members kept together, best first
+    x: float = 0.0  # the group node, at the top centre of the block
+    y: float = 0.0
+    offsets: list[tuple[float, float]] = field(default_factory=list)  # per member, from x/y
+    width: float = 0.0
+    height: float = 0.0
+
+    @property
+    def members(self) -> list[int]:
+        return [m for component in self.components for m in component]
+
+
+@dataclass
+class Layout:
+    """Where every member and group sits, and the tier rows to caption."""
+
+    positions: list[tuple[float, float]]
+    groups: list[Group]
+    rows: list[tuple[str, float]] = field(default_factory=list)
+
+
+def group_patients(roles: Sequence[str], scores: Sequence[float],
+                   edges: Sequence[tuple[int, int, float]]) -> list[Group]:
+    """Put each patient-role member in its agent's group; `none` members in one group.
+
+    Patient-role members linked to each other (a patient, their ID card, their phone) share
+    an agent: the upper-tier member they link to, preferring the lowest tier (the
+    second-level scalper who booked, over the first-level one who paid), then heavier links.
+    """
+    neighbours: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for a, b, weight in edges:
+        if a != b:
+            neighbours[a].append((b, weight))
+            neighbours[b].append((a, weight))
+
+    seen: set[int] = set()
+    by_agent: dict[int | None, list[list[int]]] = defaultdict(list)
+    for start, role in enumerate(roles):
+        if role != "patient" or start in seen:
+            continue
+        component, stack = [], [start]
+        seen.add(start)
+        while stack:
+            node = stack.pop()
+            component.append(node)
+            for other, _ in neighbours[node]:
+                if roles[other] == "patient" and other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        pull: dict[int, float] = defaultdict(float)
+        for node in component:
+            for other, weight in neighbours[node]:
+                if roles[other] in UPPER_TIERS:
+                    pull[other] += weight
+        agent = max(pull, key=lambda m: (_RANK[roles[m]], pull[m], -m)) if pull else None
+        by_agent[agent].append(sorted(component))
+
+    def best_first(components: list[list[int]]) -> list[list[int]]:
+        return sorted(components, key=lambda c: (-max(scores[m] for m in c), c[0]))
+
+    groups = [Group(id=f"g{agent}", role="patient", agent=agent, components=best_first(cs))
+              for agent, cs in by_agent.items() if agent is not None]
+    if None in by_agent:
+        groups.append(Group(id="g-unattached", role="patient", agent=None,
+                            components=best_first(by_agent[None])))
+    apart = [[i] for i, role in enumerate(roles) if role == "none"]
+    if apart:
+        groups.append(Group(id="g-none", role="none", agent=None, components=best_first(apart)))
+    return groups
+
+
+def _shape_block(group: Group, sp: Spacing) -> None:
+    """Offsets of a group's members: a grid about four times taller than wide, whose rows
+    hold whole components when they are all the same size (a patient, ID card, phone)."""
+    n = len(group.members)
+    sizes = Counter(len(c) for c in group.components)
+    unit = min(4, sizes.most_common(1)[0][0]) if sizes else 1
+    cols = unit * max(1, round(math.sqrt(n / 8) / unit))
+    cols = max(1, min(cols, n))
+    rows = math.ceil(n / cols)
+    group.width = (cols - 1) * sp.cell_x
+    group.height = (rows - 1) * sp.cell_y
+    group.offsets = [(c * sp.cell_x - group.width / 2, r * sp.cell_y)
+                     for r, c in (divmod(j, cols) for j in range(n))]
+
+
+def _sweep(order: list[int], desired: dict[int, float], gap: float) -> dict[int, float]:
+    """x for `order` left to right: each at its desired x where known, `gap` apart at least."""
+    if not desired:
+        return {m: (i - (len(order) - 1) / 2) * gap for i, m in enumerate(order)}
+    first = next(i for i, m in enumerate(order) if m in desired)
+    previous = desired[order[first]] - (first + 1) * gap  # those before line up to its left
+    xs: dict[int, float] = {}
+    for m in order:
+        x = max(desired.get(m, previous + gap), previous + gap)
+        xs[m] = previous = x
+    return xs
+
+
+def tiered_layout(
+    roles: Sequence[str],
+    scores: Sequence[float],
+    edges: Sequence[tuple[int, int, float]],
+    *,
+    groups: list[Group] | None = None,
+    compact: bool = False,
+    spacing: Spacing | None = None,
+) -> Layout:
+    """Positions for members given by index: `roles`, `scores` and weighted `edges` (a, b, w).
+
+    `groups` defaults to `group_patients`. With `compact`, groups sit as close as single
+    nodes (the page draws them collapsed and opens their blocks on demand); otherwise each
+    block gets its own room. Deterministic: the same network always gets the same picture.
+    """
+    sp = spacing or Spacing()
+    n = len(roles)
+    groups = group_patients(roles, scores, edges) if groups is None else groups
+    adjacent: dict[int, set[int]] = defaultdict(set)
+    for a, b, _ in edges:
+        if a != b:
+            adjacent[a].add(b)
+            adjacent[b].add(a)
+    positions: list[tuple[float, float]] = [(0.0, 0.0)] * n
+
+    # Order the upper rows top-down by the mean rank of their links above.
+    rows = {tier: [i for i in range(n) if roles[i] == tier] for tier in UPPER_TIERS}
+    rank: dict[int, float] = {}
+    for tier in UPPER_TIERS:
+        def mean_rank_above(m: int) -> float:
+            above = [rank[o] for o in adjacent[m] if o in rank]
+            return sum(above) / len(above) if above else math.inf
+
+        rows[tier] = sorted(rows[tier], key=lambda m: (mean_rank_above(m), -scores[m], m))
+        for i, m in enumerate(rows[tier]):
+            rank[m] = (i + 0.5) / len(rows[tier])
+    present = [tier for tier in UPPER_TIERS if rows[tier]]
+
+    # Blocks left to right in their agents' order; unattached patients, then `none`, last.
+    def block_order(g: Group) -> tuple[int, float]:
+        if g.agent is not None:
+            return (0, rank.get(g.agent, 0.0))
+        return (1, 0.0) if g.role == "patient" else (2, 0.0)
+
+    cursor = 0.0
+    for group in sorted(groups, key=block_order):
+        _shape_block(group, sp)
+        slot = sp.gap if compact else max(sp.gap, group.width + sp.cell_x + sp.block_gap)
+        if group.role == "none":
+            cursor += sp.apart
+        group.x = cursor + slot / 2
+        cursor += slot
+
+    # A wide network gets taller rows, so that it does not fit the screen as a thin strip.
+    width = max([cursor] + [len(rows[t]) * sp.gap for t in present])
+    row = min(max(sp.row, width / 14), 3 * sp.row)
+    row_y = {tier: i * row for i, tier in enumerate(present)}
+    block_y = len(present) * row
+    for group in groups:
+        group.y = block_y
+        for m, (dx, dy) in zip(group.members, group.offsets, strict=True):
+            positions[m] = (group.x + dx, group.y + dy)
+
+    # Place the upper rows bottom-up over what they link to below.
+    block_of = {g.agent: g.x for g in groups if g.agent is not None}
+    placed: dict[int, float] = {}
+    for tier in reversed(present):
+        desired: dict[int, float] = {}
+        for m in rows[tier]:
+            below = [placed[o] for o in adjacent[m] if o in placed]
+            if m in block_of:
+                below.append(block_of[m])
+            if below:
+                desired[m] = sum(below) / len(below)
+        if not desired:  # nothing below links here: centre the row over what is below
+            below_xs = list(placed.values()) or [g.x for g in groups] or [0.0]
+            centre = (min(below_xs) + max(below_xs)) / 2
+            desired = {m: x + centre for m, x in _sweep(rows[tier], {}, sp.gap).items()}
+        for m, x in _sweep(rows[tier], desired, sp.gap).items():
+            positions[m] = (x, row_y[tier])
+            placed[m] = x
+
+    captions = [(tier, row_y[tier]) for tier in present]
+    if any(g.role == "patient" for g in groups):
+        captions.append(("patient", block_y))
+    return Layout(positions=positions, groups=groups, rows=captions)
