@@ -1,0 +1,311 @@
+"""``scalpernet analyze``: project the graph, find rings, assign tiers, score, store.
+
+The stages, each its own module: projection (pull from Neo4j) → signals → networks (the
+analysis graph and its communities) → rings (bookings and member numbers) → tiers → scoring
+→ hierarchy links and stable ids → :func:`scalpernet.results.store.write_results`, which
+replaces the previous run's results in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+from scalpernet.detect import allowlist as allowlists
+from scalpernet.detect.hierarchy import TreeLink, ring_trees
+from scalpernet.detect.identity import assign_ids
+from scalpernet.detect.networks import AnalysisGraph, build_analysis_graph, find_communities
+from scalpernet.detect.params import DetectParams
+from scalpernet.detect.projection import (
+    MISSING,
+    Projection,
+    entity_uids,
+    load_projection,
+    registration_keys,
+)
+from scalpernet.detect.rings import Rings, build_rings
+from scalpernet.detect.scoring import (
+    RingScore,
+    member_score,
+    payer_yearly_reference,
+    score_ring,
+    yearly,
+)
+from scalpernet.detect.signals import (
+    KINDS,
+    EntitySignals,
+    Incidence,
+    RegistrationSignals,
+    build_incidence,
+    entity_signals,
+    registration_signals,
+)
+from scalpernet.detect.tiers import TIER_ORDER, Roles, assign_roles
+from scalpernet.entities import ROLES, split_uid
+from scalpernet.graph import Graph
+from scalpernet.privacy import mask_uid
+from scalpernet.results.models import AnalysisRun, EntityRef, Link, Member, Network, Signal
+from scalpernet.results.store import write_results
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Analysis:
+    """What one analysis found (before or after it was stored)."""
+
+    run: AnalysisRun
+    networks: list[Network]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def new_run_id() -> str:
+    return f"analysis-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def previous_networks(graph: Graph) -> dict[str, set[str]]:
+    """The current networks' member uids (to inherit their ids)."""
+    return {r["id"]: set(r["members"]) for r in graph.read("detect_previous_networks")}
+
+
+def _when(ms: int) -> datetime | None:
+    return None if ms == MISSING else datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+@dataclass
+class _Context:
+    proj: Projection
+    reg: RegistrationSignals
+    inc: Incidence
+    sig: EntitySignals
+    ag: AnalysisGraph
+    rings: Rings
+    roles: Roles
+
+
+def _member_signals(i: int, ctx: _Context) -> list[Signal]:
+    sig, rings = ctx.sig, ctx.rings
+    kind = KINDS[int(ctx.inc.kinds[i])]
+    out: list[tuple[str, float, str]] = [
+        ("bookings", sig.bookings[i], f"{sig.bookings[i]} bookings, "
+                                      f"{rings.ring_bookings[i]} of them in this ring"),
+    ]
+    if sig.machine[i]:
+        out.append(("machine_speed_bookings", sig.machine[i],
+                    f"{sig.machine[i]} bookings under 1 s after release"))
+    if sig.quick[i]:
+        out.append(("within_seconds_bookings", sig.quick[i],
+                    f"{sig.quick[i]} bookings within seconds of release"))
+    if kind not in ("patient", "id_card"):
+        out.append(("id_numbers", sig.id_numbers[i],
+                    f"{sig.id_numbers[i]} distinct ID numbers, at most "
+                    f"{sig.max_ids_per_day[i]} in one day"))
+        if sig.visit_cards[i]:
+            out.append(("visit_cards", sig.visit_cards[i],
+                        f"{sig.visit_cards[i]} distinct visit cards"))
+    if kind == "payer":
+        per_year = float(yearly(sig)[i])
+        out.append(("yearly_bookings", round(per_year, 1),
+                    f"{per_year:.0f} bookings a year for {sig.patients[i]} patients"))
+    if sig.washes[i]:
+        out.append(("occupy_and_wash", sig.washes[i],
+                    f"{sig.washes[i]} bookings in cancel-and-rebook pairs"))
+    if sig.invalid_ids[i]:
+        out.append(("invalid_id_numbers", sig.invalid_ids[i],
+                    f"{sig.invalid_ids[i]} bookings with an invalid ID number"))
+    if sig.junk_names[i]:
+        out.append(("junk_names", sig.junk_names[i],
+                    f"{sig.junk_names[i]} bookings under a junk name"))
+    if sig.virtual_phones[i]:
+        out.append(("virtual_phones", sig.virtual_phones[i],
+                    f"{sig.virtual_phones[i]} bookings with a virtual-operator phone"))
+    if sig.before_release[i]:
+        out.append(("before_release", sig.before_release[i],
+                    f"{sig.before_release[i]} bookings before release"))
+    if sig.quiet_window[i]:
+        out.append(("maintenance_window", sig.quiet_window[i],
+                    f"{sig.quiet_window[i]} bookings in the maintenance window"))
+    return [Signal(name=n, value=float(v), detail=d) for n, v, d in out]
+
+
+def detect(graph: Graph, params: DetectParams | None = None,
+           previous: dict[str, set[str]] | None = None) -> Analysis:
+    """Run detection over the whole graph; nothing is written."""
+    params = params or DetectParams()
+    started = datetime.now(UTC)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    proj = load_projection(graph)
+    lap("projection")
+    reg = registration_signals(proj, params)
+    inc = build_incidence(proj)
+    allow = allowlists.load_allowlist()
+    allowed = allowlists.resolve(graph, allow, inc)
+    sig = entity_signals(proj, reg, inc, params, allowed)
+    lap("signals")
+    ag = build_analysis_graph(proj, reg, inc, sig)
+    communities = find_communities(ag.graph, params)
+    lap("communities")
+    rings = build_rings(proj, reg, inc, ag, communities)
+    roles = assign_roles(inc, sig, rings, params)
+    ctx = _Context(proj, reg, inc, sig, ag, rings, roles)
+    p999 = payer_yearly_reference(sig, inc)
+    scores = {k: score_ring(k, proj, reg, inc, sig, rings, p999) for k in range(rings.count)}
+    kept = [k for k in range(rings.count)
+            if scores[k].risk >= params.min_risk and len(rings.members[k]) >= params.min_size]
+    lap("tiers_scoring")
+    networks = _networks(graph, ctx, kept, scores, params,
+                         previous if previous is not None else previous_networks(graph))
+    lap("networks")
+    by_role = Counter(m.role for net in networks for m in net.members)
+    summary = {
+        "registrations": proj.size,
+        "entities": inc.count,
+        "ring_bookings": int(ag.ring_bookings.size),
+        "analysis_graph": {"vertices": ag.graph.vcount(), "edges": ag.graph.ecount()},
+        "triggered_channels": int(sig.trigger.sum()),
+        "damp_identifiers": int(sig.damp.sum()),
+        "allowlisted": int(allowed.sum()),
+        "networks": len(networks),
+        "members": sum(len(net.members) for net in networks),
+        "members_by_role": {role: by_role.get(role, 0) for role in ROLES},
+        "timings_s": timings,
+    }
+    run = AnalysisRun(id=new_run_id(), started_at=started, ended_at=datetime.now(UTC),
+                      status="complete",
+                      params={**params.as_dict(), "allowlist": allow.source,
+                              "allowlist_entries": len(allow)},
+                      summary=summary)
+    return Analysis(run=run, networks=networks, timings=timings)
+
+
+def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, RingScore],
+              params: DetectParams, previous: dict[str, set[str]]) -> list[Network]:
+    rings, inc, sig, ag, proj = ctx.rings, ctx.inc, ctx.sig, ctx.ag, ctx.proj
+    members_all = np.concatenate([rings.members[k] for k in kept]) if kept else np.zeros(0, int)
+    uids = entity_uids(graph, inc.node_ids[members_all])
+    uid_of = {int(i): uids[int(inc.node_ids[i])] for i in members_all}
+    # evidence samples: each member's first ring bookings (by node id)
+    samples = _samples(ctx, members_all, params.evidence_samples)
+    keys = registration_keys(graph, proj.registration[np.unique(
+        np.concatenate(list(samples.values())))] if samples else [])
+    trees = _trees(ctx, kept, uid_of)
+    vertex_of = {int(e): v for v, e in enumerate(ag.nodes)}
+    strength = (np.asarray(ag.graph.strength(weights="weight"))
+                if ag.graph.ecount() else np.zeros(ag.graph.vcount()))
+    drafts = []
+    for k in kept:
+        score = scores[k]
+        members = []
+        for i in rings.members[k]:
+            i = int(i)
+            kind, key = split_uid(uid_of[i])
+            role = ctx.roles.of(i)
+            rows = samples.get(i, np.zeros(0, dtype=np.int64))
+            evidence = {
+                "role_reason": str(ctx.roles.reason[i]),
+                "ring_bookings": int(rings.ring_bookings[i]),
+                "involvement": round(float(rings.ring_bookings[i] / max(sig.bookings[i], 1)), 4),
+                "customers": int(rings.customers[i]),
+                "escort_agents": int(rings.agents[i]),
+                "registrations": [keys[int(proj.registration[r])] for r in rows
+                                  if int(proj.registration[r]) in keys],
+            }
+            members.append(Member(
+                kind=kind, key=key, role=role,  # type: ignore[arg-type]
+                score=member_score(i, score.risk, role, sig, rings),
+                signals=_member_signals(i, ctx), evidence=evidence))
+        members.sort(key=lambda m: (TIER_ORDER.index(m.role), -m.score, m.kind, m.key))
+        rows = rings.bookings[k]
+        booked = proj.booked_ms[rows]
+        booked = booked[booked != MISSING]
+        hospitals = sorted({proj.vocab["hospital"][c] for c in np.unique(
+            proj.codes["hospital"][rows])} - {""})
+        anchor = min(rings.members[k], key=lambda i: (
+            -strength[vertex_of[int(i)]], uid_of[int(i)]))
+        links = [Link(source=_ref(uid_of, t.parent, ag), target=_ref(uid_of, t.child, ag),
+                      type=t.type, weight=round(t.weight, 3), registrations=t.bookings)
+                 for t in trees.get(k, [])]
+        drafts.append((uid_of[int(anchor)], Network(
+            id="", risk=score.risk, size=len(members), signals=score.signals, members=members,
+            links=links, hospitals=hospitals,
+            first_seen=_when(int(booked.min())) if booked.size else None,
+            last_seen=_when(int(booked.max())) if booked.size else None)))
+    ids = assign_ids([(anchor, {f"{m.kind}:{m.key}" for m in net.members})
+                      for anchor, net in drafts], previous, params.inherit_jaccard)
+    networks = []
+    for net_id, (anchor, net) in zip(ids, drafts, strict=True):
+        net.id = net_id
+        networks.append(net)
+        log.info("network %s: risk %.3f, %d members, anchor %s", net_id, net.risk, net.size,
+                 mask_uid(anchor))
+    networks.sort(key=lambda n: (-n.risk, n.id))
+    return networks
+
+
+def _ref(uid_of: dict[int, str], vertex: int, ag: AnalysisGraph) -> EntityRef:
+    kind, key = split_uid(uid_of[int(ag.nodes[vertex])])
+    return EntityRef(kind=kind, key=key)  # type: ignore[arg-type]
+
+
+def _samples(ctx: _Context, members: np.ndarray, limit: int) -> dict[int, np.ndarray]:
+    """Up to ``limit`` ring bookings per member, the earliest node ids first."""
+    if limit <= 0 or members.size == 0:
+        return {}
+    inc, rings = ctx.inc, ctx.rings
+    pairs = ctx.ag.pair_registration
+    e, r = inc.entity[pairs], inc.registration[pairs]
+    own = rings.booking_ring[r] == rings.entity_ring[e]
+    e, r = e[own], r[own]
+    order = np.lexsort((r, e))
+    e, r = e[order], r[order]
+    starts = np.searchsorted(e, members)
+    ends = np.searchsorted(e, members, side="right")
+    return {int(m): r[s:min(t, s + limit)] for m, s, t in zip(members, starts, ends, strict=True)}
+
+
+def _trees(ctx: _Context, kept: list[int], uid_of: dict[int, str]) -> dict[int, list[TreeLink]]:
+    ag, rings = ctx.ag, ctx.rings
+    g = ag.graph
+    nv = g.vcount()
+    ring = np.full(nv, -1, dtype=np.int64)
+    rank = np.full(nv, TIER_ORDER.index("none"), dtype=np.int64)
+    name_order = np.zeros(nv, dtype=np.int64)
+    kept_set = set(kept)
+    vertex_of = {int(e): v for v, e in enumerate(ag.nodes)}
+    ranked = sorted(uid_of.items(), key=lambda t: t[1])
+    for pos, (i, _) in enumerate(ranked):
+        v = vertex_of[i]
+        k = int(rings.entity_ring[i])
+        if k in kept_set:
+            ring[v] = k
+            rank[v] = TIER_ORDER.index(ctx.roles.of(i))
+            name_order[v] = pos
+    edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    weight = np.asarray(g.es["weight"] if g.ecount() else [], dtype=np.float64)
+    bookings = np.asarray(g.es["bookings"] if g.ecount() else [], dtype=np.int64)
+    strength = np.asarray(g.strength(weights="weight")) if g.ecount() else np.zeros(nv)
+    return ring_trees(edges, weight, bookings, ring, rank, name_order, strength)
+
+
+def analyze(graph: Graph, params: DetectParams | None = None) -> Analysis:
+    """Detect and store: the new results replace the previous run's in one transaction."""
+    clock = time.perf_counter()
+    result = detect(graph, params)
+    write_results(graph, result.run, result.networks)
+    result.timings["store"] = round(time.perf_counter() - clock - sum(result.timings.values()), 3)
+    result.timings["total"] = round(time.perf_counter() - clock, 3)
+    return result

@@ -1,0 +1,94 @@
+"""What ``scalpernet analyze``, ``networks`` and ``evaluate`` print (the CLI stays thin)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from scalpernet.detect.analyze import Analysis, analyze
+from scalpernet.detect.evaluate import evaluate, format_report, load_truth, to_json
+from scalpernet.entities import ROLES
+from scalpernet.graph import Graph
+from scalpernet.results.models import Network, NetworksDocument
+from scalpernet.results.store import all_networks, current_run
+
+#: The fields of `networks --json` (contracts §4).
+_NETWORK_FIELDS = {"id", "risk", "size", "signals"}
+_MEMBER_FIELDS = {"kind", "key", "role", "score"}
+
+
+def analysis_summary(result: Analysis) -> str:
+    """A few lines: networks, members by role, duration."""
+    s = result.run.summary
+    roles = s.get("members_by_role", {})
+    lines = [
+        f"analysis {result.run.id}: {s.get('networks', 0)} networks, "
+        f"{s.get('members', 0)} members in {result.timings.get('total', 0.0):.1f} s",
+        "  members by role: " + ", ".join(f"{r} {roles.get(r, 0)}" for r in ROLES),
+        f"  {s.get('registrations', 0):,} registrations, {s.get('entities', 0):,} entities, "
+        f"{s.get('ring_bookings', 0):,} ring bookings, "
+        f"{s.get('triggered_channels', 0):,} triggered channels, "
+        f"{s.get('damp_identifiers', 0):,} damp identifiers "
+        f"({s.get('allowlisted', 0):,} allow-listed)",
+        "  stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()),
+    ]
+    return "\n".join(lines)
+
+
+def run_analyze(graph: Graph, *, as_json: bool = False) -> str:
+    """Analyze the whole graph, store the results, and say what was found."""
+    result = analyze(graph)
+    if as_json:
+        return orjson.dumps({"run_id": result.run.id, **result.run.summary,
+                             "timings_s": result.timings}, option=orjson.OPT_INDENT_2).decode()
+    return analysis_summary(result)
+
+
+def networks_document(graph: Graph) -> dict[str, Any]:
+    """The stored networks in the contract's shape, highest risk first."""
+    run = current_run(graph)
+    nets = all_networks(graph) if run is not None else []
+    doc = NetworksDocument(run_id=run.id if run else None, networks=nets)
+    return doc.model_dump(mode="json", include={
+        "run_id": True,
+        "networks": {"__all__": {**{f: True for f in _NETWORK_FIELDS},
+                                 "members": {"__all__": _MEMBER_FIELDS}}},
+    })
+
+
+def _ordered(doc: dict[str, Any]) -> dict[str, Any]:
+    """Contract key order: id, risk, size, signals, members."""
+    order = ("id", "risk", "size", "signals", "members")
+    nets = [{k: n[k] for k in order} for n in doc["networks"]]
+    for n in nets:
+        n["members"] = [{k: m[k] for k in ("kind", "key", "role", "score")} for m in n["members"]]
+    return {"run_id": doc["run_id"], "networks": nets}
+
+
+def run_networks(graph: Graph, *, as_json: bool) -> str:
+    """`networks --json` prints the contract document; without it, one line per network."""
+    doc = _ordered(networks_document(graph))
+    if as_json:
+        return orjson.dumps(doc).decode()
+    if doc["run_id"] is None:
+        return "no analysis yet (run: scalpernet analyze)"
+    lines = [f"run {doc['run_id']}: {len(doc['networks'])} networks"]
+    for n in doc["networks"]:
+        roles = {r: sum(1 for m in n["members"] if m["role"] == r) for r in ROLES}
+        top = n["signals"][0]["detail"] if n["signals"] else ""
+        lines.append(f"  {n['id']}  risk {n['risk']:.3f}  size {n['size']:>6}  "
+                     + " ".join(f"{r[:4]} {c}" for r, c in roles.items() if c)
+                     + (f"  | {top}" if top else ""))
+    return "\n".join(lines)
+
+
+def stored_networks(graph: Graph) -> list[Network]:
+    return all_networks(graph) if current_run(graph) is not None else []
+
+
+def run_evaluate(graph: Graph, truth: Path, *, as_json: bool = False) -> str:
+    """Score the stored results against ``truth``."""
+    report = evaluate(stored_networks(graph), load_truth(truth))
+    return to_json(report) if as_json else format_report(report)

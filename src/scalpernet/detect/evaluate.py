@@ -1,0 +1,146 @@
+"""Score stored networks against a simulator's ``truth.json`` (contracts §6).
+
+* A *flagged* entity is a network member whose role is not ``none``.
+* **precision** = flagged gang members / flagged; **recall** = flagged gang members / gang
+  members (every entity the truth lists in a gang).
+* **innocent false-positive rate** = flagged look-alikes / look-alikes (the truth's
+  ``innocent`` list: Wi-Fi, NAT, kiosks, families, chronic patients, escorts, companies).
+* **role accuracy** on gang core members (truth role other than ``patient``): the share
+  whose reported role equals the truth's (not found counts as wrong).
+* **gang recovery**: a gang is recovered when one reported network holds at least
+  ``recovery_share`` of its members (default a majority); ``purity`` is the share of a
+  network's flagged members that belong to its main gang.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from scalpernet.errors import InputError
+from scalpernet.results.models import Network
+
+
+def load_truth(path: Path) -> dict[str, Any]:
+    """Read a truth file; a missing or malformed one is an input error."""
+    try:
+        data = orjson.loads(Path(path).read_bytes())
+    except FileNotFoundError as exc:
+        raise InputError(f"no truth file at {path}") from exc
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"truth file {path} is not JSON: {exc}") from exc
+    if not isinstance(data, dict) or "gangs" not in data:
+        raise InputError(f"truth file {path} has no 'gangs'")
+    return data
+
+
+def _ratio(a: int, b: int) -> float:
+    return round(a / b, 4) if b else 0.0
+
+
+def evaluate(networks: Iterable[Network], truth: dict[str, Any], *,
+             recovery_share: float = 0.5) -> dict[str, Any]:
+    """The figures above, plus per-gang detail and a confusion of core roles."""
+    role_of: dict[str, str] = {}
+    network_of: dict[str, str] = {}
+    for net in networks:
+        for m in net.members:
+            u = f"{m.kind}:{m.key}"
+            network_of[u] = net.id
+            role_of[u] = m.role
+    flagged = {u for u, r in role_of.items() if r != "none"}
+    gang_of: dict[str, str] = {}
+    truth_role: dict[str, str] = {}
+    members_of: dict[str, set[str]] = {}
+    profile: dict[str, str] = {}
+    for gang in truth.get("gangs", []):
+        uids = {f"{m['kind']}:{m['key']}" for m in gang["members"]}
+        members_of[gang["id"]] = uids
+        profile[gang["id"]] = gang.get("profile", "")
+        for m in gang["members"]:
+            u = f"{m['kind']}:{m['key']}"
+            gang_of.setdefault(u, gang["id"])
+            truth_role.setdefault(u, m["role"])
+    positives = set(gang_of)
+    innocent = {f"{i['kind']}:{i['key']}" for i in truth.get("innocent", [])}
+    hit = flagged & positives
+    core = [u for u in positives if truth_role[u] != "patient"]
+    core_ok = sum(1 for u in core if role_of.get(u) == truth_role[u])
+    confusion = Counter(f"{truth_role[u]}->{role_of.get(u, 'missed')}" for u in core)
+    gangs = []
+    recovered = 0
+    for gid, uids in sorted(members_of.items()):
+        in_net = Counter(network_of[u] for u in uids if u in flagged)
+        best, count = in_net.most_common(1)[0] if in_net else (None, 0)
+        share = count / len(uids) if uids else 0.0
+        ok = share >= recovery_share
+        recovered += ok
+        gangs.append({"id": gid, "profile": profile[gid], "members": len(uids),
+                      "found": sum(in_net.values()), "best_network": best,
+                      "best_share": round(share, 4), "networks": len(in_net),
+                      "recovered": ok})
+    purity = []
+    for net in networks:
+        labels = Counter(gang_of.get(f"{m.kind}:{m.key}", "-") for m in net.members
+                         if m.role != "none")
+        total = sum(labels.values())
+        main = max((c for g, c in labels.items() if g != "-"), default=0)
+        purity.append(main / total if total else 0.0)
+    by_why = Counter(i.get("why", "") for i in truth.get("innocent", [])
+                     if f"{i['kind']}:{i['key']}" in flagged)
+    return {
+        "networks": len(purity),
+        "flagged": len(flagged),
+        "gang_members": len(positives),
+        "true_positives": len(hit),
+        "precision": _ratio(len(hit), len(flagged)),
+        "recall": _ratio(len(hit), len(positives)),
+        "innocent": len(innocent),
+        "innocent_flagged": len(flagged & innocent),
+        "innocent_false_positive_rate": _ratio(len(flagged & innocent), len(innocent)),
+        "innocent_flagged_by_why": dict(sorted(by_why.items())),
+        "core_members": len(core),
+        "role_accuracy": _ratio(core_ok, len(core)),
+        "role_confusion": dict(sorted(confusion.items())),
+        "gangs": len(gangs),
+        "gangs_recovered": recovered,
+        "gang_recovery": _ratio(recovered, len(gangs)),
+        "mean_network_purity": round(sum(purity) / len(purity), 4) if purity else 0.0,
+        "per_gang": gangs,
+    }
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The evaluation as a few readable lines."""
+    lines = [
+        f"networks            {report['networks']}",
+        f"precision           {report['precision']:.4f}  "
+        f"({report['true_positives']} of {report['flagged']} flagged are gang members)",
+        f"recall              {report['recall']:.4f}  "
+        f"({report['true_positives']} of {report['gang_members']} gang members)",
+        f"innocent FP rate    {report['innocent_false_positive_rate']:.4f}  "
+        f"({report['innocent_flagged']} of {report['innocent']} look-alikes flagged)",
+        f"role accuracy       {report['role_accuracy']:.4f}  "
+        f"(on {report['core_members']} gang core members)",
+        f"gang recovery       {report['gangs_recovered']} of {report['gangs']} gangs "
+        f"mostly in one network (mean purity {report['mean_network_purity']:.4f})",
+    ]
+    for g in report["per_gang"]:
+        lines.append(f"  {g['id']:<5} {g['profile']:<10} {g['members']:>6} members, "
+                     f"{g['found']:>6} found, best network holds {g['best_share']:.1%} "
+                     f"({g['networks']} networks)")
+    if report["role_confusion"]:
+        wrong = {k: v for k, v in report["role_confusion"].items()
+                 if k.split("->")[0] != k.split("->")[1]}
+        if wrong:
+            lines.append("  core roles confused: " + ", ".join(
+                f"{k} {v}" for k, v in wrong.items()))
+    return "\n".join(lines)
+
+
+def to_json(report: dict[str, Any]) -> str:
+    return orjson.dumps(report, option=orjson.OPT_INDENT_2).decode()

@@ -1,0 +1,58 @@
+"""Network ids that stay put across runs when membership barely changes.
+
+A network first inherits the id of the previous run's network it overlaps most (Jaccard of
+member uids at least ``inherit_jaccard``; pairs matched greedily, best overlap first, ties
+by id). A network with no such predecessor gets ``net-`` plus a hash of its anchor: its most
+central member (largest weighted degree, ties by uid), which does not move when customers
+come and go.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+
+def anchor_id(anchor_uid: str) -> str:
+    """``net-`` + 12 hex characters of SHA-256 of the anchor's uid (no personal data shown)."""
+    return "net-" + hashlib.sha256(anchor_uid.encode("utf-8")).hexdigest()[:12]
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    if not a and not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def assign_ids(new: Sequence[tuple[str, set[str]]], previous: dict[str, set[str]],
+               min_jaccard: float) -> list[str]:
+    """Ids for the new networks, given as (anchor uid, member uids), in their order."""
+    by_member: dict[str, list[str]] = {}
+    for pid, members in previous.items():
+        for m in members:
+            by_member.setdefault(m, []).append(pid)
+    candidates: list[tuple[float, str, int]] = []
+    for i, (_, members) in enumerate(new):
+        seen = {pid for m in members for pid in by_member.get(m, ())}
+        for pid in sorted(seen):
+            score = jaccard(members, previous[pid])
+            if score >= min_jaccard:
+                candidates.append((score, pid, i))
+    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+    ids: list[str | None] = [None] * len(new)
+    taken: set[str] = set()
+    for _, pid, i in candidates:
+        if ids[i] is None and pid not in taken:
+            ids[i] = pid
+            taken.add(pid)
+    for i, (anchor, _) in enumerate(new):
+        if ids[i] is not None:
+            continue
+        base = candidate = anchor_id(anchor)
+        suffix = 2
+        while candidate in taken:
+            candidate = f"{base}-{suffix}"
+            suffix += 1
+        ids[i] = candidate
+        taken.add(candidate)
+    return [str(i) for i in ids]

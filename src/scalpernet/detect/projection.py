@@ -1,0 +1,156 @@
+"""The detection projection: registrations and their entities pulled from Neo4j as columns.
+
+One aggregate query per slice of the registrations (``cypher/detect_registrations.cypher``)
+returns parallel lists, so a million bookings cross Bolt as a handful of records rather
+than a million round trips; slices run on a small thread pool. Entities are referred to by
+internal node id until the members of the networks are known; only then are their uids read
+(:func:`entity_uids`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scalpernet.graph import Graph
+
+#: Entity slots of a registration, in column order; ``agent_phone`` is the escort agent's own
+#: phone (``HAS_PHONE``), joined in Python.
+SLOTS: tuple[str, ...] = (
+    "patient", "id_card", "phone", "ip", "device", "account", "payer", "escort_agent",
+    "agent_phone",
+)
+#: The contract kind of the entity in each slot.
+SLOT_KINDS: dict[str, str] = {slot: slot for slot in SLOTS} | {"agent_phone": "phone"}
+#: Sentinel for an absent time (the Cypher returns it for nulls).
+MISSING = -(2**62)
+_CODED = ("status", "hospital", "department", "doctor", "visit_card")
+
+
+@dataclass
+class Projection:
+    """Registrations as numpy columns; entity columns hold node ids, -1 where absent."""
+
+    registration: np.ndarray
+    entities: dict[str, np.ndarray]
+    latency_ms: np.ndarray
+    booked_ms: np.ndarray
+    cancelled_ms: np.ndarray
+    paid_ms: np.ndarray
+    slot_ms: np.ndarray
+    booked_minute: np.ndarray
+    junk_name: np.ndarray
+    id_valid: np.ndarray
+    virtual_phone: np.ndarray
+    #: Low-cardinality text columns as integer codes, with their vocabularies.
+    codes: dict[str, np.ndarray] = field(default_factory=dict)
+    vocab: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return int(self.registration.shape[0])
+
+    def code_of(self, column: str, value: str) -> int:
+        """The integer code of ``value`` in a coded column (-1 when it never occurs)."""
+        try:
+            return self.vocab[column].index(value)
+        except ValueError:
+            return -1
+
+
+def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Sorted-vocabulary integer codes (stable whatever the row order)."""
+    vocab = sorted(set(values))
+    index = {v: i for i, v in enumerate(vocab)}
+    return np.fromiter((index[v] for v in values), dtype=np.int32, count=len(values)), vocab
+
+
+def _slice(graph: Graph, part: int, parts: int) -> dict[str, list]:
+    record = graph.read("detect_registrations", part=part, parts=parts, missing=MISSING)[0]
+    return dict(record.items())
+
+
+def load_projection(graph: Graph, *, parts: int = 8, workers: int = 4) -> Projection:
+    """Pull every registration with its entities, sorted by node id (deterministic order)."""
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        slices = list(pool.map(lambda p: _slice(graph, p, parts), range(parts)))
+    columns: dict[str, list] = {}
+    for piece in slices:
+        for name, values in piece.items():
+            columns.setdefault(name, []).extend(values)
+    registration = np.asarray(columns.get("registration", []), dtype=np.int64)
+    order = np.argsort(registration, kind="stable")
+
+    def ints(name: str) -> np.ndarray:
+        return np.asarray(columns.get(name, []), dtype=np.int64)[order]
+
+    def flags(name: str) -> np.ndarray:
+        return np.asarray(columns.get(name, []), dtype=bool)[order]
+
+    entities = {slot: ints(slot) for slot in SLOTS if slot != "agent_phone"}
+    entities["agent_phone"] = _agent_phones(graph, entities["escort_agent"])
+    codes: dict[str, np.ndarray] = {}
+    vocab: dict[str, list[str]] = {}
+    for name in _CODED:
+        values = columns.get(name, [])
+        coded, words = _encode(values)
+        codes[name] = coded[order] if len(values) else coded
+        vocab[name] = words
+    return Projection(
+        registration=registration[order], entities=entities, latency_ms=ints("latency_ms"),
+        booked_ms=ints("booked_ms"), cancelled_ms=ints("cancelled_ms"),
+        paid_ms=ints("paid_ms"), slot_ms=ints("slot_ms"),
+        booked_minute=ints("booked_minute"), junk_name=flags("junk_name"),
+        id_valid=flags("id_valid"), virtual_phone=flags("virtual_phone"), codes=codes,
+        vocab=vocab,
+    )
+
+
+def _agent_phones(graph: Graph, agents: np.ndarray) -> np.ndarray:
+    """Each registration's escort agent's own phone (-1 without agent or phone)."""
+    record = graph.read("detect_agent_phones")[0]
+    phone_of: dict[int, int] = {}
+    for agent, phone in zip(record["escort_agent"], record["phone"], strict=True):
+        # an agent with several phones: keep one, the same every run
+        phone_of[agent] = min(phone, phone_of.get(agent, phone))
+    if not phone_of:
+        return np.full(agents.shape, -1, dtype=np.int64)
+    keys = np.asarray(sorted(phone_of), dtype=np.int64)
+    values = np.asarray([phone_of[k] for k in keys], dtype=np.int64)
+    pos = np.clip(np.searchsorted(keys, agents), 0, len(keys) - 1)
+    return np.where((agents >= 0) & (keys[pos] == agents), values[pos], -1)
+
+
+def entity_uids(graph: Graph, ids: Iterable[int]) -> dict[int, str]:
+    """The uid of each entity node id given."""
+    wanted = sorted({int(i) for i in ids if i >= 0})
+    out: dict[int, str] = {}
+    for start in range(0, len(wanted), 50_000):
+        record = graph.read("detect_entity_uids", ids=wanted[start : start + 50_000])[0]
+        out.update(zip(record["ids"], record["uids"], strict=True))
+    return out
+
+
+def entity_ids(graph: Graph, uids: Iterable[str]) -> dict[str, int]:
+    """The node id of each entity uid given that exists in the graph."""
+    record = graph.read("detect_entity_ids", uids=sorted(set(uids)))[0]
+    return dict(zip(record["uids"], record["ids"], strict=True))
+
+
+def ip_keys(graph: Graph) -> dict[int, str]:
+    """Every IP node id with its key."""
+    record = graph.read("detect_ip_keys")[0]
+    return dict(zip(record["ids"], record["keys"], strict=True))
+
+
+def registration_keys(graph: Graph, ids: Iterable[int]) -> dict[int, str]:
+    """The key (``<hospital>|<registration_id>``) of each registration node id given."""
+    wanted = sorted({int(i) for i in ids})
+    out: dict[int, str] = {}
+    for start in range(0, len(wanted), 50_000):
+        record = graph.read("detect_registration_keys", ids=wanted[start : start + 50_000])[0]
+        out.update(zip(record["ids"], record["keys"], strict=True))
+    return out

@@ -1,0 +1,121 @@
+"""Rings as sets of entities and bookings, and each member's numbers inside its ring.
+
+A ring booking belongs to the ring of its patient (the customer it was made for); a member's
+numbers (bookings, customers, agents, speed, payment delay) count only its own ring's
+bookings, so an entity's life outside the ring does not colour its role there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scalpernet.detect.networks import AnalysisGraph
+from scalpernet.detect.projection import MISSING, SLOTS, Projection
+from scalpernet.detect.signals import Incidence, RegistrationSignals
+
+_PATIENT = SLOTS.index("patient")
+_PHONE = SLOTS.index("phone")
+#: A payment this soon after the booking was made by the tool, not by a customer's QR scan.
+AUTO_PAY_MS = 10_000
+
+
+@dataclass
+class Rings:
+    """Ring membership of entities and bookings, plus member statistics inside the ring."""
+
+    count: int
+    entity_ring: np.ndarray  # dense entity -> ring (-1 outside every ring)
+    booking_ring: np.ndarray  # registration row -> ring (-1 when not a ring booking)
+    members: list[np.ndarray]  # ring -> dense entity indices (sorted)
+    bookings: list[np.ndarray]  # ring -> registration rows (sorted)
+    # per dense entity, counted over its own ring's bookings
+    ring_bookings: np.ndarray
+    customers: np.ndarray
+    agents: np.ndarray
+    top_agent_share: np.ndarray
+    no_agent: np.ndarray
+    quick: np.ndarray
+    machine: np.ndarray
+    rebooked: np.ndarray  # re-bookings within seconds of a cancellation (occupy and wash)
+    auto_paid: np.ndarray
+    contact_customers: np.ndarray  # as a contact phone: distinct ID numbers
+    contact_agents: np.ndarray  # as a contact phone: distinct agents of those bookings
+    contact_no_agent: np.ndarray  # as a contact phone: bookings without an agent
+    owner_agent: np.ndarray  # as an agent's own phone: that agent (dense index, -1 if none)
+
+
+def _distinct(e: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    keep = v >= 0
+    if not keep.any():
+        return np.zeros(n, dtype=np.int64)
+    pairs = np.unique(np.stack([e[keep], v[keep]], axis=1), axis=0)
+    return np.bincount(pairs[:, 0], minlength=n)
+
+
+def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: AnalysisGraph,
+                communities: list[list[int]]) -> Rings:
+    """Map communities (analysis-graph vertices) to entities and bookings, and count."""
+    n = inc.count
+    entity_ring = np.full(n, -1, dtype=np.int64)
+    for k, verts in enumerate(communities):
+        entity_ring[ag.nodes[np.asarray(verts, dtype=np.int64)]] = k
+    pairs = ag.pair_registration
+    pe, pr, ps = inc.entity[pairs], inc.registration[pairs], inc.slot[pairs]
+    booking_ring = np.full(proj.size, -1, dtype=np.int64)
+    # a booking goes with any of its entities' rings first, then its patient's ring wins
+    booking_ring[pr] = entity_ring[pe]
+    is_patient = ps == _PATIENT
+    booking_ring[pr[is_patient]] = entity_ring[pe[is_patient]]
+    count = len(communities)
+    members = [np.flatnonzero(entity_ring == k) for k in range(count)] if count else []
+    ring_rows = np.flatnonzero(booking_ring >= 0)
+    by_ring = np.argsort(booking_ring[ring_rows], kind="stable")
+    splits = np.searchsorted(booking_ring[ring_rows][by_ring], np.arange(count + 1))
+    bookings = [np.sort(ring_rows[by_ring][splits[k]:splits[k + 1]]) for k in range(count)]
+
+    own = entity_ring[pe] == booking_ring[pr]
+    e, r, s = pe[own], pr[own], ps[own]
+    id_card = proj.entities["id_card"][r]
+    agent = proj.entities["escort_agent"][r]
+    agent_dense = inc.index_of(agent)
+    ring_bookings = np.bincount(e, minlength=n)
+    with_agent = agent_dense >= 0
+    top_share = np.zeros(n)
+    if with_agent.any():
+        ea, counts = np.unique(np.stack([e[with_agent], agent_dense[with_agent]], axis=1),
+                               axis=0, return_counts=True)
+        top = np.zeros(n, dtype=np.int64)
+        np.maximum.at(top, ea[:, 0], counts)
+        top_share = top / np.maximum(ring_bookings, 1)
+    paid = proj.paid_ms[r]
+    booked = proj.booked_ms[r]
+    auto = (paid != MISSING) & (booked != MISSING) & (paid - booked >= 0) & (
+        paid - booked < AUTO_PAY_MS)
+    contact = s == _PHONE
+    # an agent's own phone (HAS_PHONE), read off the projection: when the agent also gave it
+    # as the contact phone the incidence pair keeps the contact slot only
+    owner = np.full(n, -1, dtype=np.int64)
+    own_phone = proj.entities["agent_phone"]
+    has = own_phone >= 0
+    if has.any():
+        np.maximum.at(owner, inc.index_of(own_phone[has]),
+                      inc.index_of(proj.entities["escort_agent"][has]))
+    return Rings(
+        count=count, entity_ring=entity_ring, booking_ring=booking_ring, members=members,
+        bookings=bookings, ring_bookings=ring_bookings,
+        customers=_distinct(e, id_card, n), agents=_distinct(e, agent_dense, n),
+        top_agent_share=top_share,
+        no_agent=np.bincount(e, weights=(~with_agent).astype(float), minlength=n).astype(int),
+        quick=np.bincount(e, weights=reg.quick[r].astype(float), minlength=n).astype(int),
+        machine=np.bincount(e, weights=reg.machine[r].astype(float), minlength=n).astype(int),
+        rebooked=np.bincount(e, weights=reg.wash_rebook[r].astype(float),
+                             minlength=n).astype(int),
+        auto_paid=np.bincount(e, weights=auto.astype(float), minlength=n).astype(int),
+        contact_customers=_distinct(e[contact], id_card[contact], n),
+        contact_agents=_distinct(e[contact], agent_dense[contact], n),
+        contact_no_agent=np.bincount(e[contact], weights=(agent_dense[contact] < 0).astype(float),
+                                     minlength=n).astype(int),
+        owner_agent=owner,
+    )

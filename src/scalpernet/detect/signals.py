@@ -1,0 +1,295 @@
+"""Signals per registration and per entity, each a number an investigator can check.
+
+Registration level: machine-speed and within-seconds bookings after release, bookings before
+release, bookings in a hospital's quiet (maintenance) window, occupy-and-wash pairs (a
+cancelled slot re-booked within seconds), placeholder identities (invalid ID number, junk
+name) and virtual phones.
+
+Entity level (every IP, device, account, payer, escort agent, phone, patient, ID card):
+bookings, distinct ID numbers and patients, the most ID numbers in one day, distinct visit
+cards, agents and hospitals, and how many of those bookings carry each registration signal.
+A *trigger* is a channel that booked for many people at machine speed, washed slots or
+booked placeholders; a *damp* identifier has a huge reach at human speed (hospital Wi-Fi,
+carrier NAT, kiosks, a company's desk) or is allow-listed: it never links a ring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scalpernet.detect.params import DetectParams
+from scalpernet.detect.projection import MISSING, SLOT_KINDS, SLOTS, Projection
+
+DAY_MS = 86_400_000
+#: Slots whose entity books, pays or brokers: the channels a bot or a scalper controls.
+CHANNEL_SLOTS = ("ip", "device", "account", "payer", "escort_agent", "phone", "agent_phone")
+#: Width of the bins of the day used to find each hospital's quiet window (minutes).
+_QUIET_BIN = 10
+
+
+@dataclass
+class RegistrationSignals:
+    """Boolean columns over the projection's registrations."""
+
+    machine: np.ndarray
+    quick: np.ndarray
+    before_release: np.ndarray
+    quiet_window: np.ndarray
+    wash_cancel: np.ndarray
+    wash_rebook: np.ndarray
+    placeholder: np.ndarray
+    virtual_phone: np.ndarray
+    cancelled: np.ndarray
+    slot_group: np.ndarray  # (hospital, doctor, slot time) as one integer
+
+    @property
+    def wash(self) -> np.ndarray:
+        return self.wash_cancel | self.wash_rebook
+
+
+@dataclass
+class Incidence:
+    """Entity-registration pairs over every slot (deduplicated), entities densely indexed."""
+
+    node_ids: np.ndarray  # dense index -> node id (sorted)
+    kinds: np.ndarray  # dense index -> kind code (index into KINDS)
+    entity: np.ndarray  # pair -> dense entity index
+    registration: np.ndarray  # pair -> registration row
+    slot: np.ndarray  # pair -> slot code (index into SLOTS)
+
+    @property
+    def count(self) -> int:
+        return int(self.node_ids.shape[0])
+
+    def index_of(self, node_ids: np.ndarray) -> np.ndarray:
+        """Dense index of node ids (-1 for ids that are not entities of the projection)."""
+        if self.count == 0:
+            return np.full(node_ids.shape, -1, dtype=np.int64)
+        pos = np.clip(np.searchsorted(self.node_ids, node_ids), 0, self.count - 1)
+        return np.where(self.node_ids[pos] == node_ids, pos, -1)
+
+
+KINDS: tuple[str, ...] = ("patient", "id_card", "phone", "ip", "device", "account", "payer",
+                          "escort_agent")
+_KIND_CODE = {k: i for i, k in enumerate(KINDS)}
+
+
+@dataclass
+class EntitySignals:
+    """Per-entity counts (dense arrays over :class:`Incidence` entities)."""
+
+    bookings: np.ndarray
+    machine: np.ndarray
+    quick: np.ndarray
+    before_release: np.ndarray
+    quiet_window: np.ndarray
+    washes: np.ndarray
+    placeholders: np.ndarray
+    invalid_ids: np.ndarray
+    junk_names: np.ndarray
+    virtual_phones: np.ndarray
+    id_numbers: np.ndarray
+    quick_id_numbers: np.ndarray
+    patients: np.ndarray
+    max_ids_per_day: np.ndarray
+    visit_cards: np.ndarray
+    agents: np.ndarray
+    hospitals: np.ndarray
+    departments: np.ndarray
+    first_ms: np.ndarray
+    last_ms: np.ndarray
+    trigger: np.ndarray
+    damp: np.ndarray
+    allowlisted: np.ndarray
+
+    def quick_share(self) -> np.ndarray:
+        return self.quick / np.maximum(self.bookings, 1)
+
+
+def registration_signals(proj: Projection, params: DetectParams) -> RegistrationSignals:
+    """The per-booking signals."""
+    lat = proj.latency_ms
+    known = lat != MISSING
+    machine = known & (lat >= 0) & (lat < params.machine_ms)
+    quick = known & (lat >= 0) & (lat < params.quick_ms)
+    before = known & (lat < 0)
+    cancelled = proj.codes["status"] == proj.code_of("status", "cancelled")
+    group = _slot_groups(proj)
+    wash_cancel, wash_rebook = _occupy_and_wash(proj, group, cancelled, params.wash_ms)
+    return RegistrationSignals(
+        machine=machine, quick=quick, before_release=before,
+        quiet_window=_quiet_window(proj, quick), wash_cancel=wash_cancel,
+        wash_rebook=wash_rebook, placeholder=proj.junk_name | ~proj.id_valid,
+        virtual_phone=proj.virtual_phone, cancelled=cancelled, slot_group=group,
+    )
+
+
+def _slot_groups(proj: Projection) -> np.ndarray:
+    """One integer per (hospital, doctor, slot time): the slot a booking takes."""
+    keys = np.stack([proj.codes["hospital"].astype(np.int64),
+                     proj.codes["doctor"].astype(np.int64), proj.slot_ms], axis=1)
+    if keys.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    _, group = np.unique(keys, axis=0, return_inverse=True)
+    return group.reshape(-1).astype(np.int64)
+
+
+def _occupy_and_wash(proj: Projection, group: np.ndarray, cancelled: np.ndarray,
+                     wash_ms: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cancelled bookings whose slot was booked again within ``wash_ms``, and those re-bookings."""
+    n = proj.size
+    wash_cancel = np.zeros(n, dtype=bool)
+    wash_rebook = np.zeros(n, dtype=bool)
+    if n == 0:
+        return wash_cancel, wash_rebook
+    booked = proj.booked_ms
+    base = int(booked[booked != MISSING].min()) if (booked != MISSING).any() else 0
+    span = 1 << 40  # ~35 years of milliseconds: a group's times never reach the next group
+    rel = np.where(booked == MISSING, span - 1, booked - base)
+    key = group * span + np.clip(rel, 0, span - 1)
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    cand = np.flatnonzero(cancelled & (proj.cancelled_ms != MISSING))
+    if cand.size == 0:
+        return wash_cancel, wash_rebook
+    c_rel = np.clip(proj.cancelled_ms[cand] - base, 0, span - 1)
+    lo = np.searchsorted(sorted_key, group[cand] * span + c_rel, side="left")
+    hi = np.searchsorted(sorted_key, group[cand] * span + np.clip(c_rel + wash_ms, 0, span - 1),
+                         side="right")
+    # the first booking of the same slot at or after the cancellation, not the cancelled one
+    for step in range(3):
+        pos = lo + step
+        ok = pos < hi
+        if not ok.any():
+            break
+        idx = order[np.minimum(pos, n - 1)]
+        hit = ok & (idx != cand)
+        wash_cancel[cand[hit]] = True
+        wash_rebook[idx[hit]] = True
+    return wash_cancel, wash_rebook
+
+
+def _quiet_window(proj: Projection, quick: np.ndarray) -> np.ndarray:
+    """Bookings made while their hospital's human traffic is (almost) nil: maintenance hours.
+
+    Each hospital's quiet bins are learned from its human-speed bookings: a 10-minute bin of
+    the day holding under 2% of the hospital's average bin is taken as closed.
+    """
+    n = proj.size
+    out = np.zeros(n, dtype=bool)
+    minute = proj.booked_minute
+    valid = minute >= 0
+    if not valid.any():
+        return out
+    hospitals = proj.codes["hospital"]
+    bins = np.where(valid, minute // _QUIET_BIN, 0)
+    nbins = 24 * 60 // _QUIET_BIN
+    human = valid & ~quick
+    counts = np.zeros((len(proj.vocab["hospital"]), nbins), dtype=np.int64)
+    np.add.at(counts, (hospitals[human], bins[human]), 1)
+    mean = counts.sum(axis=1, keepdims=True) / nbins
+    # too little traffic to tell when a hospital is closed: no quiet window
+    quiet = (counts < 0.02 * mean) & (counts.sum(axis=1, keepdims=True) >= 50 * nbins)
+    out = valid & quiet[hospitals, bins]
+    return out
+
+
+def build_incidence(proj: Projection) -> Incidence:
+    """Every (entity, registration) pair of the projection."""
+    ents, regs, slots = [], [], []
+    for code, slot in enumerate(SLOTS):
+        col = proj.entities[slot]
+        rows = np.flatnonzero(col >= 0)
+        ents.append(col[rows])
+        regs.append(rows)
+        slots.append(np.full(rows.shape, code, dtype=np.int8))
+    ent = np.concatenate(ents) if ents else np.zeros(0, dtype=np.int64)
+    reg = np.concatenate(regs) if regs else np.zeros(0, dtype=np.int64)
+    slot = np.concatenate(slots) if slots else np.zeros(0, dtype=np.int8)
+    node_ids, dense = np.unique(ent, return_inverse=True)
+    dense = dense.reshape(-1)
+    # one pair per (entity, registration): an agent's phone may also be the contact phone
+    pair = dense.astype(np.int64) * max(proj.size, 1) + reg
+    _, first = np.unique(pair, return_index=True)
+    first.sort()
+    kinds = np.zeros(node_ids.shape[0], dtype=np.int8)
+    kind_codes = np.asarray([_KIND_CODE[SLOT_KINDS[s]] for s in SLOTS], dtype=np.int8)
+    kinds[dense] = kind_codes[slot]
+    return Incidence(node_ids=node_ids, kinds=kinds, entity=dense[first], registration=reg[first],
+                     slot=slot[first])
+
+
+def _distinct(entity: np.ndarray, value: np.ndarray, n: int, mask: np.ndarray | None = None,
+              ) -> np.ndarray:
+    """Distinct non-negative ``value`` per entity."""
+    keep = value >= 0 if mask is None else (value >= 0) & mask
+    e, v = entity[keep], value[keep]
+    if e.size == 0:
+        return np.zeros(n, dtype=np.int64)
+    pairs = np.unique(np.stack([e.astype(np.int64), v.astype(np.int64)], axis=1), axis=0)
+    return np.bincount(pairs[:, 0], minlength=n)
+
+
+def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
+                   params: DetectParams, allowlisted: np.ndarray) -> EntitySignals:
+    """Counts per entity, then which channels trigger and which identifiers are damp."""
+    n = inc.count
+    e, r = inc.entity, inc.registration
+
+    def count(flag: np.ndarray) -> np.ndarray:
+        return np.bincount(e, weights=flag[r].astype(np.float64), minlength=n).astype(np.int64)
+
+    bookings = np.bincount(e, minlength=n)
+    id_card = proj.entities["id_card"][r]
+    day = np.where(proj.booked_ms[r] == MISSING, -1, proj.booked_ms[r] // DAY_MS)
+    per_day = np.zeros(n, dtype=np.int64)
+    keep = (id_card >= 0) & (day >= 0)
+    if keep.any():
+        triples = np.unique(np.stack([e[keep], day[keep], id_card[keep]], axis=1), axis=0)
+        _, idx, cnt = np.unique(triples[:, :2], axis=0, return_index=True, return_counts=True)
+        np.maximum.at(per_day, triples[idx, 0], cnt)
+    booked = proj.booked_ms[r]
+    has_time = booked != MISSING
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, e[has_time], booked[has_time])
+    np.maximum.at(last, e[has_time], booked[has_time])
+    card = proj.codes["visit_card"][r]
+    no_card = proj.code_of("visit_card", "")
+    sig = EntitySignals(
+        bookings=bookings, machine=count(reg.machine), quick=count(reg.quick),
+        before_release=count(reg.before_release), quiet_window=count(reg.quiet_window),
+        washes=count(reg.wash), placeholders=count(reg.placeholder),
+        invalid_ids=count(~proj.id_valid), junk_names=count(proj.junk_name),
+        virtual_phones=count(reg.virtual_phone), id_numbers=_distinct(e, id_card, n),
+        quick_id_numbers=_distinct(e, id_card, n, reg.quick[r]),
+        patients=_distinct(e, proj.entities["patient"][r], n), max_ids_per_day=per_day,
+        visit_cards=_distinct(e, np.where(card == no_card, -1, card), n),
+        agents=_distinct(e, proj.entities["escort_agent"][r], n),
+        hospitals=_distinct(e, proj.codes["hospital"][r], n),
+        departments=_distinct(e, proj.codes["department"][r], n),
+        first_ms=first, last_ms=last, trigger=np.zeros(n, dtype=bool),
+        damp=np.zeros(n, dtype=bool), allowlisted=allowlisted,
+    )
+    placeholder_ids = _distinct(e, id_card, n, reg.placeholder[r])
+    wash_slots = _distinct(e, reg.slot_group[r], n, reg.wash[r])
+    share = sig.quick_share()
+    channel = np.isin(inc.kinds, [_KIND_CODE[k] for k in ("phone", "ip", "device", "account",
+                                                          "payer", "escort_agent")])
+    sig.damp = channel & (allowlisted | (
+        (sig.id_numbers >= params.damp_min_ids) & (share <= params.damp_max_quick_share)
+        & (wash_slots < params.trigger_washes)))
+    sig.trigger = channel & ~sig.damp & (
+        ((sig.quick_id_numbers >= params.trigger_quick_ids)
+         & (share >= params.trigger_quick_share))
+        | (wash_slots >= params.trigger_washes)
+        | ((placeholder_ids >= params.trigger_placeholders)
+           & (share >= params.trigger_placeholder_quick_share))
+        | (sig.before_release >= params.trigger_washes))
+    return sig
+
+
+def kind_of(inc: Incidence, index: int) -> str:
+    return KINDS[int(inc.kinds[index])]
