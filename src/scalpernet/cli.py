@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -174,6 +175,82 @@ def apikey_revoke(key_id: Annotated[str, typer.Argument(help="The key id (apikey
 
     record = revoke_key(_writer_graph(), key_id)
     typer.echo(f"revoked {record['role']} key {record['id']}")
+
+
+# -- ingest --------------------------------------------------------------------------------
+@app.command("ingest")
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Export files (CSV/TSV/TXT, JSONL, Parquet) or folders, walked recursively.")],
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Read and validate only: print counts, write quarantine.")] = False,
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", help="YAML or TOML file {their_header: canonical_field}.")] = None,
+    quarantine: Annotated[Path | None, typer.Option(
+        "--quarantine",
+        help="Quarantine JSONL (default: <data_dir>/quarantine/<timestamp>.jsonl).")] = None,
+) -> None:
+    """Ingest registration exports: validate, normalise, quarantine unusable rows."""
+    from datetime import datetime
+
+    from scalpernet.ingest.readers import load_mapping
+
+    header_map = load_mapping(mapping) if mapping is not None else None
+    if quarantine is None:
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+        quarantine = get_settings().data_dir / "quarantine" / f"{stamp}.jsonl"
+    if not dry_run:
+        raise ScalperNetError("database ingestion is not available yet (use --dry-run)")
+    _ingest_dry_run(paths, header_map, quarantine)
+
+
+def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
+                    quarantine: Path) -> None:
+    """Validate everything, print the counts; the quarantine file gets the bad rows."""
+    import time
+
+    from scalpernet.ingest.validate import Counts, validate_paths
+
+    started = time.monotonic()
+    if sys.stderr.isatty():
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with Progress(SpinnerColumn(), TextColumn("[bold]validating"),
+                      TextColumn("{task.completed:,} rows"), TextColumn("{task.fields[rate]}"),
+                      TimeElapsedColumn(), transient=True) as bar:
+            task = bar.add_task("validate", total=None, rate="")
+
+            def on_progress(counts: Counts) -> None:
+                rate = counts.read / max(time.monotonic() - started, 1e-6)
+                bar.update(task, completed=counts.read, rate=f"{rate:,.0f} rows/s")
+
+            counts = validate_paths(paths, header_map, quarantine, on_progress=on_progress)
+    else:
+        last = [started]
+
+        def on_progress(counts: Counts) -> None:  # plain lines, at most one per 5 s
+            now = time.monotonic()
+            if now - last[0] >= 5:
+                last[0] = now
+                typer.echo(f"... {counts.read:,} rows "
+                           f"({counts.read / (now - started):,.0f} rows/s)", err=True)
+
+        counts = validate_paths(paths, header_map, quarantine, on_progress=on_progress)
+    seconds = time.monotonic() - started
+    typer.echo(f"dry run: {counts.files} file(s), {counts.read:,} rows read in {seconds:.1f} s "
+               f"({counts.read / max(seconds, 1e-6):,.0f} rows/s); nothing written to Neo4j")
+    typer.echo(f"  valid        {counts.valid:>12,}  (exact duplicates {counts.duplicates:,})")
+    where = str(quarantine) if counts.quarantined else "no file written"
+    typer.echo(f"  quarantined  {counts.quarantined:>12,}  ({where})")
+    for reason, n in sorted(counts.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+        typer.echo(f"    {reason:<38} {n:>10,}")
+    if counts.blank:
+        typer.echo(f"  blank rows skipped {counts.blank:,}")
+    typer.echo("  flags (evidence kept on valid rows; a row may have several)")
+    for kind, n in sorted(counts.flags_by_kind.items(), key=lambda kv: (-kv[1], kv[0])):
+        typer.echo(f"    {kind:<38} {n:>10,}")
+    typer.echo(f"read = valid + quarantined: {counts.read:,} = {counts.valid:,} + "
+               f"{counts.quarantined:,}")
 
 
 # -- detection -----------------------------------------------------------------------------
