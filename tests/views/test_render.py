@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import re
-from datetime import UTC, datetime
 
 import pytest
 
-from scalpernet.results.models import EntityRef, Link, Member, Network, Signal
+from scalpernet.results.models import Member, Network, Signal
 from scalpernet.views import render_network_page, render_overview_page
 from scalpernet.views.sample import sample_network
 
-XSS = "<img src=x onerror=alert(1)>"
-ID_NUMBER = "510107199001011234"
-PHONE = "13812345678"
-LANDLINE_ID = "5101071990ABC"  # an invalid ID number: no shape rule catches it, its key does
+from .networks import ID_NUMBER, ODD_ID, PHONE, XSS, hostile_network
 
 # URL strings inside the vendored vis-network: its licence header and an error message.
 # None is a resource the page loads (the browser test proves no request leaves).
@@ -31,37 +29,6 @@ VENDOR_URL_STRINGS = {
     "https://github.com/zloirock/core-js/blob/v3.21.1/LICENSE",
     "https://visjs.github.io/vis-network/",
 }
-
-
-def hostile_network() -> Network:
-    """Markup and personal identifiers everywhere an export can put them."""
-    patient = f"{ID_NUMBER}|{XSS}"
-    return Network(
-        id='n-1"><script>alert(2)</script>', risk=0.91, size=5,
-        hospitals=["<b>H1</b>"],
-        first_seen=datetime(2026, 3, 1, tzinfo=UTC), last_seen=datetime(2026, 3, 2, tzinfo=UTC),
-        signals=[Signal(name="shared_phone", value=7, detail=f"{PHONE} on 7 bookings <i>")],
-        members=[
-            Member(kind="ip", key="203.0.113.7", role="technician", score=0.99),
-            Member(kind="escort_agent", key="</script><script>alert(3)</script>",
-                   role="second_level", score=0.8,
-                   evidence={"agent_phone": PHONE, "note": "<svg onload=alert(4)>"}),
-            Member(kind="patient", key=patient, role="patient", score=0.3,
-                   signals=[Signal(name="booked_for", value=3, detail=f"id {ID_NUMBER}")],
-                   evidence={"registrations": ["H1|R1"], "id": LANDLINE_ID}),
-            Member(kind="phone", key=PHONE, role="patient", score=0.2),
-            Member(kind="id_card", key=LANDLINE_ID, role="none", score=0.0),
-        ],
-        links=[
-            Link(source=EntityRef(kind="ip", key="203.0.113.7"),
-                 target=EntityRef(kind="escort_agent", key="</script><script>alert(3)</script>"),
-                 type="<b>paid</b>", registrations=4),
-            Link(source=EntityRef(kind="escort_agent", key="</script><script>alert(3)</script>"),
-                 target=EntityRef(kind="patient", key=patient), type="booked_for"),
-            Link(source=EntityRef(kind="patient", key=patient),
-                 target=EntityRef(kind="phone", key=PHONE), type="contact"),
-        ],
-    )
 
 
 def page_data(page: str) -> dict:
@@ -104,7 +71,7 @@ def test_the_page_script_never_parses_data_as_html() -> None:
 
 def test_analysts_see_no_id_number_or_phone() -> None:
     page = render_network_page(hostile_network(), masked=True)
-    for secret in (ID_NUMBER, PHONE, LANDLINE_ID):
+    for secret in (ID_NUMBER, PHONE, ODD_ID):
         assert secret not in page
     assert "510107********1234" in page and "138****5678" in page
     assert "ID numbers and phones are masked" in page
@@ -116,7 +83,7 @@ def test_analysts_see_no_id_number_or_phone() -> None:
 
 def test_investigators_see_identifiers_in_full() -> None:
     page = render_network_page(hostile_network(), masked=False)
-    assert ID_NUMBER in page and PHONE in page and LANDLINE_ID in page
+    assert ID_NUMBER in page and PHONE in page and ODD_ID in page
     assert "are masked" not in page
 
 
@@ -137,9 +104,6 @@ def test_the_page_loads_nothing_from_anywhere() -> None:
 
 
 def test_the_policy_runs_only_the_page_own_scripts() -> None:
-    import base64
-    import hashlib
-
     page = render_network_page(sample_network(30), masked=False)
     policy = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"',
                                      page).group(1))

@@ -1,0 +1,132 @@
+"""Pages in a real headless Chromium, served from 127.0.0.1 with every other origin cut off.
+
+Each test waits for the graph to be drawn (the page's ready flag plus painted pixels), so a
+page that does not draw fails here.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from scalpernet.views import render_network_page
+from scalpernet.views.headless import BrowserError
+from scalpernet.views.sample import sample_network
+
+from .conftest import Site, node_on_screen, wait_drawn
+from .networks import ID_NUMBER, PATIENT, XSS, hostile_network
+
+INJECTED = "img, svg, iframe, object, embed, [onerror], [onload]"
+
+
+def test_hostile_names_show_as_text_and_nothing_leaves_the_page(site: Site,
+                                                                tmp_path: Path) -> None:
+    page = site.open("hostile.html", render_network_page(hostile_network(), masked=False))
+    wait_drawn(page)
+    patient = page.evaluate(
+        "scalpernet.nodes.get({filter: n => n.label.startsWith('<img')}).map(n => n.id)")
+    assert len(patient) == 1
+
+    x, y = node_on_screen(page, patient[0])
+    page.hover(x, y)
+    page.wait_for("!!document.querySelector('div.vis-tooltip') && "
+                  "document.querySelector('div.vis-tooltip').style.visibility === 'visible'",
+                  timeout=10)
+    tooltip = page.evaluate("document.querySelector('div.vis-tooltip').textContent")
+    assert f"patient:{PATIENT}" in tooltip
+
+    page.click(x, y)
+    page.wait_for("document.getElementById('details-body').textContent.includes('Evidence')",
+                  timeout=10)
+    details = page.evaluate("document.getElementById('details-body').textContent")
+    assert f"patient:{ID_NUMBER}|{XSS}" in details
+    assert page.evaluate("scalpernet.network.getSelectedNodes()") == patient
+
+    page.screenshot(tmp_path / "hostile.png")
+    assert (tmp_path / "hostile.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert page.evaluate(f"document.querySelectorAll({INJECTED!r}).length") == 0
+    assert page.dialogs == [] and page.errors == []
+    assert page.requests == [f"{site.origin}/hostile.html"] and page.blocked == []
+
+
+def test_analysts_see_masked_identifiers_in_the_browser(site: Site) -> None:
+    page = site.open("masked.html", render_network_page(hostile_network(), masked=True))
+    wait_drawn(page)
+    page.evaluate("scalpernet.select('m2')")
+    details = page.evaluate("document.getElementById('details-body').textContent")
+    assert f"patient:510107********1234|{XSS}" in details
+    assert ID_NUMBER not in page.evaluate("document.documentElement.outerHTML")
+
+
+def test_a_2000_member_network_draws_at_once_and_opens_a_group(site: Site) -> None:
+    page = site.open("large.html", render_network_page(sample_network(2000), masked=False))
+    seconds = wait_drawn(page, timeout=60)
+    assert seconds < 20, f"took {seconds:.1f} s to draw"
+    visible = "scalpernet.nodes.get({filter: n => !n.hidden}).length"
+    before = page.evaluate(visible)
+    assert before <= 400
+    group = page.evaluate("scalpernet.nodes.get({filter: n => !n.hidden && "
+                          "n.label.startsWith('+ ') && n.label.endsWith('patients')})[0].id")
+    page.click(*node_on_screen(page, group))
+    page.wait_for(f"{visible} > {before}", timeout=10)
+    assert page.evaluate(f"scalpernet.nodes.get({group!r}).hidden") is True
+    assert "patients of" in page.evaluate("document.getElementById('details-body').textContent")
+    # Still responsive: a redraw of the opened graph takes a fraction of a second.
+    page.evaluate("scalpernet.network.redraw()")
+    time.sleep(0.3)
+    assert page.evaluate("window.__scalpernetLastDrawMs") < 500
+    assert page.errors == [] and page.blocked == []
+
+
+def test_the_free_layout_settles_then_stops(site: Site) -> None:
+    net = sample_network(150)
+    page = site.open("physics.html", render_network_page(net, masked=False, physics=True))
+    wait_drawn(page)
+    assert page.evaluate("scalpernet.network.physics.physicsEnabled") is False
+    assert page.evaluate("document.getElementById('physics').checked") is False
+    positions = "JSON.stringify(scalpernet.network.getPositions())"
+    first = page.evaluate(positions)
+    time.sleep(0.5)
+    assert page.evaluate(positions) == first
+    home = page.evaluate("scalpernet.nodes.get('m0')")
+    moved = page.evaluate("scalpernet.network.getPositions(['m0']).m0")
+    assert (round(moved["x"]), round(moved["y"])) != (round(home["x"]), round(home["y"]))
+
+
+def test_the_policy_stops_markup_that_escaping_would_have_missed(site: Site) -> None:
+    page_html = render_network_page(sample_network(30), masked=False).replace(
+        "<body class=\"network-page\">",
+        "<body class=\"network-page\"><img src=\"x.png\" onerror=\"document.title='pwned'\">")
+    page = site.open("injected.html", page_html)
+    wait_drawn(page)
+    assert page.evaluate("document.title") != "pwned"
+    # The browser refused the image before asking the server for it.
+    assert page.failed == [(f"{site.origin}/x.png", "csp")]
+
+
+def test_requests_to_other_origins_are_caught(site: Site) -> None:
+    page = site.open("leaky.html", """<!DOCTYPE html><html><head>
+        <link rel="stylesheet" href="https://cdn.example.com/bootstrap.css"></head><body>
+        <img src="http://203.0.113.9/pixel.png">
+        <script>fetch("https://example.org/beacon").catch(() => {});
+                window.__done = true;</script></body></html>""")
+    page.wait_for("window.__done === true && document.readyState === 'complete'")
+    deadline = time.time() + 5
+    while len(page.blocked) < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    assert sorted(page.blocked) == ["http://203.0.113.9/pixel.png",
+                                    "https://cdn.example.com/bootstrap.css",
+                                    "https://example.org/beacon"]
+
+
+def test_a_page_that_does_not_draw_fails_the_wait(site: Site) -> None:
+    page_html = render_network_page(sample_network(30), masked=False)
+    start = page_html.index("<script>", page_html.index('id="scalpernet-data"'))
+    end = page_html.index("</script>", start)
+    broken = page_html[:start] + "<script>" + page_html[end:]  # vis-network taken out
+    page = site.open("broken.html", broken)
+    with pytest.raises(BrowserError, match="timed out"):
+        wait_drawn(page, timeout=5)
+    assert any("vis is not defined" in error for error in page.errors)
