@@ -289,6 +289,34 @@ def evaluate_cmd(
     typer.echo(run_evaluate(get_graph(), _Path(truth), as_json=as_json))
 
 
+# -- view ----------------------------------------------------------------------------------
+@app.command("view")
+def view_cmd(
+    network_id: Annotated[str, typer.Argument(help="The network's id (scalpernet networks).")],
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
+    masked: Annotated[bool, typer.Option(
+        "--masked", help="Mask ID numbers and phones, as analysts see them.")] = False,
+    physics: Annotated[bool, typer.Option(
+        "--physics", help="Start from a free layout that settles, not the tiers.")] = False,
+) -> None:
+    """Write the interactive page of one stored network: one HTML file that works offline."""
+    from scalpernet.graph import get_graph
+    from scalpernet.results.store import get_network
+    from scalpernet.views import render_network_page
+
+    network = get_network(get_graph(), network_id)
+    if network is None:
+        _fail(f"no network {network_id!r} in the current results (see scalpernet networks)")
+        return
+    page = render_network_page(network, masked=masked, physics=physics)
+    try:
+        out.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror or exc}")
+    typer.echo(f"wrote {out}: network {network.id}, {len(network.members)} members"
+               + (", identifiers masked" if masked else ""))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every ScalperNetError becomes one line on stderr and exit code 1."""
     from neo4j.exceptions import Neo4jError, ServiceUnavailable
