@@ -446,7 +446,7 @@ def parse_fields(
         "" if phone is None else phone.key, visit_card, account_id, device_id,
         ip.key if ip is not None else ip_s, payer_account, channel or "", agent_id, agent_name,
         "" if agent_phone is None else agent_phone.key,
-        *(f"{k}={v}" for k, v in sorted(extra.items())),
+        *((f"{k}={v}" for k, v in sorted(extra.items())) if extra else ()),
     ))
     content_hash = blake2b(content.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     return Record(

@@ -254,6 +254,18 @@ def test_jsonl_missing_required_key_is_a_row_problem(tmp_path: Path) -> None:
     assert isinstance(item, QuarantineItem) and item.reason == "missing_required:id_number"
 
 
+def test_jsonl_object_naming_one_field_twice_is_quarantined_alone(tmp_path: Path) -> None:
+    import orjson
+
+    good = dict(zip(ENGLISH, ROWS[0], strict=True))
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b"\n".join([orjson.dumps({**good, "姓名": "李四"}), orjson.dumps(good)]))
+    got = items(path)
+    assert isinstance(got[0], QuarantineItem) and got[0].reason == "ambiguous_columns"
+    assert got[0].raw["姓名"] == "李四"
+    assert isinstance(got[1], RawRow)
+
+
 def test_parquet_with_typed_columns(tmp_path: Path) -> None:
     from datetime import datetime
     from decimal import Decimal

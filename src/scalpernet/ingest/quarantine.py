@@ -35,6 +35,7 @@ REASONS: dict[str, str] = {
     "row_shape": "the row has more or fewer cells than the header, or was cut short",
     "bad_encoding": "the row holds bytes that are not valid in the file's encoding",
     "bad_json": "a JSON Lines line is not a JSON object",
+    "ambiguous_columns": "two keys of one JSON object name the same field",
     "duplicate_conflict": "a registration seen earlier in this run with different content",
 }
 

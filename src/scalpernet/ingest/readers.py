@@ -228,7 +228,8 @@ def _count_undecodable(head: bytes, encoding: str) -> tuple[int, int]:
     decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
     text = decoder.decode(head, final=False)  # the sample may end inside a character
     errors = len(_SURROGATE.findall(text))
-    return errors, sum(1 for ch in text if ord(ch) > 127) - errors
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))  # C speed on a 1 MiB sample
+    return errors, non_ascii - errors
 
 
 def detect_encoding(head: bytes) -> str:
@@ -403,7 +404,12 @@ def read_jsonl(path: Path, mapping: dict[str, str] | None = None,
             keys = tuple(obj)
             layout = layouts.get(keys)
             if layout is None:
-                layout = build_layout(keys, mapping, source, require=False)
+                try:
+                    layout = build_layout(keys, mapping, source, require=False)
+                except InputError as exc:  # one odd object must not stop the file
+                    yield QuarantineItem(source, line_no, obj, "ambiguous_columns",
+                                         str(exc).split(": ", 1)[-1])
+                    continue
                 if len(layouts) < 1024:  # bounded: a file with ever-changing keys stays flat
                     layouts[keys] = layout
             yield RawRow(source, line_no, [_cell(v) for v in obj.values()], layout)

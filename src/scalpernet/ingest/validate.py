@@ -15,6 +15,7 @@ version is true is for a person to decide.
 
 from __future__ import annotations
 
+import gc
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -57,7 +58,7 @@ class Counts:
 
     def add(self, item: Record | QuarantineItem) -> None:
         self.read += 1
-        if isinstance(item, Record):
+        if type(item) is Record:
             self.valid += 1
             self.duplicates += item.duplicate
             if item.flags:
@@ -202,6 +203,10 @@ def validate_paths(
     counts = Counts(quarantine_path=quarantine_path)
     stats = ReadStats()
     writer = QuarantineWriter(quarantine_path) if quarantine_path is not None else None
+    # Rows allocate many short-lived, acyclic objects: the default threshold runs the cycle
+    # collector every 700 allocations and costs ~10% of the run for nothing
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
     try:
         next_progress = PROGRESS_EVERY
         for item in iter_records(paths, mapping, today=today, stats=stats):
@@ -215,6 +220,7 @@ def validate_paths(
                     counts.files, counts.blank = stats.files, stats.blank
                     on_progress(counts)
     finally:
+        gc.set_threshold(*thresholds)
         if writer is not None:
             writer.close()
     counts.files, counts.blank = stats.files, stats.blank
