@@ -58,8 +58,8 @@ class Booking:
         iso = clock.iso
         doctor = self.doctor
         return (
-            registration_id, hospital.name, doctor.department, doctor.code, iso(self.slot),
-            iso(self.released), iso(self.booked),
+            registration_id, hospital.name, doctor.department, doctor.code,
+            clock.iso_repeated(self.slot), clock.iso_repeated(self.released), iso(self.booked),
             None if self.paid is None else iso(self.paid), self.status,
             None if self.cancelled is None else iso(self.cancelled), doctor.fee, self.name,
             self.id_number, self.phone, self.card, self.account, self.device, self.ip,

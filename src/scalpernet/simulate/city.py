@@ -66,8 +66,12 @@ class HospitalDays:
         self.escort_rate = 4 / 7 / len(world.hospitals)  # ~4 patients a week per agent
 
     def _regular(self, rng: random.Random) -> int:
+        """An ordinary household; one in twenty books often (sick elders, small children)."""
         cast_end = self.world.cast.reserved
-        return cast_end + int(rng.random() * (self.world.households - cast_end))
+        n = self.world.households - cast_end
+        if rng.random() < 0.3:
+            return cast_end + int(rng.random() * (n // 20))
+        return cast_end + int(rng.random() * n)
 
     def _settle(self, rng: random.Random, b: Booking) -> Booking:
         settle(rng, self.hosp, b, self.world.export, self.params.cancel_rate,
@@ -206,9 +210,9 @@ class HospitalDays:
         booked = human_time(rng, hosp, released + MINUTE, slot - 30 * MINUTE)
         b = pop.booking(rng, hosp, doctor, slot, released, booked, h, m, innocent=self.innocent)
         if self.busy_count[h] >= 2:  # pays for two or more of the family by now
-            payer = pop.payer(pop.person(h, 0).owner)
+            payer = pop.payer(h * 6)
             self.innocent[("payer", payer.account)] = "family payer"
-            self.innocent[("phone", pop.person(h, 0).phone)] = "family payer"
+            self.innocent[("phone", pop.phone(h, 0))] = "family payer"
         return self._settle(rng, b)
 
     def _ordinary(self, rng: random.Random, v: int, released: int) -> Booking:

@@ -121,9 +121,19 @@ class Clock:
     def __init__(self, start: date) -> None:
         self._start = start
         self._days: dict[int, str] = {}
+        self._memo: dict[int, str] = {}
 
     def date(self, day: int) -> date:
         return self._start + timedelta(days=day)
+
+    def iso_repeated(self, t: int) -> str:
+        """:meth:`iso` for times many rows share (slots, releases), memoised per day."""
+        text = self._memo.get(t)
+        if text is None:
+            if len(self._memo) > 4096:
+                self._memo.clear()
+            text = self._memo[t] = self.iso(t)
+        return text
 
     def iso(self, t: int) -> str:
         day, rest = divmod(t, DAY)

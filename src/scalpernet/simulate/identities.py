@@ -11,7 +11,6 @@ ever shares an ID number with an honest patient.
 from __future__ import annotations
 
 import bisect
-import ipaddress
 from dataclasses import dataclass
 from datetime import date
 
@@ -92,6 +91,7 @@ class IdNumbers:
         self._spaces: dict[tuple[str, str, bool], tuple[Permutation, tuple[str, ...], int, int,
                                                          int]] = {}
         ref = reference.toordinal()
+        self._dates: dict[int, str] = {}
         for population, (seq0, nseq) in {"honest": (0, 800), "gang": (800, 200)}.items():
             for band, (young, old) in BANDS.items():
                 first = ref - int((old + 1) * 365.25) + 1
@@ -108,8 +108,11 @@ class IdNumbers:
         u = perm(owner)
         seq = seq0 + u % nseq
         rest = u // nseq
-        born = date.fromordinal(first + rest // len(regions))
-        body = f"{regions[rest % len(regions)]}{born:%Y%m%d}{seq:03d}"
+        ordinal = first + rest // len(regions)
+        born = self._dates.get(ordinal)
+        if born is None:  # at most a century of days: a bounded cache
+            born = self._dates[ordinal] = date.fromordinal(ordinal).strftime("%Y%m%d")
+        body = f"{regions[rest % len(regions)]}{born}{seq:03d}"
         return body + check_char(body)
 
 
@@ -237,6 +240,24 @@ class IpPool:
         return f"{a}.{b}.{rest // 254}.{rest % 254 + 1}"
 
 
+def _ipv6_text(groups: tuple[int, ...]) -> str:
+    """RFC 5952 text of eight 16-bit groups (what ``ipaddress`` prints), without its cost."""
+    best, best_len, run, run_len = -1, 1, -1, 0
+    for i, g in enumerate(groups):
+        if g == 0:
+            if run < 0:
+                run, run_len = i, 0
+            run_len += 1
+            if run_len > best_len:
+                best, best_len = run, run_len
+        else:
+            run = -1
+    hexes = [f"{g:x}" for g in groups]
+    if best < 0:
+        return ":".join(hexes)
+    return ":".join(hexes[:best]) + "::" + ":".join(hexes[best + best_len:])
+
+
 class Addresses:
     """Every address kind of the world, from disjoint blocks so kinds never collide."""
 
@@ -259,9 +280,10 @@ class Addresses:
         self._home6 = Permutation(1 << 32, derive(seed, "ip", "home6"))
 
     def home6(self, owner: int, host: int) -> str:
-        """A home broadband IPv6 address: one /64 per household."""
-        prefix = (0x240E03B0 << 32) | self._home6(owner)
-        return str(ipaddress.IPv6Address((prefix << 64) | (host & 0xFFFF)))
+        """A home broadband IPv6 address (one /64 per household), in canonical text."""
+        net = self._home6(owner)
+        groups = (0x240E, 0x03B0, net >> 16, net & 0xFFFF, 0, 0, 0, (host & 0xFFFF) or 1)
+        return _ipv6_text(groups)
 
     @staticmethod
     def kiosk(hospital: int, k: int) -> str:

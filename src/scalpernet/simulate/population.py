@@ -10,6 +10,7 @@ week, busy families, fast humans, companies paying staff health checks, licensed
 
 from __future__ import annotations
 
+import bisect
 import random
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -53,7 +54,8 @@ class Household:
     size: int
     family_pays: bool
     shared_phone: bool
-    home_ip: str
+    bands: tuple[str, ...]  # age band of each member; member 0 is the adult who pays
+    weights: tuple[int, ...]  # cumulative chance of being the patient (elders, children more)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,7 @@ class Population:
         self._overrides = overrides or {}
         self.household = lru_cache(maxsize=1 << 15)(self._household)
         self.person = lru_cache(maxsize=1 << 16)(self._person)
+        self.phone = lru_cache(maxsize=1 << 15)(self._phone)
         self.payer = lru_cache(maxsize=1 << 15)(self._payer)
 
     def _household(self, h: int) -> Household:
@@ -103,47 +106,56 @@ class Population:
                         if u < c or c == _SIZE_CUM[-1])
             family_pays = size > 1 and (x >> 8) % 10 < 7
             shared = (x >> 16) % 10 < 3
+        bands = ["adult"]
+        for m in range(1, size):
+            if m == 1 and fixed is not None and fixed.member1:
+                bands.append(fixed.member1)
+                continue
+            r = hash64(self._key, h * 6 + m, 1) % 100
+            bands.append("elder" if r < 45 else "child" if r < 80 else "adult")
+        acc, cum = 0, []
+        for band in bands:
+            acc += _BAND_WEIGHT[band]
+            cum.append(acc)
+        return Household(h, size, family_pays, shared, tuple(bands), tuple(cum))
+
+    def home_ip(self, h: int) -> str:
+        """The household's broadband address (IPv6 for some)."""
+        x = hash64(self._key, h)
         if (x >> 24) % 1000 < self.routes.ipv6_home * 1000:
-            home = self._addr.home6(h, x >> 40)
-        else:
-            home = self._addr.home(h)
-        return Household(h, size, family_pays, shared, home)
+            return self._addr.home6(h, x >> 40)
+        return self._addr.home(h)
+
+    def _phone(self, h: int, m: int) -> str | None:
+        owner = h * 6 + m
+        band = self.household(h).bands[m]
+        x = hash64(self._key, owner, 1)
+        if band == "adult" or (band == "elder" and (x >> 16) % 10 < 8):
+            virtual = (x >> 24) % 1000 < self.routes.virtual_phone * 1000
+            return self._phones.make(owner, virtual)
+        return None
 
     def _person(self, h: int, m: int) -> Person:
         owner = h * 6 + m
         x = hash64(self._key, owner, 1)
-        band = self.band(h, m)
+        band = self.household(h).bands[m]
         local = (x >> 8) % 100 < 80
         id_number = self._ids.make("honest", band, local, owner)
         family = surname(hash64(self._key, h, 2))
         own_surname = m == 0 or band == "child" or (x >> 12) % 2 == 0
         name = (family if own_surname else surname(x >> 3)) + given_name(hash64(x, 3))
-        phone = None
-        if band == "adult" or (band == "elder" and (x >> 16) % 10 < 8):
-            virtual = (x >> 24) % 1000 < self.routes.virtual_phone * 1000
-            phone = self._phones.make(owner, virtual)
-        return Person(owner, name, id_number, phone, band)
+        return Person(owner, name, id_number, self.phone(h, m), band)
 
     def _payer(self, owner: int) -> Payer:
         channel = CHANNELS[(0, 0, 0, 0, 0, 1, 1, 1, 1, 2)[hash64(self._key, owner, 4) % 10]]
         return self._handles.payer(owner, channel)
 
-    def band(self, h: int, m: int) -> str:
-        """A member's age band (cheap: no identifiers are made)."""
-        if m == 0:
-            return "adult"
-        fixed = self._overrides.get(h)
-        if m == 1 and fixed is not None and fixed.member1:
-            return fixed.member1
-        r = hash64(self._key, h * 6 + m, 1) % 100
-        return "elder" if r < 45 else "child" if r < 80 else "adult"
-
-    def pick_member(self, rng: random.Random, hh: Household) -> int:
+    @staticmethod
+    def pick_member(rng: random.Random, hh: Household) -> int:
         """Who in the household needs the doctor: elders and children more often."""
         if hh.size == 1:
             return 0
-        weights = [_BAND_WEIGHT[self.band(hh.index, m)] for m in range(hh.size)]
-        return rng.choices(range(hh.size), weights)[0]
+        return bisect.bisect_right(hh.weights, rng.random() * hh.weights[-1])
 
     def booking(self, rng: random.Random, hospital: Hospital, doctor, slot: int,
                 released: int, booked: int, h: int, m: int, route: str | None = None,
@@ -155,20 +167,18 @@ class Population:
         """
         hh = self.household(h)
         patient = self.person(h, m)
-        booker = self.person(h, 0) if hh.family_pays or patient.phone is None else patient
-        if hh.shared_phone or patient.phone is None:
-            contact = self.person(h, 0).phone
-        else:
-            contact = patient.phone
-        payer = self.payer(booker.owner)
+        booker = h * 6 if hh.family_pays or patient.phone is None else patient.owner
+        shared = hh.shared_phone or patient.phone is None
+        contact = self.phone(h, 0) if shared else patient.phone
+        payer = self.payer(booker)
         if route is None:
             u = rng.random()
             r = self.routes
             route = ("nat" if u < r.nat else "wifi" if u < r.nat + r.wifi
                      else "kiosk" if u < r.nat + r.wifi + r.kiosk else "home")
         handles = self._handles
-        account = handles.account(booker.owner)
-        device = handles.device(booker.owner)
+        account = handles.account(booker)
+        device = handles.device(booker)
         if route == "nat":
             ip = self._addr.carrier_nat(int(rng.random() * self.routes.nat_ips))
             if innocent is not None:
@@ -184,8 +194,8 @@ class Population:
                 innocent[("ip", ip)] = "kiosk"
                 innocent[("device", device)] = "kiosk"
         else:
-            ip = hh.home_ip
-        x = hash64(self._key, patient.owner, booked)
+            ip = self.home_ip(h)
+        x = int(rng.random() * 1e15)
         card = handles.visit_card(hospital.index + 1, patient.owner) if x % 100 < 85 else None
         return Booking(
             doctor, slot, released, booked, patient.name, id_as_written(patient.id_number, x),
@@ -267,7 +277,7 @@ def build_cast(rng: random.Random, hospitals: list[Hospital], days: int, n_fast:
         cast.overrides[nxt] = Override(rng.randint(2, 4), True, rng.random() < 0.5, "elder")
         nxt += 1
     for _ in range(n_busy):
-        cast.busy.append(BusyFamily(nxt, rng.choice(hospitals).index, rng.uniform(0.15, 0.4)))
+        cast.busy.append(BusyFamily(nxt, rng.choice(hospitals).index, rng.uniform(0.2, 0.45)))
         cast.overrides[nxt] = Override(rng.randint(3, 6), True, True, "elder")
         nxt += 1
     for _ in range(n_fast):

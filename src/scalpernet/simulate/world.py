@@ -108,7 +108,7 @@ def build_world(params: WorldParams) -> World:
     rng = random.Random(derive(seed, "cast"))
     cast = build_cast(
         rng, hospitals, days, n_fast=max(5, n // 20_000), n_chronic=max(6, n // 3_000),
-        n_busy=max(6, n // 4_000), n_companies=min(10, 1 + n // 150_000),
+        n_busy=max(10, n // 2_000), n_companies=min(10, 1 + n // 150_000),
         staff=min(120, max(10, n // 500)), n_agencies=min(6, 1 + n // 250_000),
         handles=handles, phones=phones, addresses=addresses)
     honest = n * (1 - params.hot_share)

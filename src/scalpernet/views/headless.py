@@ -80,8 +80,9 @@ class BrowserError(ScalperNetError):
 class Page:
     """One tab, attached over CDP, whose requests outside `origin` are failed and recorded."""
 
-    def __init__(self, browser: Chromium, session: str, origin: str) -> None:
+    def __init__(self, browser: Chromium, target: str, session: str, origin: str) -> None:
         self._browser = browser
+        self.target = target
         self.session = session
         self.origin = origin
         #: Every URL the page asked for, in order, and those failed for leaving the origin.
@@ -164,6 +165,10 @@ class Page:
         self.hover(x, y)
         self._mouse("mousePressed", x, y, button="left", clickCount=1)
         self._mouse("mouseReleased", x, y, button="left", clickCount=1)
+
+    def close(self) -> None:
+        """Close the tab."""
+        self._browser.send("Target.closeTarget", {"targetId": self.target})
 
     def screenshot(self, path: Path) -> None:
         data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
@@ -292,7 +297,7 @@ class Chromium:
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget",
                             {"targetId": target, "flatten": True})["sessionId"]
-        page = Page(self, session, origin)
+        page = Page(self, target, session, origin)
         self._pages[session] = page
         page.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]})
         for domain in ("Network", "Page", "Runtime", "Log"):

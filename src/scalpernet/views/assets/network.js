@@ -232,7 +232,11 @@
     network.moveTo({position: {x: at.x - 50 / scale, y: at.y}, scale: scale});
   }
   document.getElementById("fit").addEventListener("click", fit);
-  document.getElementById("collapse-all").addEventListener("click", function () {
+  var collapseAll = document.getElementById("collapse-all");
+  collapseAll.hidden = !Object.keys(data.groups).some(function (gid) {
+    return data.groups[gid].collapsible;
+  });
+  collapseAll.addEventListener("click", function () {
     Object.keys(expanded).forEach(function (gid) { setGroup(gid, false); });
     clearDetails();
   });
