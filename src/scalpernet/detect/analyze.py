@@ -157,7 +157,7 @@ def detect(graph: Graph, params: DetectParams | None = None,
     sig = entity_signals(proj, reg, inc, params, allowed)
     lap("signals")
     ag = build_analysis_graph(proj, reg, inc, sig)
-    communities = find_communities(ag.graph, params)
+    communities = find_communities(ag.graph, params, ag.links)
     lap("communities")
     rings = build_rings(proj, reg, inc, ag, communities)
     roles = assign_roles(inc, sig, rings, params)

@@ -144,3 +144,27 @@ def format_report(report: dict[str, Any]) -> str:
 
 def to_json(report: dict[str, Any]) -> str:
     return orjson.dumps(report, option=orjson.OPT_INDENT_2).decode()
+
+
+def nmi(a: list[int], b: list[int]) -> float:
+    """Normalised mutual information of two partitions (arithmetic-mean normalisation)."""
+    import numpy as np
+
+    if len(a) != len(b):
+        raise ValueError("partitions of different sizes")
+    if not a:
+        return 1.0
+    _, x = np.unique(np.asarray(a), return_inverse=True)
+    _, y = np.unique(np.asarray(b), return_inverse=True)
+    n = float(len(a))
+    joint = np.zeros((x.max() + 1, y.max() + 1))
+    np.add.at(joint, (x.reshape(-1), y.reshape(-1)), 1.0)
+    pxy = joint / n
+    px, py = pxy.sum(axis=1), pxy.sum(axis=0)
+    nz = pxy > 0
+    mi = float((pxy[nz] * np.log(pxy[nz] / np.outer(px, py)[nz])).sum())
+    hx = -float((px[px > 0] * np.log(px[px > 0])).sum())
+    hy = -float((py[py > 0] * np.log(py[py > 0])).sum())
+    if hx + hy == 0:
+        return 1.0
+    return max(0.0, min(1.0, 2 * mi / (hx + hy)))

@@ -3,12 +3,16 @@
 The analysis graph links the entities of every *ring booking* (a booking made through a
 triggered channel: see :mod:`scalpernet.detect.signals`) to each other, each link weighted by
 the evidence of the bookings that share it. Damp identifiers (Wi-Fi, NAT, kiosks, allow-list)
-never link. Rings are the connected components; a large component is split with Leiden
-(Traag, Waltman & van Eck 2019, "From Louvain to Leiden: guaranteeing well-connected
-communities", Sci. Rep. 9:5233) run on that component alone, which sidesteps modularity's
-resolution limit on the whole graph; communities that hang on each other (an agent's
-customers on the gang's tool and payers) are merged back until every ring keeps most of its
-evidence inside, and every community is checked for connectivity.
+never link.
+
+The community step: connected components; a large component is split with Leiden (Traag,
+Waltman & van Eck 2019, "From Louvain to Leiden: guaranteeing well-connected communities",
+Sci. Rep. 9:5233) run on that component alone, which sidesteps modularity's resolution
+limit on the whole graph. Then one domain rule: a community whose bookings mostly went
+through another community's channels (its tool, payment hub, agents) is the same ring, so
+it is merged back (an agent's customers are a community of their own to Leiden, but not a
+ring of their own); two gangs joined by a shared proxy or customer stay apart. Every
+community is checked for connectivity.
 """
 
 from __future__ import annotations
@@ -34,9 +38,20 @@ class AnalysisGraph:
     nodes: np.ndarray  # vertex -> dense entity index
     ring_bookings: np.ndarray  # registration rows linked through a triggered channel
     pair_registration: np.ndarray  # incidence pairs (into Incidence arrays) on ring bookings
+    links: BookingLinks | None = None  # which vertices each ring booking touches
 
     def vertex_of(self) -> dict[int, int]:
         return {int(e): v for v, e in enumerate(self.nodes)}
+
+
+@dataclass
+class BookingLinks:
+    """The vertices each ring booking touches: its patient (owner) and its channels."""
+
+    booking: np.ndarray  # pair -> booking number (0..bookings-1)
+    vertex: np.ndarray  # pair -> vertex
+    owner: np.ndarray  # pair -> True where the vertex is the booking's patient
+    channel: np.ndarray  # pair -> True where the vertex booked, paid or brokered it
 
 
 def ring_bookings(proj: Projection, inc: Incidence, sig: EntitySignals) -> np.ndarray:
@@ -90,7 +105,12 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
         g.add_edges(np.stack([uniq // n, uniq % n], axis=1).tolist())
         g.es["weight"] = np.bincount(inv, weights=w).tolist()
         g.es["bookings"] = np.bincount(inv).tolist()
-    return AnalysisGraph(graph=g, nodes=nodes, ring_bookings=rows, pair_registration=pair_idx)
+    slots = inc.slot[pair_idx]
+    links = BookingLinks(booking=np.searchsorted(rows, regs), vertex=vertex,
+                         owner=slots == SLOTS.index("patient"),
+                         channel=np.isin(slots, _CHANNEL_CODES))
+    return AnalysisGraph(graph=g, nodes=nodes, ring_bookings=rows, pair_registration=pair_idx,
+                         links=links)
 
 
 def leiden(graph: ig.Graph, params: DetectParams) -> list[int]:
@@ -107,67 +127,110 @@ def leiden(graph: ig.Graph, params: DetectParams) -> list[int]:
     return list(part.membership)
 
 
-def merge_open(graph: ig.Graph, membership: list[int], max_out_share: float) -> list[int]:
-    """Merge every community that is not self-contained into its strongest neighbour.
+def _served_by(labels: np.ndarray, links: BookingLinks, home: np.ndarray,
+               ) -> dict[int, tuple[float, int]]:
+    """For each community, its strongest server and the share of bookings behind it."""
+    k = int(labels.max()) + 1
+    ch = links.channel & (home[links.booking] >= 0)
+    b = links.booking[ch]
+    c, d = home[b], labels[links.vertex[ch]]
+    own = np.bincount(home[home >= 0], minlength=k)
+    # each booking counted once per community whose channels it touched
+    triples = np.unique(np.stack([b, c, d], axis=1), axis=0)
+    cc, dc = triples[:, 1], triples[:, 2]
+    through = np.bincount(dc, minlength=k)
+    candidates: list[tuple[int, int, float]] = []
+    cross = cc != dc
+    # a community with bookings: served by D when its bookings touched D's channels
+    pair, counts = np.unique(cc[cross] * k + dc[cross], return_counts=True)
+    for p, n in zip(pair.tolist(), counts.tolist(), strict=True):
+        client, server = divmod(p, k)
+        if own[client] > 0:
+            candidates.append((client, server, n / own[client]))
+    # a community of bare channels: served by the community its bookings belong to
+    bare = own[dc] == 0
+    pair, counts = np.unique(dc[bare] * k + cc[bare], return_counts=True)
+    for p, n in zip(pair.tolist(), counts.tolist(), strict=True):
+        client, server = divmod(p, k)
+        if client != server:
+            candidates.append((client, server, n / max(int(through[client]), 1)))
+    best: dict[int, tuple[float, int]] = {}
+    for client, server, share in candidates:
+        if client not in best or (share, -server) > (best[client][0], -best[client][1]):
+            best[client] = (share, server)
+    return best
 
-    A ring must keep most of its evidence inside: a community sending at least
-    ``max_out_share`` of its weighted degree to other communities (an agent's customers, who
-    hang on the gang's shared tool and payers) is merged into the neighbour it shares most
-    with, the most open community first, until every community is self-contained. Two gangs
-    joined by a shared proxy or customer stay apart: their bridge is a sliver of each.
+
+def _union(k: int, pairs: list[tuple[int, int]]) -> np.ndarray:
+    """Union-find over ``k`` labels: each label's root (the smallest label of its set)."""
+    parent = list(range(k))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return np.asarray([find(x) for x in range(k)], dtype=np.int64)
+
+
+def merge_served(labels: np.ndarray, links: BookingLinks, share: float) -> np.ndarray:
+    """Merge every community whose bookings mostly used another community's channels.
+
+    A booking belongs to its patient's community; community C is *served* by D when at
+    least ``share`` of C's bookings touched a channel (IP, device, account, payer, agent,
+    phone) lying in D. A community without bookings of its own (tool servers alone) is
+    served by the community most of the bookings through it belong to. Served communities
+    are merged into their server, all at once, until none is left.
     """
-    labels = np.asarray(membership, dtype=np.int64)
-    if graph.ecount() == 0 or max_out_share >= 1.0:
-        return membership
-    edges = np.asarray(graph.get_edgelist(), dtype=np.int64)
-    w = np.asarray(graph.es["weight"], dtype=np.float64)
+    labels = labels.copy()
+    if links.booking.size == 0 or labels.size == 0:
+        return labels
+    home = np.full(int(links.booking.max()) + 1, -1, dtype=np.int64)
     while True:
-        k = int(labels.max()) + 1
-        if k == 1:
-            break
-        a, b = labels[edges[:, 0]], labels[edges[:, 1]]
-        vol = np.bincount(a, weights=w, minlength=k) + np.bincount(b, weights=w, minlength=k)
-        cross = a != b
-        if not cross.any():
-            break
-        src = np.concatenate([a[cross], b[cross]])
-        dst = np.concatenate([b[cross], a[cross]])
-        ww = np.concatenate([w[cross], w[cross]])
-        key, inv = np.unique(src * k + dst, return_inverse=True)
-        cut = np.bincount(inv.reshape(-1), weights=ww)
-        out = np.bincount(src, weights=ww, minlength=k) / np.maximum(vol, 1e-12)
-        worst = int(np.argmax(out))  # ties: the lowest label
-        if out[worst] < max_out_share:
-            break
-        mine = key // k == worst
-        target = int((key[mine] % k)[np.argmax(cut[mine])])
-        labels[labels == worst] = target
-        _, labels = np.unique(labels, return_inverse=True)
+        home[links.booking[links.owner]] = labels[links.vertex[links.owner]]
+        best = {c: sv for c, (sh, sv) in _served_by(labels, links, home).items() if sh >= share}
+        if not best:
+            return labels
+        roots = _union(int(labels.max()) + 1, sorted(best.items()))
+        _, labels = np.unique(roots[labels], return_inverse=True)
         labels = labels.reshape(-1)
-    return labels.tolist()
 
 
-def find_communities(graph: ig.Graph, params: DetectParams) -> list[list[int]]:
-    """The community step: components, Leiden inside large ones, merge-back, connectivity.
+def find_communities(graph: ig.Graph, params: DetectParams,
+                     links: BookingLinks | None = None) -> list[list[int]]:
+    """The community step: components, Leiden inside large ones, the served-merge (when
+    booking links are given), and a connectivity check.
 
     Returns vertex lists, each sorted, the list ordered by smallest vertex (deterministic).
     """
-    out: list[list[int]] = []
+    labels = np.full(graph.vcount(), -1, dtype=np.int64)
+    nxt = 0
     for comp in graph.connected_components():
-        if len(comp) < params.split_min_size:
-            out.append(sorted(comp))
-            continue
-        sub = graph.induced_subgraph(sorted(comp))
-        labels = merge_open(sub, leiden(sub, params), params.merge_out_share)
         ordered = sorted(comp)
-        groups: dict[int, list[int]] = {}
-        for v, label in enumerate(labels):
-            groups.setdefault(label, []).append(v)
-        for members in groups.values():
-            # every reported ring must be connected: split what is not
-            piece = sub.induced_subgraph(members)
-            for part in piece.connected_components():
-                out.append(sorted(ordered[members[i]] for i in part))
+        if len(comp) < params.split_min_size:
+            labels[ordered] = nxt
+            nxt += 1
+            continue
+        sub = graph.induced_subgraph(ordered)
+        part = np.asarray(leiden(sub, params), dtype=np.int64)
+        labels[ordered] = nxt + part
+        nxt += int(part.max()) + 1
+    if links is not None and params.merge_served_share <= 1.0:
+        labels = merge_served(labels, links, params.merge_served_share)
+    groups: dict[int, list[int]] = {}
+    for v, label in enumerate(labels.tolist()):
+        groups.setdefault(label, []).append(v)
+    out: list[list[int]] = []
+    for members in groups.values():
+        # every reported ring must be connected: split what is not
+        piece = graph.induced_subgraph(members)
+        for part in piece.connected_components():
+            out.append(sorted(members[i] for i in part))
     out.sort(key=lambda c: c[0])
     return out
 

@@ -38,9 +38,9 @@ class DetectParams:
     leiden_objective: str = "modularity"
     leiden_resolution: float = 1.0
     leiden_seed: int = 20_250_611
-    #: A community sending this share of its link weight outside is not a ring of its own
-    #: (an agent's customers hang on the gang's tool and payers): merged into its neighbour.
-    merge_out_share: float = 0.35
+    #: A community whose bookings went through another community's channels (tool, payment
+    #: hub, agents) at least this often is the same ring: merged back (above 1: never).
+    merge_served_share: float = 0.5
     #: A reported network has at least this many members and this risk.
     min_size: int = 4
     min_risk: float = 0.5
