@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from scalpernet.identifiers import check_char, normalise_name
 from scalpernet.simulate.rand import Permutation, derive, hash64, mix64, unit
@@ -189,18 +190,21 @@ class Payer:
 
 
 class Handles:
-    """App accounts, payment accounts, device fingerprints, escort ids, visit cards."""
+    """App accounts, payment accounts, device fingerprints, escort ids, visit cards.
+
+    One keyed permutation scatters the owner number; distinct affine maps (multipliers
+    coprime to 10) turn it into account, payer and visit-card digits, each unique per owner.
+    """
 
     def __init__(self, seed: int) -> None:
-        self._account = Permutation(10**11, derive(seed, "account"))
-        self._payer = Permutation(10**12, derive(seed, "payer"))
+        self._owner = Permutation(1 << 28, derive(seed, "owner"))
         self._agent = Permutation(10**9, derive(seed, "agent"))
-        self._card = Permutation(10**9, derive(seed, "card"))
         self._device_key = derive(seed, "device")
         self._wechat_key = derive(seed, "wechat")
+        self.scatter = lru_cache(maxsize=1 << 16)(self._owner)
 
     def account(self, owner: int) -> str:
-        return f"U{self._account(owner):011d}"
+        return f"U{(7_919_317 * self.scatter(owner) + 40_123_456_789) % 10**11:011d}"
 
     def device(self, owner: int) -> str:
         return f"{mix64(owner ^ self._device_key):016x}"
@@ -210,7 +214,7 @@ class Handles:
             a = mix64(owner ^ self._wechat_key)
             b = hash64(self._wechat_key, owner)
             return Payer(f"o{a:016x}{b:016x}"[:28], channel)
-        digits = self._payer(owner)
+        digits = (104_729_003 * self.scatter(owner) + 271_828_182_845) % 10**12
         prefix = "2088" if channel == "alipay" else "6217"
         return Payer(f"{prefix}{digits:012d}", channel)
 
@@ -218,7 +222,7 @@ class Handles:
         return f"PZ{self._agent(owner):09d}"
 
     def visit_card(self, hospital: int, owner: int) -> str:
-        return f"{hospital:02d}{self._card(owner):09d}"
+        return f"{hospital:02d}{(31_415_927 * self.scatter(owner) + 577_215_664) % 10**9:09d}"
 
 
 # -- IP addresses -------------------------------------------------------------------------

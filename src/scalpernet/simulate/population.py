@@ -31,7 +31,7 @@ from scalpernet.simulate.identities import (
     id_as_written,
     surname,
 )
-from scalpernet.simulate.rand import hash64, unit
+from scalpernet.simulate.rand import hash64, mix64, unit
 
 #: Household sizes 1-6 and their shares.
 HOUSEHOLD_SIZES = ((1, 0.30), (2, 0.28), (3, 0.20), (4, 0.12), (5, 0.06), (6, 0.04))
@@ -56,6 +56,7 @@ class Household:
     shared_phone: bool
     bands: tuple[str, ...]  # age band of each member; member 0 is the adult who pays
     weights: tuple[int, ...]  # cumulative chance of being the patient (elders, children more)
+    surname: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,17 +108,19 @@ class Population:
             family_pays = size > 1 and (x >> 8) % 10 < 7
             shared = (x >> 16) % 10 < 3
         bands = ["adult"]
+        y = mix64(x)
         for m in range(1, size):
             if m == 1 and fixed is not None and fixed.member1:
                 bands.append(fixed.member1)
                 continue
-            r = hash64(self._key, h * 6 + m, 1) % 100
+            r = (y >> (10 * m)) % 100
             bands.append("elder" if r < 45 else "child" if r < 80 else "adult")
         acc, cum = 0, []
         for band in bands:
             acc += _BAND_WEIGHT[band]
             cum.append(acc)
-        return Household(h, size, family_pays, shared, tuple(bands), tuple(cum))
+        return Household(h, size, family_pays, shared, tuple(bands), tuple(cum),
+                         surname(y))
 
     def home_ip(self, h: int) -> str:
         """The household's broadband address (IPv6 for some)."""
@@ -138,12 +141,12 @@ class Population:
     def _person(self, h: int, m: int) -> Person:
         owner = h * 6 + m
         x = hash64(self._key, owner, 1)
-        band = self.household(h).bands[m]
+        hh = self.household(h)
+        band = hh.bands[m]
         local = (x >> 8) % 100 < 80
         id_number = self._ids.make("honest", band, local, owner)
-        family = surname(hash64(self._key, h, 2))
         own_surname = m == 0 or band == "child" or (x >> 12) % 2 == 0
-        name = (family if own_surname else surname(x >> 3)) + given_name(hash64(x, 3))
+        name = (hh.surname if own_surname else surname(x >> 3)) + given_name(x >> 30)
         return Person(owner, name, id_number, self.phone(h, m), band)
 
     def _payer(self, owner: int) -> Payer:
