@@ -83,3 +83,17 @@ def test_compact_layout_packs_groups_like_single_nodes() -> None:
 def test_an_empty_network_has_an_empty_layout() -> None:
     layout = tiered_layout([], [], [])
     assert layout.positions == [] and layout.groups == [] and layout.rows == []
+
+
+def test_a_long_row_is_staggered_over_lines() -> None:
+    roles, scores = ["second_level"] * 400, [i / 400 for i in range(400)]
+    layout = tiered_layout(roles, scores, [])
+    xs = [p[0] for p in layout.positions]
+    lines = {p[1] for p in layout.positions}
+    assert len(lines) == 8
+    assert max(xs) - min(xs) < 400 * Spacing().gap / 7
+    closest = min(math.dist(a, b) for a, b in itertools.combinations(layout.positions, 2))
+    assert closest >= Spacing().cell_y - 1e-6
+    for y in lines:  # within a line, labels keep their room
+        line = sorted(x for x, y2 in layout.positions if y2 == y)
+        assert min(b - a for a, b in itertools.pairwise(line)) >= Spacing().gap - 1e-6

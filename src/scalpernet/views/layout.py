@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 UPPER_TIERS = ("technician", "first_level", "second_level")
 TIERS = (*UPPER_TIERS, "patient", "none")
 _RANK = {role: i for i, role in enumerate(TIERS)}
+_LINE = 40  # members of a row per line before it is staggered over more lines
+_MAX_LINES = 8
 
 
 @dataclass(frozen=True)
@@ -196,11 +198,16 @@ def tiered_layout(
         group.x = cursor + slot / 2
         cursor += slot
 
-    # A wide network gets taller rows, so that it does not fit the screen as a thin strip.
-    width = max([cursor] + [len(rows[t]) * sp.gap for t in present])
+    # A long row is drawn as staggered lines (each `gap` wide within its line), and a wide
+    # network gets taller rows, so that it does not fit the screen as a thin strip.
+    lines = {t: min(_MAX_LINES, math.ceil(len(rows[t]) / _LINE)) for t in present}
+    width = max([cursor] + [len(rows[t]) * sp.gap / lines[t] for t in present])
     row = min(max(sp.row, width / 14), 3 * sp.row)
-    row_y = {tier: i * row for i, tier in enumerate(present)}
-    block_y = len(present) * row
+    row_y: dict[str, float] = {}
+    block_y = 0.0
+    for tier in present:
+        row_y[tier] = block_y
+        block_y += row + (lines[tier] - 1) * sp.cell_y
     for group in groups:
         group.y = block_y
         for m, (dx, dy) in zip(group.members, group.offsets, strict=True):
@@ -220,10 +227,12 @@ def tiered_layout(
         if not desired:  # nothing below links here: centre the row over what is below
             below_xs = list(placed.values()) or [g.x for g in groups] or [0.0]
             centre = (min(below_xs) + max(below_xs)) / 2
-            desired = {m: x + centre for m, x in _sweep(rows[tier], {}, sp.gap).items()}
-        for m, x in _sweep(rows[tier], desired, sp.gap).items():
-            positions[m] = (x, row_y[tier])
-            placed[m] = x
+            desired = {m: x + centre
+                       for m, x in _sweep(rows[tier], {}, sp.gap / lines[tier]).items()}
+        xs = _sweep(rows[tier], desired, sp.gap / lines[tier])
+        for j, m in enumerate(rows[tier]):
+            positions[m] = (xs[m], row_y[tier] + j % lines[tier] * sp.cell_y)
+            placed[m] = xs[m]
 
     captions = [(tier, row_y[tier]) for tier in present]
     if any(g.role == "patient" for g in groups):
