@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -38,6 +39,14 @@ CHROMIUM_FLAGS = (
     "--disable-domain-reliability", "--metrics-recording-only", "--mute-audio",
     "--no-default-browser-check", "--hide-scrollbars",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+)
+
+
+_TRAMPOLINE = (
+    "import os, sys\n"
+    "r, w = int(sys.argv[1]), int(sys.argv[2])\n"
+    "os.dup2(r, 3); os.dup2(w, 4); os.close(r); os.close(w)\n"
+    "os.execv(sys.argv[3], sys.argv[3:])\n"
 )
 
 
@@ -193,20 +202,17 @@ class Chromium:
     def _start(self) -> None:
         to_browser_r, to_browser_w = os.pipe()
         from_browser_r, from_browser_w = os.pipe()
-        # The browser expects the pipe on descriptors 3 (it reads) and 4 (it writes).
+        # The browser expects the pipe on descriptors 3 (it reads) and 4 (it writes); a small
+        # Python trampoline moves it there (preexec_fn is unsafe in a process with threads).
         high_r = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD, 10)
         high_w = fcntl.fcntl(from_browser_w, fcntl.F_DUPFD, 10)
-
-        def wire_pipe() -> None:
-            os.dup2(high_r, 3)
-            os.dup2(high_w, 4)
-
-        args = [self.executable, *CHROMIUM_FLAGS, "--remote-debugging-pipe",
+        args = [sys.executable, "-c", _TRAMPOLINE, str(high_r), str(high_w), self.executable,
+                *CHROMIUM_FLAGS, "--remote-debugging-pipe",
                 f"--user-data-dir={self._profile.name}",
                 f"--window-size={self.width},{self.height}", "about:blank"]
         self._process = subprocess.Popen(
             args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, pass_fds=(3, 4, high_r, high_w), preexec_fn=wire_pipe)
+            stderr=subprocess.PIPE, pass_fds=(high_r, high_w))
         for fd in (to_browser_r, from_browser_w, high_r, high_w):
             os.close(fd)
         self._out = to_browser_w
