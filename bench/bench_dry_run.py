@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -107,12 +108,13 @@ def run_one(path: Path) -> dict[str, float | int]:
     """Dry-run one file in this process; report rows, seconds, rows/s and peak RSS."""
     from scalpernet.ingest.validate import validate_paths
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     counts = validate_paths([path], quarantine_path=None)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     return {"rows": counts.read, "valid": counts.valid, "quarantined": counts.quarantined,
             "duplicates": counts.duplicates, "seconds": round(seconds, 2),
-            "rows_per_s": round(counts.read / seconds), "peak_rss_mb": round(_peak_rss_mb(), 1),
+            "rows_per_s": round(counts.read / seconds),
+            "rows_per_cpu_s": round(counts.read / cpu), "peak_rss_mb": round(_peak_rss_mb(), 1),
             "file_mb": round(path.stat().st_size / 2**20, 1)}
 
 
@@ -138,13 +140,17 @@ def main() -> None:
                       f"{time.perf_counter() - started:.1f}s", flush=True)
                 targets.append(path)
         for path in targets:
+            # Other work on a shared machine slows the wall clock: say how busy it was, and
+            # give rows per CPU-second (this process alone) beside rows per second
+            load = os.getloadavg()[0]
             # a fresh process per file, so each peak RSS is that run's own
             out = subprocess.run([sys.executable, __file__, "--one", str(path)], check=True,
                                  capture_output=True, text=True).stdout
             result = json.loads(out)
             print(f"{path.name}: {result['rows']:,} rows ({result['file_mb']} MB) in "
-                  f"{result['seconds']}s = {result['rows_per_s']:,} rows/s, "
-                  f"peak RSS {result['peak_rss_mb']} MB "
+                  f"{result['seconds']}s = {result['rows_per_s']:,} rows/s "
+                  f"({result['rows_per_cpu_s']:,} rows per CPU-second; load average "
+                  f"{load:.1f} on {os.cpu_count()} CPUs), peak RSS {result['peak_rss_mb']} MB "
                   f"(valid {result['valid']:,}, quarantined {result['quarantined']:,}, "
                   f"exact duplicates {result['duplicates']:,})", flush=True)
 

@@ -304,18 +304,21 @@ def _stamp(value: datetime | None) -> str:
 # Caches: real exports repeat the same IPs, phones, ID numbers, names and slot times many
 # times over (that repetition is what the graph is about), and keying them is the costliest
 # per-row work. Bounded, so memory stays flat however big the export.
-@lru_cache(maxsize=1 << 16)
+_CACHE_SIZE = 1 << 14  # per cache: ~5 MB at most; hot keys (NAT IPs, scalper IDs) stay
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
 def _id_card(raw: str, today: date) -> IdCard:
     return parse_id_card(raw, today=today)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=_CACHE_SIZE)
 def _name(raw: str) -> tuple[str, str | None]:
     return normalise_name(raw), junk_name_reason(raw)
 
 
-_ip = lru_cache(maxsize=1 << 16)(parse_ip)
-_phone_key = lru_cache(maxsize=1 << 16)(parse_phone)
+_ip = lru_cache(maxsize=_CACHE_SIZE)(parse_ip)
+_phone_key = lru_cache(maxsize=_CACHE_SIZE)(parse_phone)
 _slot_datetime = lru_cache(maxsize=1 << 12)(parse_datetime)
 _fee = lru_cache(maxsize=1 << 10)(parse_fee)
 
