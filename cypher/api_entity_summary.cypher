@@ -2,7 +2,7 @@
 // statuses and booking latency (booked − released). An ID card's registrations are those
 // of its patients. Nothing is returned when no entity has the uid.
 MATCH (e:Entity {uid: $uid})
-CALL (e) {
+OPTIONAL CALL (e) {
   MATCH (r:Registration)-[:FOR|CONTACT|FROM_IP|ON_DEVICE|BY_ACCOUNT|PAID_BY|VIA_AGENT]->(e)
   RETURN r
   UNION

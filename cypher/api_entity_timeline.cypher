@@ -1,17 +1,17 @@
 // An entity's registrations booked in [$since, $until) in booking order (or reversed), one
 // page of them with every entity each one links to, and the total in the window.
 MATCH (e:Entity {uid: $uid})
-CALL (e) {
+OPTIONAL CALL (e) {
   MATCH (r:Registration)-[:FOR|CONTACT|FROM_IP|ON_DEVICE|BY_ACCOUNT|PAID_BY|VIA_AGENT]->(e)
   RETURN r
   UNION
   MATCH (r:Registration)-[:FOR]->(:Patient)-[:HAS_ID]->(e)
   RETURN r
 }
-WITH r
-WHERE ($since IS NULL OR r.booked_at >= $since) AND ($until IS NULL OR r.booked_at < $until)
-WITH r ORDER BY r.booked_at, r.key
-WITH collect(r) AS regs
+WITH e, r ORDER BY r.booked_at, r.key
+// collect() skips nulls: registrations outside the window drop out, the entity stays
+WITH e, collect(CASE WHEN ($since IS NULL OR r.booked_at >= $since)
+                      AND ($until IS NULL OR r.booked_at < $until) THEN r END) AS regs
 WITH size(regs) AS total, CASE WHEN $descending THEN reverse(regs) ELSE regs END AS ordered
 WITH total, ordered[$offset..($offset + $limit)] AS page
 CALL (page) {

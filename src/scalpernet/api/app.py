@@ -15,12 +15,13 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scalpernet import __version__
 from scalpernet.api.audit import AuditLog
 from scalpernet.api.auth import KeyVerifier
+from scalpernet.api.deps import reject_unknown_query
 from scalpernet.api.errors import ErrorBoundary, install_error_handlers
 from scalpernet.api.responses import JSON
 from scalpernet.api.routes import audit, entities, health, ingest, networks, paths, runs, search
@@ -118,7 +119,8 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
 
     app = FastAPI(title="ScalperNet Investigator API", version=__version__,
                   description=DESCRIPTION, lifespan=lifespan,
-                  default_response_class=JSON)
+                  default_response_class=JSON,
+                  dependencies=[Depends(reject_unknown_query)])
     app.state.settings = settings
     app.state.max_upload_bytes = max_upload_bytes
     install_error_handlers(app)

@@ -91,6 +91,33 @@ class Ctx:
         return JSON(payload, status_code=status)
 
 
+_QUERY_NAMES: dict[int, frozenset[str]] = {}
+
+
+def _declared_query_names(dependant: Any) -> frozenset[str]:
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _declared_query_names(sub)
+    return frozenset(names)
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """422 for a query parameter the route does not take: a typo such as ``hospitl=H1``
+    would otherwise be ignored and answer for every hospital."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    allowed = _QUERY_NAMES.get(id(route))
+    if allowed is None:
+        allowed = _QUERY_NAMES[id(route)] = _declared_query_names(dependant)
+    unknown = sorted(set(request.query_params.keys()) - allowed)
+    if unknown:
+        takes = ", ".join(sorted(allowed)) or "none"
+        raise ApiError(422, "invalid_parameter",
+                       f"unknown query parameter {unknown[0]!r} (this route takes: {takes})")
+
+
 def route_template(request: Request) -> str:
     route = request.scope.get("route")
     return getattr(route, "path", request.url.path)

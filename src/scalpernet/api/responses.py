@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 
 def _default(value: Any) -> Any:
     return str(value)
 
 
-class JSON(Response):
+class JSON(JSONResponse):
     """A JSON response rendered with orjson; about twice as fast as the standard one."""
 
     media_type = "application/json"

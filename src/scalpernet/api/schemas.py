@@ -314,11 +314,15 @@ class HealthOut(BaseModel):
     neo4j: Neo4jHealth
 
 
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+
+
 def responses(model: type[BaseModel] | None, *codes: int) -> dict[int | str, dict[str, Any]]:
-    """The OpenAPI `responses` of a route: its 200 model and the error shape for `codes`."""
+    """The OpenAPI `responses` of a route: its 200 model and the JSON error shape for `codes`
+    (JSON even on a route that answers HTML when it succeeds)."""
     out: dict[int | str, dict[str, Any]] = {}
     if model is not None:
         out[200] = {"model": model}
     for code in codes:
-        out[code] = {"model": ErrorOut}
+        out[code] = {"model": ErrorOut} if model is not None else {"content": ERROR_CONTENT}
     return out

@@ -433,6 +433,7 @@ async def search(ctx: Ctx, q: str, *, mode: str, kinds: list[str], limit: int) -
     restricted = sorted(PERSONAL_KINDS & set(kinds)) if ctx.masked and mode == "prefix" else []
     key_kinds = [k for k in kinds if k not in restricted]
     hits: dict[str, dict[str, Any]] = {}
+    fetch = limit + 1  # one more than shown tells whether the answer was cut
 
     if q.startswith(REF_PREFIX) and (decoded := ctx.present.refs.decode(q)) is not None:
         found = await ctx.read("api_search_keys_exact", uids=[decoded], limit=1)
@@ -441,15 +442,15 @@ async def search(ctx: Ctx, q: str, *, mode: str, kinds: list[str], limit: int) -
         queries = []
         if key_kinds:
             if mode == "exact":
-                queries.append(("key", ctx.read("api_search_keys_exact", limit=limit, uids=[
+                queries.append(("key", ctx.read("api_search_keys_exact", limit=fetch, uids=[
                     uid(k, normalise_key(k, q)) for k in key_kinds])))
             else:
-                queries.append(("key", ctx.read("api_search_keys_prefix", limit=limit,
+                queries.append(("key", ctx.read("api_search_keys_prefix", limit=fetch,
                                                 prefixes=[f"{k}:{_prefix(k, q)}"
                                                           for k in key_kinds])))
         if {"patient", "escort_agent"} & set(kinds):
             name = "api_search_names_exact" if mode == "exact" else "api_search_names_prefix"
-            queries.append(("name", ctx.read(name, text=q, limit=limit)))
+            queries.append(("name", ctx.read(name, text=q, limit=fetch)))
         results = await asyncio.gather(*(coro for _, coro in queries))
         rows = [(r, how) for (how, _), found in zip(queries, results, strict=True)
                 for r in found]

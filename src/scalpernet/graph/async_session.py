@@ -50,6 +50,8 @@ class AsyncGraph:
         self.driver = AsyncGraphDatabase.driver(
             settings.uri, auth=auth, max_connection_pool_size=pool_size,
             connection_acquisition_timeout=10.0,
+            # An interactive client waits seconds, not the driver's default 30 s of retries.
+            max_transaction_retry_time=2.0,
             # The server's notifications repeat the query text in warnings: not for a log.
             notifications_min_severity="OFF",
         )

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from scalpernet.api.deps import Ctx, require
-from scalpernet.api.routes import AUTH_ERRORS, zoned
+from scalpernet.api.routes import AUTH_ERRORS, IsoDateTime, zoned
 from scalpernet.api.schemas import AuditOut, responses
 
 router = APIRouter(tags=["audit"])
@@ -24,7 +23,7 @@ async def read_audit(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     key_id: Annotated[str | None, Query(pattern=r"^[0-9a-f]{16}$")] = None,
     route: Annotated[str | None, Query(max_length=200, description="Route prefix.")] = None,
-    since: Annotated[datetime | None, Query()] = None,
+    since: Annotated[IsoDateTime | None, Query()] = None,
 ) -> Response:
     """Audit entries (identifiers masked), newest first, filtered by key, route and time."""
     entries = await asyncio.to_thread(ctx.audit.read, limit=limit, offset=offset,

@@ -6,7 +6,6 @@ finds phone ``13812345678``) or an opaque reference (``ref_…``) from an earlie
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -15,7 +14,7 @@ from fastapi.responses import Response
 from scalpernet.api import service
 from scalpernet.api.auth import READERS
 from scalpernet.api.deps import Ctx, ExplainParam, require
-from scalpernet.api.routes import AUTH_ERRORS, window
+from scalpernet.api.routes import AUTH_ERRORS, IsoDateTime, window
 from scalpernet.api.schemas import EntitySummary, Neighbourhood, Timeline, responses
 from scalpernet.entities import Kind
 
@@ -67,9 +66,9 @@ async def get_neighbours(
             responses=responses(Timeline, 400, 404, *AUTH_ERRORS))
 async def get_registrations(
     ctx: Reader, kind: Kind, key: KeyParam,
-    since: Annotated[datetime | None, Query(description="Booked at or after (ISO 8601).")
+    since: Annotated[IsoDateTime | None, Query(description="Booked at or after (ISO 8601).")
                      ] = None,
-    until: Annotated[datetime | None, Query(description="Booked before.")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="Booked before.")] = None,
     order: Annotated[Literal["asc", "desc"], Query()] = "asc",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,

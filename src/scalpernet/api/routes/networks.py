@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -11,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from scalpernet.api import service
 from scalpernet.api.auth import READERS
 from scalpernet.api.deps import Ctx, ExplainParam, require
-from scalpernet.api.routes import AUTH_ERRORS, window
+from scalpernet.api.routes import AUTH_ERRORS, IsoDateTime, window
 from scalpernet.api.schemas import NetworkDetail, NetworkList, responses
 
 router = APIRouter(prefix="/networks", tags=["networks"])
@@ -26,9 +25,9 @@ async def list_networks(
     hospital: Annotated[str | None, Query(max_length=200,
                                           description="Only networks seen at this hospital.")
                         ] = None,
-    since: Annotated[datetime | None, Query(description="Last seen at or after (ISO 8601; "
+    since: Annotated[IsoDateTime | None, Query(description="Last seen at or after (ISO 8601; "
                                                         "no offset means +08:00).")] = None,
-    until: Annotated[datetime | None, Query(description="First seen at or before.")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="First seen at or before.")] = None,
     min_risk: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,

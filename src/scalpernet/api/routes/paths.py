@@ -16,7 +16,8 @@ from scalpernet.api.schemas import Paths, responses
 
 router = APIRouter(tags=["paths"])
 Reader = Annotated[Ctx, Depends(require(*READERS))]
-EntityParam = Annotated[str, Query(min_length=3, max_length=600, description=(
+EntityParam = Annotated[str, Query(min_length=3, max_length=600,
+                                   pattern=r"^(ref_[A-Za-z0-9_-]+|[a-z_]+:.+)$", description=(
     "`<kind>:<key>` (e.g. `payer:alipay-8812`) or an opaque reference."))]
 MAX_HOPS = 6
 
