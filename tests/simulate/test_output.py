@@ -99,3 +99,17 @@ def test_cli_refuses_unknown_format(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["simulate", "--out", str(tmp_path), "--format", "xml"])
     assert result.exit_code == 1
     assert not list(tmp_path.iterdir())
+
+
+def test_output_does_not_depend_on_string_hashing(tmp_path: Path) -> None:
+    """Another process with another PYTHONHASHSEED writes the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    simulate(tmp_path / "here", records=1_500, seed=8, workers=1)
+    code = ("import sys; from scalpernet.simulate import simulate; "
+            "simulate(sys.argv[1], records=1_500, seed=8, workers=1)")
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "there")], check=True, env=env)
+    assert _bytes(tmp_path / "here") == _bytes(tmp_path / "there")
