@@ -23,7 +23,10 @@ class Graph:
         self.database = settings.neo4j_database
         password = settings.password
         auth = (settings.neo4j_user, password) if password is not None else None
-        self.driver = GraphDatabase.driver(settings.uri, auth=auth, max_connection_pool_size=16)
+        # Server notifications (e.g. "property does not exist yet" on an empty graph) are not
+        # errors; logging them would only bury the one-line messages users need.
+        self.driver = GraphDatabase.driver(settings.uri, auth=auth, max_connection_pool_size=16,
+                                           notifications_min_severity="OFF")
 
     def close(self) -> None:
         self.driver.close()

@@ -1,0 +1,283 @@
+"""Ingestion: read → validate → write, with nothing lost and nothing written twice.
+
+Every data row ends up ingested (created or updated), already present, or quarantined with
+its reason, and the run checks ``read = ingested + already_present + quarantined`` before it
+reports success. Files are known by checksum: a file fully ingested before is skipped unless
+``force``. A run that dies (killed, or Neo4j gone for longer than the retries) leaves its files
+marked partial; the next run reads them again and every row already stored counts as already
+present, so resuming never duplicates.
+
+Parsing runs in the calling thread while one writer thread sends batches to Neo4j, so the
+two overlap; the queue between them is bounded, so memory stays flat in the file size.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from neo4j.exceptions import ConstraintError, ServiceUnavailable, SessionExpired, TransientError
+
+from scalpernet.config import get_settings
+from scalpernet.errors import ScalperNetError
+from scalpernet.graph import Graph
+from scalpernet.ingest import runs
+from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
+from scalpernet.ingest.readers import source_files
+from scalpernet.ingest.validate import iter_records
+from scalpernet.ingest.writer import BatchResult, write_batch
+from scalpernet.records import Record
+
+log = logging.getLogger(__name__)
+
+#: Rows per write transaction (measured: see bench/bench_ingest.py).
+BATCH_SIZE = 5_000
+#: Waits between retries of a batch when Neo4j is unreachable: about a minute in all.
+RETRY_WAITS_S: tuple[float, ...] = (1, 2, 4, 8, 16, 32)
+_RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, ConstraintError, OSError)
+
+
+class IngestError(ScalperNetError):
+    """An ingestion run stopped; rerunning the same command resumes it."""
+
+
+@dataclass(slots=True)
+class FileReport:
+    path: str
+    checksum: str
+    size: int
+    status: str  # 'ingested', 'skipped' (already complete), 'forced'
+    read: int = 0
+    valid: int = 0
+    quarantined: int = 0
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one `scalpernet ingest` did."""
+
+    run_id: str
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    already_present: int = 0
+    quarantined: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    files: list[FileReport] = field(default_factory=list)
+    quarantine_path: Path | None = None
+    status: str = "running"
+    seconds: float = 0.0
+
+    @property
+    def ingested(self) -> int:
+        return self.created + self.updated
+
+    @property
+    def skipped_files(self) -> list[FileReport]:
+        return [f for f in self.files if f.status == "skipped"]
+
+    def balanced(self) -> bool:
+        return self.read == self.ingested + self.already_present + self.quarantined
+
+    def counts(self) -> dict[str, int]:
+        return {"read": self.read, "ingested": self.ingested, "updated": self.updated,
+                "already_present": self.already_present, "quarantined": self.quarantined,
+                "skipped_files": len(self.skipped_files)}
+
+
+def new_run_id() -> str:
+    """Sortable and unique: ``ingest-20260301T180000Z-3f9a1c``."""
+    return f"ingest-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def write_with_retry(graph: Graph, batch: Sequence[Record], run_id: str,
+                     waits: Sequence[float] = RETRY_WAITS_S) -> BatchResult:
+    """Write a batch, waiting and retrying while Neo4j is unreachable or restarting.
+
+    Safe to repeat: the batch's transaction re-reads what is stored before writing.
+    """
+    for attempt, wait in enumerate((*waits, None)):
+        try:
+            return write_batch(graph, batch, run_id)
+        except _RETRYABLE as exc:
+            if wait is None:
+                raise IngestError(
+                    f"Neo4j at {graph.settings.uri} stayed unavailable after "
+                    f"{len(waits)} retries ({type(exc).__name__}); "
+                    "rerun the same command to resume") from exc
+            log.warning("batch write failed (%s), retry %d in %.0f s",
+                        type(exc).__name__, attempt + 1, wait)
+            time.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+class _Writer(threading.Thread):
+    """The one thread that writes batches, in order, while the caller parses."""
+
+    def __init__(self, graph: Graph, run_id: str, report: IngestReport,
+                 waits: Sequence[float]) -> None:
+        super().__init__(name="scalpernet-writer", daemon=True)
+        self.graph, self.run_id, self.report, self.waits = graph, run_id, report, waits
+        self.batches: queue.Queue[list[Record] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        while (batch := self.batches.get()) is not None:
+            if self.error is not None:
+                continue  # drain: the run has failed, write nothing more
+            try:
+                result = write_with_retry(self.graph, batch, self.run_id, self.waits)
+            except BaseException as exc:  # handed to the caller's thread
+                self.error = exc
+                continue
+            self.report.created += result.created
+            self.report.updated += result.updated
+            self.report.already_present += result.already_present
+
+    def put(self, batch: list[Record]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.batches.put(batch)
+
+    def finish(self) -> None:
+        self.batches.put(None)
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+def ingest_paths(
+    graph: Graph,
+    paths: Iterable[Path | str],
+    *,
+    mapping: dict[str, str] | None = None,
+    force: bool = False,
+    batch_size: int = BATCH_SIZE,
+    quarantine_path: Path | None = None,
+    on_progress: Callable[[IngestReport], None] | None = None,
+    retry_waits: Sequence[float] = RETRY_WAITS_S,
+) -> IngestReport:
+    """Ingest export files or folders into the graph; returns the run's report.
+
+    Raises :class:`IngestError` (after recording the run as failed when Neo4j still answers)
+    if the run cannot finish; the files then stay partial and the next run resumes them.
+    """
+    started = time.monotonic()
+    run_id = new_run_id()
+    if quarantine_path is None:
+        quarantine_path = get_settings().data_dir / "quarantine" / f"{run_id}.jsonl"
+    report = IngestReport(run_id=run_id, quarantine_path=quarantine_path)
+
+    todo: list[Path] = []
+    by_path: dict[str, FileReport] = {}
+    for path in source_files(paths):
+        checksum = runs.file_checksum(path)
+        state = runs.file_status(graph, checksum)
+        status = "skipped" if state == "complete" and not force else (
+            "forced" if state == "complete" else "ingested")
+        file_report = FileReport(str(path), checksum, path.stat().st_size, status)
+        report.files.append(file_report)
+        if status != "skipped":
+            todo.append(path)
+            by_path[str(path)] = file_report
+
+    runs.start_run(graph, run_id, quarantine_path)
+    for f in by_path.values():
+        runs.mark_file(graph, checksum=f.checksum, path=Path(f.path), size=f.size,
+                       status="partial", run_id=run_id, rows=0)
+
+    writer = _Writer(graph, run_id, report, retry_waits)
+    writer.start()
+    quarantine = QuarantineWriter(quarantine_path)
+    batch: list[Record] = []
+    try:
+        for item in iter_records(todo, mapping):
+            report.read += 1
+            if type(item) is QuarantineItem:
+                quarantine.write(item)
+                report.quarantined += 1
+                report.reasons[item.reason] += 1
+                file_report = by_path.get(item.file)
+                if file_report is not None:
+                    file_report.read += 1
+                    file_report.quarantined += 1
+                continue
+            file_report = by_path.get(item.source_file)  # type: ignore[union-attr]
+            if file_report is not None:
+                file_report.read += 1
+                file_report.valid += 1
+            batch.append(item)  # type: ignore[arg-type]
+            if len(batch) >= batch_size:
+                writer.put(batch)
+                batch = []
+                if on_progress is not None:
+                    on_progress(report)
+        if batch:
+            writer.put(batch)
+        writer.finish()
+    except BaseException as exc:
+        _abandon(writer)
+        quarantine.close()
+        report.status = "failed"
+        report.seconds = time.monotonic() - started
+        _record_failure(graph, report, exc)
+        if isinstance(exc, ScalperNetError | KeyboardInterrupt):
+            raise
+        if isinstance(exc, _RETRYABLE):
+            raise IngestError(f"Neo4j became unavailable during ingestion "
+                              f"({type(exc).__name__}); rerun the same command to resume") from exc
+        raise
+    quarantine.close()
+
+    report.seconds = time.monotonic() - started
+    if not report.balanced():
+        report.status = "failed"
+        _record_failure(graph, report, None)
+        raise IngestError(
+            f"row accounting broken: read {report.read} != ingested {report.ingested} + "
+            f"already present {report.already_present} + quarantined {report.quarantined}")
+    for f in by_path.values():
+        runs.mark_file(graph, checksum=f.checksum, path=Path(f.path), size=f.size,
+                       status="complete", run_id=run_id, rows=f.read)
+    report.status = "complete"
+    runs.finish_run(graph, run_id, "complete", report.counts(), _files(report))
+    if on_progress is not None:
+        on_progress(report)
+    return report
+
+
+def _abandon(writer: _Writer) -> None:
+    """Stop the writer thread without waiting for queued batches to be written."""
+    if writer.error is None:
+        writer.error = IngestError("run abandoned")
+    try:
+        while True:
+            writer.batches.get_nowait()
+    except queue.Empty:
+        pass
+    writer.batches.put(None)
+    writer.join(timeout=120)
+
+
+def _files(report: IngestReport) -> list[dict[str, object]]:
+    return [{"path": f.path, "checksum": f.checksum, "size": f.size, "status": f.status,
+             "read": f.read, "valid": f.valid, "quarantined": f.quarantined}
+            for f in report.files]
+
+
+def _record_failure(graph: Graph, report: IngestReport, exc: BaseException | None) -> None:
+    """Best effort: say in the graph that the run failed (Neo4j may be the thing that failed)."""
+    reason = f"{type(exc).__name__}: {exc}"[:300] if exc is not None else "accounting"
+    try:
+        runs.finish_run(graph, report.run_id, "failed", report.counts(), _files(report),
+                        error=reason)
+    except Exception:  # the original failure is what the user must see
+        log.warning("could not record the failed run %s in Neo4j", report.run_id)
