@@ -188,20 +188,93 @@ def ingest(
         "--mapping", help="YAML or TOML file {their_header: canonical_field}.")] = None,
     quarantine: Annotated[Path | None, typer.Option(
         "--quarantine",
-        help="Quarantine JSONL (default: <data_dir>/quarantine/<timestamp>.jsonl).")] = None,
+        help="Quarantine JSONL (default: <data_dir>/quarantine/<run or timestamp>.jsonl).")
+    ] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Read files again even if their checksum was fully ingested.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit with code 2 when any row was quarantined.")] = False,
+    batch_size: Annotated[int, typer.Option(
+        "--batch-size", min=100, max=100_000, help="Rows per write transaction.")] = 5_000,
 ) -> None:
-    """Ingest registration exports: validate, normalise, quarantine unusable rows."""
+    """Ingest registration exports: validate, normalise, quarantine unusable rows, write."""
     from datetime import datetime
 
     from scalpernet.ingest.readers import load_mapping
 
     header_map = load_mapping(mapping) if mapping is not None else None
+    if not dry_run:
+        _ingest_to_graph(paths, header_map, quarantine, force=force, strict=strict,
+                         batch_size=batch_size)
+        return
     if quarantine is None:
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
         quarantine = get_settings().data_dir / "quarantine" / f"{stamp}.jsonl"
-    if not dry_run:
-        raise ScalperNetError("database ingestion is not available yet (use --dry-run)")
     _ingest_dry_run(paths, header_map, quarantine)
+
+
+def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
+                     quarantine: Path | None, *, force: bool, strict: bool,
+                     batch_size: int) -> None:
+    """Write to Neo4j with a progress bar (terminal) or plain lines; print the accounting."""
+    import time
+
+    from scalpernet.ingest.pipeline import IngestReport, estimate_rows, ingest_paths
+    from scalpernet.ingest.readers import source_files
+
+    graph = _writer_graph()
+    expected = sum(estimate_rows(p) for p in source_files(paths))
+    started = time.monotonic()
+    if sys.stderr.isatty():
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        with Progress(TextColumn("[bold]ingesting"), BarColumn(),
+                      TextColumn("{task.completed:,} rows"), TextColumn("{task.fields[rate]}"),
+                      TimeElapsedColumn(), TimeRemainingColumn(), transient=True) as bar:
+            task = bar.add_task("ingest", total=max(expected, 1), rate="")
+
+            def on_progress(report: IngestReport) -> None:
+                rate = report.read / max(time.monotonic() - started, 1e-6)
+                bar.update(task, completed=report.read, total=max(expected, report.read),
+                           rate=f"{rate:,.0f} rows/s")
+
+            report = ingest_paths(graph, paths, mapping=header_map, force=force,
+                                  batch_size=batch_size, quarantine_path=quarantine,
+                                  on_progress=on_progress)
+    else:
+        last = [started]
+
+        def on_progress(report: IngestReport) -> None:  # plain lines, at most one per 5 s
+            now = time.monotonic()
+            if now - last[0] >= 5:
+                last[0] = now
+                typer.echo(f"... {report.read:,} of ~{expected:,} rows "
+                           f"({report.read / (now - started):,.0f} rows/s)", err=True)
+
+        report = ingest_paths(graph, paths, mapping=header_map, force=force,
+                              batch_size=batch_size, quarantine_path=quarantine,
+                              on_progress=on_progress)
+    rate = report.read / max(report.seconds, 1e-6)
+    typer.echo(f"ingest run {report.run_id}: {len(report.files)} file(s), "
+               f"{len(report.skipped_files)} skipped (already ingested), "
+               f"{report.read:,} rows read in {report.seconds:.1f} s ({rate:,.0f} rows/s)")
+    typer.echo(f"  ingested         {report.ingested:>12,}  (updated {report.updated:,})")
+    typer.echo(f"  already present  {report.already_present:>12,}")
+    where = str(report.quarantine_path) if report.quarantined else "no file written"
+    typer.echo(f"  quarantined      {report.quarantined:>12,}  ({where})")
+    for reason, n in sorted(report.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+        typer.echo(f"    {reason:<38} {n:>10,}")
+    typer.echo(f"read = ingested + already present + quarantined: {report.read:,} = "
+               f"{report.ingested:,} + {report.already_present:,} + {report.quarantined:,}")
+    if strict and report.quarantined:
+        typer.echo(f"error: {report.quarantined:,} rows quarantined (--strict)", err=True)
+        raise typer.Exit(code=2)
 
 
 def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,

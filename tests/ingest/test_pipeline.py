@@ -72,3 +72,29 @@ def test_two_files_in_a_folder_and_a_repeat_row(empty_graph: Graph, tmp_path: Pa
     report = ingest_paths(empty_graph, [folder], quarantine_path=tmp_path / "q")
     assert (report.read, report.ingested, report.already_present) == (250, 150, 100)
     assert report.balanced() and _shape(empty_graph)["Registration"] == 150
+
+
+def test_cli_prints_the_accounting_and_strict_fails_on_quarantine(empty_graph: Graph,
+                                                                  tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    export = tmp_path / "export.csv"
+    write_export(export, 300, bad=2)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "scalpernet", "ingest", *args],
+                              capture_output=True, text=True, env=os.environ.copy(),
+                              timeout=300, check=False)
+
+    first = cli(str(export))
+    assert first.returncode == 0, first.stderr
+    assert "read = ingested + already present + quarantined: 302 = 300 + 0 + 2" in first.stdout
+    again = cli(str(export))
+    assert "1 skipped (already ingested)" in again.stdout and again.returncode == 0
+    strict = cli("--force", "--strict", str(export))
+    assert strict.returncode == 2
+    assert strict.stderr.strip() == "error: 2 rows quarantined (--strict)"
+    missing = cli(str(tmp_path / "nope.csv"))
+    assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,6 @@ from scalpernet.ingest.runs import recent_runs
 from scalpernet.localserver import LocalServer
 from tests.ingest.exports import write_export
 
-INGEST = ("import sys; from scalpernet.graph import get_graph; "
-          "from scalpernet.ingest.pipeline import ingest_paths; "
-          "ingest_paths(get_graph(), [sys.argv[1]], batch_size=2000)")
-
 
 def _registrations(graph: Graph) -> tuple[int, int]:
     records, _, _ = graph.driver.execute_query(
@@ -31,7 +28,7 @@ def _registrations(graph: Graph) -> tuple[int, int]:
     return records[0]["n"], records[0]["keys"]
 
 
-def _wait_for(predicate, timeout: float = 120.0) -> None:  # noqa: ANN001
+def _wait_for(predicate: Callable[[], bool], timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
@@ -41,7 +38,8 @@ def _wait_for(predicate, timeout: float = 120.0) -> None:  # noqa: ANN001
 def test_a_killed_run_resumes_without_duplicates(empty_graph: Graph, tmp_path: Path) -> None:
     export = tmp_path / "big.csv"
     write_export(export, 60_000, bad=5)
-    proc = subprocess.Popen([sys.executable, "-c", INGEST, str(export)], env=os.environ.copy())
+    proc = subprocess.Popen([sys.executable, "-m", "scalpernet", "ingest", "--batch-size", "2000",
+                             str(export)], env=os.environ.copy())
     try:
         _wait_for(lambda: _registrations(empty_graph)[0] >= 4000)
     finally:
