@@ -1,6 +1,7 @@
 // One entity with a summary of its registrations: counts, first/last booking, hospitals,
-// statuses and booking latency (booked − released). An ID card's registrations are those
-// of its patients. Nothing is returned when no entity has the uid.
+// statuses and booking latency (booked − released), and the current networks it belongs
+// to with its role there. An ID card's registrations are those of its patients. Nothing
+// is returned when no entity has the uid. One round trip for the whole entity page.
 MATCH (e:Entity {uid: $uid})
 OPTIONAL CALL (e) {
   MATCH (r:Registration)-[:FOR|CONTACT|FROM_IP|ON_DEVICE|BY_ACCOUNT|PAID_BY|VIA_AGENT]->(e)
@@ -34,7 +35,14 @@ CALL (regs) {
   ORDER BY n DESC, status
   RETURN collect({status: status, registrations: n}) AS statuses
 }
-RETURN e {.*} AS entity, total, first_booked_at, last_booked_at, departments, doctors,
+CALL (e) {
+  OPTIONAL MATCH (e)-[m:MEMBER_OF]->(n:Network)<-[:FOUND]-(:AnalysisRun {current: true})
+  WITH m, n ORDER BY n.risk DESC, n.id
+  RETURN collect(CASE WHEN n IS NOT NULL THEN
+    {network: n.id, risk: n.risk, role: m.role, score: m.score, signals: m.signals,
+     evidence: m.evidence} END) AS networks
+}
+RETURN e {.*} AS entity, networks, total, first_booked_at, last_booked_at, departments, doctors,
        hospitals, statuses,
        {count: with_latency, min: latency_min, p10: latency_p10, p50: latency_p50,
         p90: latency_p90, max: latency_max, mean: latency_mean, under_1s: under_1s} AS latency_ms

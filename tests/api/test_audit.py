@@ -84,3 +84,12 @@ def test_an_unwritable_log_fails_the_request_without_data(api: Api, tmp_path: Pa
         assert "13812345678" not in response.text and "registrations" not in response.text
         assert client.get("/networks/n-gang", headers=headers).status_code == 500
         assert client.get("/health").status_code == 200
+
+
+def test_fsync_mode_writes_the_line_before_answering(api: Api, tmp_path: Path) -> None:
+    settings = api.client.app.state.settings.model_copy(update={"data_dir": tmp_path})
+    with TestClient(create_app(settings, audit_fsync=True)) as client:
+        response = client.get("/networks", headers={"X-API-Key": api.keys["analyst"]})
+        assert response.status_code == 200
+        lines = (tmp_path / "audit" / "api-audit.jsonl").read_text().splitlines()
+        assert len(lines) == 1 and '"route":"/networks"' in lines[0]

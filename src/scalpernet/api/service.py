@@ -290,10 +290,7 @@ def _flags(kind: str, props: dict[str, Any]) -> list[dict[str, Any]]:
 async def entity_summary(ctx: Ctx, kind: str, key: str) -> Payload:
     """An entity, its registrations summary, flags and current networks with roles."""
     entity_uid = resolve(ctx, kind, key)
-    summary, networks = await asyncio.gather(
-        ctx.read("api_entity_summary", uid=entity_uid, timeout=QUERY_TIMEOUT_S),
-        ctx.read("entity_memberships", uid=entity_uid),
-    )
+    summary = await ctx.read("api_entity_summary", uid=entity_uid, timeout=QUERY_TIMEOUT_S)
     if not summary:
         raise _not_found(kind, key, ctx)
     row = summary[0]
@@ -314,7 +311,7 @@ async def entity_summary(ctx: Ctx, kind: str, key: str) -> Payload:
                       "score": n["score"],
                       "signals": ctx.present.text(_json_field(n["signals"], [])),
                       "evidence": ctx.present.text(_json_field(n["evidence"], {}))}
-                     for n in networks],
+                     for n in row["networks"]],
     }
     return payload, [entity_uid]
 
@@ -323,14 +320,11 @@ async def neighbours(ctx: Ctx, kind: str, key: str, *, types: list[str], kinds: 
                      limit: int, scan: int) -> Payload:
     """Counts per relationship type first, then the neighbours sharing most, up to `limit`."""
     entity_uid = resolve(ctx, kind, key)
-    count, rows = await asyncio.gather(
-        ctx.read("api_entity_registration_count", uid=entity_uid),
-        ctx.read("api_entity_neighbours", uid=entity_uid, types=types, kinds=kinds,
-                 limit=limit, scan=scan, timeout=QUERY_TIMEOUT_S),
-    )
-    if not count:
+    records = await ctx.read("api_entity_neighbours", uid=entity_uid, types=types, kinds=kinds,
+                             limit=limit, scan=scan, timeout=QUERY_TIMEOUT_S)
+    if not records:
         raise _not_found(kind, key, ctx)
-    total = count[0]["registrations"]
+    total, rows = records[0]["total"], records[0]["rows"]
     ranked = sorted(((item, row["type"]) for row in rows for item in row["top"]),
                     key=lambda pair: (-pair[0]["shared"], pair[0]["uid"]))
     shown = ranked[:limit]
