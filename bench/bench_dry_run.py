@@ -100,8 +100,15 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
 
 
 def _peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    return peak / 1024
+    """This process's peak RSS. VmHWM on Linux: ru_maxrss survives exec, so a child
+    would report the generating parent's peak instead of its own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def run_one(path: Path) -> dict[str, float | int]:
