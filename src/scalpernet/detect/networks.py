@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import igraph as ig
 import numpy as np
 
+from scalpernet.detect.arrays import combine, sorted_unique
 from scalpernet.detect.params import DetectParams
 from scalpernet.detect.projection import SLOTS, Projection
 from scalpernet.detect.signals import CHANNEL_SLOTS, EntitySignals, Incidence, RegistrationSignals
@@ -77,7 +78,7 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
     pair_idx = np.flatnonzero(in_ring[inc.registration] & ~sig.damp[inc.entity])
     ent = inc.entity[pair_idx]
     regs = inc.registration[pair_idx]
-    nodes = np.unique(ent)
+    nodes = sorted_unique(ent)
     vertex = np.searchsorted(nodes, ent)
     # group the pairs by booking: a clique of the (at most nine) entities of each booking
     order = np.lexsort((vertex, regs))
@@ -136,8 +137,8 @@ def _served_by(labels: np.ndarray, links: BookingLinks, home: np.ndarray,
     c, d = home[b], labels[links.vertex[ch]]
     own = np.bincount(home[home >= 0], minlength=k)
     # each booking counted once per community whose channels it touched
-    triples = np.unique(np.stack([b, c, d], axis=1), axis=0)
-    cc, dc = triples[:, 1], triples[:, 2]
+    _, first = np.unique(combine(b, c, d), return_index=True)
+    cc, dc = c[first], d[first]
     through = np.bincount(dc, minlength=k)
     candidates: list[tuple[int, int, float]] = []
     cross = cc != dc

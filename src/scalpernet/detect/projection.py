@@ -1,10 +1,10 @@
 """The detection projection: registrations and their entities pulled from Neo4j as columns.
 
-One aggregate query per slice of the registrations (``cypher/detect_registrations.cypher``)
-returns parallel lists, so a million bookings cross Bolt as a handful of records rather
-than a million round trips; slices run on a small thread pool. Entities are referred to by
-internal node id until the members of the networks are known; only then are their uids read
-(:func:`entity_uids`).
+A handful of aggregate queries (``cypher/detect_registrations.cypher``, ``detect_patients``,
+``detect_links_*``) each return parallel lists, so a million bookings cross Bolt as a dozen
+records rather than a million round trips; the queries run side by side on a thread pool.
+Entities are referred to by internal node id until the members of the networks are known;
+only then are their uids read (:func:`entity_uids`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ SLOTS: tuple[str, ...] = (
 SLOT_KINDS: dict[str, str] = {slot: slot for slot in SLOTS} | {"agent_phone": "phone"}
 #: Sentinel for an absent time (the Cypher returns it for nulls).
 MISSING = -(2**62)
-_CODED = ("status", "hospital", "department", "doctor", "visit_card")
+_CODED = ("hospital", "department", "doctor", "visit_card")
 
 
 @dataclass
@@ -41,7 +41,8 @@ class Projection:
     cancelled_ms: np.ndarray
     paid_ms: np.ndarray
     slot_ms: np.ndarray
-    booked_minute: np.ndarray
+    booked_minute: np.ndarray  # minute of the day, China Standard Time
+    cancelled: np.ndarray
     junk_name: np.ndarray
     id_valid: np.ndarray
     virtual_phone: np.ndarray
@@ -68,50 +69,92 @@ def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
     return np.fromiter((index[v] for v in values), dtype=np.int32, count=len(values)), vocab
 
 
-def _slice(graph: Graph, part: int, parts: int) -> dict[str, list]:
-    record = graph.read("detect_registrations", part=part, parts=parts, missing=MISSING)[0]
+#: Link queries: slot -> cypher/detect_links_<name>.cypher
+_LINKS = {"phone": "contact", "ip": "ip", "device": "device", "account": "account",
+          "payer": "payer", "escort_agent": "agent"}
+#: China Standard Time, the zone bookings are read in (no daylight saving).
+_CST_MS = 8 * 3_600_000
+
+
+def _read(graph: Graph, name: str, **params: object) -> dict[str, list]:
+    record = graph.read(name, **params)[0]
     return dict(record.items())
 
 
-def load_projection(graph: Graph, *, parts: int = 8, workers: int = 4) -> Projection:
-    """Pull every registration with its entities, sorted by node id (deterministic order)."""
+def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projection:
+    """Pull every registration with its entities, ordered by node id (deterministic).
+
+    Queries, run side by side: the registrations' own columns (in ``parts`` slices), their
+    patients and ID cards, and one per link type (contact phone, IP, device, account, payer,
+    escort agent); columns are joined by registration node id.
+    """
+    jobs: dict[str, tuple[str, dict[str, object]]] = {
+        f"registrations/{k}": ("detect_registrations",
+                               {"part": k, "parts": parts, "missing": MISSING})
+        for k in range(parts)}
+    jobs["patients"] = ("detect_patients", {})
+    for slot, name in _LINKS.items():
+        jobs[slot] = (f"detect_links_{name}", {})
+    jobs["agent_phones"] = ("detect_agent_phones", {})
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        slices = list(pool.map(lambda p: _slice(graph, p, parts), range(parts)))
+        futures = {key: pool.submit(_read, graph, name, **params)
+                   for key, (name, params) in jobs.items()}
+        results = {key: f.result() for key, f in futures.items()}
     columns: dict[str, list] = {}
-    for piece in slices:
-        for name, values in piece.items():
+    for k in range(parts):
+        for name, values in results[f"registrations/{k}"].items():
             columns.setdefault(name, []).extend(values)
     registration = np.asarray(columns.get("registration", []), dtype=np.int64)
     order = np.argsort(registration, kind="stable")
+    registration = registration[order]
+    n = registration.shape[0]
 
     def ints(name: str) -> np.ndarray:
         return np.asarray(columns.get(name, []), dtype=np.int64)[order]
 
-    def flags(name: str) -> np.ndarray:
-        return np.asarray(columns.get(name, []), dtype=bool)[order]
+    def place(rows: list[int], values: list, fill: object, dtype: type) -> np.ndarray:
+        """Values keyed by registration id, laid out in projection order."""
+        out = np.full(n, fill, dtype=dtype)
+        if rows and n:
+            ids = np.asarray(rows, dtype=np.int64)
+            pos = np.clip(np.searchsorted(registration, ids), 0, n - 1)
+            ok = registration[pos] == ids
+            out[pos[ok]] = np.asarray(values, dtype=dtype)[ok]
+        return out
 
-    entities = {slot: ints(slot) for slot in SLOTS if slot != "agent_phone"}
-    entities["agent_phone"] = _agent_phones(graph, entities["escort_agent"])
+    pat = results["patients"]
+    entities = {
+        "patient": place(pat["registration"], pat["patient"], -1, np.int64),
+        "id_card": place(pat["registration"], pat["id_card"], -1, np.int64),
+    }
+    for slot in _LINKS:
+        entities[slot] = place(results[slot]["registration"], results[slot]["entity"], -1,
+                               np.int64)
+    entities["agent_phone"] = _agent_phones(results["agent_phones"], entities["escort_agent"])
+    entities = {slot: entities[slot] for slot in SLOTS}
     codes: dict[str, np.ndarray] = {}
     vocab: dict[str, list[str]] = {}
     for name in _CODED:
-        values = columns.get(name, [])
-        coded, words = _encode(values)
-        codes[name] = coded[order] if len(values) else coded
+        coded, words = _encode(columns.get(name, []))
+        codes[name] = coded[order] if n else coded
         vocab[name] = words
+    booked = ints("booked_ms")
+    minute = np.where(booked == MISSING, -1, ((booked + _CST_MS) // 60_000) % 1440)
+    cancelled = np.asarray(columns.get("cancelled", []), dtype=bool)[order]
     return Projection(
-        registration=registration[order], entities=entities, latency_ms=ints("latency_ms"),
-        booked_ms=ints("booked_ms"), cancelled_ms=ints("cancelled_ms"),
-        paid_ms=ints("paid_ms"), slot_ms=ints("slot_ms"),
-        booked_minute=ints("booked_minute"), junk_name=flags("junk_name"),
-        id_valid=flags("id_valid"), virtual_phone=flags("virtual_phone"), codes=codes,
-        vocab=vocab,
+        registration=registration, entities=entities, latency_ms=ints("latency_ms"),
+        booked_ms=booked, cancelled_ms=ints("cancelled_ms"), paid_ms=ints("paid_ms"),
+        slot_ms=ints("slot_ms"), booked_minute=minute, cancelled=cancelled,
+        junk_name=place(pat["registration"], pat["junk_name"], False, bool),
+        id_valid=place(pat["registration"], pat["id_valid"], True, bool),
+        virtual_phone=place(results["phone"]["registration"], results["phone"]["virtual"],
+                            False, bool),
+        codes=codes, vocab=vocab,
     )
 
 
-def _agent_phones(graph: Graph, agents: np.ndarray) -> np.ndarray:
+def _agent_phones(record: dict[str, list], agents: np.ndarray) -> np.ndarray:
     """Each registration's escort agent's own phone (-1 without agent or phone)."""
-    record = graph.read("detect_agent_phones")[0]
     phone_of: dict[int, int] = {}
     for agent, phone in zip(record["escort_agent"], record["phone"], strict=True):
         # an agent with several phones: keep one, the same every run

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalpernet.detect.arrays import combine, distinct_per
 from scalpernet.detect.networks import AnalysisGraph
 from scalpernet.detect.projection import MISSING, SLOTS, Projection
 from scalpernet.detect.signals import Incidence, RegistrationSignals
@@ -46,14 +47,6 @@ class Rings:
     owner_agent: np.ndarray  # as an agent's own phone: that agent (dense index, -1 if none)
 
 
-def _distinct(e: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
-    keep = v >= 0
-    if not keep.any():
-        return np.zeros(n, dtype=np.int64)
-    pairs = np.unique(np.stack([e[keep], v[keep]], axis=1), axis=0)
-    return np.bincount(pairs[:, 0], minlength=n)
-
-
 def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: AnalysisGraph,
                 communities: list[list[int]]) -> Rings:
     """Map communities (analysis-graph vertices) to entities and bookings, and count."""
@@ -84,10 +77,11 @@ def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: 
     with_agent = agent_dense >= 0
     top_share = np.zeros(n)
     if with_agent.any():
-        ea, counts = np.unique(np.stack([e[with_agent], agent_dense[with_agent]], axis=1),
-                               axis=0, return_counts=True)
+        ew = e[with_agent]
+        _, idx, counts = np.unique(combine(ew, agent_dense[with_agent]), return_index=True,
+                                   return_counts=True)
         top = np.zeros(n, dtype=np.int64)
-        np.maximum.at(top, ea[:, 0], counts)
+        np.maximum.at(top, ew[idx], counts)
         top_share = top / np.maximum(ring_bookings, 1)
     paid = proj.paid_ms[r]
     booked = proj.booked_ms[r]
@@ -105,7 +99,7 @@ def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: 
     return Rings(
         count=count, entity_ring=entity_ring, booking_ring=booking_ring, members=members,
         bookings=bookings, ring_bookings=ring_bookings,
-        customers=_distinct(e, id_card, n), agents=_distinct(e, agent_dense, n),
+        customers=distinct_per(e, id_card, n), agents=distinct_per(e, agent_dense, n),
         top_agent_share=top_share,
         no_agent=np.bincount(e, weights=(~with_agent).astype(float), minlength=n).astype(int),
         quick=np.bincount(e, weights=reg.quick[r].astype(float), minlength=n).astype(int),
@@ -113,8 +107,8 @@ def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: 
         rebooked=np.bincount(e, weights=reg.wash_rebook[r].astype(float),
                              minlength=n).astype(int),
         auto_paid=np.bincount(e, weights=auto.astype(float), minlength=n).astype(int),
-        contact_customers=_distinct(e[contact], id_card[contact], n),
-        contact_agents=_distinct(e[contact], agent_dense[contact], n),
+        contact_customers=distinct_per(e[contact], id_card[contact], n),
+        contact_agents=distinct_per(e[contact], agent_dense[contact], n),
         contact_no_agent=np.bincount(e[contact], weights=(agent_dense[contact] < 0).astype(float),
                                      minlength=n).astype(int),
         owner_agent=owner,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalpernet.detect.arrays import combine, distinct_per, distinct_per_group
 from scalpernet.detect.params import DetectParams
 from scalpernet.detect.projection import MISSING, SLOT_KINDS, SLOTS, Projection
 
@@ -115,7 +116,7 @@ def registration_signals(proj: Projection, params: DetectParams) -> Registration
     machine = known & (lat >= 0) & (lat < params.machine_ms)
     quick = known & (lat >= 0) & (lat < params.quick_ms)
     before = known & (lat < 0)
-    cancelled = proj.codes["status"] == proj.code_of("status", "cancelled")
+    cancelled = proj.cancelled
     group = _slot_groups(proj)
     wash_cancel, wash_rebook = _occupy_and_wash(proj, group, cancelled, params.wash_ms)
     return RegistrationSignals(
@@ -128,11 +129,10 @@ def registration_signals(proj: Projection, params: DetectParams) -> Registration
 
 def _slot_groups(proj: Projection) -> np.ndarray:
     """One integer per (hospital, doctor, slot time): the slot a booking takes."""
-    keys = np.stack([proj.codes["hospital"].astype(np.int64),
-                     proj.codes["doctor"].astype(np.int64), proj.slot_ms], axis=1)
-    if keys.shape[0] == 0:
+    if proj.size == 0:
         return np.zeros(0, dtype=np.int64)
-    _, group = np.unique(keys, axis=0, return_inverse=True)
+    key = combine(proj.codes["hospital"], proj.codes["doctor"], proj.slot_ms)
+    _, group = np.unique(key, return_inverse=True)
     return group.reshape(-1).astype(np.int64)
 
 
@@ -221,17 +221,6 @@ def build_incidence(proj: Projection) -> Incidence:
                      slot=slot[first])
 
 
-def _distinct(entity: np.ndarray, value: np.ndarray, n: int, mask: np.ndarray | None = None,
-              ) -> np.ndarray:
-    """Distinct non-negative ``value`` per entity."""
-    keep = value >= 0 if mask is None else (value >= 0) & mask
-    e, v = entity[keep], value[keep]
-    if e.size == 0:
-        return np.zeros(n, dtype=np.int64)
-    pairs = np.unique(np.stack([e.astype(np.int64), v.astype(np.int64)], axis=1), axis=0)
-    return np.bincount(pairs[:, 0], minlength=n)
-
-
 def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
                    params: DetectParams, allowlisted: np.ndarray) -> EntitySignals:
     """Counts per entity, then which channels trigger and which identifiers are damp."""
@@ -244,12 +233,7 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
     bookings = np.bincount(e, minlength=n)
     id_card = proj.entities["id_card"][r]
     day = np.where(proj.booked_ms[r] == MISSING, -1, proj.booked_ms[r] // DAY_MS)
-    per_day = np.zeros(n, dtype=np.int64)
-    keep = (id_card >= 0) & (day >= 0)
-    if keep.any():
-        triples = np.unique(np.stack([e[keep], day[keep], id_card[keep]], axis=1), axis=0)
-        _, idx, cnt = np.unique(triples[:, :2], axis=0, return_index=True, return_counts=True)
-        np.maximum.at(per_day, triples[idx, 0], cnt)
+    per_day = distinct_per_group(e, day, id_card, n)
     booked = proj.booked_ms[r]
     has_time = booked != MISSING
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
@@ -263,18 +247,18 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
         before_release=count(reg.before_release), quiet_window=count(reg.quiet_window),
         washes=count(reg.wash), placeholders=count(reg.placeholder),
         invalid_ids=count(~proj.id_valid), junk_names=count(proj.junk_name),
-        virtual_phones=count(reg.virtual_phone), id_numbers=_distinct(e, id_card, n),
-        quick_id_numbers=_distinct(e, id_card, n, reg.quick[r]),
-        patients=_distinct(e, proj.entities["patient"][r], n), max_ids_per_day=per_day,
-        visit_cards=_distinct(e, np.where(card == no_card, -1, card), n),
-        agents=_distinct(e, proj.entities["escort_agent"][r], n),
-        hospitals=_distinct(e, proj.codes["hospital"][r], n),
-        departments=_distinct(e, proj.codes["department"][r], n),
+        virtual_phones=count(reg.virtual_phone), id_numbers=distinct_per(e, id_card, n),
+        quick_id_numbers=distinct_per(e, id_card, n, reg.quick[r]),
+        patients=distinct_per(e, proj.entities["patient"][r], n), max_ids_per_day=per_day,
+        visit_cards=distinct_per(e, np.where(card == no_card, -1, card), n),
+        agents=distinct_per(e, proj.entities["escort_agent"][r], n),
+        hospitals=distinct_per(e, proj.codes["hospital"][r], n),
+        departments=distinct_per(e, proj.codes["department"][r], n),
         first_ms=first, last_ms=last, trigger=np.zeros(n, dtype=bool),
         damp=np.zeros(n, dtype=bool), allowlisted=allowlisted,
     )
-    placeholder_ids = _distinct(e, id_card, n, reg.placeholder[r])
-    wash_slots = _distinct(e, reg.slot_group[r], n, reg.wash[r])
+    placeholder_ids = distinct_per(e, id_card, n, reg.placeholder[r])
+    wash_slots = distinct_per(e, reg.slot_group[r], n, reg.wash[r])
     share = sig.quick_share()
     channel = np.isin(inc.kinds, [_KIND_CODE[k] for k in ("phone", "ip", "device", "account",
                                                           "payer", "escort_agent")])
