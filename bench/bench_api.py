@@ -1,0 +1,224 @@
+"""Investigator API under load: 50 concurrent clients over loopback against `scalpernet serve`.
+
+Measures p50/p95/p99 latency and requests per second for three questions investigators ask
+all day: an entity lookup (``GET /entities/{kind}/{key}``), a network's detail
+(``GET /networks/{id}``) and a one-hop expansion (``GET /entities/{kind}/{key}/neighbours``).
+Goal: p99 <= 100 ms for lookups and network detail, >= 300 requests/s, zero errors.
+
+    # the graph: 1M simulated registrations, ingested and analysed (once; about an hour)
+    .venv/bin/python bench/bench_api.py --setup --records 1000000
+    # later runs reuse the loaded graph
+    .venv/bin/python bench/bench_api.py [--clients 50] [--seconds 30] [--role investigator]
+
+The server runs as its own process (``scalpernet serve``, uvicorn) on 127.0.0.1; the
+clients are one asyncio process using httpx with keep-alive. Targets: half the entity
+lookups and expansions hit network members (what investigators open), half a uniform
+sample of all entities; network details cycle through the current networks. Every request
+is authenticated and audited, as in production. Results go to ``bench/results/api.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SCALPERNET = [sys.executable, "-m", "scalpernet"]
+
+
+def run_cli(*args: str) -> str:
+    """Run a scalpernet command, echo its output, fail loudly."""
+    print("$ scalpernet " + " ".join(args), flush=True)
+    start = time.perf_counter()
+    done = subprocess.run([*SCALPERNET, *args], capture_output=True, text=True, check=False)
+    sys.stdout.write(done.stdout[-3000:])
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-3000:])
+        raise SystemExit(f"scalpernet {args[0]} failed ({done.returncode})")
+    print(f"  ({time.perf_counter() - start:.0f} s)", flush=True)
+    return done.stdout
+
+
+def setup(out: Path, records: int, seed: int) -> dict[str, float]:
+    """Simulate, ingest and analyse: the graph the bench runs on."""
+    timings: dict[str, float] = {}
+    if not (out / "truth.json").exists():
+        start = time.perf_counter()
+        run_cli("simulate", "--out", str(out), "--records", str(records), "--seed", str(seed))
+        timings["simulate_s"] = time.perf_counter() - start
+    run_cli("db", "reset", "--yes")
+    start = time.perf_counter()
+    run_cli("ingest", str(out))
+    timings["ingest_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    run_cli("analyze")
+    timings["analyze_s"] = time.perf_counter() - start
+    return timings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
+    log = open(ROOT / "bench" / "results" / "api-server.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([*SCALPERNET, "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(workers)], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit("the server exited; see bench/results/api-server.log")
+        time.sleep(0.5)
+    proc.terminate()
+    raise SystemExit("the server did not answer /health within 120 s")
+
+
+def targets(graph: Any, base: str, key: str, sample: int) -> dict[str, list[str]]:
+    """URLs for each scenario: network members and random entities, current networks."""
+    headers = {"X-API-Key": key}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+        listing = client.get("/networks", params={"limit": 200}).json()
+        network_ids = [n["id"] for n in listing["networks"]]
+        if listing["total"] > 200:
+            more = client.get("/networks", params={"limit": 200, "offset": 200}).json()
+            network_ids += [n["id"] for n in more["networks"]]
+        members: list[str] = []
+        for net_id in network_ids[:100]:
+            detail = client.get(f"/networks/{quote(net_id, safe='')}").json()
+            members += [f"{m['kind']}/{quote(m['key'], safe='')}" for m in detail["members"]]
+    total = graph.read("api_bench_counts")[0]["entities"]
+    uids = [r["uid"] for r in graph.read("api_bench_sample", p=min(1.0, 3 * sample / total),
+                                          limit=sample)]
+    randoms = [f"{u.split(':', 1)[0]}/{quote(u.split(':', 1)[1], safe='')}" for u in uids]
+    rng = random.Random(7)
+    rng.shuffle(members)
+    entities = members[: sample // 2] + randoms[: sample // 2]
+    rng.shuffle(entities)
+    return {
+        "entity": [f"/entities/{e}" for e in entities],
+        "network": [f"/networks/{quote(n, safe='')}" for n in network_ids],
+        "neighbours": [f"/entities/{e}/neighbours" for e in entities],
+    }
+
+
+async def load(base: str, key: str, urls: list[str], clients: int,
+               seconds: float) -> dict[str, Any]:
+    """`clients` concurrent loops over `urls` for `seconds`; latency of every request."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, limits=limits,
+                                 timeout=30) as client:
+        stop = time.perf_counter() + seconds
+
+        async def worker(offset: int) -> None:
+            i = offset
+            while time.perf_counter() < stop:
+                url = urls[i % len(urls)]
+                i += clients
+                start = time.perf_counter()
+                try:
+                    response = await client.get(url)
+                    await response.aread()
+                    if response.status_code != 200:
+                        errors[str(response.status_code)] = errors.get(
+                            str(response.status_code), 0) + 1
+                except httpx.HTTPError as exc:
+                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                latencies.append((time.perf_counter() - start) * 1000)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(i) for i in range(clients)))
+        elapsed = time.perf_counter() - began
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+    return {"requests": len(ordered), "errors": errors, "seconds": round(elapsed, 1),
+            "requests_per_s": round(len(ordered) / elapsed, 1),
+            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
+            "max_ms": round(ordered[-1], 1), "mean_ms": round(statistics.fmean(ordered), 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--setup", action="store_true",
+                        help="simulate (if needed), reset the graph, ingest and analyse first")
+    parser.add_argument("--data", type=Path, default=ROOT / "out" / "bench-api")
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--role", default="investigator", choices=["investigator", "analyst"])
+    parser.add_argument("--sample", type=int, default=2000, help="entities to cycle through")
+    args = parser.parse_args()
+
+    from scalpernet.graph import get_graph
+    from scalpernet.graph.schema import ensure_schema
+
+    (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
+    timings = setup(args.data, args.records, args.seed) if args.setup else {}
+    graph = get_graph()
+    ensure_schema(graph)
+    counts = graph.read("api_bench_counts")[0]
+    if counts["networks"] == 0:
+        raise SystemExit("no networks in the graph: run with --setup (ingest and analyze)")
+    print(f"graph: {dict(counts)}", flush=True)
+    key = run_cli("apikey", "create", "--role", args.role, "--name", "bench").strip()
+    key = key.splitlines()[-1]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(port, args.workers)
+    results: dict[str, Any] = {}
+    try:
+        urls = targets(graph, base, key, args.sample)
+        for name in ("entity", "network", "neighbours"):
+            asyncio.run(load(base, key, urls[name], args.clients, 3.0))  # warm up
+            results[name] = asyncio.run(load(base, key, urls[name], args.clients,
+                                             args.seconds))
+            r = results[name]
+            print(f"{name:<11} {r['requests_per_s']:>7.1f} req/s  p50 {r['p50_ms']:>6.1f} ms  "
+                  f"p95 {r['p95_ms']:>6.1f}  p99 {r['p99_ms']:>6.1f}  max {r['max_ms']:>7.1f}  "
+                  f"errors {sum(r['errors'].values())}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        run_cli("apikey", "revoke", key.split("_")[1])
+    report = {
+        "command": " ".join(["bench/bench_api.py", *sys.argv[1:]]),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "graph": dict(counts), "setup": timings, "clients": args.clients,
+        "seconds": args.seconds, "workers": args.workers, "role": args.role,
+        "goal": {"p99_ms": 100, "requests_per_s": 300, "errors": 0}, "results": results,
+    }
+    out = ROOT / "bench" / "results" / "api.json"
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
