@@ -113,3 +113,21 @@ def test_unknown_query_parameters_are_refused(api: Api) -> None:
     assert response.status_code == 422
     message = response.json()["error"]["message"]
     assert "'hospitl'" in message and "hospital" in message
+
+
+def test_a_query_out_of_time_is_a_504_asking_to_narrow_it(api: Api) -> None:
+    import neo4j
+    from neo4j.exceptions import ClientError
+
+    from scalpernet.api.errors import fault_response
+
+    slow = neo4j.Query("UNWIND range(1, 500000000) AS x WITH x WHERE x % 7 = 0 "
+                       "RETURN count(*)", timeout=0.05)
+    try:
+        api.graph.driver.execute_query(slow, database_=api.graph.database)
+    except ClientError as exc:
+        status, body = fault_response(exc)
+    else:
+        raise AssertionError("the query was expected to time out")
+    assert status == 504 and body["error"]["code"] == "timeout"
+    assert "narrow" in body["error"]["message"]

@@ -79,11 +79,11 @@ def install_error_handlers(app: FastAPI) -> None:
                               headers=getattr(exc, "headers", None))
 
 
-def _fault_response(exc: BaseException) -> tuple[int, dict[str, Any]]:
+def fault_response(exc: BaseException) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, ServiceUnavailable | SessionExpired):
         return 503, error_body("unavailable", "the graph database is unreachable; try again")
     if isinstance(exc, TransientError) or (
-        isinstance(exc, ClientError) and "Timeout" in (exc.code or "")
+        isinstance(exc, ClientError) and "TimedOut" in (exc.code or "")
     ):
         return 504, error_body("timeout", "the query took too long; narrow it (fewer hops, "
                                           "types or a shorter window) and try again")
@@ -118,5 +118,5 @@ class ErrorBoundary:
             if started:  # headers are out: nothing sane can be sent any more
                 log.error("failure after the response started: %s", type(exc).__name__)
                 return
-            status, body = _fault_response(exc)
+            status, body = fault_response(exc)
             await JSON(body, status_code=status)(scope, receive, send)
