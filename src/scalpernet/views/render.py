@@ -196,8 +196,8 @@ def _plan(members: Sequence[Member], groups: Sequence[Group], max_nodes: int) ->
     if dropped:
         notice.append(f"{len(dropped)} of {total} members are not drawn (the lowest-ranked "
                       f"scalpers and the patients booked through them): this page draws at "
-                      f"most {max_nodes} nodes. `scalpernet networks --json` lists every "
-                      "member.")
+                      f"most {max_nodes} nodes. The network's JSON (GET /networks/{{id}}, or "
+                      "scalpernet networks --json) lists every member.")
     return _Plan(collapsed=collapsed, dropped=dropped, notice=notice)
 
 
@@ -346,8 +346,8 @@ def _legend() -> str:
                     for _, symbol, caption, _ in KIND_SHAPES.values())
     return (f'<h2>Colour: role</h2><ul class="legend">{roles}</ul>'
             f'<h2>Shape: kind</h2><ul class="legend">{kinds}</ul>'
-            '<p class="hint">Size: score. Dashed box: a group, click to open. '
-            "Edge label: how two members are linked.</p>")
+            '<p class="hint">Size: score. A box "+ 14 patients" is a group: click to open '
+            "it. Edge label: how two members are linked; dashed: links into a group.</p>")
 
 
 def _signal_list(signals: Sequence[Signal], mask: IdentifierMask) -> str:
