@@ -240,8 +240,8 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
             task = bar.add_task("ingest", total=max(expected, 1), rate="")
 
             def on_progress(report: IngestReport) -> None:
-                rate = report.read / max(time.monotonic() - started, 1e-6)
-                bar.update(task, completed=report.read, total=max(expected, report.read),
+                rate = report.settled / max(time.monotonic() - started, 1e-6)
+                bar.update(task, completed=report.settled, total=max(expected, report.read),
                            rate=f"{rate:,.0f} rows/s")
 
             report = ingest_paths(graph, paths, mapping=header_map, force=force,
@@ -254,8 +254,9 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
             now = time.monotonic()
             if now - last[0] >= 5:
                 last[0] = now
-                typer.echo(f"... {report.read:,} of ~{expected:,} rows "
-                           f"({report.read / (now - started):,.0f} rows/s)", err=True)
+                typer.echo(f"... {report.settled:,} of ~{expected:,} rows written or "
+                           f"quarantined ({report.settled / (now - started):,.0f} rows/s)",
+                           err=True)
 
         report = ingest_paths(graph, paths, mapping=header_map, force=force,
                               batch_size=batch_size, quarantine_path=quarantine,

@@ -68,6 +68,11 @@ class Graph:
         with self.driver.session(database=self.database) as session:
             return session.execute_write(work)
 
+    def run_autocommit(self, name: str, **params: Any) -> neo4j.ResultSummary:
+        """Run the named query in an auto-commit transaction (``CALL {…} IN TRANSACTIONS``)."""
+        with self.driver.session(database=self.database) as session:
+            return session.run(load_query(name), params).consume()
+
     def apply_script(self, name: str) -> int:
         """Run each statement of a multi-statement file (idempotent DDL such as the schema)."""
         statements = load_statements(name)

@@ -81,6 +81,11 @@ class IngestReport:
         return self.created + self.updated
 
     @property
+    def settled(self) -> int:
+        """Rows whose fate is final: committed to Neo4j or quarantined."""
+        return self.ingested + self.already_present + self.quarantined
+
+    @property
     def skipped_files(self) -> list[FileReport]:
         return [f for f in self.files if f.status == "skipped"]
 
@@ -138,9 +143,11 @@ class _Writer(threading.Thread):
     """The one thread that writes batches, in order, while the caller parses."""
 
     def __init__(self, graph: Graph, run_id: str, report: IngestReport,
-                 waits: Sequence[float]) -> None:
+                 waits: Sequence[float],
+                 on_batch: Callable[[IngestReport], None] | None = None) -> None:
         super().__init__(name="scalpernet-writer", daemon=True)
         self.graph, self.run_id, self.report, self.waits = graph, run_id, report, waits
+        self.on_batch = on_batch
         self.batches: queue.Queue[list[Record] | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
 
@@ -156,6 +163,8 @@ class _Writer(threading.Thread):
             self.report.created += result.created
             self.report.updated += result.updated
             self.report.already_present += result.already_present
+            if self.on_batch is not None:
+                self.on_batch(self.report)
 
     def put(self, batch: list[Record]) -> None:
         if self.error is not None:
@@ -182,6 +191,7 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest export files or folders into the graph; returns the run's report.
 
+    ``on_progress`` is called (from the writer thread) after each committed batch.
     Raises :class:`IngestError` (after recording the run as failed when Neo4j still answers)
     if the run cannot finish; the files then stay partial and the next run resumes them.
     """
@@ -209,7 +219,7 @@ def ingest_paths(
         runs.mark_file(graph, checksum=f.checksum, path=Path(f.path), size=f.size,
                        status="partial", run_id=run_id, rows=0)
 
-    writer = _Writer(graph, run_id, report, retry_waits)
+    writer = _Writer(graph, run_id, report, retry_waits, on_progress)
     writer.start()
     quarantine = QuarantineWriter(quarantine_path)
     batch: list[Record] = []
@@ -233,8 +243,6 @@ def ingest_paths(
             if len(batch) >= batch_size:
                 writer.put(batch)
                 batch = []
-                if on_progress is not None:
-                    on_progress(report)
         if batch:
             writer.put(batch)
         writer.finish()

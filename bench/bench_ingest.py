@@ -1,0 +1,130 @@
+"""Ingestion throughput and memory, side by side with Neo4j's own LOAD CSV.
+
+Prints, for a simulated city of N records (default 1M):
+  1. ScalperNet ingest into an empty graph: records/s and the Python process's peak RSS,
+     sampled along the run to show memory stays flat in the file size;
+  2. ScalperNet ingest of a second city (a later year) into the graph already holding N;
+  3. LOAD CSV with CALL {...} IN TRANSACTIONS loading the first city's files into the same
+     model in the same server, empty graph again; and the ratio of (1) to (3).
+
+Run against the local server (LOAD CSV reads from its import folder):
+    .venv/bin/python bench/bench_ingest.py --records 1000000
+It empties the configured graph: point SCALPERNET_DATA_DIR/SCALPERNET_BOLT_PORT at a
+server whose data you do not need.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import psutil
+
+from scalpernet.config import get_settings
+from scalpernet.graph import get_graph
+from scalpernet.graph.schema import ensure_schema, reset_graph
+from scalpernet.ingest.pipeline import ingest_paths
+from scalpernet.simulate import WorldParams, simulate
+
+
+class RssSampler(threading.Thread):
+    """Samples this process's RSS every 0.5 s; keeps the peak and the samples."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.samples: list[tuple[float, int]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        proc = psutil.Process()
+        start = time.monotonic()
+        while not self.stop.wait(0.5):
+            self.samples.append((time.monotonic() - start, proc.memory_info().rss))
+
+    def quartiles(self) -> list[int]:
+        if not self.samples:
+            return []
+        n = len(self.samples)
+        return [self.samples[min(n - 1, int(n * q))][1] // 2**20 for q in (0.25, 0.5, 0.75)] + [
+            max(s[1] for s in self.samples) // 2**20]
+
+
+def timed_ingest(files: list[Path], label: str, batch: int) -> float:
+    graph = get_graph()
+    sampler = RssSampler()
+    sampler.start()
+    began = time.perf_counter()
+    report = ingest_paths(graph, files, batch_size=batch, force=True,
+                          quarantine_path=Path(tempfile.mkdtemp()) / "q.jsonl")
+    seconds = time.perf_counter() - began
+    sampler.stop.set()
+    sampler.join()
+    rate = report.read / seconds
+    print(f"{label}: {report.read:,} rows in {seconds:.1f} s = {rate:,.0f} records/s "
+          f"(ingested {report.ingested:,}, already present {report.already_present:,}, "
+          f"quarantined {report.quarantined:,}); RSS MiB at 25/50/75% and peak: "
+          f"{sampler.quartiles()}", flush=True)
+    return rate
+
+
+def timed_load_csv(files: list[Path], batch: int) -> float:
+    graph = get_graph()
+    import_dir = get_settings().server_dir / "import" / "bench"
+    import_dir.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    began = time.perf_counter()
+    for path in files:
+        shutil.copy(path, import_dir / path.name)
+        with path.open("rb") as handle:
+            rows += sum(1 for _ in handle) - 1
+        graph.run_autocommit("bench_load_csv", url=f"file:///bench/{path.name}", batch=batch)
+    seconds = time.perf_counter() - began
+    shutil.rmtree(import_dir)
+    rate = rows / seconds
+    print(f"LOAD CSV (no validation), empty graph: {rows:,} rows in {seconds:.1f} s = "
+          f"{rate:,.0f} records/s", flush=True)
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--skip-second", action="store_true")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    first = simulate(work / "a", records=args.records, seed=args.seed)
+    files_a = sorted(first.files)
+    print(f"city A: {first.records:,} records in {len(files_a)} files "
+          f"({sum(f.stat().st_size for f in files_a) / 2**20:,.0f} MiB); "
+          f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}", flush=True)
+
+    graph = get_graph()
+    ensure_schema(graph)
+    reset_graph(graph)
+    ours = timed_ingest(files_a, "ScalperNet ingest, empty graph", args.batch)
+    if not args.skip_second:
+        later = replace(WorldParams(), start=date(2026, 3, 2))
+        second = simulate(work / "b", records=args.records, seed=args.seed + 1, params=later)
+        timed_ingest(sorted(second.files), f"ScalperNet ingest, graph holding {first.records:,}",
+                     args.batch)
+    reset_graph(graph)
+    theirs = timed_load_csv(files_a, args.batch)
+    print(f"ratio ScalperNet / LOAD CSV (empty graph): {ours / theirs:.2f}")
+    print(f"process peak RSS (ru_maxrss): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")
+    shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
