@@ -35,7 +35,6 @@ from scalpernet.detect.scoring import (
     member_score,
     payer_yearly_reference,
     score_ring,
-    yearly,
 )
 from scalpernet.detect.signals import (
     KINDS,
@@ -110,7 +109,7 @@ def _member_signals(i: int, ctx: _Context) -> list[Signal]:
             out.append(("visit_cards", sig.visit_cards[i],
                         f"{sig.visit_cards[i]} distinct visit cards"))
     if kind == "payer":
-        per_year = float(yearly(sig)[i])
+        per_year = float(sig.yearly[i])
         out.append(("yearly_bookings", round(per_year, 1),
                     f"{per_year:.0f} bookings a year for {sig.patients[i]} patients"))
     if sig.washes[i]:
@@ -131,7 +130,8 @@ def _member_signals(i: int, ctx: _Context) -> list[Signal]:
     if sig.quiet_window[i]:
         out.append(("maintenance_window", sig.quiet_window[i],
                     f"{sig.quiet_window[i]} bookings in the maintenance window"))
-    return [Signal(name=n, value=float(v), detail=d) for n, v, d in out]
+    # trusted values: skip pydantic validation (tens of thousands of members)
+    return [Signal.model_construct(name=n, value=float(v), detail=d) for n, v, d in out]
 
 
 def detect(graph: Graph, params: DetectParams | None = None,
@@ -224,16 +224,16 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
                 "registrations": [keys[int(proj.registration[r])] for r in rows
                                   if int(proj.registration[r]) in keys],
             }
-            members.append(Member(
-                kind=kind, key=key, role=role,  # type: ignore[arg-type]
+            members.append(Member.model_construct(
+                kind=kind, key=key, role=role,
                 score=member_score(i, score.risk, role, sig, rings),
                 signals=_member_signals(i, ctx), evidence=evidence))
         members.sort(key=lambda m: (TIER_ORDER.index(m.role), -m.score, m.kind, m.key))
         rows = rings.bookings[k]
         booked = proj.booked_ms[rows]
         booked = booked[booked != MISSING]
-        hospitals = sorted({proj.vocab["hospital"][c] for c in np.unique(
-            proj.codes["hospital"][rows])} - {""})
+        codes = np.unique(proj.codes["hospital"][rows])
+        hospitals = sorted(proj.vocab["hospital"][c] for c in codes[codes >= 0])
         anchor = min(rings.members[k], key=lambda i: (
             -strength[vertex_of[int(i)]], uid_of[int(i)]))
         links = [Link(source=_ref(uid_of, t.parent, ag), target=_ref(uid_of, t.child, ag),

@@ -70,9 +70,13 @@ def booking_weight(reg: RegistrationSignals) -> np.ndarray:
 
 
 def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incidence,
-                         sig: EntitySignals) -> AnalysisGraph:
-    """Link the non-damp entities of every ring booking pairwise, weights summed."""
-    rows = ring_bookings(proj, inc, sig)
+                         sig: EntitySignals, rows: np.ndarray | None = None) -> AnalysisGraph:
+    """Link the non-damp entities of every ring booking pairwise, weights summed.
+
+    ``rows`` overrides which bookings are linked (the benchmark links all of them).
+    """
+    if rows is None:
+        rows = ring_bookings(proj, inc, sig)
     in_ring = np.zeros(proj.size, dtype=bool)
     in_ring[rows] = True
     pair_idx = np.flatnonzero(in_ring[inc.registration] & ~sig.damp[inc.entity])

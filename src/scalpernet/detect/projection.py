@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from scalpernet.graph import Graph
 
@@ -46,7 +48,7 @@ class Projection:
     junk_name: np.ndarray
     id_valid: np.ndarray
     virtual_phone: np.ndarray
-    #: Low-cardinality text columns as integer codes, with their vocabularies.
+    #: Text columns as integer codes ('' is -1), with the vocabularies of the short ones.
     codes: dict[str, np.ndarray] = field(default_factory=dict)
     vocab: dict[str, list[str]] = field(default_factory=dict)
 
@@ -54,19 +56,32 @@ class Projection:
     def size(self) -> int:
         return int(self.registration.shape[0])
 
-    def code_of(self, column: str, value: str) -> int:
-        """The integer code of ``value`` in a coded column (-1 when it never occurs)."""
-        try:
-            return self.vocab[column].index(value)
-        except ValueError:
-            return -1
 
+def _encode(values: list[str], *, vocabulary: bool) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a text column, '' coded -1.
 
-def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Sorted-vocabulary integer codes (stable whatever the row order)."""
-    vocab = sorted(set(values))
-    index = {v: i for i, v in enumerate(vocab)}
-    return np.fromiter((index[v] for v in values), dtype=np.int32, count=len(values)), vocab
+    With ``vocabulary`` the codes index the sorted distinct values (hospital names, stable
+    whatever the row order); without, codes only tell values apart (visit cards: counted,
+    never shown), which spares sorting and copying a million strings.
+    """
+    if not values:
+        return np.zeros(0, dtype=np.int64), []
+    encoded = pa.array(values, type=pa.string()).dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    dictionary = encoded.dictionary
+    if vocabulary:
+        words = dictionary.to_pylist()
+        order = sorted(range(len(words)), key=words.__getitem__)
+        rank = np.empty(len(words), dtype=np.int64)
+        rank[order] = np.arange(len(words))
+        codes = rank[codes]
+        words = [words[i] for i in order]
+        empty = words.index("") if "" in words else -2
+    else:
+        words = []
+        found = pc.index(dictionary, "").as_py()
+        empty = found if found >= 0 else -2
+    return np.where(codes == empty, -1, codes), words
 
 
 #: Link queries: slot -> cypher/detect_links_<name>.cypher
@@ -135,7 +150,7 @@ def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projec
     codes: dict[str, np.ndarray] = {}
     vocab: dict[str, list[str]] = {}
     for name in _CODED:
-        coded, words = _encode(columns.get(name, []))
+        coded, words = _encode(columns.get(name, []), vocabulary=name != "visit_card")
         codes[name] = coded[order] if n else coded
         vocab[name] = words
     booked = ints("booked_ms")

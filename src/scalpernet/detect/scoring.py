@@ -33,7 +33,6 @@ WEIGHTS: dict[str, float] = {
     "quiet_window_share": 1.0,
 }
 _K = {k: i for i, k in enumerate(KINDS)}
-YEAR_MS = 365 * 86_400_000
 
 
 @dataclass
@@ -53,13 +52,7 @@ def payer_yearly_reference(sig: EntitySignals, inc: Incidence) -> float:
     payers = inc.kinds == _K["payer"]
     if not payers.any():
         return 0.0
-    return float(np.percentile(yearly(sig)[payers], 99.9))
-
-
-def yearly(sig: EntitySignals) -> np.ndarray:
-    """Bookings per year of each entity, over its active span (at least 30 days)."""
-    span = np.maximum(sig.last_ms - sig.first_ms, 30 * 86_400_000).astype(np.float64)
-    return sig.bookings * (YEAR_MS / span)
+    return float(np.percentile(sig.yearly[payers], 99.9))
 
 
 def score_ring(k: int, proj: Projection, reg: RegistrationSignals, inc: Incidence,
@@ -83,7 +76,7 @@ def score_ring(k: int, proj: Projection, reg: RegistrationSignals, inc: Incidenc
     junk = len(np.unique(proj.entities["patient"][rows][proj.junk_name[rows]]))
     virtual = int(reg.virtual_phone[rows].sum())
     payers = members[kinds == _K["payer"]]
-    top_payer = float(yearly(sig)[payers].max()) if payers.size else 0.0
+    top_payer = float(sig.yearly[payers].max()) if payers.size else 0.0
     features = {
         "machine_speed_share": machine / n,
         "within_seconds_share": quick / n,

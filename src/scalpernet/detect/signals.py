@@ -24,6 +24,7 @@ from scalpernet.detect.params import DetectParams
 from scalpernet.detect.projection import MISSING, SLOT_KINDS, SLOTS, Projection
 
 DAY_MS = 86_400_000
+YEAR_MS = 365 * DAY_MS
 #: Slots whose entity books, pays or brokers: the channels a bot or a scalper controls.
 CHANNEL_SLOTS = ("ip", "device", "account", "payer", "escort_agent", "phone", "agent_phone")
 #: Width of the bins of the day used to find each hospital's quiet window (minutes).
@@ -101,6 +102,7 @@ class EntitySignals:
     departments: np.ndarray
     first_ms: np.ndarray
     last_ms: np.ndarray
+    yearly: np.ndarray  # bookings a year over the active span (at least 30 days)
     trigger: np.ndarray
     damp: np.ndarray
     allowlisted: np.ndarray
@@ -180,10 +182,10 @@ def _quiet_window(proj: Projection, quick: np.ndarray) -> np.ndarray:
     n = proj.size
     out = np.zeros(n, dtype=bool)
     minute = proj.booked_minute
-    valid = minute >= 0
+    valid = (minute >= 0) & (proj.codes["hospital"] >= 0)
     if not valid.any():
         return out
-    hospitals = proj.codes["hospital"]
+    hospitals = np.where(valid, proj.codes["hospital"], 0)
     bins = np.where(valid, minute // _QUIET_BIN, 0)
     nbins = 24 * 60 // _QUIET_BIN
     human = valid & ~quick
@@ -240,8 +242,7 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     np.minimum.at(first, e[has_time], booked[has_time])
     np.maximum.at(last, e[has_time], booked[has_time])
-    card = proj.codes["visit_card"][r]
-    no_card = proj.code_of("visit_card", "")
+    card = proj.codes["visit_card"][r]  # -1: no visit card given
     sig = EntitySignals(
         bookings=bookings, machine=count(reg.machine), quick=count(reg.quick),
         before_release=count(reg.before_release), quiet_window=count(reg.quiet_window),
@@ -250,11 +251,13 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
         virtual_phones=count(reg.virtual_phone), id_numbers=distinct_per(e, id_card, n),
         quick_id_numbers=distinct_per(e, id_card, n, reg.quick[r]),
         patients=distinct_per(e, proj.entities["patient"][r], n), max_ids_per_day=per_day,
-        visit_cards=distinct_per(e, np.where(card == no_card, -1, card), n),
+        visit_cards=distinct_per(e, card, n),
         agents=distinct_per(e, proj.entities["escort_agent"][r], n),
         hospitals=distinct_per(e, proj.codes["hospital"][r], n),
         departments=distinct_per(e, proj.codes["department"][r], n),
-        first_ms=first, last_ms=last, trigger=np.zeros(n, dtype=bool),
+        first_ms=first, last_ms=last,
+        yearly=bookings * (YEAR_MS / np.maximum(last - first, 30 * DAY_MS).astype(np.float64)),
+        trigger=np.zeros(n, dtype=bool),
         damp=np.zeros(n, dtype=bool), allowlisted=allowlisted,
     )
     placeholder_ids = distinct_per(e, id_card, n, reg.placeholder[r])
