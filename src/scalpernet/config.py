@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: The repository root: ``cypher/`` and ``neo4j/`` live here.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +42,29 @@ class Settings(BaseSettings):
     neo4j_pagecache: str = Field(default="1g", alias="SCALPERNET_NEO4J_PAGECACHE")
     drop_dir: Path | None = Field(default=None, alias="SCALPERNET_DROP_DIR")
     start_timeout_s: float = Field(default=180.0, alias="SCALPERNET_NEO4J_START_TIMEOUT")
+
+    # The nightly service (docs/nightly.md).
+    nightly_cron: str = Field(default="0 2 * * *", alias="SCALPERNET_NIGHTLY_CRON")
+    nightly_timezone: str = Field(default="Asia/Shanghai", alias="SCALPERNET_NIGHTLY_TZ")
+    drop_settle_s: float = Field(default=60.0, alias="SCALPERNET_DROP_SETTLE_S", ge=0)
+    #: Waits (seconds) between tries to reach Neo4j in a pass, e.g. "10,30,60,120,300".
+    nightly_retry_waits: Annotated[tuple[Annotated[float, Field(ge=0)], ...], NoDecode] = Field(
+        default=(10.0, 30.0, 60.0, 120.0, 300.0), alias="SCALPERNET_NIGHTLY_RETRY_WAITS")
+
+    @field_validator("nightly_retry_waits", mode="before")
+    @classmethod
+    def _waits(cls, value: Any) -> Any:
+        """A comma-separated list of seconds (empty: no retry)."""
+        if isinstance(value, str):
+            return tuple(float(v) for v in value.replace(" ", "").split(",") if v)
+        return value
+
+    @model_validator(mode="after")
+    def _default_drop_dir(self) -> Settings:
+        """Exports are dropped in ``<data_dir>/drop`` unless ``SCALPERNET_DROP_DIR`` says."""
+        if self.drop_dir is None:
+            self.drop_dir = self.data_dir / "drop"
+        return self
 
     @property
     def external(self) -> bool:
