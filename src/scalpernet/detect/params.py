@@ -22,12 +22,17 @@ class DetectParams:
     trigger_quick_ids: int = 6
     #: ... and at least this share of its bookings were that quick.
     trigger_quick_share: float = 0.5
-    #: Or when it took part in this many occupy-and-wash pairs (distinct slots).
+    #: Or when it took part in occupy-and-wash pairs on this many distinct slots ...
     trigger_washes: int = 3
+    #: ... making up at least this share of its bookings (a busy NAT address sees the odd
+    #: honest cancellation re-booked by chance).
+    trigger_wash_share: float = 0.1
     #: Or when it booked this many placeholder identities (invalid ID or junk name) ...
     trigger_placeholders: int = 3
     #: ... with at least this share of its bookings quick.
     trigger_placeholder_quick_share: float = 0.2
+    #: Or when it booked this many times before the slots were released.
+    trigger_before_release: int = 3
     #: Damp identifiers (Wi-Fi, NAT, kiosks, company desks): this many distinct ID numbers ...
     damp_min_ids: int = 30
     #: ... and at most this share of their bookings quick: human timing, shared innocently.

@@ -266,17 +266,13 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
     channel = np.isin(inc.kinds, [_KIND_CODE[k] for k in ("phone", "ip", "device", "account",
                                                           "payer", "escort_agent")])
     sig.damp = channel & (allowlisted | (
-        (sig.id_numbers >= params.damp_min_ids) & (share <= params.damp_max_quick_share)
-        & (wash_slots < params.trigger_washes)))
+        (sig.id_numbers >= params.damp_min_ids) & (share <= params.damp_max_quick_share)))
     sig.trigger = channel & ~sig.damp & (
         ((sig.quick_id_numbers >= params.trigger_quick_ids)
          & (share >= params.trigger_quick_share))
-        | (wash_slots >= params.trigger_washes)
+        | ((wash_slots >= params.trigger_washes)
+           & (sig.washes >= params.trigger_wash_share * sig.bookings))
         | ((placeholder_ids >= params.trigger_placeholders)
            & (share >= params.trigger_placeholder_quick_share))
-        | (sig.before_release >= params.trigger_washes))
+        | (sig.before_release >= params.trigger_before_release))
     return sig
-
-
-def kind_of(inc: Incidence, index: int) -> str:
-    return KINDS[int(inc.kinds[index])]
