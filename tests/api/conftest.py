@@ -7,7 +7,7 @@ revoked key is refused at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -112,10 +112,18 @@ class Api:
         return self.audit_lines()[-1]
 
 
-def api_settings(data_dir: Path) -> Settings:
-    """The configured Neo4j, with the app's own files under `data_dir`."""
+def api_settings(data_dir: Path, **changes: object) -> Settings:
+    """The configured Neo4j, with the app's own files (audit, references, drop folder) under
+    `data_dir`. ``model_copy`` runs no validator, so the drop folder is set here too."""
     base = get_settings()
-    return base.model_copy(update={"data_dir": data_dir, "neo4j_password": base.password})
+    return base.model_copy(update={"data_dir": data_dir, "drop_dir": data_dir / "drop",
+                                   "neo4j_password": base.password, **changes})
+
+
+@pytest.fixture(scope="package")
+def settings_for() -> Callable[..., Settings]:
+    """`api_settings` for tests that start an app of their own."""
+    return api_settings
 
 
 @pytest.fixture(scope="package")

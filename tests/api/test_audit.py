@@ -10,6 +10,7 @@ from scalpernet.api import create_app
 from scalpernet.apikeys import parse_key
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from tests.api.conftest import Api
@@ -72,9 +73,10 @@ def test_bad_audit_filters(api: Api) -> None:
     assert response.status_code == 422 and "key_id" in response.json()["error"]["message"]
 
 
-def test_an_unwritable_log_fails_the_request_without_data(api: Api, tmp_path: Path) -> None:
+def test_an_unwritable_log_fails_the_request_without_data(api: Api, tmp_path: Path,
+                                                          settings_for: Callable) -> None:
     (tmp_path / "audit").write_text("not a folder", encoding="utf-8")
-    settings = api.client.app.state.settings.model_copy(update={"data_dir": tmp_path})
+    settings = settings_for(tmp_path)
     app = create_app(settings, key_cache_ttl=0)
     with TestClient(app, raise_server_exceptions=False) as client:
         headers = {"X-API-Key": api.keys["investigator"]}
@@ -86,8 +88,9 @@ def test_an_unwritable_log_fails_the_request_without_data(api: Api, tmp_path: Pa
         assert client.get("/health").status_code == 200
 
 
-def test_fsync_mode_writes_the_line_before_answering(api: Api, tmp_path: Path) -> None:
-    settings = api.client.app.state.settings.model_copy(update={"data_dir": tmp_path})
+def test_fsync_mode_writes_the_line_before_answering(api: Api, tmp_path: Path,
+                                                     settings_for: Callable) -> None:
+    settings = settings_for(tmp_path)
     with TestClient(create_app(settings, audit_fsync=True)) as client:
         response = client.get("/networks", headers={"X-API-Key": api.keys["analyst"]})
         assert response.status_code == 200

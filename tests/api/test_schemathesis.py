@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 def _app() -> Any:
     base = get_settings()
     data_dir = Path(tempfile.mkdtemp(prefix="scalpernet-schemathesis-"))
-    settings_ = base.model_copy(update={"data_dir": data_dir, "neo4j_password": base.password})
+    settings_ = base.model_copy(update={"data_dir": data_dir, "drop_dir": data_dir / "drop",
+                                        "neo4j_password": base.password})
     return create_app(settings_, key_cache_ttl=60, max_upload_bytes=4096)
 
 

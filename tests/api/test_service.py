@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from scalpernet.api import create_app
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     import pytest
@@ -23,9 +24,9 @@ def test_health_reports_neo4j(api: Api) -> None:
     assert body["neo4j"]["latency_ms"] >= 0
 
 
-def test_unreachable_neo4j_is_503_not_a_traceback(api: Api, tmp_path: Path) -> None:
-    settings = api.client.app.state.settings.model_copy(
-        update={"data_dir": tmp_path, "neo4j_uri": "bolt://127.0.0.1:9"})
+def test_unreachable_neo4j_is_503_not_a_traceback(api: Api, tmp_path: Path,
+                                                  settings_for: Callable) -> None:
+    settings = settings_for(tmp_path, neo4j_uri="bolt://127.0.0.1:9")
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         health = client.get("/health")
         assert health.status_code == 503 and health.json()["neo4j"]["reachable"] is False
@@ -66,8 +67,9 @@ def test_cors_is_closed_by_default(api: Api) -> None:
     assert "access-control-allow-origin" not in simple.headers
 
 
-def test_cors_opens_only_to_named_origins(api: Api, tmp_path: Path) -> None:
-    settings = api.client.app.state.settings.model_copy(update={"data_dir": tmp_path})
+def test_cors_opens_only_to_named_origins(api: Api, tmp_path: Path,
+                                          settings_for: Callable) -> None:
+    settings = settings_for(tmp_path)
     app = create_app(settings, cors_origins=["https://intranet.example"])
     with TestClient(app) as client:
         ok = client.get("/health", headers={"Origin": "https://intranet.example"})
