@@ -64,6 +64,12 @@ class Analysis:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+#: What a hierarchy link says, by the kind of its upper end (the views print it on the edge).
+_LINK_TYPES = {"ip": "booked_for", "device": "booked_for", "account": "booked_for",
+               "payer": "paid_for", "escort_agent": "brought", "phone": "contact_for",
+               "patient": "same_person", "id_card": "same_person"}
+
+
 def new_run_id() -> str:
     return f"analysis-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
@@ -236,9 +242,13 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
         hospitals = sorted(proj.vocab["hospital"][c] for c in codes[codes >= 0])
         anchor = min(rings.members[k], key=lambda i: (
             -strength[vertex_of[int(i)]], uid_of[int(i)]))
-        links = [Link(source=_ref(uid_of, t.parent, ag), target=_ref(uid_of, t.child, ag),
-                      type=t.type, weight=round(t.weight, 3), registrations=t.bookings)
-                 for t in trees.get(k, [])]
+        links = []
+        for t in trees.get(k, []):
+            source = _ref(uid_of, t.parent, ag)
+            kind = _LINK_TYPES.get(source.kind, "shared_bookings") if t.type == "hierarchy" \
+                else t.type
+            links.append(Link(source=source, target=_ref(uid_of, t.child, ag), type=kind,
+                              weight=round(t.weight, 3), registrations=t.bookings))
         drafts.append((uid_of[int(anchor)], Network(
             id="", risk=score.risk, size=len(members), signals=score.signals, members=members,
             links=links, hospitals=hospitals,
