@@ -391,6 +391,60 @@ def view_cmd(
                + (", identifiers masked" if masked else ""))
 
 
+# -- nightly, runs -------------------------------------------------------------------------
+@app.command("nightly")
+def nightly_cmd(
+    once: Annotated[bool, typer.Option("--once", help="Run one pass now and exit (cron).")
+                    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="With --once: log each file.")
+                       ] = False,
+) -> None:
+    """Take complete exports from the drop folder on schedule: ingest, analyze, record.
+
+    With --once the exit code says how the pass went: 0 complete, 1 failed, 2 partial (some
+    files moved to failed/ or left for retry), 75 another pass is running.
+    """
+    import logging
+
+    from scalpernet.nightly import PassLocked, run_pass
+    from scalpernet.nightly.scheduler import serve
+
+    log_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    if not once:
+        logging.basicConfig(level=logging.INFO, format=log_format)
+        serve(get_settings())
+        return
+    logging.basicConfig(level=logging.INFO if verbose else logging.CRITICAL, format=log_format)
+    try:
+        outcome = run_pass(get_settings())
+    except PassLocked as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=PassLocked.exit_code) from None
+    if outcome.exit_code:
+        typer.echo(f"error: {outcome.failure()}", err=True)
+        raise typer.Exit(code=outcome.exit_code)
+    typer.echo(outcome.summary())
+
+
+@app.command("runs")
+def runs_cmd(
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Of each kind.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Recent nightly passes and ingestion runs, newest first (passes also from the local log)."""
+    from scalpernet.graph import get_graph
+    from scalpernet.nightly.listing import runs_report
+
+    settings = get_settings()
+    try:
+        graph = get_graph()
+    except ScalperNetError as exc:  # still show the passes the local log holds
+        typer.echo(runs_report(None, settings, limit=limit, as_json=as_json))
+        _fail(f"{exc}; only the local log of nightly passes is shown")
+        return
+    typer.echo(runs_report(graph, settings, limit=limit, as_json=as_json))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every ScalperNetError becomes one line on stderr and exit code 1."""
     from neo4j.exceptions import Neo4jError, ServiceUnavailable

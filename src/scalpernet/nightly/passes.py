@@ -1,0 +1,309 @@
+"""One nightly pass: new complete exports in the drop folder → ingest → analyze → NightlyPass.
+
+Under the drop folder's lock (:mod:`scalpernet.nightly.lock`):
+
+1. scan for complete files (:mod:`scalpernet.nightly.drop`); files still being written wait;
+2. reach Neo4j, retrying with the configured waits; if it stays down the pass fails, every
+   file stays where it is, and the pass goes to the local log;
+3. per file, oldest first: a checksum already fully ingested moves to ``processed/`` as a
+   duplicate without being read; otherwise :func:`ingest_paths` reads it and it moves to
+   ``processed/``; a file that cannot be read moves to ``failed/`` with its reason; when Neo4j
+   fails mid-file the file stays (its rows so far are marked partial and resume next time);
+4. when the graph changed since the served analysis, run the same analysis as
+   ``scalpernet analyze``;
+5. record the pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
+from neo4j.exceptions import DriverError, Neo4jError
+
+from scalpernet.config import Settings, get_settings
+from scalpernet.errors import InputError, ScalperNetError, ServerError
+from scalpernet.graph import Graph, get_graph
+from scalpernet.graph.schema import ensure_schema
+from scalpernet.ingest import runs
+from scalpernet.ingest.pipeline import IngestError, ingest_paths
+from scalpernet.ingest.readers import SUFFIXES
+from scalpernet.nightly import ledger
+from scalpernet.nightly.drop import DropFile, move_failed, move_processed, scan_drop
+from scalpernet.nightly.lock import PassLock
+from scalpernet.privacy import mask_text
+
+log = logging.getLogger(__name__)
+
+#: Errors that say Neo4j (not the file) is the problem.
+_GRAPH_ERRORS = (IngestError, ServerError, DriverError, Neo4jError)
+
+
+class GraphUnavailable(ScalperNetError):
+    """Neo4j did not answer within the pass's retries."""
+
+
+@dataclass(frozen=True, slots=True)
+class PassOutcome:
+    """A finished pass and the exit code ``scalpernet nightly --once`` gives it."""
+
+    record: ledger.PassRecord
+    #: Where the record went: 'neo4j' or the local log's path.
+    recorded_in: str
+
+    @property
+    def exit_code(self) -> int:
+        return {"complete": 0, "partial": 2}.get(self.record.status, 1)
+
+    def summary(self) -> str:
+        """One line: what the pass did."""
+        r = self.record
+        line = (f"nightly pass {r.id} {r.status} in {r.duration_s:.1f} s: "
+                f"{r.count('ingested')} file(s) ingested, {r.count('duplicate')} duplicate, "
+                f"{r.count('failed')} failed, {r.count('retry')} left for retry, "
+                f"{r.waiting} still being written; rows read {r.read:,}, ingested "
+                f"{r.ingested:,}, already present {r.already_present:,}, "
+                f"quarantined {r.quarantined:,}")
+        if r.analysis and "networks" in r.analysis:
+            line += f"; analysis {r.analysis.get('run_id')}: {r.analysis['networks']} networks"
+        if r.error:
+            line += f"; {r.error}"
+        return line
+
+    def failure(self) -> str:
+        """The one line a failed or partial pass leaves on stderr."""
+        r = self.record
+        if r.status == "partial":
+            return self.summary()
+        return f"nightly pass {r.id} failed: {r.error} (recorded in {self.recorded_in})"
+
+
+def nightly_zone(settings: Settings) -> ZoneInfo:
+    """The zone of the schedule and of the ``processed/<date>`` folders."""
+    try:
+        return ZoneInfo(settings.nightly_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"SCALPERNET_NIGHTLY_TZ={settings.nightly_timezone!r} is not a known "
+                         "time zone (an IANA name such as Asia/Shanghai)") from None
+
+
+def _brief(exc: BaseException) -> str:
+    """One masked line for a log, a reason file or a pass record (no ID numbers, no phones)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return mask_text(text)[:500]
+
+
+def connect(waits: tuple[float, ...], uri: str,
+            on_wait: Callable[[int, float], None] | None = None) -> Graph:
+    """The graph with its schema, trying again after each wait; :class:`GraphUnavailable`."""
+    last: BaseException | None = None
+    for attempt, wait in enumerate((*waits, None)):
+        try:
+            graph = get_graph()
+            graph.verify()  # the cached driver may have outlived its server
+            ensure_schema(graph)
+            return graph
+        except (*_GRAPH_ERRORS, OSError) as exc:
+            last = exc
+            if wait is None:
+                break
+            if on_wait is not None:
+                on_wait(attempt + 1, wait)
+            time.sleep(wait)
+    raise GraphUnavailable(f"Neo4j at {uri} unavailable after {len(waits) + 1} tries "
+                           f"({type(last).__name__}); files left in the drop folder")
+
+
+def _reachable(graph: Graph) -> bool:
+    try:
+        graph.verify()
+    except ServerError:
+        return False
+    return True
+
+
+def analysis_due(graph: Graph) -> bool:
+    """True when rows were written after the served analysis started (or none exists)."""
+    row = graph.read("nightly_analysis_due")[0]
+    if row["ingested_at"] is None:
+        return False
+    return row["analysed_at"] is None or row["ingested_at"] > row["analysed_at"]
+
+
+def run_analysis(graph: Graph) -> dict[str, Any]:
+    """What ``scalpernet analyze --json`` runs and prints, as a dict."""
+    from scalpernet.detect.commands import run_analyze
+
+    return orjson.loads(run_analyze(graph, as_json=True))
+
+
+class _Pass:
+    """The state of one pass while it runs."""
+
+    def __init__(self, settings: Settings, drop_dir: Path, record: ledger.PassRecord,
+                 on_stage: Callable[[str], None] | None) -> None:
+        self.settings = settings
+        self.record = record
+        self.drop_dir = drop_dir
+        self.day = record.started_at.astimezone(nightly_zone(settings)).strftime("%Y-%m-%d")
+        self.tag = record.id.rsplit("-", 1)[-1]
+        self.on_stage = on_stage or (lambda stage: None)
+
+    def file_entry(self, f: DropFile, outcome: str, **extra: Any) -> dict[str, Any]:
+        entry = {"name": str(f.relative), "size": f.size, "outcome": outcome, **extra}
+        self.record.files.append(entry)
+        return entry
+
+    def reject(self, f: DropFile, reason: str, **extra: Any) -> None:
+        moved = move_failed(f, self.drop_dir, reason, day=self.day, tag=self.tag)
+        self.file_entry(f, "failed", reason=reason, moved_to=str(moved.relative_to(
+            self.drop_dir)), **extra)
+        log.warning("%s moved to failed/: %s", f.relative, reason)
+
+    def accept(self, f: DropFile, outcome: str, **extra: Any) -> None:
+        moved = move_processed(f, self.drop_dir, day=self.day, tag=self.tag)
+        self.file_entry(f, outcome, moved_to=str(moved.relative_to(self.drop_dir)), **extra)
+        log.info("%s %s, moved to %s", f.relative, outcome, moved.relative_to(self.drop_dir))
+
+    def take(self, graph: Graph, f: DropFile) -> None:
+        """Handle one complete export; raises only when Neo4j is the problem."""
+        if not f.is_export:
+            self.reject(f, f"not an export file: {f.path.suffix or 'no suffix'} is not one of "
+                           + " ".join(SUFFIXES))
+            return
+        checksum = runs.file_checksum(f.path)
+        if not f.unchanged():  # written to again although it looked complete: next pass
+            self.record.waiting += 1
+            log.info("%s changed while being checked; left for the next pass", f.relative)
+            return
+        if f.marker_digest is not None and f.marker_digest != checksum:
+            self.reject(f, "its SHA-256 does not match the one in its .done marker "
+                           f"({f.marker_digest[:12]}…, file {checksum[:12]}…)",
+                        checksum=checksum)
+            return
+        if runs.file_status(graph, checksum) == "complete":
+            self.accept(f, "duplicate", checksum=checksum)
+            return
+        quarantine = (self.settings.data_dir / "quarantine"
+                      / f"{self.record.id}-{len(self.record.files) + 1}.jsonl")
+        try:
+            report = ingest_paths(graph, [f.path], quarantine_path=quarantine,
+                                  retry_waits=self.settings.nightly_retry_waits)
+        except _GRAPH_ERRORS as exc:
+            if not _reachable(graph):
+                raise GraphUnavailable(f"Neo4j became unavailable while ingesting "
+                                       f"{f.relative}; files left in the drop folder") from exc
+            # Neo4j answers again: the file is not to blame; it stays for the next pass.
+            self.file_entry(f, "retry", checksum=checksum, reason=_brief(exc))
+            log.warning("%s left for the next pass: %s", f.relative, _brief(exc))
+            return
+        except (InputError, ValueError, OSError, UnicodeError) as exc:
+            self.reject(f, _brief(exc), checksum=checksum)
+            return
+        except Exception as exc:  # a reader's own error (e.g. a corrupt Parquet footer)
+            log.exception("reading %s failed", f.relative)
+            self.reject(f, f"{type(exc).__name__}: {_brief(exc)}", checksum=checksum)
+            return
+        r = self.record
+        r.read += report.read
+        r.ingested += report.ingested
+        r.already_present += report.already_present
+        r.quarantined += report.quarantined
+        self.accept(f, "ingested", checksum=checksum, ingest_run=report.run_id,
+                    read=report.read, ingested=report.ingested,
+                    already_present=report.already_present, quarantined=report.quarantined,
+                    quarantine_file=str(report.quarantine_path) if report.quarantined else None)
+
+    def run(self) -> ledger.PassRecord:
+        """The pass's work; returns when done, raises :class:`GraphUnavailable`."""
+        scan = scan_drop(self.drop_dir, settle_s=self.settings.drop_settle_s)
+        self.record.waiting = len(scan.waiting)
+        self.on_stage("scanned")
+        waits = self.settings.nightly_retry_waits
+        graph = connect(waits, self.settings.uri, on_wait=lambda n, wait: log.warning(
+            "Neo4j at %s not reachable; retry %d of %d in %.0f s", self.settings.uri, n,
+            len(waits), wait))
+        try:
+            ledger.record_start(graph, self.record)
+            ledger.abandon_others(graph, self.record)
+            ledger.import_local(graph, ledger.local_log(self.settings.data_dir))
+        except _GRAPH_ERRORS as exc:
+            raise GraphUnavailable(f"Neo4j failed at the start of the pass: {_brief(exc)}"
+                                   ) from exc
+        self.on_stage("connected")
+        for f in scan.ready:
+            self.take(graph, f)
+        self.on_stage("ingested")
+        try:
+            if analysis_due(graph):
+                self.record.analysis = run_analysis(graph)
+            else:
+                self.record.analysis = {"skipped": "no rows written since the served analysis"}
+        except _GRAPH_ERRORS as exc:
+            raise GraphUnavailable(f"analysis failed: {_brief(exc)}") from exc
+        self.on_stage("analysed")
+        troubled = self.record.count("failed") + self.record.count("retry")
+        self.record.status = "partial" if troubled else "complete"
+        if troubled:
+            self.record.error = (f"{self.record.count('failed')} file(s) moved to failed/, "
+                                 f"{self.record.count('retry')} left for retry")
+        return self.record
+
+
+def _store(record: ledger.PassRecord, settings: Settings) -> str:
+    """Record the finished pass in Neo4j, else in the local log; returns where it went."""
+    try:
+        graph = get_graph()
+        graph.verify()  # fails at once, where a write would retry for half a minute
+        ledger.record_finish(graph, record)
+        return "neo4j"
+    except (*_GRAPH_ERRORS, OSError) as exc:
+        path = ledger.local_log(settings.data_dir)
+        ledger.append_local(path, record)
+        log.warning("Neo4j could not take pass %s (%s); written to %s", record.id,
+                    type(exc).__name__, path)
+        return str(path)
+
+
+def run_pass(settings: Settings | None = None, *,
+             on_stage: Callable[[str], None] | None = None) -> PassOutcome:
+    """Run one pass under the drop folder's lock; raises :class:`PassLocked` if one runs.
+
+    ``on_stage`` is called with 'locked', 'scanned', 'connected', 'ingested', 'analysed'.
+    A failed pass is returned (status 'failed', ``exit_code`` 1), not raised; an interrupted
+    one (Ctrl-C, SIGTERM) is recorded as failed and the interruption goes on.
+    """
+    settings = settings or get_settings()
+    drop_dir = Path(settings.drop_dir or settings.data_dir / "drop")
+    drop_dir.mkdir(parents=True, exist_ok=True)
+    record = ledger.PassRecord(id=ledger.new_pass_id(), drop_dir=str(drop_dir))
+    current = _Pass(settings, drop_dir, record, on_stage)
+    started = time.monotonic()
+    with PassLock(drop_dir, record.id):
+        current.on_stage("locked")
+        try:
+            current.run()
+        except GraphUnavailable as exc:
+            record.status, record.error = "failed", str(exc)
+        except Exception as exc:  # a bug: still recorded, and the files not yet taken stay
+            log.exception("nightly pass %s failed", record.id)
+            record.status, record.error = "failed", f"{type(exc).__name__}: {_brief(exc)}"
+        except BaseException:
+            record.status, record.error = "failed", "interrupted; files not yet taken stay"
+            _finish(record, started, settings)
+            raise
+        where = _finish(record, started, settings)
+    return PassOutcome(record, where)
+
+
+def _finish(record: ledger.PassRecord, started: float, settings: Settings) -> str:
+    record.ended_at = datetime.now(record.started_at.tzinfo)
+    record.duration_s = time.monotonic() - started
+    return _store(record, settings)
