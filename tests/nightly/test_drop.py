@@ -84,3 +84,11 @@ def test_moves_keep_folders_and_markers_and_never_overwrite(tmp_path: Path) -> N
     failed = move_failed(bad, tmp_path, "cannot be read", day="2026-03-05", tag="ccc333")
     assert failed == tmp_path / "failed/2026-03-05/bad.csv" and failed.read_text() == "junk"
     assert (tmp_path / "failed/2026-03-05/bad.csv.reason.txt").read_text() == "cannot be read\n"
+
+
+def test_an_empty_file_waits_unless_its_marker_says_it_is_complete(tmp_path: Path) -> None:
+    empty = _write(tmp_path / "empty.csv", "", age_s=3600)
+    later = time.time() + 3600
+    assert scan_drop(tmp_path, settle_s=60, now=later).waiting == [empty]
+    (tmp_path / "empty.csv.done").write_text("", encoding="utf-8")
+    assert [f.path for f in scan_drop(tmp_path, settle_s=60, now=later).ready] == [empty]

@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from scalpernet.graph import Graph
+from scalpernet.ingest.pipeline import ingest_paths
 from scalpernet.ingest.runs import recent_runs
 from scalpernet.nightly import PassLocked, ledger, run_pass
 from tests.ingest.exports import write_export
@@ -188,3 +189,17 @@ def test_cli_nightly_once_and_runs(empty_graph: Graph, drop: Drop) -> None:
     assert doc["nightly_passes"][0]["id"] == pass_id
     assert doc["nightly_passes"][0]["files"][0]["outcome"] == "ingested"
     assert doc["ingest_runs"][0]["id"] == ingest_run["id"]
+
+
+def test_rows_ingested_outside_the_pass_make_the_analysis_due(empty_graph: Graph, drop: Drop,
+                                                              tmp_path: Path) -> None:
+    write_export(drop.dir / "a.csv", 10, prefix="M")
+    first = run_pass(drop.settings).record
+    assert first.analysis is not None and "run_id" in first.analysis
+    assert "skipped" in run_pass(drop.settings).record.analysis
+
+    write_export(tmp_path / "manual.csv", 10, prefix="K")  # `scalpernet ingest` by hand
+    ingest_paths(empty_graph, [tmp_path / "manual.csv"], quarantine_path=tmp_path / "q.jsonl")
+    caught_up = run_pass(drop.settings).record
+    assert caught_up.files == [] and caught_up.analysis is not None
+    assert caught_up.analysis["run_id"] not in (first.analysis["run_id"], None)

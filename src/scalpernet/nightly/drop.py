@@ -3,7 +3,8 @@
 A file is complete when ``<name>.done`` exists beside it (the API's upload route and
 well-behaved senders write it last), or, without a marker, when it has not changed for the
 settle period: any write moves its mtime, and a rename into place moves its ctime, so
-``now - max(mtime, ctime) >= settle`` means nobody has touched it for that long. Hidden
+``now - max(mtime, ctime) >= settle`` means nobody has touched it for that long (an empty
+file without a marker is taken for a file not yet begun, and waits). Hidden
 files, temporary names (``.part``, ``.tmp``, ``~`` …) and the ``processed/`` and ``failed/``
 folders are never taken.
 
@@ -113,7 +114,8 @@ def scan_drop(drop_dir: Path, *, settle_s: float, now: float | None = None) -> D
             continue
         marker = path.with_name(path.name + MARKER)
         has_marker = str(marker) in names
-        if not has_marker and now - max(st.st_mtime, st.st_ctime) < settle_s:
+        if not has_marker and (st.st_size == 0
+                               or now - max(st.st_mtime, st.st_ctime) < settle_s):
             scan.waiting.append(path)
             continue
         scan.ready.append(DropFile(
