@@ -1,4 +1,3 @@
-// Detection projection: registration -> contact phone, with the phone's virtual flag.
+// Detection projection: registration -> contact phone (CONTACT), as two id columns.
 MATCH (r:Registration)-[:CONTACT]->(x:Phone)
-RETURN collect(id(r)) AS registration, collect(id(x)) AS entity,
-       collect(coalesce(x.virtual, false)) AS virtual
+RETURN collect(id(r)) AS registration, collect(id(x)) AS entity

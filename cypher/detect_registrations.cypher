@@ -1,4 +1,4 @@
-// Detection projection: every registration's times, status and slot, as parallel columns
+// Detection projection: every registration's times and slot, as parallel columns
 // (one slice, $part of $parts); $missing marks an absent time.
 MATCH (r:Registration)
 WHERE id(r) % $parts = $part
@@ -6,10 +6,7 @@ RETURN collect(id(r)) AS registration,
        collect(coalesce(r.latency_ms, $missing)) AS latency_ms,
        collect(coalesce(r.booked_at.epochMillis, $missing)) AS booked_ms,
        collect(coalesce(r.cancelled_at.epochMillis, $missing)) AS cancelled_ms,
-       collect(coalesce(r.paid_at.epochMillis, $missing)) AS paid_ms,
        collect(coalesce(r.slot_time.epochMillis, $missing)) AS slot_ms,
-       collect(r.status = 'cancelled') AS cancelled,
        collect(coalesce(r.hospital, '')) AS hospital,
-       collect(coalesce(r.department, '')) AS department,
        collect(coalesce(r.doctor, '')) AS doctor,
        collect(coalesce(r.visit_card, '')) AS visit_card

@@ -1,8 +1,10 @@
 """The detection projection: registrations and their entities pulled from Neo4j as columns.
 
 A handful of aggregate queries (``cypher/detect_registrations.cypher``, ``detect_patients``,
-``detect_links_*``) each return parallel lists, so a million bookings cross Bolt as a dozen
-records rather than a million round trips; the queries run side by side on a thread pool.
+``detect_id_cards``, ``detect_flags``, ``detect_links_*``) each return parallel lists, so a
+million bookings cross Bolt as a dozen records rather than a million round trips; the queries
+run side by side on a thread pool. Node properties are read once per node (flags) rather
+than once per booking.
 Entities are referred to by internal node id until the members of the networks are known;
 only then are their uids read (:func:`entity_uids`).
 """
@@ -29,7 +31,7 @@ SLOTS: tuple[str, ...] = (
 SLOT_KINDS: dict[str, str] = {slot: slot for slot in SLOTS} | {"agent_phone": "phone"}
 #: Sentinel for an absent time (the Cypher returns it for nulls).
 MISSING = -(2**62)
-_CODED = ("hospital", "department", "doctor", "visit_card")
+_CODED = ("hospital", "doctor", "visit_card")
 
 
 @dataclass
@@ -41,10 +43,9 @@ class Projection:
     latency_ms: np.ndarray
     booked_ms: np.ndarray
     cancelled_ms: np.ndarray
-    paid_ms: np.ndarray
     slot_ms: np.ndarray
     booked_minute: np.ndarray  # minute of the day, China Standard Time
-    cancelled: np.ndarray
+    cancelled: np.ndarray  # a cancellation time is recorded
     junk_name: np.ndarray
     id_valid: np.ndarray
     virtual_phone: np.ndarray
@@ -100,14 +101,17 @@ def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projec
     """Pull every registration with its entities, ordered by node id (deterministic).
 
     Queries, run side by side: the registrations' own columns (in ``parts`` slices), their
-    patients and ID cards, and one per link type (contact phone, IP, device, account, payer,
-    escort agent); columns are joined by registration node id.
+    patients, the patients' ID cards, the flagged entities (junk names, invalid ID numbers,
+    virtual phones), and one per link type (contact phone, IP, device, account, payer,
+    escort agent); columns are joined by node id.
     """
     jobs: dict[str, tuple[str, dict[str, object]]] = {
         f"registrations/{k}": ("detect_registrations",
                                {"part": k, "parts": parts, "missing": MISSING})
         for k in range(parts)}
-    jobs["patients"] = ("detect_patients", {})
+    jobs["patient"] = ("detect_patients", {})
+    jobs["id_cards"] = ("detect_id_cards", {})
+    jobs["flags"] = ("detect_flags", {})
     for slot, name in _LINKS.items():
         jobs[slot] = (f"detect_links_{name}", {})
     jobs["agent_phones"] = ("detect_agent_phones", {})
@@ -137,11 +141,11 @@ def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projec
             out[pos[ok]] = np.asarray(values, dtype=dtype)[ok]
         return out
 
-    pat = results["patients"]
-    entities = {
-        "patient": place(pat["registration"], pat["patient"], -1, np.int64),
-        "id_card": place(pat["registration"], pat["id_card"], -1, np.int64),
-    }
+    patient = place(results["patient"]["registration"], results["patient"]["entity"], -1,
+                    np.int64)
+    entities = {"patient": patient,
+                "id_card": _lookup(results["id_cards"]["patient"],
+                                   results["id_cards"]["id_card"], patient)}
     for slot in _LINKS:
         entities[slot] = place(results[slot]["registration"], results[slot]["entity"], -1,
                                np.int64)
@@ -155,31 +159,43 @@ def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projec
         vocab[name] = words
     booked = ints("booked_ms")
     minute = np.where(booked == MISSING, -1, ((booked + _CST_MS) // 60_000) % 1440)
-    cancelled = np.asarray(columns.get("cancelled", []), dtype=bool)[order]
+    cancelled_ms = ints("cancelled_ms")
     return Projection(
         registration=registration, entities=entities, latency_ms=ints("latency_ms"),
-        booked_ms=booked, cancelled_ms=ints("cancelled_ms"), paid_ms=ints("paid_ms"),
-        slot_ms=ints("slot_ms"), booked_minute=minute, cancelled=cancelled,
-        junk_name=place(pat["registration"], pat["junk_name"], False, bool),
-        id_valid=place(pat["registration"], pat["id_valid"], True, bool),
-        virtual_phone=place(results["phone"]["registration"], results["phone"]["virtual"],
-                            False, bool),
+        booked_ms=booked, cancelled_ms=cancelled_ms, slot_ms=ints("slot_ms"),
+        booked_minute=minute, cancelled=cancelled_ms != MISSING,
+        junk_name=_member_of(results["flags"]["junk_name"], patient),
+        id_valid=~_member_of(results["flags"]["invalid_id"], entities["id_card"]),
+        virtual_phone=_member_of(results["flags"]["virtual_phone"], entities["phone"]),
         codes=codes, vocab=vocab,
     )
 
 
+def _lookup(keys: list[int], values: list[int], wanted: np.ndarray) -> np.ndarray:
+    """``values[keys.index(w)]`` for each ``w`` (-1 when absent); a key with several values
+    keeps the smallest, the same every run."""
+    if not keys:
+        return np.full(wanted.shape, -1, dtype=np.int64)
+    k = np.asarray(keys, dtype=np.int64)
+    v = np.asarray(values, dtype=np.int64)
+    order = np.lexsort((v, k))
+    k, v = k[order], v[order]
+    first = np.r_[True, k[1:] != k[:-1]]
+    k, v = k[first], v[first]
+    pos = np.clip(np.searchsorted(k, wanted), 0, len(k) - 1)
+    return np.where((wanted >= 0) & (k[pos] == wanted), v[pos], -1)
+
+
+def _member_of(ids: list[int], column: np.ndarray) -> np.ndarray:
+    """True where the column's entity is among ``ids``."""
+    if not ids:
+        return np.zeros(column.shape, dtype=bool)
+    return np.isin(column, np.asarray(ids, dtype=np.int64)) & (column >= 0)
+
+
 def _agent_phones(record: dict[str, list], agents: np.ndarray) -> np.ndarray:
     """Each registration's escort agent's own phone (-1 without agent or phone)."""
-    phone_of: dict[int, int] = {}
-    for agent, phone in zip(record["escort_agent"], record["phone"], strict=True):
-        # an agent with several phones: keep one, the same every run
-        phone_of[agent] = min(phone, phone_of.get(agent, phone))
-    if not phone_of:
-        return np.full(agents.shape, -1, dtype=np.int64)
-    keys = np.asarray(sorted(phone_of), dtype=np.int64)
-    values = np.asarray([phone_of[k] for k in keys], dtype=np.int64)
-    pos = np.clip(np.searchsorted(keys, agents), 0, len(keys) - 1)
-    return np.where((agents >= 0) & (keys[pos] == agents), values[pos], -1)
+    return _lookup(record["escort_agent"], record["phone"], agents)
 
 
 def entity_uids(graph: Graph, ids: Iterable[int]) -> dict[int, str]:

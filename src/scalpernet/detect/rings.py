@@ -1,7 +1,7 @@
 """Rings as sets of entities and bookings, and each member's numbers inside its ring.
 
 A ring booking belongs to the ring of its patient (the customer it was made for); a member's
-numbers (bookings, customers, agents, speed, payment delay) count only its own ring's
+numbers (bookings, customers, agents, speed) count only its own ring's
 bookings, so an entity's life outside the ring does not colour its role there.
 """
 
@@ -13,13 +13,11 @@ import numpy as np
 
 from scalpernet.detect.arrays import combine, distinct_per
 from scalpernet.detect.networks import AnalysisGraph
-from scalpernet.detect.projection import MISSING, SLOTS, Projection
+from scalpernet.detect.projection import SLOTS, Projection
 from scalpernet.detect.signals import Incidence, RegistrationSignals
 
 _PATIENT = SLOTS.index("patient")
 _PHONE = SLOTS.index("phone")
-#: A payment this soon after the booking was made by the tool, not by a customer's QR scan.
-AUTO_PAY_MS = 10_000
 
 
 @dataclass
@@ -40,7 +38,6 @@ class Rings:
     quick: np.ndarray
     machine: np.ndarray
     rebooked: np.ndarray  # re-bookings within seconds of a cancellation (occupy and wash)
-    auto_paid: np.ndarray
     contact_customers: np.ndarray  # as a contact phone: distinct ID numbers
     contact_agents: np.ndarray  # as a contact phone: distinct agents of those bookings
     contact_no_agent: np.ndarray  # as a contact phone: bookings without an agent
@@ -83,10 +80,6 @@ def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: 
         top = np.zeros(n, dtype=np.int64)
         np.maximum.at(top, ew[idx], counts)
         top_share = top / np.maximum(ring_bookings, 1)
-    paid = proj.paid_ms[r]
-    booked = proj.booked_ms[r]
-    auto = (paid != MISSING) & (booked != MISSING) & (paid - booked >= 0) & (
-        paid - booked < AUTO_PAY_MS)
     contact = s == _PHONE
     # an agent's own phone (HAS_PHONE), read off the projection: when the agent also gave it
     # as the contact phone the incidence pair keeps the contact slot only
@@ -106,7 +99,6 @@ def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: 
         machine=np.bincount(e, weights=reg.machine[r].astype(float), minlength=n).astype(int),
         rebooked=np.bincount(e, weights=reg.wash_rebook[r].astype(float),
                              minlength=n).astype(int),
-        auto_paid=np.bincount(e, weights=auto.astype(float), minlength=n).astype(int),
         contact_customers=distinct_per(e[contact], id_card[contact], n),
         contact_agents=distinct_per(e[contact], agent_dense[contact], n),
         contact_no_agent=np.bincount(e[contact], weights=(agent_dense[contact] < 0).astype(float),

@@ -99,7 +99,6 @@ class EntitySignals:
     visit_cards: np.ndarray
     agents: np.ndarray
     hospitals: np.ndarray
-    departments: np.ndarray
     first_ms: np.ndarray
     last_ms: np.ndarray
     yearly: np.ndarray  # bookings a year over the active span (at least 30 days)
@@ -254,7 +253,6 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
         visit_cards=distinct_per(e, card, n),
         agents=distinct_per(e, proj.entities["escort_agent"][r], n),
         hospitals=distinct_per(e, proj.codes["hospital"][r], n),
-        departments=distinct_per(e, proj.codes["department"][r], n),
         first_ms=first, last_ms=last,
         yearly=bookings * (YEAR_MS / np.maximum(last - first, 30 * DAY_MS).astype(np.float64)),
         trigger=np.zeros(n, dtype=bool),
