@@ -58,16 +58,16 @@ class Projection:
         return int(self.registration.shape[0])
 
 
-def _encode(values: list[str], *, vocabulary: bool) -> tuple[np.ndarray, list[str]]:
+def _encode(values: pa.Array, *, vocabulary: bool) -> tuple[np.ndarray, list[str]]:
     """Integer codes of a text column, '' coded -1.
 
     With ``vocabulary`` the codes index the sorted distinct values (hospital names, stable
     whatever the row order); without, codes only tell values apart (visit cards: counted,
     never shown), which spares sorting and copying a million strings.
     """
-    if not values:
+    if len(values) == 0:
         return np.zeros(0, dtype=np.int64), []
-    encoded = pa.array(values, type=pa.string()).dictionary_encode()
+    encoded = values.dictionary_encode()
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     dictionary = encoded.dictionary
     if vocabulary:
@@ -92,9 +92,18 @@ _LINKS = {"phone": "contact", "ip": "ip", "device": "device", "account": "accoun
 _CST_MS = 8 * 3_600_000
 
 
-def _read(graph: Graph, name: str, **params: object) -> dict[str, list]:
+def _read(graph: Graph, name: str, **params: object) -> dict[str, np.ndarray | pa.Array]:
+    """One query's columns, converted at once (the Python lists are the bulk of the memory):
+    text to Arrow strings, the rest to int64 numpy arrays."""
     record = graph.read(name, **params)[0]
-    return dict(record.items())
+    out: dict[str, np.ndarray | pa.Array] = {}
+    for column, values in record.items():
+        if column in _CODED:
+            out[column] = pa.array(values, type=pa.string())
+        else:
+            out[column] = np.asarray(values, dtype=np.int64)
+        del values
+    return out
 
 
 def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projection:
@@ -119,42 +128,42 @@ def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projec
         futures = {key: pool.submit(_read, graph, name, **params)
                    for key, (name, params) in jobs.items()}
         results = {key: f.result() for key, f in futures.items()}
-    columns: dict[str, list] = {}
-    for k in range(parts):
-        for name, values in results[f"registrations/{k}"].items():
-            columns.setdefault(name, []).extend(values)
-    registration = np.asarray(columns.get("registration", []), dtype=np.int64)
+    slices = [results.pop(f"registrations/{k}") for k in range(parts)]
+    columns: dict[str, np.ndarray | pa.Array] = {}
+    for name in slices[0]:
+        pieces = [piece[name] for piece in slices]
+        columns[name] = (pa.concat_arrays(pieces) if name in _CODED
+                         else np.concatenate(pieces))
+    del slices
+    registration = np.asarray(columns["registration"], dtype=np.int64)
     order = np.argsort(registration, kind="stable")
     registration = registration[order]
     n = registration.shape[0]
 
     def ints(name: str) -> np.ndarray:
-        return np.asarray(columns.get(name, []), dtype=np.int64)[order]
+        return np.asarray(columns[name], dtype=np.int64)[order]
 
-    def place(rows: list[int], values: list, fill: object, dtype: type) -> np.ndarray:
-        """Values keyed by registration id, laid out in projection order."""
-        out = np.full(n, fill, dtype=dtype)
-        if rows and n:
-            ids = np.asarray(rows, dtype=np.int64)
+    def place(ids: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Entity ids keyed by registration id, laid out in projection order (-1: none)."""
+        out = np.full(n, -1, dtype=np.int64)
+        if ids.size and n:
             pos = np.clip(np.searchsorted(registration, ids), 0, n - 1)
             ok = registration[pos] == ids
-            out[pos[ok]] = np.asarray(values, dtype=dtype)[ok]
+            out[pos[ok]] = values[ok]
         return out
 
-    patient = place(results["patient"]["registration"], results["patient"]["entity"], -1,
-                    np.int64)
+    patient = place(results["patient"]["registration"], results["patient"]["entity"])
     entities = {"patient": patient,
                 "id_card": _lookup(results["id_cards"]["patient"],
                                    results["id_cards"]["id_card"], patient)}
     for slot in _LINKS:
-        entities[slot] = place(results[slot]["registration"], results[slot]["entity"], -1,
-                               np.int64)
+        entities[slot] = place(results[slot]["registration"], results[slot]["entity"])
     entities["agent_phone"] = _agent_phones(results["agent_phones"], entities["escort_agent"])
     entities = {slot: entities[slot] for slot in SLOTS}
     codes: dict[str, np.ndarray] = {}
     vocab: dict[str, list[str]] = {}
     for name in _CODED:
-        coded, words = _encode(columns.get(name, []), vocabulary=name != "visit_card")
+        coded, words = _encode(columns[name], vocabulary=name != "visit_card")
         codes[name] = coded[order] if n else coded
         vocab[name] = words
     booked = ints("booked_ms")
@@ -171,10 +180,10 @@ def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projec
     )
 
 
-def _lookup(keys: list[int], values: list[int], wanted: np.ndarray) -> np.ndarray:
+def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """``values[keys.index(w)]`` for each ``w`` (-1 when absent); a key with several values
     keeps the smallest, the same every run."""
-    if not keys:
+    if len(keys) == 0:
         return np.full(wanted.shape, -1, dtype=np.int64)
     k = np.asarray(keys, dtype=np.int64)
     v = np.asarray(values, dtype=np.int64)
@@ -186,14 +195,14 @@ def _lookup(keys: list[int], values: list[int], wanted: np.ndarray) -> np.ndarra
     return np.where((wanted >= 0) & (k[pos] == wanted), v[pos], -1)
 
 
-def _member_of(ids: list[int], column: np.ndarray) -> np.ndarray:
+def _member_of(ids: np.ndarray, column: np.ndarray) -> np.ndarray:
     """True where the column's entity is among ``ids``."""
-    if not ids:
+    if len(ids) == 0:
         return np.zeros(column.shape, dtype=bool)
     return np.isin(column, np.asarray(ids, dtype=np.int64)) & (column >= 0)
 
 
-def _agent_phones(record: dict[str, list], agents: np.ndarray) -> np.ndarray:
+def _agent_phones(record: dict[str, np.ndarray], agents: np.ndarray) -> np.ndarray:
     """Each registration's escort agent's own phone (-1 without agent or phone)."""
     return _lookup(record["escort_agent"], record["phone"], agents)
 
