@@ -98,3 +98,30 @@ def test_cli_prints_the_accounting_and_strict_fails_on_quarantine(empty_graph: G
     assert strict.stderr.strip() == "error: 2 rows quarantined (--strict)"
     missing = cli(str(tmp_path / "nope.csv"))
     assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_a_later_export_updates_bookings_in_the_same_run(empty_graph: Graph,
+                                                         tmp_path: Path) -> None:
+    import csv
+
+    from tests.ingest.exports import HEADER, row
+
+    day1, day2 = tmp_path / "day1.csv", tmp_path / "day2.csv"
+    write_export(day1, 10)
+    with day2.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(HEADER)
+        for i in range(10):
+            cancelled = row(i)
+            cancelled[HEADER.index("status")] = "已取消"
+            cancelled[HEADER.index("cancelled_at")] = "2026-03-01 20:00:00"
+            out.writerow(cancelled)
+    report = ingest_paths(empty_graph, [day1, day2], quarantine_path=tmp_path / "q")
+    assert report.quarantined == 0 and report.balanced() and report.ingested == 10
+    records, _, _ = empty_graph.driver.execute_query(
+        "MATCH (r:Registration) RETURN collect(DISTINCT r.status) AS s, count(r) AS n",
+        database_=empty_graph.database)
+    assert records[0]["s"] == ["cancelled"] and records[0]["n"] == 10
+    # the older export arriving later changes nothing
+    again = ingest_paths(empty_graph, [day1], force=True, quarantine_path=tmp_path / "q2")
+    assert again.already_present == 10 and again.ingested == 0

@@ -37,68 +37,68 @@ def _wait_for(predicate: Callable[[], bool], timeout: float = 120.0) -> None:
 
 def test_a_killed_run_resumes_without_duplicates(empty_graph: Graph, tmp_path: Path) -> None:
     export = tmp_path / "big.csv"
-    write_export(export, 60_000, bad=5)
-    proc = subprocess.Popen([sys.executable, "-m", "scalpernet", "ingest", "--batch-size", "2000",
+    write_export(export, 20_000, bad=5)
+    proc = subprocess.Popen([sys.executable, "-m", "scalpernet", "ingest", "--batch-size", "1000",
                              str(export)], env=os.environ.copy())
     try:
-        _wait_for(lambda: _registrations(empty_graph)[0] >= 4000)
+        _wait_for(lambda: _registrations(empty_graph)[0] >= 3000)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     partial, _ = _registrations(empty_graph)
-    assert 0 < partial < 60_000
+    assert 0 < partial < 20_000
 
     report = ingest_paths(empty_graph, [export], batch_size=5000,
                           quarantine_path=tmp_path / "q.jsonl")
-    assert report.balanced() and report.read == 60_005 and report.quarantined == 5
-    assert report.already_present >= partial and report.ingested == 60_000 - report.already_present
-    assert _registrations(empty_graph) == (60_000, 60_000)
+    assert report.balanced() and report.read == 20_005 and report.quarantined == 5
+    assert report.already_present >= partial and report.ingested == 20_000 - report.already_present
+    assert _registrations(empty_graph) == (20_000, 20_000)
     assert recent_runs(empty_graph)[0]["status"] == "complete"
 
 
 def test_neo4j_restart_mid_run_is_retried(empty_graph: Graph, tmp_path: Path) -> None:
     export = tmp_path / "big.csv"
-    write_export(export, 60_000)
+    write_export(export, 20_000)
     server = LocalServer(get_settings())
     result: dict[str, object] = {}
 
     def run() -> None:
         try:
-            result["report"] = ingest_paths(empty_graph, [export], batch_size=2000,
+            result["report"] = ingest_paths(empty_graph, [export], batch_size=1000,
                                             quarantine_path=tmp_path / "q.jsonl")
         except BaseException as exc:  # reported by the assertion below
             result["error"] = exc
 
     worker = threading.Thread(target=run)
     worker.start()
-    _wait_for(lambda: _registrations(empty_graph)[0] >= 4000)
+    _wait_for(lambda: _registrations(empty_graph)[0] >= 3000)
     server.stop()
     time.sleep(2)
     server.start()
     worker.join(timeout=600)
     assert "error" not in result, result.get("error")
     report = result["report"]
-    assert report.balanced() and report.read == 60_000  # type: ignore[attr-defined]
-    assert _registrations(empty_graph) == (60_000, 60_000)
+    assert report.balanced() and report.read == 20_000  # type: ignore[attr-defined]
+    assert _registrations(empty_graph) == (20_000, 20_000)
 
 
 def test_neo4j_down_too_long_fails_clearly_then_resumes(empty_graph: Graph,
                                                         tmp_path: Path) -> None:
     export = tmp_path / "big.csv"
-    write_export(export, 40_000)
+    write_export(export, 15_000)
     server = LocalServer(get_settings())
     result: dict[str, object] = {}
 
     def run() -> None:
         try:
-            ingest_paths(empty_graph, [export], batch_size=2000, retry_waits=(0.5, 0.5),
+            ingest_paths(empty_graph, [export], batch_size=1000, retry_waits=(0.5, 0.5),
                          quarantine_path=tmp_path / "q1.jsonl")
         except BaseException as exc:
             result["error"] = exc
 
     worker = threading.Thread(target=run)
     worker.start()
-    _wait_for(lambda: _registrations(empty_graph)[0] >= 4000)
+    _wait_for(lambda: _registrations(empty_graph)[0] >= 2000)
     server.stop()
     worker.join(timeout=300)
     server.start()
@@ -108,7 +108,7 @@ def test_neo4j_down_too_long_fails_clearly_then_resumes(empty_graph: Graph,
 
     report = ingest_paths(empty_graph, [export], quarantine_path=tmp_path / "q2.jsonl")
     assert report.balanced() and report.already_present > 0
-    assert _registrations(empty_graph) == (40_000, 40_000)
+    assert _registrations(empty_graph) == (15_000, 15_000)
 
 
 @pytest.fixture(autouse=True)

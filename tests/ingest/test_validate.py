@@ -69,6 +69,13 @@ def test_duplicates_are_found_across_files(tmp_path: Path) -> None:
     assert counts.reasons == {"duplicate_conflict": 1}
 
 
+def test_a_later_export_in_another_file_is_not_a_conflict(tmp_path: Path) -> None:
+    day1 = write(tmp_path, line("R1"), name="day1.csv")
+    day2 = write(tmp_path, line("R1", status="cancelled"), name="day2.csv")
+    counts = validate_paths([day1, day2])
+    assert (counts.read, counts.valid, counts.duplicates, counts.quarantined) == (2, 2, 0, 0)
+
+
 def test_counts_check_fails_loudly_when_rows_go_missing() -> None:
     counts = Counts(read=3, valid=2, quarantined=0)
     with pytest.raises(InvariantError, match="read 3 != valid 2"):

@@ -27,7 +27,7 @@ from pathlib import Path
 from neo4j.exceptions import ConstraintError, ServiceUnavailable, SessionExpired, TransientError
 
 from scalpernet.config import get_settings
-from scalpernet.errors import ScalperNetError
+from scalpernet.errors import InputError, ScalperNetError
 from scalpernet.graph import Graph
 from scalpernet.ingest import runs
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
@@ -42,7 +42,10 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 5_000
 #: Waits between retries of a batch when Neo4j is unreachable: about a minute in all.
 RETRY_WAITS_S: tuple[float, ...] = (1, 2, 4, 8, 16, 32)
-_RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, ConstraintError, OSError)
+_NEO4J_GONE = (ServiceUnavailable, SessionExpired)
+# ConstraintError: another process stored the same registration between our read and write;
+# the retried transaction reads it as present. OSError: the socket broke under the driver.
+_RETRYABLE = (*_NEO4J_GONE, TransientError, ConstraintError, OSError)
 
 
 class IngestError(ScalperNetError):
@@ -254,7 +257,10 @@ def ingest_paths(
         _record_failure(graph, report, exc)
         if isinstance(exc, ScalperNetError | KeyboardInterrupt):
             raise
-        if isinstance(exc, _RETRYABLE):
+        if isinstance(exc, OSError) and not isinstance(exc, _NEO4J_GONE):
+            raise InputError(f"cannot read an export: {exc}; nothing after the last "
+                             "committed batch was written, rerun to resume") from exc
+        if isinstance(exc, _NEO4J_GONE):
             raise IngestError(f"Neo4j became unavailable during ingestion "
                               f"({type(exc).__name__}); rerun the same command to resume") from exc
         raise

@@ -6,11 +6,13 @@ database writer batches it): each data row becomes exactly one :class:`Record` o
 silently. :func:`validate_paths` is the dry run: it reads everything, writes the quarantine
 file and returns :class:`Counts`.
 
-Duplicates inside one run: the first row with a registration key wins. A later row with the
-same key and the same ``content_hash`` is an exact duplicate (the same booking exported twice):
-it is valid, yielded with ``duplicate=True`` and counted in ``Counts.duplicates``. A later row
-with the same key and different content is quarantined as ``duplicate_conflict``: which
-version is true is for a person to decide.
+Duplicates: a later row with the same registration key and the same ``content_hash`` is an
+exact duplicate (the same booking exported twice, in any file of the run): it is valid,
+yielded with ``duplicate=True`` and counted in ``Counts.duplicates``. A later row with the same
+key and different content *in the same file* is quarantined as ``duplicate_conflict``: one
+export holding two versions of a booking is for a person to decide. The same key with other
+content in *another* file is a later export of that booking (cancelled, attended, paid): it is
+valid, and the database writer keeps whichever version is newer.
 """
 
 from __future__ import annotations
@@ -168,21 +170,22 @@ def iter_records(
     """
     today = today or date.today()
     stats = stats if stats is not None else ReadStats()
-    ledger = RegistrationLedger()
+    run_ledger = RegistrationLedger()
     for path in source_files(paths):
+        file_ledger = RegistrationLedger()
         for row in read_file(path, mapping, stats):
             if type(row) is not RawRow:
                 yield row  # type: ignore[misc]  # a reader's quarantine item
                 continue
             item = validate_row(row, today)  # type: ignore[arg-type]
             if type(item) is Record:
-                seen = ledger.see(item.key, item.content_hash)
-                if seen == "same":
-                    item.duplicate = True
-                elif seen == "conflict":
+                if file_ledger.see(item.key, item.content_hash) != "conflict":
+                    if run_ledger.see(item.key, item.content_hash) == "same":
+                        item.duplicate = True
+                else:
                     item = QuarantineItem(
                         row.file, row.line, row.raw(), "duplicate_conflict",  # type: ignore[union-attr]
-                        "registration key seen earlier in this run with different content")
+                        "registration key seen earlier in this file with different content")
             yield item
 
 
