@@ -5,7 +5,9 @@ COPY pyproject.toml README.md ./
 COPY src ./src
 COPY cypher ./cypher
 COPY neo4j ./neo4j
-RUN pip install --no-cache-dir -e . && useradd --create-home scalpernet
+RUN pip install --no-cache-dir -e . && useradd --create-home scalpernet \
+    && mkdir -p /data /drop && chown scalpernet /data /drop
+# Named volumes mounted on /data and /drop take these owners: the service must write there.
 USER scalpernet
 ENV SCALPERNET_DATA_DIR=/data
 EXPOSE 8000
