@@ -17,6 +17,7 @@ community is checked for connectivity.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 
@@ -213,25 +214,31 @@ def find_communities(graph: ig.Graph, params: DetectParams,
 
     Returns vertex lists, each sorted, the list ordered by smallest vertex (deterministic).
     """
-    labels = np.full(graph.vcount(), -1, dtype=np.int64)
-    nxt = 0
-    for comp in graph.connected_components():
-        ordered = sorted(comp)
+    if graph.vcount() == 0:
+        return []
+    comps = graph.connected_components()
+    labels = np.asarray(comps.membership, dtype=np.int64)
+    nxt = len(comps)
+    split = np.zeros(graph.vcount(), dtype=bool)
+    for comp in comps:
         if len(comp) < params.split_min_size:
-            labels[ordered] = nxt
-            nxt += 1
             continue
+        ordered = sorted(comp)
         sub = graph.induced_subgraph(ordered)
         part = np.asarray(leiden(sub, params), dtype=np.int64)
         labels[ordered] = nxt + part
         nxt += int(part.max()) + 1
-    if links is not None and params.merge_served_share <= 1.0:
+        split[ordered] = True
+    if links is not None and params.merge_served_share <= 1.0 and split.any():
         labels = merge_served(labels, links, params.merge_served_share)
-    groups: dict[int, list[int]] = {}
-    for v, label in enumerate(labels.tolist()):
-        groups.setdefault(label, []).append(v)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1], True])
     out: list[list[int]] = []
-    for members in groups.values():
+    for a, b in itertools.pairwise(bounds.tolist()):
+        members = order[a:b].tolist()
+        if not split[members[0]]:
+            out.append(members)  # a whole small component: connected by construction
+            continue
         # every reported ring must be connected: split what is not
         piece = graph.induced_subgraph(members)
         for part in piece.connected_components():
