@@ -105,8 +105,11 @@ def targets(graph: Any, base: str, key: str, sample: int) -> dict[str, list[str]
             network_ids += [n["id"] for n in more["networks"]]
         members: list[str] = []
         for net_id in network_ids[:100]:
-            detail = client.get(f"/networks/{quote(net_id, safe='')}").json()
-            members += [f"{m['kind']}/{quote(m['key'], safe='')}" for m in detail["members"]]
+            response = client.get(f"/networks/{quote(net_id, safe='')}",
+                                  params={"members_limit": 1000})
+            response.raise_for_status()
+            members += [f"{m['kind']}/{quote(m['key'], safe='')}"
+                        for m in response.json()["members"]]
     total = graph.read("api_bench_counts")[0]["entities"]
     uids = [r["uid"] for r in graph.read("api_bench_sample", p=min(1.0, 3 * sample / total),
                                           limit=sample)]

@@ -93,8 +93,37 @@ def test_network_detail_members_carry_role_score_signals_and_evidence(api: Api) 
                               "detail": "6 bookings"}]
     assert len(ip["evidence"]["registrations"]) == 6
     assert members["phone:17012345678"]["role"] == "none"
-    assert {(link["source"]["uid"], link["target"]["uid"]) for link in body["links"]} >= {
-        ("ip:203.0.113.7", "payer:alipay-8812"), ("payer:alipay-8812", "escort_agent:A9")}
+    assert body["members_total"] == 9
+
+
+def test_tree_nodes_carry_their_link_and_cap_their_children(api: Api) -> None:
+    body = api.get("/networks/n-gang?children_limit=1").json()
+    ip = next(n for n in body["hierarchy"]["tree"] if n["uid"] == "ip:203.0.113.7")
+    payer = ip["children"][0]
+    assert payer["link"] == {"type": "paid_bookings_from", "weight": 6.0, "registrations": 6}
+    agent = payer["children"][0]
+    assert agent["uid"] == "escort_agent:A9" and agent["children_total"] == 3
+    assert len(agent["children"]) == 1 and agent["children"][0]["link"]["type"] == "brokered"
+    assert body["hierarchy"]["children_limit"] == 1
+    assert body["hierarchy"]["unattached_patients"] == 0
+    # the other technicians have no link to a lower tier: roots without children
+    assert {n["uid"] for n in body["hierarchy"]["tree"]} == {
+        "ip:203.0.113.7", "device:dev-bot-1", "account:acct-bot-1"}
+
+
+def test_members_are_paged_in_tier_order(api: Api) -> None:
+    first = api.get("/networks/n-gang?members_limit=4").json()
+    assert first["members_total"] == 9 and first["members_limit"] == 4
+    assert [m["role"] for m in first["members"]] == ["technician"] * 3 + ["first_level"]
+    assert [m["uid"] for m in first["members"][:3]] == [
+        "ip:203.0.113.7", "device:dev-bot-1", "account:acct-bot-1"]  # by score
+    rest = api.get("/networks/n-gang?members_limit=10&members_offset=4").json()
+    assert [m["role"] for m in rest["members"]] == ["second_level"] + ["patient"] * 3 + ["none"]
+    patients = api.get("/networks/n-gang?role=patient").json()
+    assert patients["members_total"] == 3 and {m["role"] for m in patients["members"]} == {
+        "patient"}
+    # tier counts and the tree do not depend on the page
+    assert patients["hierarchy"] == api.get("/networks/n-gang").json()["hierarchy"]
 
 
 def test_unknown_network_is_404(api: Api) -> None:
@@ -107,9 +136,9 @@ def test_unknown_network_is_404(api: Api) -> None:
 
 def test_explain_shows_the_cypher_and_parameters(api: Api) -> None:
     body = api.get("/networks/n-gang?explain=true").json()
-    (query,) = body["explain"]["queries"]
-    assert query["name"] == "network_get" and "MATCH" in query["cypher"]
-    assert query["parameters"] == {"id": "n-gang"}
+    query = body["explain"]["queries"][0]
+    assert query["name"] == "api_network_detail" and "MATCH" in query["cypher"]
+    assert query["parameters"] == {"id": "n-gang", "role": None, "limit": 100, "offset": 0}
     assert "explain" not in api.get("/networks/n-gang").json()
 
 
@@ -121,3 +150,45 @@ def test_network_view_is_html_or_a_clear_501(api: Api) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "n-gang" in response.text and "203.0.113.7" in response.text
+
+
+@pytest.mark.parametrize("query, fragment", [
+    ("members_limit=0", "members_limit"), ("members_limit=1001", "members_limit"),
+    ("role=boss", "role"), ("children_limit=-1", "children_limit"),
+])
+def test_bad_detail_parameters(api: Api, query: str, fragment: str) -> None:
+    response = api.get(f"/networks/n-gang?{query}")
+    assert response.status_code == 422 and fragment in response.json()["error"]["message"]
+
+
+def test_a_cached_tree_is_not_reused_for_another_run() -> None:
+    from scalpernet.api.service import TreeCache, build_tree
+
+    cache = TreeCache(size=2)
+    tree = build_tree("run-1", [["ip:1.2.3.4", "technician"]], [])
+    cache.put("n", tree)
+    assert cache.get("n", "run-1") is tree and cache.get("n", "run-2") is None
+    cache.put("a", build_tree("run-1", [], []))
+    cache.put("b", build_tree("run-1", [], []))
+    assert cache.get("n", "run-1") is None  # the least recently used went first
+
+
+def test_a_big_tree_builds_in_linear_time() -> None:
+    import time
+
+    from scalpernet.api.service import build_tree
+
+    core = [["ip:9.9.9.9", "technician"], ["payer:p", "first_level"]] + [
+        [f"escort_agent:a{i}", "second_level"] for i in range(100)]
+    links = [{"source": {"kind": "ip", "key": "9.9.9.9"}, "target": {"kind": "payer", "key": "p"},
+              "type": "t", "weight": 1, "registrations": 1}]
+    links += [{"source": {"kind": "payer", "key": "p"},
+               "target": {"kind": "escort_agent", "key": f"a{i}"}, "type": "t", "weight": 1,
+               "registrations": 1} for i in range(100)]
+    links += [{"source": {"kind": "escort_agent", "key": f"a{i % 100}"},
+               "target": {"kind": "patient", "key": f"x{i}|n"}, "type": "t", "weight": 1,
+               "registrations": 1} for i in range(20_000)]
+    start = time.perf_counter()
+    tree = build_tree("r", core, links)
+    assert time.perf_counter() - start < 2.0
+    assert tree.attached_patients == 20_000 and len(tree.children["payer:p"]) == 100

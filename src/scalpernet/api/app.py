@@ -25,6 +25,7 @@ from scalpernet.api.deps import reject_unknown_query
 from scalpernet.api.errors import ErrorBoundary, install_error_handlers
 from scalpernet.api.responses import JSON
 from scalpernet.api.routes import audit, entities, health, ingest, networks, paths, runs, search
+from scalpernet.api.service import TreeCache
 from scalpernet.config import Settings, get_settings
 from scalpernet.graph.async_session import AsyncGraph
 from scalpernet.privacy import RefCipher, load_ref_secret
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
                   dependencies=[Depends(reject_unknown_query)])
     app.state.settings = settings
     app.state.max_upload_bytes = max_upload_bytes
+    app.state.trees = TreeCache()
     install_error_handlers(app)
     for module in (health, networks, entities, paths, search, runs, ingest, audit):
         app.include_router(module.router)

@@ -82,9 +82,8 @@ class MemberOut(EntityOut):
     evidence: Any
 
 
-class LinkOut(BaseModel):
-    source: EntityOut
-    target: EntityOut
+class TreeLink(BaseModel):
+    model_config = Open
     type: str | None
     weight: float | None
     registrations: int | None
@@ -92,7 +91,10 @@ class LinkOut(BaseModel):
 
 class TreeNode(EntityOut):
     role: str | None
+    link: TreeLink | None = Field(description="The stored link to the parent node.")
     children: list[TreeNode]
+    children_total: int = Field(description="Children in all; at most `children_limit` "
+                                            "are shown.")
 
 
 class TierCount(BaseModel):
@@ -102,16 +104,21 @@ class TierCount(BaseModel):
 
 class Hierarchy(BaseModel):
     tiers: list[TierCount]
+    children_limit: int
     tree: list[TreeNode] = Field(description="Technicians at the root; each member under the "
                                              "member of the nearest higher tier it is most "
                                              "strongly linked to.")
-    unattached: list[TreeNode]
+    unattached: list[TreeNode] = Field(description="Non-patient members with no link to a "
+                                                   "higher tier.")
+    unattached_patients: int
 
 
 class NetworkDetail(NetworkSummary):
     hierarchy: Hierarchy
+    members_total: int
+    members_limit: int
+    members_offset: int
     members: list[MemberOut]
-    links: list[LinkOut]
     explain: Explain | None = None
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -140,88 +141,163 @@ def _ref_uid(ref: Any) -> str | None:
     return None
 
 
-def hierarchy(members: list[dict[str, Any]], links: list[dict[str, Any]]) -> dict[str, Any]:
-    """The tiers technician → first_level → second_level → patient as a tree of uids.
+@dataclass
+class Tree:
+    """A network's tier tree: uids only, built once per network and analysis run."""
 
-    Each member hangs under the member of the nearest higher tier it is most strongly
-    linked to (link weight, then registrations); members with no such link are listed
-    as unattached, and members with role ``none`` stay outside the tree.
+    run_id: str | None
+    role_of: dict[str, str]
+    roots: list[str]
+    children: dict[str, list[str]]
+    link: dict[str, dict[str, Any]]
+    unattached: list[str]
+    attached_patients: int
+
+
+def build_tree(run_id: str | None, core: list[list[str]], links: list[dict[str, Any]]) -> Tree:
+    """The tiers technician → first_level → second_level → patient as a tree.
+
+    Each member hangs under the member of the nearest higher tier it is linked to, the
+    strongest such link winning (weight, then registrations); link ends that are not in
+    `core` (every member whose role is not ``patient``) are patients. Non-technicians with
+    no such link are unattached; role ``none`` stays outside the tree.
     """
-    role_of = {m["uid"]: m["role"] for m in members}
     rank = {role: i for i, role in enumerate(TIERS)}
-    strength: dict[tuple[str, str], tuple[float, int]] = {}
-    for link in links:
-        a, b = _ref_uid(link.get("source")), _ref_uid(link.get("target"))
-        if a is None or b is None or a not in role_of or b not in role_of:
+    role_of = {member: role for member, role in core}
+    adjacent: dict[str, list[tuple[str, tuple[float, int], dict[str, Any]]]] = defaultdict(list)
+    for item in links:
+        a, b = _ref_uid(item.get("source")), _ref_uid(item.get("target"))
+        if a is None or b is None or a == b:
             continue
-        value = (float(link.get("weight") or 0), int(link.get("registrations") or 0))
-        for x, y in ((a, b), (b, a)):
-            strength[(x, y)] = max(strength.get((x, y), (0.0, 0)), value)
-    parent: dict[str, str] = {}
-    for child, role in role_of.items():
-        if role not in rank or rank[role] == 0:
+        for end in (a, b):
+            role_of.setdefault(end, "patient")
+        strength = (float(item.get("weight") or 0), int(item.get("registrations") or 0))
+        info = {"type": item.get("type"), "weight": item.get("weight"),
+                "registrations": item.get("registrations")}
+        adjacent[a].append((b, strength, info))
+        adjacent[b].append((a, strength, info))
+    parent: dict[str, tuple[str, dict[str, Any]]] = {}
+    for member, role in role_of.items():
+        level = rank.get(role)
+        if not level:  # technicians are roots; 'none' is outside the tree
             continue
-        for level in range(rank[role] - 1, -1, -1):
-            candidates = [(strength[(child, p)], p) for p in role_of
-                          if role_of[p] == TIERS[level] and (child, p) in strength]
-            if candidates:
-                parent[child] = max(candidates)[1]
-                break
+        best: tuple[int, tuple[float, int], str] | None = None
+        for other, strength, info in adjacent.get(member, ()):
+            other_level = rank.get(role_of[other])
+            if other_level is None or other_level >= level:
+                continue
+            key = (other_level, strength, other)
+            if best is None or key > best:
+                best = key
+                parent[member] = (other, info)
     children: dict[str, list[str]] = defaultdict(list)
-    for child, up in parent.items():
+    strength_of: dict[str, float] = {}
+    for child, (up, info) in parent.items():
         children[up].append(child)
-
-    def node(member: str) -> dict[str, Any]:
-        kids = sorted(children.get(member, []), key=lambda c: (rank[role_of[c]], c))
-        return {"uid": member, "role": role_of[member], "children": [node(k) for k in kids]}
-
-    roots = sorted(u for u, r in role_of.items() if r == "technician")
-    unattached = sorted((u for u, r in role_of.items()
-                         if r in rank and r != "technician" and u not in parent),
-                        key=lambda u: (rank[role_of[u]], u))
-    return {
-        "tiers": [{"role": role, "count": sum(1 for r in role_of.values() if r == role)}
-                  for role in (*TIERS, "none")],
-        "tree": [node(r) for r in roots],
-        "unattached": [node(u) for u in unattached if role_of[u] != "technician"],
-    }
+        strength_of[child] = float(info.get("weight") or 0)
+    for kids in children.values():
+        kids.sort(key=lambda c: (rank[role_of[c]], -strength_of[c], c))
+    return Tree(
+        run_id=run_id, role_of=role_of,
+        roots=sorted(u for u, r in role_of.items() if r == "technician"),
+        children=dict(children), link={c: info for c, (_, info) in parent.items()},
+        unattached=sorted((u for u, r in role_of.items()
+                           if r in rank and r not in ("technician", "patient")
+                           and u not in parent), key=lambda u: (rank[role_of[u]], u)),
+        attached_patients=sum(1 for u, r in role_of.items() if r == "patient" and u in parent),
+    )
 
 
-def _present_tree(ctx: Ctx, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [ctx.present.entity(n["uid"], role=n["role"],
-                               children=_present_tree(ctx, n["children"])) for n in nodes]
+class TreeCache:
+    """Recently built trees by network id; a tree is reused only for the same analysis run."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._trees: OrderedDict[str, Tree] = OrderedDict()
+
+    def get(self, network_id: str, run_id: str | None) -> Tree | None:
+        tree = self._trees.get(network_id)
+        if tree is None or tree.run_id != run_id:
+            return None
+        self._trees.move_to_end(network_id)
+        return tree
+
+    def put(self, network_id: str, tree: Tree) -> None:
+        self._trees[network_id] = tree
+        self._trees.move_to_end(network_id)
+        while len(self._trees) > self.size:
+            self._trees.popitem(last=False)
 
 
-def _network_detail(ctx: Ctx, record: dict[str, Any]) -> Payload:
-    props, rows = record["network"], record["members"]
-    members = [_member(ctx, row) for row in rows]
-    raw_links = _json_field(props.get("links"), [])
-    links = []
-    for link in raw_links if isinstance(raw_links, list) else []:
-        a, b = _ref_uid(link.get("source")), _ref_uid(link.get("target"))
-        if a is None or b is None:
-            continue
-        links.append({"source": ctx.present.entity(a), "target": ctx.present.entity(b),
-                      "type": link.get("type"), "weight": link.get("weight"),
-                      "registrations": link.get("registrations")})
-    tree = hierarchy([{"uid": r["uid"], "role": r.get("role")} for r in rows],
-                     raw_links if isinstance(raw_links, list) else [])
-    tree["tree"] = _present_tree(ctx, tree["tree"])
-    tree["unattached"] = _present_tree(ctx, tree["unattached"])
-    payload = {**_network_summary(ctx, props), "hierarchy": tree, "members": members,
-               "links": links}
-    return payload, [r["uid"] for r in rows]
-
-
-async def network_detail(ctx: Ctx, network_id: str) -> Payload:
-    """One current network: tier hierarchy, members with signals and evidence, links."""
-    records = await ctx.read("network_get", id=network_id, timeout=QUERY_TIMEOUT_S)
+async def _tree(ctx: Ctx, network_id: str, run_id: str | None) -> Tree:
+    cache: TreeCache = ctx.request.app.state.trees
+    tree = cache.get(network_id, run_id)
+    if tree is not None:
+        return tree
+    records = await ctx.read("api_network_hierarchy", id=network_id, timeout=QUERY_TIMEOUT_S)
     if not records:
         raise ApiError(404, "not_found", f"no current network with id {network_id}")
     record = records[0]
-    if len(record["members"]) > 200:  # thousands of members: keep the event loop free
-        return await asyncio.to_thread(_network_detail, ctx, record)
-    return _network_detail(ctx, record)
+
+    def build() -> Tree:
+        links = _json_field(record["links"], [])
+        return build_tree(record["run_id"], record["core"],
+                          links if isinstance(links, list) else [])
+
+    tree = await asyncio.to_thread(build)
+    cache.put(network_id, tree)
+    return tree
+
+
+def _present_tree(ctx: Ctx, tree: Tree, nodes: list[str], children_limit: int
+                  ) -> list[dict[str, Any]]:
+    out = []
+    for node in nodes:
+        kids = tree.children.get(node, [])
+        out.append(ctx.present.entity(
+            node, role=tree.role_of[node], link=tree.link.get(node),
+            children=_present_tree(ctx, tree, kids[:children_limit], children_limit),
+            children_total=len(kids)))
+    return out
+
+
+def _shown_in_tree(tree: Tree, nodes: list[str], children_limit: int) -> list[str]:
+    shown = []
+    for node in nodes:
+        shown.append(node)
+        shown += _shown_in_tree(tree, tree.children.get(node, [])[:children_limit],
+                                children_limit)
+    return shown
+
+
+async def network_detail(ctx: Ctx, network_id: str, *, limit: int, offset: int,
+                         role: str | None, children_limit: int) -> Payload:
+    """One current network: tier hierarchy, one page of members (role, score, signals,
+    evidence), and member counts per role."""
+    records = await ctx.read("api_network_detail", id=network_id, role=role, limit=limit,
+                             offset=offset, timeout=QUERY_TIMEOUT_S)
+    if not records:
+        raise ApiError(404, "not_found", f"no current network with id {network_id}")
+    record = records[0]
+    props = record["network"]
+    tree = await _tree(ctx, network_id, props.get("run_id"))
+    counts = {row["role"]: row["members"] for row in record["roles"]}
+    patients = counts.get("patient", 0)
+    hierarchy_ = {
+        "tiers": [{"role": r, "count": counts.get(r, 0)} for r in (*TIERS, "none")],
+        "children_limit": children_limit,
+        "tree": _present_tree(ctx, tree, tree.roots, children_limit),
+        "unattached": _present_tree(ctx, tree, tree.unattached, children_limit),
+        "unattached_patients": max(0, patients - tree.attached_patients),
+    }
+    members = [_member(ctx, row) for row in record["members"]]
+    total = counts.get(role, 0) if role else sum(counts.values())
+    payload = {**_network_summary(ctx, props), "hierarchy": hierarchy_,
+               "members_total": total, "members_limit": limit, "members_offset": offset,
+               "members": members}
+    shown = [r["uid"] for r in record["members"]]
+    shown += _shown_in_tree(tree, tree.roots + tree.unattached, children_limit)
+    return payload, shown
 
 
 def _views_function(name: str) -> Any:

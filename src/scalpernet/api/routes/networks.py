@@ -12,11 +12,14 @@ from scalpernet.api.auth import READERS
 from scalpernet.api.deps import Ctx, ExplainParam, require
 from scalpernet.api.routes import AUTH_ERRORS, IsoDateTime, window
 from scalpernet.api.schemas import NetworkDetail, NetworkList, responses
+from scalpernet.entities import Role
 
 router = APIRouter(prefix="/networks", tags=["networks"])
 Reader = Annotated[Ctx, Depends(require(*READERS))]
 NetworkId = Annotated[str, Path(min_length=1, max_length=200, description="Network id.")]
 MAX_PAGE = 200
+MAX_MEMBERS = 1000
+MAX_CHILDREN = 1000
 
 
 @router.get("", response_model=None, responses=responses(NetworkList, 400, *AUTH_ERRORS))
@@ -43,11 +46,22 @@ async def list_networks(
 
 @router.get("/{network_id}", response_model=None,
             responses=responses(NetworkDetail, 404, *AUTH_ERRORS))
-async def get_network(ctx: Reader, network_id: NetworkId,
-                      explain: ExplainParam = False) -> Response:
-    """One network: tier hierarchy (technician → first_level → second_level → patients),
-    members with role, score, signals and evidence, and member-to-member links."""
-    payload, shown = await service.network_detail(ctx.explain(explain), network_id)
+async def get_network(
+    ctx: Reader, network_id: NetworkId,
+    members_limit: Annotated[int, Query(ge=1, le=MAX_MEMBERS, description=(
+        "Members per page, ordered by tier (technician first), score, uid."))] = 100,
+    members_offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    role: Annotated[Role | None, Query(description="Only members with this role.")] = None,
+    children_limit: Annotated[int, Query(ge=0, le=MAX_CHILDREN, description=(
+        "Children shown under each tree node (each node says how many it has)."))] = 10,
+    explain: ExplainParam = False,
+) -> Response:
+    """One network: its tier hierarchy (technician → first_level → second_level →
+    patients) as a tree, member counts per role, and one page of members with role, score,
+    signals and evidence."""
+    payload, shown = await service.network_detail(
+        ctx.explain(explain), network_id, limit=members_limit, offset=members_offset,
+        role=role, children_limit=children_limit)
     return await ctx.respond(payload, entities=shown)
 
 
