@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 _LIMIT = 1 << 62
+#: Largest presence table (entities x values) counted without sorting.
+_TABLE = 1 << 26
 
 
 def sorted_unique(a: np.ndarray) -> np.ndarray:
@@ -56,6 +58,10 @@ def distinct_per(entity: np.ndarray, values: np.ndarray, n: int,
     if e.size == 0:
         return np.zeros(n, dtype=np.int64)
     v, width = _codes(values[keep])
+    if n * width <= _TABLE:  # few values (hospitals): a presence table, no sort
+        seen = np.zeros(n * width, dtype=bool)
+        seen[e * width + v] = True
+        return seen.reshape(n, width).sum(axis=1).astype(np.int64)
     if n * width >= _LIMIT:
         _, dense = np.unique(v, return_inverse=True)
         v, width = dense.reshape(-1).astype(np.int64), int(dense.max()) + 1
@@ -70,17 +76,33 @@ def distinct_per_group(entity: np.ndarray, group: np.ndarray, values: np.ndarray
     if not keep.any():
         return np.zeros(n, dtype=np.int64)
     e = np.asarray(entity[keep], dtype=np.int64)
-    g, gw = _codes(group[keep])
+    g, gw = _codes(group[keep] - group[keep].min())
     v, vw = _codes(values[keep])
-    eg = e * gw + g
-    _, eg = np.unique(eg, return_inverse=True)
-    eg = eg.reshape(-1).astype(np.int64)
-    width = vw
-    triples = sorted_unique(eg * width + v)
-    groups, counts = np.unique(triples // width, return_counts=True)  # sorted input: cheap
-    # map each (entity, group) code back to its entity
-    owner = np.zeros(int(eg.max()) + 1, dtype=np.int64)
-    owner[eg] = e
+    if n * gw * vw >= _LIMIT:
+        _, dense = np.unique(v, return_inverse=True)
+        v, vw = dense.reshape(-1).astype(np.int64), int(dense.max()) + 1
+    # distinct (entity, group, value), sorted: groups and entities come out in runs
+    triples = sorted_unique((e * gw + g) * vw + v)
+    eg = triples // vw
+    starts = np.flatnonzero(np.r_[True, eg[1:] != eg[:-1]])
+    counts = np.diff(np.r_[starts, eg.size])
+    owner = eg[starts] // gw
+    first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     best = np.zeros(n, dtype=np.int64)
-    np.maximum.at(best, owner[groups], counts)
+    best[owner[first]] = np.maximum.reduceat(counts, first)
     return best
+
+
+def dense_index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct ids and each id's position among them (like ``np.unique`` with
+    ``return_inverse``, by a lookup table when the ids are compact: no sort)."""
+    if ids.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    top = int(ids.max()) + 1
+    if int(ids.min()) < 0 or top > 4 * ids.size + 10_000_000:
+        uniq, inv = np.unique(ids, return_inverse=True)
+        return uniq, inv.reshape(-1)
+    present = np.zeros(top, dtype=bool)
+    present[ids] = True
+    index = np.cumsum(present) - 1
+    return np.flatnonzero(present), index[ids]

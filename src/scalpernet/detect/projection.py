@@ -1,10 +1,11 @@
 """The detection projection: registrations and their entities pulled from Neo4j as columns.
 
-A handful of aggregate queries (``cypher/detect_registrations.cypher``, ``detect_patients``,
-``detect_id_cards``, ``detect_flags``, ``detect_links_*``) each return parallel lists, so a
-million bookings cross Bolt as a dozen records rather than a million round trips; the queries
-run side by side on a thread pool. Node properties are read once per node (flags) rather
-than once per booking.
+A handful of aggregate queries (``cypher/detect_registrations.cypher`` and
+``detect_links.cypher`` in slices, ``detect_id_cards``, ``detect_flags``,
+``detect_agent_phones``) each return parallel lists, so a million bookings cross Bolt as a
+dozen records rather than a million round trips; the queries run side by side on a thread
+pool. Each booking's relationship chain is walked once for all its links; node properties
+(flags) are read once per node rather than once per booking.
 Entities are referred to by internal node id until the members of the networks are known;
 only then are their uids read (:func:`entity_uids`).
 """
@@ -85,23 +86,20 @@ def _encode(values: pa.Array, *, vocabulary: bool) -> tuple[np.ndarray, list[str
     return np.where(codes == empty, -1, codes), words
 
 
-#: Link queries: slot -> cypher/detect_links_<name>.cypher
-_LINKS = {"phone": "contact", "ip": "ip", "device": "device", "account": "account",
-          "payer": "payer", "escort_agent": "agent"}
 #: China Standard Time, the zone bookings are read in (no daylight saving).
 _CST_MS = 8 * 3_600_000
 
 
 def _read(graph: Graph, name: str, **params: object) -> dict[str, np.ndarray | pa.Array]:
     """One query's columns, converted at once (the Python lists are the bulk of the memory):
-    text to Arrow strings, the rest to int64 numpy arrays."""
+    text to Arrow strings, the rest to numpy arrays."""
     record = graph.read(name, **params)[0]
     out: dict[str, np.ndarray | pa.Array] = {}
     for column, values in record.items():
         if column in _CODED:
             out[column] = pa.array(values, type=pa.string())
         else:
-            out[column] = np.asarray(values, dtype=np.int64)
+            out[column] = np.asarray(values, dtype=np.int8 if column == "slot" else np.int64)
         del values
     return out
 
@@ -109,20 +107,19 @@ def _read(graph: Graph, name: str, **params: object) -> dict[str, np.ndarray | p
 def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projection:
     """Pull every registration with its entities, ordered by node id (deterministic).
 
-    Queries, run side by side: the registrations' own columns (in ``parts`` slices), their
-    patients, the patients' ID cards, the flagged entities (junk names, invalid ID numbers,
-    virtual phones), and one per link type (contact phone, IP, device, account, payer,
-    escort agent); columns are joined by node id.
+    Queries, run side by side: the registrations' own columns and their links to patient,
+    contact phone, IP, device, account, payer and escort agent (each in ``parts`` slices),
+    the patients' ID cards, the flagged entities (junk names, invalid ID numbers, virtual
+    phones) and the agents' own phones; columns are joined by node id.
     """
     jobs: dict[str, tuple[str, dict[str, object]]] = {
         f"registrations/{k}": ("detect_registrations",
                                {"part": k, "parts": parts, "missing": MISSING})
         for k in range(parts)}
-    jobs["patient"] = ("detect_patients", {})
+    for k in range(parts):
+        jobs[f"links/{k}"] = ("detect_links", {"part": k, "parts": parts})
     jobs["id_cards"] = ("detect_id_cards", {})
     jobs["flags"] = ("detect_flags", {})
-    for slot, name in _LINKS.items():
-        jobs[slot] = (f"detect_links_{name}", {})
     jobs["agent_phones"] = ("detect_agent_phones", {})
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {key: pool.submit(_read, graph, name, **params)
@@ -152,12 +149,21 @@ def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projec
             out[pos[ok]] = values[ok]
         return out
 
-    patient = place(results["patient"]["registration"], results["patient"]["entity"])
-    entities = {"patient": patient,
-                "id_card": _lookup(results["id_cards"]["patient"],
-                                   results["id_cards"]["id_card"], patient)}
-    for slot in _LINKS:
-        entities[slot] = place(results[slot]["registration"], results[slot]["entity"])
+    links = [results.pop(f"links/{k}") for k in range(parts)]
+    link_reg = np.concatenate([piece["registration"] for piece in links])
+    link_ent = np.concatenate([piece["entity"] for piece in links])
+    link_slot = np.concatenate([piece["slot"] for piece in links])
+    del links
+    entities: dict[str, np.ndarray] = {}
+    for code, slot in enumerate(SLOTS):
+        if slot in ("id_card", "agent_phone"):
+            continue
+        mine = link_slot == code
+        entities[slot] = place(link_reg[mine], link_ent[mine])
+    del link_reg, link_ent, link_slot
+    patient = entities["patient"]
+    entities["id_card"] = _lookup(results["id_cards"]["patient"],
+                                  results["id_cards"]["id_card"], patient)
     entities["agent_phone"] = _agent_phones(results["agent_phones"], entities["escort_agent"])
     entities = {slot: entities[slot] for slot in SLOTS}
     codes: dict[str, np.ndarray] = {}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalpernet.detect.arrays import combine, distinct_per, distinct_per_group
+from scalpernet.detect.arrays import combine, dense_index, distinct_per, distinct_per_group
 from scalpernet.detect.params import DetectParams
 from scalpernet.detect.projection import MISSING, SLOT_KINDS, SLOTS, Projection
 
@@ -27,6 +27,7 @@ DAY_MS = 86_400_000
 YEAR_MS = 365 * DAY_MS
 #: Slots whose entity books, pays or brokers: the channels a bot or a scalper controls.
 CHANNEL_SLOTS = ("ip", "device", "account", "payer", "escort_agent", "phone", "agent_phone")
+_CHANNEL_SLOT_CODES = np.asarray([SLOTS.index(s) for s in CHANNEL_SLOTS], dtype=np.int8)
 #: Width of the bins of the day used to find each hospital's quiet window (minutes).
 _QUIET_BIN = 10
 
@@ -99,7 +100,7 @@ class EntitySignals:
     visit_cards: np.ndarray
     agents: np.ndarray
     hospitals: np.ndarray
-    first_ms: np.ndarray
+    first_ms: np.ndarray  # first and last booking: payers only (their yearly volume)
     last_ms: np.ndarray
     yearly: np.ndarray  # bookings a year over the active span (at least 30 days)
     trigger: np.ndarray
@@ -132,7 +133,9 @@ def _slot_groups(proj: Projection) -> np.ndarray:
     """One integer per (hospital, doctor, slot time): the slot a booking takes."""
     if proj.size == 0:
         return np.zeros(0, dtype=np.int64)
-    key = combine(proj.codes["hospital"], proj.codes["doctor"], proj.slot_ms)
+    slot = proj.slot_ms
+    minute = np.where(slot == MISSING, -1, (slot - slot[slot != MISSING].min(initial=0)) // 60_000)
+    key = combine(proj.codes["hospital"], proj.codes["doctor"], minute)
     _, group = np.unique(key, return_inverse=True)
     return group.reshape(-1).astype(np.int64)
 
@@ -202,24 +205,23 @@ def build_incidence(proj: Projection) -> Incidence:
     ents, regs, slots = [], [], []
     for code, slot in enumerate(SLOTS):
         col = proj.entities[slot]
-        rows = np.flatnonzero(col >= 0)
+        if slot == "agent_phone":
+            # one pair per (entity, booking): an agent's own phone given as the contact
+            # phone is already there
+            rows = np.flatnonzero((col >= 0) & (col != proj.entities["phone"]))
+        else:
+            rows = np.flatnonzero(col >= 0)
         ents.append(col[rows])
         regs.append(rows)
         slots.append(np.full(rows.shape, code, dtype=np.int8))
     ent = np.concatenate(ents) if ents else np.zeros(0, dtype=np.int64)
     reg = np.concatenate(regs) if regs else np.zeros(0, dtype=np.int64)
     slot = np.concatenate(slots) if slots else np.zeros(0, dtype=np.int8)
-    node_ids, dense = np.unique(ent, return_inverse=True)
-    dense = dense.reshape(-1)
-    # one pair per (entity, registration): an agent's phone may also be the contact phone
-    pair = dense.astype(np.int64) * max(proj.size, 1) + reg
-    _, first = np.unique(pair, return_index=True)
-    first.sort()
+    node_ids, dense = dense_index(ent)
     kinds = np.zeros(node_ids.shape[0], dtype=np.int8)
     kind_codes = np.asarray([_KIND_CODE[SLOT_KINDS[s]] for s in SLOTS], dtype=np.int8)
     kinds[dense] = kind_codes[slot]
-    return Incidence(node_ids=node_ids, kinds=kinds, entity=dense[first], registration=reg[first],
-                     slot=slot[first])
+    return Incidence(node_ids=node_ids, kinds=kinds, entity=dense, registration=reg, slot=slot)
 
 
 def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
@@ -233,33 +235,40 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
 
     bookings = np.bincount(e, minlength=n)
     id_card = proj.entities["id_card"][r]
-    day = np.where(proj.booked_ms[r] == MISSING, -1, proj.booked_ms[r] // DAY_MS)
-    per_day = distinct_per_group(e, day, id_card, n)
-    booked = proj.booked_ms[r]
-    has_time = booked != MISSING
-    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
-    np.minimum.at(first, e[has_time], booked[has_time])
-    np.maximum.at(last, e[has_time], booked[has_time])
-    card = proj.codes["visit_card"][r]  # -1: no visit card given
+    # reach (distinct people, cards, days) matters for channels only: patients and ID cards
+    # are their own people
+    ch = np.isin(inc.slot, _CHANNEL_SLOT_CODES)
+    ec, rc, idc = e[ch], r[ch], id_card[ch]
+    booked = proj.booked_ms[rc]
+    day = np.where(booked == MISSING, -1, booked // DAY_MS)
+    # first and last booking: for the yearly volume of payers
+    pay = (inc.slot == SLOTS.index("payer")) & (proj.booked_ms[r] != MISSING)
+    first = np.zeros(n, dtype=np.int64)
+    last = np.zeros(n, dtype=np.int64)
+    if pay.any():
+        first[:] = np.iinfo(np.int64).max
+        np.minimum.at(first, e[pay], proj.booked_ms[r[pay]])
+        np.maximum.at(last, e[pay], proj.booked_ms[r[pay]])
+        first = np.where(last > 0, first, 0)
     sig = EntitySignals(
         bookings=bookings, machine=count(reg.machine), quick=count(reg.quick),
         before_release=count(reg.before_release), quiet_window=count(reg.quiet_window),
         washes=count(reg.wash), placeholders=count(reg.placeholder),
         invalid_ids=count(~proj.id_valid), junk_names=count(proj.junk_name),
-        virtual_phones=count(reg.virtual_phone), id_numbers=distinct_per(e, id_card, n),
-        quick_id_numbers=distinct_per(e, id_card, n, reg.quick[r]),
-        patients=distinct_per(e, proj.entities["patient"][r], n), max_ids_per_day=per_day,
-        visit_cards=distinct_per(e, card, n),
-        agents=distinct_per(e, proj.entities["escort_agent"][r], n),
-        hospitals=distinct_per(e, proj.codes["hospital"][r], n),
+        virtual_phones=count(reg.virtual_phone), id_numbers=distinct_per(ec, idc, n),
+        quick_id_numbers=distinct_per(ec, idc, n, reg.quick[rc]),
+        patients=distinct_per(ec, proj.entities["patient"][rc], n),
+        max_ids_per_day=distinct_per_group(ec, day, idc, n),
+        visit_cards=distinct_per(ec, proj.codes["visit_card"][rc], n),
+        agents=distinct_per(ec, proj.entities["escort_agent"][rc], n),
+        hospitals=distinct_per(ec, proj.codes["hospital"][rc], n),
         first_ms=first, last_ms=last,
         yearly=bookings * (YEAR_MS / np.maximum(last - first, 30 * DAY_MS).astype(np.float64)),
         trigger=np.zeros(n, dtype=bool),
         damp=np.zeros(n, dtype=bool), allowlisted=allowlisted,
     )
-    placeholder_ids = distinct_per(e, id_card, n, reg.placeholder[r])
-    wash_slots = distinct_per(e, reg.slot_group[r], n, reg.wash[r])
+    placeholder_ids = distinct_per(ec, idc, n, reg.placeholder[rc])
+    wash_slots = distinct_per(ec, reg.slot_group[rc], n, reg.wash[rc])
     share = sig.quick_share()
     channel = np.isin(inc.kinds, [_KIND_CODE[k] for k in ("phone", "ip", "device", "account",
                                                           "payer", "escort_agent")])
