@@ -136,9 +136,10 @@ def test_unknown_network_is_404(api: Api) -> None:
 
 def test_explain_shows_the_cypher_and_parameters(api: Api) -> None:
     body = api.get("/networks/n-gang?explain=true").json()
-    query = body["explain"]["queries"][0]
-    assert query["name"] == "api_network_detail" and "MATCH" in query["cypher"]
-    assert query["parameters"] == {"id": "n-gang", "role": None, "limit": 100, "offset": 0}
+    query = next(q for q in body["explain"]["queries"] if q["name"] == "api_network_detail")
+    assert "MATCH" in query["cypher"] and query["parameters"]["id"] == "n-gang"
+    assert query["parameters"]["uids"][0] == "ip:203.0.113.7"
+    assert len(query["parameters"]["uids"]) == 9
     assert "explain" not in api.get("/networks/n-gang").json()
 
 
@@ -192,3 +193,13 @@ def test_a_big_tree_builds_in_linear_time() -> None:
     tree = build_tree("r", core, links)
     assert time.perf_counter() - start < 2.0
     assert tree.attached_patients == 20_000 and len(tree.children["payer:p"]) == 100
+
+
+def test_a_tree_from_an_older_run_is_rebuilt(api: Api) -> None:
+    from scalpernet.api.service import build_tree
+
+    trees = api.client.app.state.trees
+    trees.put("n-gang", build_tree("run-0", [["ip:203.0.113.7", "technician"]], []))
+    body = api.get("/networks/n-gang").json()
+    assert body["members_total"] == 9 and len(body["members"]) == 9
+    assert trees.latest("n-gang").run_id == "run-1"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -143,7 +143,7 @@ def _ref_uid(ref: Any) -> str | None:
 
 @dataclass
 class Tree:
-    """A network's tier tree: uids only, built once per network and analysis run."""
+    """A network's tier tree and member order: uids only, built once per analysis run."""
 
     run_id: str | None
     role_of: dict[str, str]
@@ -152,18 +152,29 @@ class Tree:
     link: dict[str, dict[str, Any]]
     unattached: list[str]
     attached_patients: int
+    order: list[str] = field(default_factory=list)
+    by_role: dict[str, list[str]] = field(default_factory=dict)
+
+    def page(self, role: str | None, offset: int, limit: int) -> tuple[int, list[str]]:
+        """Members in page order (tier, score, uid), optionally of one role, and the total."""
+        chosen = self.order if role is None else self.by_role.get(role, [])
+        return len(chosen), chosen[offset:offset + limit]
+
+    def counts(self) -> dict[str, int]:
+        return {role: len(members) for role, members in self.by_role.items()}
 
 
-def build_tree(run_id: str | None, core: list[list[str]], links: list[dict[str, Any]]) -> Tree:
+def build_tree(run_id: str | None, members: list[list[str]],
+               links: list[dict[str, Any]]) -> Tree:
     """The tiers technician → first_level → second_level → patient as a tree.
 
-    Each member hangs under the member of the nearest higher tier it is linked to, the
-    strongest such link winning (weight, then registrations); link ends that are not in
-    `core` (every member whose role is not ``patient``) are patients. Non-technicians with
-    no such link are unattached; role ``none`` stays outside the tree.
+    `members` are ``[uid, role]`` pairs in page order. Each member hangs under the member
+    of the nearest higher tier it is linked to, the strongest such link winning (weight,
+    then registrations); link ends not among `members` count as patients. Non-technicians
+    with no such link are unattached; role ``none`` stays outside the tree.
     """
     rank = {role: i for i, role in enumerate(TIERS)}
-    role_of = {member: role for member, role in core}
+    role_of = {member: role for member, role in members}
     adjacent: dict[str, list[tuple[str, tuple[float, int], dict[str, Any]]]] = defaultdict(list)
     for item in links:
         a, b = _ref_uid(item.get("source")), _ref_uid(item.get("target"))
@@ -205,7 +216,15 @@ def build_tree(run_id: str | None, core: list[list[str]], links: list[dict[str, 
                            if r in rank and r not in ("technician", "patient")
                            and u not in parent), key=lambda u: (rank[role_of[u]], u)),
         attached_patients=sum(1 for u, r in role_of.items() if r == "patient" and u in parent),
+        order=[member for member, _ in members], by_role=_by_role(members),
     )
+
+
+def _by_role(members: list[list[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for member, role in members:
+        out[role].append(member)
+    return dict(out)
 
 
 class TreeCache:
@@ -214,6 +233,13 @@ class TreeCache:
     def __init__(self, size: int = 64) -> None:
         self.size = size
         self._trees: OrderedDict[str, Tree] = OrderedDict()
+
+    def latest(self, network_id: str) -> Tree | None:
+        """The tree last built for the network, whichever run it came from."""
+        tree = self._trees.get(network_id)
+        if tree is not None:
+            self._trees.move_to_end(network_id)
+        return tree
 
     def get(self, network_id: str, run_id: str | None) -> Tree | None:
         tree = self._trees.get(network_id)
@@ -229,11 +255,7 @@ class TreeCache:
             self._trees.popitem(last=False)
 
 
-async def _tree(ctx: Ctx, network_id: str, run_id: str | None) -> Tree:
-    cache: TreeCache = ctx.request.app.state.trees
-    tree = cache.get(network_id, run_id)
-    if tree is not None:
-        return tree
+async def _build_tree(ctx: Ctx, network_id: str) -> Tree:
     records = await ctx.read("api_network_hierarchy", id=network_id, timeout=QUERY_TIMEOUT_S)
     if not records:
         raise ApiError(404, "not_found", f"no current network with id {network_id}")
@@ -241,11 +263,11 @@ async def _tree(ctx: Ctx, network_id: str, run_id: str | None) -> Tree:
 
     def build() -> Tree:
         links = _json_field(record["links"], [])
-        return build_tree(record["run_id"], record["core"],
+        return build_tree(record["run_id"], record["members"],
                           links if isinstance(links, list) else [])
 
     tree = await asyncio.to_thread(build)
-    cache.put(network_id, tree)
+    ctx.request.app.state.trees.put(network_id, tree)
     return tree
 
 
@@ -273,28 +295,35 @@ def _shown_in_tree(tree: Tree, nodes: list[str], children_limit: int) -> list[st
 async def network_detail(ctx: Ctx, network_id: str, *, limit: int, offset: int,
                          role: str | None, children_limit: int) -> Payload:
     """One current network: tier hierarchy, one page of members (role, score, signals,
-    evidence), and member counts per role."""
-    records = await ctx.read("api_network_detail", id=network_id, role=role, limit=limit,
-                             offset=offset, timeout=QUERY_TIMEOUT_S)
-    if not records:
-        raise ApiError(404, "not_found", f"no current network with id {network_id}")
-    record = records[0]
+    evidence), and member counts per role.
+
+    The tree and the member order come from a per-run cache; the page itself is read by
+    uid. Should a new analysis run land in between, the cache is rebuilt and read again.
+    """
+    cache: TreeCache = ctx.request.app.state.trees
+    tree = cache.latest(network_id) or await _build_tree(ctx, network_id)
+    for _ in range(2):
+        total, uids = tree.page(role, offset, limit)
+        records = await ctx.read("api_network_detail", id=network_id, uids=uids,
+                                 timeout=QUERY_TIMEOUT_S)
+        if not records:
+            raise ApiError(404, "not_found", f"no current network with id {network_id}")
+        record = records[0]
+        if record["network"].get("run_id") == tree.run_id:
+            break
+        tree = await _build_tree(ctx, network_id)
     props = record["network"]
-    tree = await _tree(ctx, network_id, props.get("run_id"))
-    counts = {row["role"]: row["members"] for row in record["roles"]}
-    patients = counts.get("patient", 0)
+    counts = tree.counts()
     hierarchy_ = {
         "tiers": [{"role": r, "count": counts.get(r, 0)} for r in (*TIERS, "none")],
         "children_limit": children_limit,
         "tree": _present_tree(ctx, tree, tree.roots, children_limit),
         "unattached": _present_tree(ctx, tree, tree.unattached, children_limit),
-        "unattached_patients": max(0, patients - tree.attached_patients),
+        "unattached_patients": max(0, counts.get("patient", 0) - tree.attached_patients),
     }
-    members = [_member(ctx, row) for row in record["members"]]
-    total = counts.get(role, 0) if role else sum(counts.values())
     payload = {**_network_summary(ctx, props), "hierarchy": hierarchy_,
                "members_total": total, "members_limit": limit, "members_offset": offset,
-               "members": members}
+               "members": [_member(ctx, row) for row in record["members"]]}
     shown = [r["uid"] for r in record["members"]]
     shown += _shown_in_tree(tree, tree.roots + tree.unattached, children_limit)
     return payload, shown
