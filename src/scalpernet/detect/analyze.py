@@ -136,8 +136,7 @@ def _member_signals(i: int, ctx: _Context) -> list[Signal]:
     if sig.quiet_window[i]:
         out.append(("maintenance_window", sig.quiet_window[i],
                     f"{sig.quiet_window[i]} bookings in the maintenance window"))
-    # trusted values: skip pydantic validation (tens of thousands of members)
-    return [Signal.model_construct(name=n, value=float(v), detail=d) for n, v, d in out]
+    return [Signal(name=n, value=float(v), detail=d) for n, v, d in out]
 
 
 def detect(graph: Graph, params: DetectParams | None = None,
@@ -230,8 +229,8 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
                 "registrations": [keys[int(proj.registration[r])] for r in rows
                                   if int(proj.registration[r]) in keys],
             }
-            members.append(Member.model_construct(
-                kind=kind, key=key, role=role,
+            members.append(Member(
+                kind=kind, key=key, role=role,  # type: ignore[arg-type]
                 score=member_score(i, score.risk, role, sig, rings),
                 signals=_member_signals(i, ctx), evidence=evidence))
         members.sort(key=lambda m: (TIER_ORDER.index(m.role), -m.score, m.kind, m.key))
