@@ -95,7 +95,12 @@ def _run(props: dict[str, Any]) -> AnalysisRun:
     )
 
 
-def _network(props: dict[str, Any], members: list[dict[str, Any]] | None = None) -> Network:
+def network_from_record(props: dict[str, Any],
+                        members: list[dict[str, Any]] | None = None) -> Network:
+    """A stored Network node's properties (and `network_get` member rows) as a model.
+
+    Without `members` the result is a summary: no members and no links.
+    """
     return Network(
         id=props["id"],
         risk=props["risk"],
@@ -146,7 +151,7 @@ def list_networks(
     """Current networks ranked by risk (without members) and the total that match."""
     record = graph.read("networks_list", min_risk=min_risk, hospital=hospital, since=since,
                         until=until, limit=limit, offset=offset)[0]
-    return record["total"], [_network(props) for props in record["networks"]]
+    return record["total"], [network_from_record(props) for props in record["networks"]]
 
 
 def get_network(graph: Graph, network_id: str) -> Network | None:
@@ -154,7 +159,7 @@ def get_network(graph: Graph, network_id: str) -> Network | None:
     records = graph.read("network_get", id=network_id)
     if not records:
         return None
-    return _network(records[0]["network"], records[0]["members"])
+    return network_from_record(records[0]["network"], records[0]["members"])
 
 
 def all_networks(graph: Graph) -> list[Network]:
@@ -187,5 +192,6 @@ __all__ = [
     "get_network",
     "list_networks",
     "memberships",
+    "network_from_record",
     "write_results",
 ]
