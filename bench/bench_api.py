@@ -70,6 +70,14 @@ def setup(out: Path, records: int, seed: int) -> dict[str, float]:
     return timings
 
 
+def _neo4j_pid() -> list[int]:
+    from scalpernet.config import get_settings
+    from scalpernet.localserver import LocalServer
+
+    pid_file = LocalServer(get_settings()).pid_file
+    return [int(pid_file.read_text().strip())] if pid_file.exists() else []
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -92,6 +100,22 @@ def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
         time.sleep(0.5)
     proc.terminate()
     raise SystemExit("the server did not answer /health within 120 s")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of processes and their children (the server's workers)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid)
+            for p in [proc, *proc.children(recursive=True)]:
+                times = p.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
 
 
 def targets(graph: Any, base: str, key: str, sample: int) -> dict[str, list[str]]:
@@ -195,17 +219,28 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(port, args.workers)
+    neo4j_pid = _neo4j_pid()
     results: dict[str, Any] = {}
     try:
         urls = targets(graph, base, key, args.sample)
         for name in ("entity", "network", "neighbours"):
             asyncio.run(load(base, key, urls[name], args.clients, 3.0))  # warm up
-            results[name] = asyncio.run(load(base, key, urls[name], args.clients,
-                                             args.seconds))
-            r = results[name]
+            load_before = os.getloadavg()[0]
+            api_cpu, db_cpu = cpu_seconds([server.pid]), cpu_seconds(neo4j_pid)
+            results[name] = r = asyncio.run(load(base, key, urls[name], args.clients,
+                                                 args.seconds))
+            # CPU per request says what the API costs whatever else the machine runs
+            r["server_cpu_ms_per_request"] = round(
+                (cpu_seconds([server.pid]) - api_cpu) * 1000 / max(r["requests"], 1), 2)
+            r["neo4j_cpu_ms_per_request"] = round(
+                (cpu_seconds(neo4j_pid) - db_cpu) * 1000 / max(r["requests"], 1), 2)
+            r["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
             print(f"{name:<11} {r['requests_per_s']:>7.1f} req/s  p50 {r['p50_ms']:>6.1f} ms  "
                   f"p95 {r['p95_ms']:>6.1f}  p99 {r['p99_ms']:>6.1f}  max {r['max_ms']:>7.1f}  "
-                  f"errors {sum(r['errors'].values())}", flush=True)
+                  f"errors {sum(r['errors'].values())}  server CPU "
+                  f"{r['server_cpu_ms_per_request']} ms/req, Neo4j "
+                  f"{r['neo4j_cpu_ms_per_request']} ms/req, load {r['load_average_1m']}",
+                  flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -213,7 +248,8 @@ def main() -> None:
     report = {
         "command": " ".join(["bench/bench_api.py", *sys.argv[1:]]),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+                    "platform": platform.platform(),
+                    "note": "shared with other workloads: see load_average_1m per scenario"},
         "graph": dict(counts), "setup": timings, "clients": args.clients,
         "seconds": args.seconds, "workers": args.workers, "role": args.role,
         "goal": {"p99_ms": 100, "requests_per_s": 300, "errors": 0}, "results": results,

@@ -1,8 +1,10 @@
 // One-hop neighbourhood of an entity in the entity graph, where a shared registration is
 // the link: every entity on the same registrations (scanning at most $scan of them), plus
-// direct entity links (Patient-HAS_ID-IDCard, EscortAgent-HAS_PHONE-Phone). One row per
-// relationship type: distinct entities, registrations, and the top $limit by shared count;
-// with the entity's registration total (degree counts). No row when the uid is unknown.
+// direct entity links (Patient-HAS_ID-IDCard, EscortAgent-HAS_PHONE-Phone). Returns the
+// entity's registration total (degree counts), per relationship type the distinct
+// entities and registrations, and the $limit neighbours sharing most registrations (times
+// as ISO text: hydrating thousands of zoned datetimes in the driver costs more than the
+// query). No row when the uid is unknown.
 MATCH (e:Entity {uid: $uid})
 WITH e, COUNT { ()-[:FOR|CONTACT|FROM_IP|ON_DEVICE|BY_ACCOUNT|PAID_BY|VIA_AGENT]->(e) }
         + COUNT { (:Registration)-[:FOR]->(:Patient)-[:HAS_ID]->(e) } AS total
@@ -26,8 +28,11 @@ OPTIONAL CALL (e) {
 }
 WITH total, type, n, shared, first, last
 ORDER BY shared DESC, n.uid
-WITH total, type, count(n) AS entities, sum(shared) AS registrations,
-     collect({uid: n.uid, shared: shared, first: first, last: last})[..$limit] AS top
-ORDER BY entities DESC, type
-RETURN total, collect(CASE WHEN type IS NOT NULL THEN
-  {type: type, entities: entities, registrations: registrations, top: top} END) AS rows
+WITH total, collect(CASE WHEN n IS NOT NULL THEN
+  {type: type, uid: n.uid, shared: shared, first: toString(first), last: toString(last)} END)
+  AS items
+RETURN total, items[..$limit] AS top, size(items) AS found,
+       [t IN $types | {type: t, entities: size([x IN items WHERE x.type = t]),
+                       registrations: reduce(s = 0, x IN items |
+                                             s + CASE WHEN x.type = t THEN x.shared ELSE 0 END)}
+       ] AS rows

@@ -23,6 +23,7 @@ from scalpernet.api.audit import AuditLog
 from scalpernet.api.auth import KeyVerifier
 from scalpernet.api.deps import reject_unknown_query
 from scalpernet.api.errors import ErrorBoundary, install_error_handlers
+from scalpernet.api.present import ShownCache
 from scalpernet.api.responses import JSON
 from scalpernet.api.routes import audit, entities, health, ingest, networks, paths, runs, search
 from scalpernet.api.service import TreeCache
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
         app.state.verifier = KeyVerifier(graph, ttl=key_cache_ttl)
         app.state.audit = AuditLog(settings.data_dir / "audit", fsync=audit_fsync)
         app.state.refs = RefCipher(load_ref_secret(settings.data_dir / "api" / "ref.key"))
+        app.state.shown = ShownCache()
         try:
             await graph.ping()
         except Exception as exc:  # serve anyway: /health reports it, requests answer 503

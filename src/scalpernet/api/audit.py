@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ AUDIT_FILE = "api-audit.jsonl"
 _READ_BLOCK = 64 * 1024
 
 
+@lru_cache(maxsize=200_000)
 def mask_uid_safe(value: str) -> str:
     """`mask_uid` for anything that looks like a uid; other text gets `mask_text`."""
     kind = value.partition(":")[0]

@@ -159,7 +159,7 @@ def require(*roles: str) -> Callable[..., Awaitable[Ctx]]:
                            f"(allowed: {', '.join(roles)})")
         refs: RefCipher = state.refs
         return Ctx(request=request, principal=principal, graph=state.graph, audit=state.audit,
-                   present=Presenter(refs, masked=principal.masked),
+                   present=Presenter(refs, masked=principal.masked, shown=state.shown),
                    request_id=getattr(request.state, "request_id", uuid.uuid4().hex[:16]))
 
     return dependency

@@ -18,24 +18,41 @@ from scalpernet.privacy import PERSONAL_KINDS, RefCipher, mask_key, mask_phone, 
 #: date is the very part of the number the mask hides.
 _HIDDEN_FOR_MASKED = {"id_card": frozenset({"birth_date"})}
 _REGISTRATION_FREE_TEXT = ("extra",)
+_SHOWN_SIZE = 200_000
+
+
+class ShownCache:
+    """How each uid is shown, masked and not, under one reference secret (one per app)."""
+
+    def __init__(self) -> None:
+        self.by_mask: dict[bool, dict[str, dict[str, str]]] = {True: {}, False: {}}
 
 
 class Presenter:
     """Renders graph values for one caller; ``masked`` for analysts."""
 
-    def __init__(self, refs: RefCipher, *, masked: bool) -> None:
+    def __init__(self, refs: RefCipher, *, masked: bool,
+                 shown: ShownCache | None = None) -> None:
         self.refs = refs
         self.masked = masked
+        self._cache = (shown or ShownCache()).by_mask[masked]
 
     def key(self, kind: str, key: str) -> str:
         return mask_key(kind, key) if self.masked and kind in PERSONAL_KINDS else key
 
     def entity(self, uid_value: str, **extra: Any) -> dict[str, Any]:
         """``{kind, key, uid, ref}``: key and uid masked for analysts; ref always usable."""
-        kind, key = split_uid(uid_value)
-        shown = self.key(kind, key)
-        return {"kind": kind, "key": shown, "uid": f"{kind}:{shown}",
-                "ref": self.refs.encode(uid_value), **extra}
+        cache = self._cache
+        base = cache.get(uid_value)
+        if base is None:
+            kind, key = split_uid(uid_value)
+            shown = self.key(kind, key)
+            base = {"kind": kind, "key": shown, "uid": f"{kind}:{shown}",
+                    "ref": self.refs.encode(uid_value)}
+            if len(cache) >= _SHOWN_SIZE:
+                cache.clear()
+            cache[uid_value] = base
+        return {**base, **extra}
 
     def text(self, value: Any) -> Any:
         """Free text (or nested JSON of it) with ID numbers and phones masked for analysts."""

@@ -154,6 +154,10 @@ class Tree:
     attached_patients: int
     order: list[str] = field(default_factory=list)
     by_role: dict[str, list[str]] = field(default_factory=dict)
+    #: The hierarchy as already serialised JSON, with the uids it shows, per
+    #: (masked, children_limit): the same for every request until the next run.
+    rendered: dict[tuple[bool, int], tuple[orjson.Fragment, list[str]]] = field(
+        default_factory=dict)
 
     def page(self, role: str | None, offset: int, limit: int) -> tuple[int, list[str]]:
         """Members in page order (tier, score, uid), optionally of one role, and the total."""
@@ -313,20 +317,32 @@ async def network_detail(ctx: Ctx, network_id: str, *, limit: int, offset: int,
             break
         tree = await _build_tree(ctx, network_id)
     props = record["network"]
-    counts = tree.counts()
-    hierarchy_ = {
-        "tiers": [{"role": r, "count": counts.get(r, 0)} for r in (*TIERS, "none")],
-        "children_limit": children_limit,
-        "tree": _present_tree(ctx, tree, tree.roots, children_limit),
-        "unattached": _present_tree(ctx, tree, tree.unattached, children_limit),
-        "unattached_patients": max(0, counts.get("patient", 0) - tree.attached_patients),
-    }
+    hierarchy_, tree_shown = _rendered_hierarchy(ctx, tree, children_limit)
     payload = {**_network_summary(ctx, props), "hierarchy": hierarchy_,
                "members_total": total, "members_limit": limit, "members_offset": offset,
                "members": [_member(ctx, row) for row in record["members"]]}
-    shown = [r["uid"] for r in record["members"]]
-    shown += _shown_in_tree(tree, tree.roots + tree.unattached, children_limit)
-    return payload, shown
+    return payload, [*(r["uid"] for r in record["members"]), *tree_shown]
+
+
+def _rendered_hierarchy(ctx: Ctx, tree: Tree, children_limit: int
+                        ) -> tuple[orjson.Fragment, list[str]]:
+    key = (ctx.masked, children_limit)
+    hit = tree.rendered.get(key)
+    if hit is None:
+        counts = tree.counts()
+        hierarchy_ = {
+            "tiers": [{"role": r, "count": counts.get(r, 0)} for r in (*TIERS, "none")],
+            "children_limit": children_limit,
+            "tree": _present_tree(ctx, tree, tree.roots, children_limit),
+            "unattached": _present_tree(ctx, tree, tree.unattached, children_limit),
+            "unattached_patients": max(0, counts.get("patient", 0) - tree.attached_patients),
+        }
+        if len(tree.rendered) >= 16:
+            tree.rendered.clear()
+        hit = tree.rendered[key] = (
+            orjson.Fragment(orjson.dumps(hierarchy_)),
+            _shown_in_tree(tree, tree.roots + tree.unattached, children_limit))
+    return hit
 
 
 def _views_function(name: str) -> Any:
@@ -429,23 +445,23 @@ async def neighbours(ctx: Ctx, kind: str, key: str, *, types: list[str], kinds: 
                              limit=limit, scan=scan, timeout=QUERY_TIMEOUT_S)
     if not records:
         raise _not_found(kind, key, ctx)
-    total, rows = records[0]["total"], records[0]["rows"]
-    ranked = sorted(((item, row["type"]) for row in rows for item in row["top"]),
-                    key=lambda pair: (-pair[0]["shared"], pair[0]["uid"]))
-    shown = ranked[:limit]
+    record = records[0]
+    total, top = record["total"], record["top"]
+    rows = sorted((row for row in record["rows"] if row["entities"]),
+                  key=lambda row: (-row["entities"], row["type"]))
     payload = {
         "entity": ctx.present.entity(entity_uid),
         "registrations": {"total": total, "scanned": min(total, scan),
                           "complete": total <= scan},
-        "counts": [{"type": row["type"], "entities": row["entities"],
-                    "registrations": row["registrations"]} for row in rows],
-        "neighbours": [ctx.present.entity(item["uid"], type=rel, shared_registrations=
-                                          item["shared"], first_booked_at=item["first"],
+        "counts": rows,
+        "neighbours": [ctx.present.entity(item["uid"], type=item["type"],
+                                          shared_registrations=item["shared"],
+                                          first_booked_at=item["first"],
                                           last_booked_at=item["last"])
-                       for item, rel in shown],
-        "truncated": sum(row["entities"] for row in rows) > len(shown),
+                       for item in top],
+        "truncated": record["found"] > len(top),
     }
-    return payload, [entity_uid, *(item["uid"] for item, _ in shown)]
+    return payload, [entity_uid, *(item["uid"] for item in top)]
 
 
 async def timeline(ctx: Ctx, kind: str, key: str, *, since: datetime | None,

@@ -1,0 +1,121 @@
+"""The analysts' pages in a browser: sign in with a key once, then browse networks.
+
+A browser cannot send ``X-API-Key`` when following a link, so ``POST /ui/login`` checks the
+key and keeps it in an HttpOnly, SameSite=Strict cookie scoped to ``/ui``; the page routes
+below accept that cookie (and only they do: the JSON API keeps requiring the header, so a
+cross-site request can never use a signed-in browser's key). Every page read is audited like
+an API read, and masking follows the key's role.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from scalpernet.api import service
+from scalpernet.api.auth import READERS
+from scalpernet.api.deps import SESSION_COOKIE, Ctx, require
+from scalpernet.api.errors import ApiError
+from scalpernet.results.store import network_from_record
+
+router = APIRouter(prefix="/ui", tags=["pages"], include_in_schema=False)
+NetworkId = Annotated[str, Path(min_length=1, max_length=200)]
+#: A signed-in browser keeps its key this long (seconds).
+SESSION_S = 8 * 3600
+#: Networks listed on the overview page.
+OVERVIEW_LIMIT = 500
+_reader = require(*READERS, cookie=True)
+
+_LOGIN = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>ScalperNet: sign in</title>
+<style>body{{font:15px system-ui,sans-serif;max-width:32em;margin:4em auto;color:#222}}
+input{{width:100%;font:14px monospace;padding:.4em}}button{{margin-top:1em;padding:.4em 1.2em}}
+.error{{color:#a00}}</style></head>
+<body><h1>ScalperNet</h1>
+<p>Sign in with your API key to browse the detected networks.</p>
+{error}
+<form method="post" action="/ui/login">
+<label>API key<br><input name="key" type="password" autocomplete="off" required></label>
+<button type="submit">Sign in</button></form></body></html>
+"""
+
+
+def _login_page(error: str = "", status: int = 200) -> HTMLResponse:
+    shown = f'<p class="error">{html.escape(error)}</p>' if error else ""
+    return HTMLResponse(_LOGIN.format(error=shown), status_code=status, headers={
+        "Cache-Control": "no-store",
+        "Content-Security-Policy":
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"})
+
+
+async def _session(request: Request) -> Ctx | None:
+    """The signed-in caller, or None when the browser must sign in (again)."""
+    try:
+        return await _reader(request, None)
+    except ApiError as exc:
+        if exc.status == 401:
+            return None
+        raise
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form() -> Response:
+    """The sign-in form."""
+    return _login_page()
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    """Check the key; on success keep it in the page cookie and open the overview."""
+    form = parse_qs((await request.body())[:4096].decode("utf-8", "replace"))
+    key = (form.get("key") or [""])[0].strip()
+    try:
+        principal = await request.app.state.verifier.verify(key)
+    except ApiError as exc:
+        return _login_page(exc.message, status=401)
+    if principal.role not in READERS:
+        return _login_page(f"a {principal.role} key cannot read networks", status=403)
+    response = RedirectResponse("/ui/networks", status_code=303)
+    response.set_cookie(SESSION_COOKIE, key, max_age=SESSION_S, path="/ui", httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/logout")
+async def logout() -> Response:
+    """Forget the key in this browser."""
+    response = RedirectResponse("/ui/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/ui")
+    return response
+
+
+@router.get("/networks", response_class=HTMLResponse)
+async def overview(request: Request) -> Response:
+    """Networks by risk, each linking to its page."""
+    from scalpernet.views import render_overview_page
+
+    ctx = await _session(request)
+    if ctx is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    records = await ctx.read("networks_list", min_risk=0.0, hospital=None, since=None,
+                             until=None, limit=OVERVIEW_LIMIT, offset=0)
+    networks = [network_from_record(props) for props in records[0]["networks"]]
+    page = render_overview_page(networks, link_template="/ui/networks/{id}", masked=ctx.masked)
+    await ctx.audit_ok([])
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/networks/{network_id}", response_class=HTMLResponse)
+async def network_page(request: Request, network_id: NetworkId) -> Response:
+    """One network's interactive page."""
+    ctx = await _session(request)
+    if ctx is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    page, shown = await service.network_view(ctx, network_id)
+    await ctx.audit_ok(shown)
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
