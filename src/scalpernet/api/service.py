@@ -363,7 +363,7 @@ async def network_view(ctx: Ctx, network_id: str) -> tuple[str, list[str]]:
         raise ApiError(501, "not_implemented",
                        "the network view is not available in this build: "
                        "scalpernet.views.render_network_page is missing")
-    from scalpernet.results.models import Link, Member, Network, Signal
+    from scalpernet.results.store import network_from_record
 
     records = await ctx.read("network_get", id=network_id, timeout=QUERY_TIMEOUT_S)
     if not records:
@@ -371,22 +371,7 @@ async def network_view(ctx: Ctx, network_id: str) -> tuple[str, list[str]]:
     props, rows = records[0]["network"], records[0]["members"]
 
     def build() -> str:
-        members = []
-        for row in rows:
-            kind, key = split_uid(row["uid"])
-            members.append(Member(kind=kind, key=key, role=row["role"],  # type: ignore[arg-type]
-                                  score=row["score"],
-                                  signals=[Signal(**s) for s in
-                                           _json_field(row.get("signals"), [])],
-                                  evidence=_json_field(row.get("evidence"), {})))
-        network = Network(
-            id=props["id"], risk=props["risk"], size=props["size"],
-            signals=[Signal(**s) for s in _json_field(props.get("signals"), [])],
-            links=[Link(**x) for x in _json_field(props.get("links"), [])],
-            hospitals=list(props.get("hospitals") or []),
-            first_seen=props.get("first_seen"), last_seen=props.get("last_seen"),
-            members=members)
-        return str(render(network, masked=ctx.masked))
+        return str(render(network_from_record(props, rows), masked=ctx.masked))
 
     html = await asyncio.to_thread(build)
     return html, [r["uid"] for r in rows]
