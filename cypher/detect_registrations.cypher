@@ -8,5 +8,4 @@ RETURN collect(id(r)) AS registration,
        collect(coalesce(r.cancelled_at.epochMillis, $missing)) AS cancelled_ms,
        collect(coalesce(r.slot_time.epochMillis, $missing)) AS slot_ms,
        collect(coalesce(r.hospital, '')) AS hospital,
-       collect(coalesce(r.doctor, '')) AS doctor,
-       collect(coalesce(r.visit_card, '')) AS visit_card
+       collect(coalesce(r.doctor, '')) AS doctor

@@ -73,6 +73,8 @@ def test_networks_carry_evidence_and_a_hierarchy(world_graph: Graph) -> None:
         hub = next(m for m in net.members if m.kind == "payer" and m.role == "first_level")
         assert hub.evidence["customers"] >= 10 and hub.evidence["registrations"]
         assert any(s.name == "yearly_bookings" for s in hub.signals)
+        cards = next(s for s in hub.signals if s.name == "visit_cards")
+        assert 5 <= cards.value <= hub.evidence["customers"]
         assert net.first_seen is not None and net.hospitals
 
 

@@ -86,7 +86,8 @@ class World:
              agent: tuple[str, str] | None = None, doctor: str = "D001", slot_min: int = 0,
              status: str = "booked", cancel_after_ms: int | None = None,
              paid_after_ms: int | None = 2_000, virtual: bool = False, junk: bool = False,
-             valid: bool = True, booked_at: datetime | None = None) -> dict[str, Any]:
+             valid: bool = True, booked_at: datetime | None = None,
+             card: str | None = None) -> dict[str, Any]:
         released = START + timedelta(days=day, hours=18)
         booked = booked_at or released + timedelta(milliseconds=latency_ms)
         slot = START + timedelta(days=day + 1, hours=8, minutes=slot_min)
@@ -95,7 +96,7 @@ class World:
             "key": f"{HOSPITAL}|{rid}", "rid": rid, "hospital": HOSPITAL, "department": "心内科",
             "doctor": doctor, "status": status, "slot": slot.isoformat(),
             "released": released.isoformat(), "booked": booked.isoformat(),
-            "latency": int((booked - released).total_seconds() * 1000), "card": None,
+            "latency": int((booked - released).total_seconds() * 1000), "card": card,
             "paid": None if paid_after_ms is None else (
                 booked + timedelta(milliseconds=paid_after_ms)).isoformat(),
             "cancelled": None if cancel_after_ms is None else (
@@ -156,7 +157,8 @@ def _gang(w: World, gid: str, base: int, humanised: bool, customers: int,
         payer = f"{gid}-wx-customer-{n}" if own_payer else hub
         w.book(day=day, name=name, id_no=id_no, latency_ms=latency(), phone_no=contact,
                agent=agent, payer=payer, slot_min=slot, paid_after_ms=300_000 if own_payer
-               else 2_000, booked_at=booked_at, **tool())
+               else 2_000, booked_at=booked_at, card=f"VC{id_no[-8:]}" if n % 2 == 0 else None,
+               **tool())
         w.note(gid, "patient", f"patient:{id_no}|{name}", f"id_card:{id_no}")
         if own_payer:
             w.note(gid, "patient", f"payer:{payer}")

@@ -28,6 +28,7 @@ from scalpernet.detect.projection import (
     entity_uids,
     load_projection,
     registration_keys,
+    visit_cards,
 )
 from scalpernet.detect.rings import Rings, build_rings
 from scalpernet.detect.scoring import (
@@ -64,6 +65,7 @@ class Analysis:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+_PERSON_KINDS = [KINDS.index("patient"), KINDS.index("id_card")]
 #: What a hierarchy link says, by the kind of its upper end (the views print it on the edge).
 _LINK_TYPES = {"ip": "booked_for", "device": "booked_for", "account": "booked_for",
                "payer": "paid_for", "escort_agent": "brought", "phone": "contact_for",
@@ -92,6 +94,7 @@ class _Context:
     ag: AnalysisGraph
     rings: Rings
     roles: Roles
+    visit_cards: dict[int, int] = field(default_factory=dict)  # dense entity -> cards
 
 
 def _member_signals(i: int, ctx: _Context) -> list[Signal]:
@@ -111,9 +114,9 @@ def _member_signals(i: int, ctx: _Context) -> list[Signal]:
         out.append(("id_numbers", sig.id_numbers[i],
                     f"{sig.id_numbers[i]} distinct ID numbers, at most "
                     f"{sig.max_ids_per_day[i]} in one day"))
-        if sig.visit_cards[i]:
-            out.append(("visit_cards", sig.visit_cards[i],
-                        f"{sig.visit_cards[i]} distinct visit cards"))
+        cards = ctx.visit_cards.get(i, 0)
+        if cards:
+            out.append(("visit_cards", cards, f"{cards} distinct visit cards"))
     if kind == "payer":
         per_year = float(sig.yearly[i])
         out.append(("yearly_bookings", round(per_year, 1),
@@ -203,6 +206,11 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
     members_all = np.concatenate([rings.members[k] for k in kept]) if kept else np.zeros(0, int)
     uids = entity_uids(graph, inc.node_ids[members_all])
     uid_of = {int(i): uids[int(inc.node_ids[i])] for i in members_all}
+    # visit cards bound to each channel of a ring (evidence, read for the members only)
+    busy = members_all[~np.isin(inc.kinds[members_all], _PERSON_KINDS)
+                       & (sig.bookings[members_all] >= 2)]
+    cards = visit_cards(graph, inc.node_ids[busy])
+    ctx.visit_cards = {int(i): cards.get(int(inc.node_ids[i]), 0) for i in busy}
     # evidence samples: each member's first ring bookings (by node id)
     samples = _samples(ctx, members_all, params.evidence_samples)
     keys = registration_keys(graph, proj.registration[np.unique(

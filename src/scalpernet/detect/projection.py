@@ -32,7 +32,7 @@ SLOTS: tuple[str, ...] = (
 SLOT_KINDS: dict[str, str] = {slot: slot for slot in SLOTS} | {"agent_phone": "phone"}
 #: Sentinel for an absent time (the Cypher returns it for nulls).
 MISSING = -(2**62)
-_CODED = ("hospital", "doctor", "visit_card")
+_CODED = ("hospital", "doctor")
 
 
 @dataclass
@@ -169,7 +169,7 @@ def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projec
     codes: dict[str, np.ndarray] = {}
     vocab: dict[str, list[str]] = {}
     for name in _CODED:
-        coded, words = _encode(columns[name], vocabulary=name != "visit_card")
+        coded, words = _encode(columns[name], vocabulary=True)
         codes[name] = coded[order] if n else coded
         vocab[name] = words
     booked = ints("booked_ms")
@@ -233,6 +233,16 @@ def ip_keys(graph: Graph) -> dict[int, str]:
     """Every IP node id with its key."""
     record = graph.read("detect_ip_keys")[0]
     return dict(zip(record["ids"], record["keys"], strict=True))
+
+
+def visit_cards(graph: Graph, ids: Iterable[int]) -> dict[int, int]:
+    """Distinct visit cards on the bookings of each entity node id given."""
+    wanted = sorted({int(i) for i in ids if i >= 0})
+    out: dict[int, int] = {}
+    for start in range(0, len(wanted), 10_000):
+        record = graph.read("detect_visit_cards", ids=wanted[start : start + 10_000])[0]
+        out.update(zip(record["ids"], record["cards"], strict=True))
+    return out
 
 
 def registration_keys(graph: Graph, ids: Iterable[int]) -> dict[int, str]:

@@ -97,7 +97,6 @@ class EntitySignals:
     quick_id_numbers: np.ndarray
     patients: np.ndarray
     max_ids_per_day: np.ndarray
-    visit_cards: np.ndarray
     agents: np.ndarray
     hospitals: np.ndarray
     first_ms: np.ndarray  # first and last booking: payers only (their yearly volume)
@@ -259,7 +258,6 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
         quick_id_numbers=distinct_per(ec, idc, n, reg.quick[rc]),
         patients=distinct_per(ec, proj.entities["patient"][rc], n),
         max_ids_per_day=distinct_per_group(ec, day, idc, n),
-        visit_cards=distinct_per(ec, proj.codes["visit_card"][rc], n),
         agents=distinct_per(ec, proj.entities["escort_agent"][rc], n),
         hospitals=distinct_per(ec, proj.codes["hospital"][rc], n),
         first_ms=first, last_ms=last,
