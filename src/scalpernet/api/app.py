@@ -25,7 +25,17 @@ from scalpernet.api.deps import reject_unknown_query
 from scalpernet.api.errors import ErrorBoundary, install_error_handlers
 from scalpernet.api.present import ShownCache
 from scalpernet.api.responses import JSON
-from scalpernet.api.routes import audit, entities, health, ingest, networks, paths, runs, search
+from scalpernet.api.routes import (
+    audit,
+    entities,
+    health,
+    ingest,
+    networks,
+    paths,
+    runs,
+    search,
+    ui,
+)
 from scalpernet.api.service import TreeCache
 from scalpernet.config import Settings, get_settings
 from scalpernet.graph.async_session import AsyncGraph
@@ -128,7 +138,7 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
     app.state.max_upload_bytes = max_upload_bytes
     app.state.trees = TreeCache()
     install_error_handlers(app)
-    for module in (health, networks, entities, paths, search, runs, ingest, audit):
+    for module in (health, networks, entities, paths, search, runs, ingest, audit, ui):
         app.include_router(module.router)
     app.add_middleware(ErrorBoundary)
     if cors_origins:

@@ -140,13 +140,23 @@ async def _denied(request: Request, key_id: str | None, role: str | None, status
         log.error("audit write failed for a refused request: %s", type(exc).__name__)
 
 
-def require(*roles: str) -> Callable[..., Awaitable[Ctx]]:
-    """A dependency that authenticates the caller and admits only `roles`."""
+#: The cookie in which a signed-in browser keeps its key (pages under /ui only).
+SESSION_COOKIE = "scalpernet_key"
+
+
+def require(*roles: str, cookie: bool = False) -> Callable[..., Awaitable[Ctx]]:
+    """A dependency that authenticates the caller and admits only `roles`.
+
+    The key comes from ``X-API-Key``; with `cookie` (the browser pages) a signed-in browser's
+    session cookie is accepted too.
+    """
 
     async def dependency(request: Request,
                          api_key: Annotated[str | None, Depends(api_key_header)]) -> Ctx:
         state = _state(request)
         verifier: KeyVerifier = state.verifier
+        if api_key is None and cookie:
+            api_key = request.cookies.get(SESSION_COOKIE)
         try:
             principal = await verifier.verify(api_key)
         except ApiError as exc:
