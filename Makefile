@@ -5,8 +5,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Tests get their own server and data folder, so they never touch the demo's graph.
 TEST_ENV := SCALPERNET_DATA_DIR=$(CURDIR)/.test-data SCALPERNET_BOLT_PORT=7688
-DEMO_DIR ?= $(CURDIR)/out/demo
-DEMO_RECORDS ?= 200000
 
 .PHONY: install demo test lint neo4j-start neo4j-stop clean
 
@@ -22,8 +20,7 @@ lint: install
 	$(BIN)/ruff check src tests bench
 
 demo: install
-	$(BIN)/scalpernet db start
-	$(BIN)/scalpernet db status
+	scripts/demo.sh
 
 test: install
 	$(TEST_ENV) $(BIN)/scalpernet db start
