@@ -115,7 +115,7 @@ async def list_networks(ctx: Ctx, *, min_risk: float, hospital: str | None,
                         offset: int) -> Payload:
     """Current networks ranked by risk (highest first) with the total that match."""
     page, run = await asyncio.gather(
-        ctx.read("networks_list", min_risk=min_risk, hospital=hospital, since=since,
+        ctx.read("api_networks_list", min_risk=min_risk, hospital=hospital, since=since,
                  until=until, limit=limit, offset=offset, timeout=QUERY_TIMEOUT_S),
         ctx.read("results_current_run"),
     )
@@ -580,6 +580,14 @@ async def ingest_runs(ctx: Ctx, *, limit: int, offset: int) -> Payload:
     rows, count = await asyncio.gather(ctx.read("api_ingest_runs", limit=limit, offset=offset),
                                        ctx.read("api_ingest_runs_count"))
     runs = [ctx.present.text(_run(r["run"], ("files",))) for r in rows]
+    return {"total": count[0]["total"], "limit": limit, "offset": offset, "runs": runs}, []
+
+
+async def nightly_passes(ctx: Ctx, *, limit: int, offset: int) -> Payload:
+    """Recent nightly passes, newest first."""
+    rows, count = await asyncio.gather(ctx.read("nightly_passes", limit=limit, offset=offset),
+                                       ctx.read("nightly_passes_count"))
+    runs = [ctx.present.text(_run(r["pass"], ("files", "analysis"))) for r in rows]
     return {"total": count[0]["total"], "limit": limit, "offset": offset, "runs": runs}, []
 
 

@@ -1,4 +1,5 @@
-"""Ingestion and analysis runs: what was loaded and analysed, when, with what outcome."""
+"""Ingestion runs, analysis runs and nightly passes: what was loaded and analysed, when, with
+what outcome."""
 
 from __future__ import annotations
 
@@ -30,4 +31,11 @@ async def ingest_runs(ctx: Reader, limit: Limit = 20, offset: Offset = 0) -> Res
 async def analysis_runs(ctx: Reader, limit: Limit = 20, offset: Offset = 0) -> Response:
     """Recent `scalpernet analyze` runs, newest first; `current` marks the served one."""
     payload, _ = await service.analysis_runs(ctx, limit=limit, offset=offset)
+    return await ctx.respond(payload)
+
+
+@router.get("/nightly/passes", response_model=None, responses=responses(RunsOut, *AUTH_ERRORS))
+async def nightly_passes(ctx: Reader, limit: Limit = 20, offset: Offset = 0) -> Response:
+    """Recent `scalpernet nightly` passes, newest first: files, counts, analysis, status."""
+    payload, _ = await service.nightly_passes(ctx, limit=limit, offset=offset)
     return await ctx.respond(payload)
