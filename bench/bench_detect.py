@@ -5,7 +5,8 @@ community step against python-louvain on the same projection, side by side.
         [--louvain-graph ring|all] [--no-store]
 
 1. ``analyze`` end to end (projection, signals, rings, tiers, scores, stored in Neo4j):
-   wall time per stage and the Python process's peak resident memory (ru_maxrss).
+   wall time per stage, the Python process's peak resident memory (ru_maxrss), and the CPU
+   seconds used by this process and by the local Neo4j server (load-independent).
 2. The analysis graph that detection splits (``ring``: the ring bookings' projection;
    ``all``: every booking's entities linked, damp identifiers left out — a much larger
    graph): our community step (components, Leiden per large component, served-merge),
@@ -17,14 +18,17 @@ community step against python-louvain on the same projection, side by side.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import time
+from pathlib import Path
 
 import community as community_louvain
 import networkx as nx
 import numpy as np
 
+from scalpernet.config import get_settings
 from scalpernet.detect.analyze import analyze, detect
 from scalpernet.detect.networks import build_analysis_graph, find_communities, leiden
 from scalpernet.detect.params import DetectParams
@@ -32,6 +36,18 @@ from scalpernet.detect.projection import load_projection
 from scalpernet.detect.signals import build_incidence, entity_signals, registration_signals
 from scalpernet.graph import get_graph
 from scalpernet.graph.schema import ensure_schema
+from scalpernet.localserver import LocalServer
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds a process has used (Linux /proc), 0 when unknown."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_mb() -> float:
@@ -46,11 +62,15 @@ def main() -> None:
     args = ap.parse_args()
     graph = get_graph()
     ensure_schema(graph)
-    print(f"machine: {platform.processor() or platform.machine()}, python "
-          f"{platform.python_version()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f} at start, python {platform.python_version()}")
+    server = LocalServer(get_settings()).pid() if not get_settings().external else None
+    own0, server0 = resource.getrusage(resource.RUSAGE_SELF), cpu_seconds(server)
     t = time.perf_counter()
     result = detect(graph) if args.no_store else analyze(graph)
     total = time.perf_counter() - t
+    own1, server1 = resource.getrusage(resource.RUSAGE_SELF), cpu_seconds(server)
+    own_cpu = own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime
     s = result.run.summary
     print(f"analysis: {s['registrations']:,} registrations, {s['entities']:,} entities, "
           f"{s['ring_bookings']:,} ring bookings -> {s['networks']} networks, "
@@ -58,6 +78,10 @@ def main() -> None:
     print(f"  whole analysis {total:.1f} s; stages: "
           + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
     print(f"  peak memory (Python process): {peak_mb():,.0f} MiB")
+    print(f"  CPU time: Python {own_cpu:.1f} s, Neo4j server "
+          + (f"{server1 - server0:.1f} s" if server else "unknown (external server)")
+          + f"; load average {os.getloadavg()[0]:.1f} at the end (other processes share the"
+          " machine: wall time grows with their load)")
 
     params = DetectParams()
     proj = load_projection(graph)
