@@ -51,7 +51,7 @@ def test_too_large_uploads_are_refused_and_not_kept(api: Api) -> None:
 
 @pytest.mark.parametrize("filename, status", [
     ("../escape.csv", 422), ("a/b.csv", 422), (".hidden.csv", 422), ("notes.exe", 422),
-    ("export.csv.exe", 422),
+    ("export.csv.exe", 422), ("export.json", 422), ("mapping.yaml", 422),
 ])
 def test_bad_file_names(api: Api, filename: str, status: int) -> None:
     response = _post(api, filename, CSV)

@@ -25,10 +25,12 @@ from scalpernet.api.errors import ApiError
 from scalpernet.api.responses import JSON
 from scalpernet.api.routes import AUTH_ERRORS
 from scalpernet.api.schemas import UploadOut, responses
+from scalpernet.ingest.readers import SUFFIXES
 
 router = APIRouter(tags=["ingest"])
 Uploader = Annotated[Ctx, Depends(require("ingest", "admin"))]
-ALLOWED_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".parquet", ".txt", ".yaml", ".yml")
+#: Exactly the formats ingestion reads from a folder: anything else would only fail at night.
+ALLOWED_SUFFIXES = SUFFIXES
 _SAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 
 
