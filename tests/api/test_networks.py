@@ -203,3 +203,24 @@ def test_a_tree_from_an_older_run_is_rebuilt(api: Api) -> None:
     body = api.get("/networks/n-gang").json()
     assert body["members_total"] == 9 and len(body["members"]) == 9
     assert trees.latest("n-gang").run_id == "run-1"
+
+
+def test_concurrent_openings_of_a_network_build_its_tree_once() -> None:
+    import asyncio
+
+    from scalpernet.api.service import Tree, TreeCache, build_tree
+
+    builds = 0
+
+    async def build() -> Tree:
+        nonlocal builds
+        builds += 1
+        await asyncio.sleep(0.05)
+        return build_tree("run-1", [["ip:1.2.3.4", "technician"]], [])
+
+    async def main() -> list[Tree]:
+        cache = TreeCache()
+        return await asyncio.gather(*(cache.build_once("n", build) for _ in range(50)))
+
+    trees = asyncio.run(main())
+    assert builds == 1 and all(t is trees[0] for t in trees)

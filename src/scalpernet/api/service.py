@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections import OrderedDict, defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -237,6 +238,27 @@ class TreeCache:
     def __init__(self, size: int = 64) -> None:
         self.size = size
         self._trees: OrderedDict[str, Tree] = OrderedDict()
+        self._building: dict[str, asyncio.Future[Tree]] = {}
+
+    async def build_once(self, network_id: str, build: Callable[[], Awaitable[Tree]]) -> Tree:
+        """Run `build` for a network unless a build is already under way, then share it:
+        fifty clients opening a big network at once cost one build, not fifty."""
+        pending = self._building.get(network_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Tree] = asyncio.get_running_loop().create_future()
+        self._building[network_id] = future
+        try:
+            tree = await build()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it, nobody logs it as lost
+            raise
+        finally:
+            del self._building[network_id]
+        future.set_result(tree)
+        self.put(network_id, tree)
+        return tree
 
     def latest(self, network_id: str) -> Tree | None:
         """The tree last built for the network, whichever run it came from."""
@@ -260,19 +282,22 @@ class TreeCache:
 
 
 async def _build_tree(ctx: Ctx, network_id: str) -> Tree:
-    records = await ctx.read("api_network_hierarchy", id=network_id, timeout=QUERY_TIMEOUT_S)
-    if not records:
-        raise ApiError(404, "not_found", f"no current network with id {network_id}")
-    record = records[0]
+    async def build() -> Tree:
+        records = await ctx.read("api_network_hierarchy", id=network_id,
+                                 timeout=QUERY_TIMEOUT_S)
+        if not records:
+            raise ApiError(404, "not_found", f"no current network with id {network_id}")
+        record = records[0]
 
-    def build() -> Tree:
-        links = _json_field(record["links"], [])
-        return build_tree(record["run_id"], record["members"],
-                          links if isinstance(links, list) else [])
+        def compute() -> Tree:
+            links = _json_field(record["links"], [])
+            return build_tree(record["run_id"], record["members"],
+                              links if isinstance(links, list) else [])
 
-    tree = await asyncio.to_thread(build)
-    ctx.request.app.state.trees.put(network_id, tree)
-    return tree
+        return await asyncio.to_thread(compute)
+
+    cache: TreeCache = ctx.request.app.state.trees
+    return await cache.build_once(network_id, build)
 
 
 def _present_tree(ctx: Ctx, tree: Tree, nodes: list[str], children_limit: int
