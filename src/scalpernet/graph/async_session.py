@@ -17,12 +17,22 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from scalpernet.config import Settings
 from scalpernet.graph.queries import load_query
 
+_PLAIN = (str, int, float, bool, type(None))
+
 
 def to_native(value: Any) -> Any:
-    """Driver values as plain Python: Neo4j temporals become ``datetime``/``date``."""
-    if isinstance(value, dict):
+    """Driver values as plain Python: Neo4j temporals become ``datetime``/``date``.
+
+    Queries return maps and lists, never nodes, so this is all the conversion needed; the
+    driver's own ``Record.data()`` checks every value against every graph type and cost
+    more than the rest of a request.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
         return {k: to_native(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is list:
         return [to_native(v) for v in value]
     if hasattr(value, "to_native"):
         return value.to_native()
@@ -75,7 +85,8 @@ class AsyncGraph:
         )
         if trace is not None:
             trace.add(name, params, (time.perf_counter() - start) * 1000)
-        return [to_native(dict(record)) for record in records]
+        return [to_native(dict(zip(record.keys(), record.values(), strict=True)))
+                for record in records]
 
     async def read(self, name: str, *, timeout_: float | None = None,
                    trace_: QueryTrace | None = None, **params: Any) -> list[dict[str, Any]]:
@@ -91,7 +102,9 @@ class AsyncGraph:
                 async with self.driver.session(database=self.database,
                                                default_access_mode=neo4j.READ_ACCESS) as session:
                     result = await session.run(query, params)
-                    records = [to_native(record.data()) async for record in result]
+                    keys = result.keys()
+                    records = [to_native(dict(zip(keys, record.values(), strict=True)))
+                               async for record in result]
                 break
             except (SessionExpired, ServiceUnavailable):
                 if attempt == 2:
