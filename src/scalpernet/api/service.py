@@ -128,11 +128,19 @@ async def list_networks(ctx: Ctx, *, min_risk: float, hospital: str | None,
     }, []
 
 
+def _stored_json(ctx: Ctx, value: Any, default: Any) -> Any:
+    """JSON text stored by `results.store` (always written by orjson): passed through as is
+    to a viewer who sees it unmasked, parsed and masked for an analyst."""
+    if ctx.masked or not isinstance(value, str):
+        return ctx.present.text(_json_field(value, default))
+    return orjson.Fragment(value)
+
+
 def _member(ctx: Ctx, row: dict[str, Any]) -> dict[str, Any]:
     return ctx.present.entity(
         row["uid"], role=row.get("role"), score=row.get("score"),
-        signals=ctx.present.text(_json_field(row.get("signals"), [])),
-        evidence=ctx.present.text(_json_field(row.get("evidence"), {})),
+        signals=_stored_json(ctx, row.get("signals"), []),
+        evidence=_stored_json(ctx, row.get("evidence"), {}),
     )
 
 
