@@ -216,7 +216,7 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
     keys = registration_keys(graph, proj.registration[np.unique(
         np.concatenate(list(samples.values())))] if samples else [])
     trees = _trees(ctx, kept, uid_of)
-    vertex_of = {int(e): v for v, e in enumerate(ag.nodes)}
+    vertex_of = ag.vertex_of()
     strength = (np.asarray(ag.graph.strength(weights="weight"))
                 if ag.graph.ecount() else np.zeros(ag.graph.vcount()))
     drafts = []
@@ -302,7 +302,7 @@ def _trees(ctx: _Context, kept: list[int], uid_of: dict[int, str]) -> dict[int, 
     rank = np.full(nv, TIER_ORDER.index("none"), dtype=np.int64)
     name_order = np.zeros(nv, dtype=np.int64)
     kept_set = set(kept)
-    vertex_of = {int(e): v for v, e in enumerate(ag.nodes)}
+    vertex_of = ag.vertex_of()
     ranked = sorted(uid_of.items(), key=lambda t: t[1])
     for pos, (i, _) in enumerate(ranked):
         v = vertex_of[i]

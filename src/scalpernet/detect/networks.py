@@ -245,8 +245,3 @@ def find_communities(graph: ig.Graph, params: DetectParams,
             out.append(sorted(members[i] for i in part))
     out.sort(key=lambda c: c[0])
     return out
-
-
-def is_connected(graph: ig.Graph, vertices: list[int]) -> bool:
-    """True when the vertices induce a connected subgraph."""
-    return graph.induced_subgraph(vertices).is_connected() if vertices else False

@@ -44,7 +44,7 @@ class Roles:
         return str(self.role[index])
 
 
-def _hub_phone(rings: Rings, params: DetectParams) -> np.ndarray:
+def _hub_phone(rings: Rings) -> np.ndarray:
     """Contact phones spanning several agents' customers, or the customers without agent."""
     return (rings.contact_customers >= 3) & (
         (rings.contact_agents >= 2) | ((rings.contact_no_agent >= 1)
@@ -64,7 +64,7 @@ def assign_roles(inc: Incidence, sig: EntitySignals, rings: Rings,
     involvement = rings.ring_bookings / np.maximum(sig.bookings, 1)
     # machine-made: within seconds of release, or of the cancellation it re-booked
     speedy = rings.quick + rings.rebooked >= 0.5 * np.maximum(rings.ring_bookings, 1)
-    hub_phone = _hub_phone(rings, params)
+    hub_phone = _hub_phone(rings)
 
     def put(mask: np.ndarray, name: str, why: str) -> None:
         todo = mask & member & (role == "")
