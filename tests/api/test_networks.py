@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING
 
 import pytest
@@ -143,14 +142,16 @@ def test_explain_shows_the_cypher_and_parameters(api: Api) -> None:
     assert "explain" not in api.get("/networks/n-gang").json()
 
 
-def test_network_view_is_html_or_a_clear_501(api: Api) -> None:
+def test_network_view_is_html_audited_and_masked_for_analysts(api: Api) -> None:
     response = api.get("/networks/n-gang/view")
-    if importlib.util.find_spec("scalpernet.views") is None:
-        assert response.status_code == 501 and "views" in response.json()["error"]["message"]
-        return
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "n-gang" in response.text and "203.0.113.7" in response.text
+    assert "n-gang" in response.text and "17012345678" in response.text
+    entry = api.last_audit()
+    assert entry["route"] == "/networks/{network_id}/view" and len(entry["entities"]) == 9
+    masked = api.get("/networks/n-gang/view", role="analyst")
+    assert masked.status_code == 200 and "203.0.113.7" in masked.text
+    assert "17012345678" not in masked.text and "510107199013011234" not in masked.text
 
 
 @pytest.mark.parametrize("query, fragment", [
