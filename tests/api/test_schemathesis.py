@@ -48,10 +48,13 @@ def _role(method: str, path: str) -> str:
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None,
+# derandomize: the same examples every run, so a failure reproduces
+@settings(max_examples=50, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                  HealthCheck.function_scoped_fixture])
 def test_no_server_errors_and_documented_answers(case: Any, api: Api) -> None:
-    key = api.keys[_role(case.method, case.path)]
-    case.call_and_validate(headers={"X-API-Key": key},
-                           excluded_checks=[positive_data_acceptance])
+    # A real key goes where schemathesis put its placeholder; a case that drops the header
+    # on purpose (a negative test of the security scheme) keeps it dropped and gets a 401.
+    if case.headers and "X-API-Key" in case.headers:
+        case.headers["X-API-Key"] = api.keys[_role(case.method, case.path)]
+    case.call_and_validate(excluded_checks=[positive_data_acceptance])

@@ -133,3 +133,12 @@ def test_a_query_out_of_time_is_a_504_asking_to_narrow_it(api: Api) -> None:
         raise AssertionError("the query was expected to time out")
     assert status == 504 and body["error"]["code"] == "timeout"
     assert "narrow" in body["error"]["message"]
+
+
+def test_a_single_valued_parameter_given_twice_is_refused(api: Api) -> None:
+    response = api.get("/networks?hospital=H1&hospital=H2")
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "hospital: give it once (it takes a single value)"
+    # list parameters may repeat
+    assert api.get("/entities/payer/alipay-8812/neighbours?types=FOR&types=CONTACT"
+                   ).status_code == 200

@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
@@ -91,31 +91,49 @@ class Ctx:
         return JSON(payload, status_code=status)
 
 
-_QUERY_NAMES: dict[int, frozenset[str]] = {}
+_QUERY_NAMES: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
 
 
-def _declared_query_names(dependant: Any) -> frozenset[str]:
+def _is_list(annotation: Any) -> bool:
+    if get_origin(annotation) in (list, tuple, set, frozenset):
+        return True
+    return any(_is_list(arg) for arg in get_args(annotation))
+
+
+def _declared_query_names(dependant: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """All query parameter names of a route, and those that take one value only."""
     names = {field.alias for field in dependant.query_params}
+    single = {field.alias for field in dependant.query_params
+              if not _is_list(field.field_info.annotation)}
     for sub in dependant.dependencies:
-        names |= _declared_query_names(sub)
-    return frozenset(names)
+        sub_names, sub_single = _declared_query_names(sub)
+        names |= sub_names
+        single |= sub_single
+    return frozenset(names), frozenset(single)
 
 
 async def reject_unknown_query(request: Request) -> None:
-    """422 for a query parameter the route does not take: a typo such as ``hospitl=H1``
-    would otherwise be ignored and answer for every hospital."""
+    """422 for a query parameter the route does not take (a typo such as ``hospitl=H1``
+    would otherwise be ignored and answer for every hospital) or for a single-valued one
+    given twice (only the last would count)."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    allowed = _QUERY_NAMES.get(id(route))
-    if allowed is None:
-        allowed = _QUERY_NAMES[id(route)] = _declared_query_names(dependant)
-    unknown = sorted(set(request.query_params.keys()) - allowed)
+    declared = _QUERY_NAMES.get(id(route))
+    if declared is None:
+        declared = _QUERY_NAMES[id(route)] = _declared_query_names(dependant)
+    allowed, single = declared
+    given = request.query_params
+    unknown = sorted(set(given.keys()) - allowed)
     if unknown:
         takes = ", ".join(sorted(allowed)) or "none"
         raise ApiError(422, "invalid_parameter",
                        f"unknown query parameter {unknown[0]!r} (this route takes: {takes})")
+    repeated = sorted(name for name in single if len(given.getlist(name)) > 1)
+    if repeated:
+        raise ApiError(422, "invalid_parameter",
+                       f"{repeated[0]}: give it once (it takes a single value)")
 
 
 def route_template(request: Request) -> str:
