@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from datetime import timedelta
 from itertools import pairwise
+from pathlib import Path
 
 from scalpernet.identifiers import (
     junk_name_reason,
@@ -13,8 +15,10 @@ from scalpernet.identifiers import (
     parse_phone,
 )
 from scalpernet.identifiers.phone import VIRTUAL_SEGMENTS
+from scalpernet.simulate import WorldParams, simulate
+from scalpernet.simulate.world import build_world
 
-from .conftest import City, entity_keys, latency_s, ts
+from .conftest import City, entity_keys, latency_s, read_rows, ts
 
 ROLES = {"technician", "first_level", "second_level", "patient"}
 WHYS = {"hospital wifi", "carrier NAT", "kiosk", "family payer", "company health check",
@@ -225,3 +229,25 @@ def test_escort_agents_of_gangs_and_licensed_services_both_appear(city: City) ->
     weeks = city.truth["world"]["days"] / 7
     assert max(per_agent[a] for a in licensed) / weeks <= 8  # a few a week, by hand
     assert max(per_agent[a] for a in scalpers) > max(per_agent[a] for a in licensed)
+
+
+def test_humanised_share_sets_how_many_gangs_hide_behind_delays() -> None:
+    def profiles(share: float) -> list[bool]:
+        world = build_world(WorldParams(records=600_000, seed=3, humanised_share=share))
+        return [g.humanised for g in world.gangs]
+
+    assert profiles(1.0) == [True] * 6
+    assert profiles(0.0) == [False] * 6
+    assert profiles(0.5) == [False, True] * 3
+    assert profiles(0.3) == [False, True, False, False, True, False]
+
+
+def test_a_fully_humanised_world_has_no_bot_latencies(tmp_path: Path) -> None:
+    summary = simulate(tmp_path, records=4_000, seed=3, workers=1,
+                       params=WorldParams(humanised_share=1.0))
+    truth = json.loads(summary.truth.read_text(encoding="utf-8"))
+    assert [g["profile"] for g in truth["gangs"]] == ["humanised"] * len(truth["gangs"])
+    accounts = {m["key"] for g in truth["gangs"] for m in g["members"]
+                if m["kind"] == "account"}
+    latencies = [latency_s(r) for r in read_rows(summary.files) if r["account_id"] in accounts]
+    assert latencies and min(latencies) >= 1.0

@@ -88,6 +88,19 @@ class Gang:
         return min(95, rng.randint(12, 30) + int(k * rng.uniform(0.5, 3.0)))
 
 
+def is_humanised(g: int, share: float) -> bool:
+    """Whether gang ``g`` hides behind human-like delays: every ``round(1 / share)``-th gang.
+
+    Gang 1 (the second) is the first humanised one, so even a two-gang city has one (with the
+    default 0.3: gangs 1, 4, 7, ...); 0.5 makes every other gang humanised, and a share above
+    two thirds (1.0 included) every gang. 0 makes none.
+    """
+    if share <= 0:
+        return False
+    step = max(1, round(1 / share))
+    return g % step == 1 % step
+
+
 def build_gangs(rng: random.Random, count: int, hospitals: list[Hospital], days: int,
                 records: int, humanised_share: float, capture: tuple[float, float],
                 ids: IdNumbers, phones: Phones, handles: Handles,
@@ -124,8 +137,7 @@ def build_gangs(rng: random.Random, count: int, hospitals: list[Hospital], days:
             placeholders.append(Placeholder(name, invalid_id_number(x >> 16, valid),
                                             phones.make(base + 2000 + p, virtual=True)))
         gangs.append(Gang(
-            index=g, id=f"g{g + 1}", humanised=humanised_share > 0
-            and g % max(1, round(1 / humanised_share)) == 1,
+            index=g, id=f"g{g + 1}", humanised=is_humanised(g, humanised_share),
             uses_proxies=proxies, placeholder_share=rng.uniform(0.2, 0.6),
             unsold_share=rng.uniform(0.05, 0.2), other_city_share=rng.uniform(0.4, 0.8),
             tech_pays_early=rng.random() < 0.6, active=(first, max(first, last)),
