@@ -135,7 +135,7 @@ def _patients_by_payer(city: City) -> tuple[dict[str, set], Counter]:
     bookings: Counter = Counter()
     for r in city.rows:
         if r["payer_account"]:
-            patients[r["payer_account"]].add((r["id_number"], r["patient_name"]))
+            patients[r["payer_account"]].add((r["id_number"].upper(), r["patient_name"]))
             bookings[r["payer_account"]] += 1
     return patients, bookings
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import bisect
 import random
 
+import numpy as np
+
 from scalpernet.simulate.hospitals import DAY, HOUR, MINUTE, Clock, Doctor, Hospital
 
 #: Canonical column names (contracts §1), in contract order.
@@ -19,6 +21,9 @@ COLUMNS: tuple[str, ...] = (
 _HOUR_WEIGHTS = (1, 1, 1, 1, 1, 1, 2, 4, 7, 8, 8, 6, 5, 5, 6, 6, 6, 5, 6, 7, 8, 7, 5, 2)
 _HOUR_CUM = [sum(_HOUR_WEIGHTS[: h + 1]) for h in range(24)]
 _HOUR_TOTAL = _HOUR_CUM[-1]
+#: Booking statuses in the array forms (:func:`settle_many`).
+STATUSES = ("booked", "cancelled", "attended", "no_show")
+BOOKED, CANCELLED, ATTENDED, NO_SHOW = range(4)
 
 
 class Booking:
@@ -54,16 +59,18 @@ class Booking:
         self.agent_name: str | None = None
         self.agent_phone: str | None = None
 
-    def row(self, registration_id: str, hospital: Hospital, clock: Clock) -> tuple:
+    def row(self, hospital: Hospital, clock: Clock) -> tuple[str, ...]:
+        """The row's texts in :data:`COLUMNS` order after the registration id ("" if empty)."""
         iso = clock.iso
         doctor = self.doctor
         return (
-            registration_id, hospital.name, doctor.department, doctor.code,
-            clock.iso_repeated(self.slot), clock.iso_repeated(self.released), iso(self.booked),
-            None if self.paid is None else iso(self.paid), self.status,
-            None if self.cancelled is None else iso(self.cancelled), doctor.fee, self.name,
-            self.id_number, self.phone, self.card, self.account, self.device, self.ip,
-            self.payer, self.channel, self.agent_id, self.agent_name, self.agent_phone,
+            hospital.name, doctor.department, doctor.code, clock.iso_repeated(self.slot),
+            clock.iso_repeated(self.released), iso(self.booked),
+            "" if self.paid is None else iso(self.paid), self.status,
+            "" if self.cancelled is None else iso(self.cancelled), doctor.fee, self.name,
+            self.id_number, self.phone or "", self.card or "", self.account or "",
+            self.device or "", self.ip or "", self.payer or "", self.channel or "",
+            self.agent_id or "", self.agent_name or "", self.agent_phone or "",
         )
 
 
@@ -94,6 +101,45 @@ def human_time(rng: random.Random, hospital: Hospital, lo: int, hi: int) -> int:
             return t
     t = lo + int(rng.random() * min(hi - lo, HOUR))
     return lo if hospital.closed(t) else t
+
+
+def human_times(rng: np.random.Generator, hospital: Hospital, lo: np.ndarray,
+                hi: np.ndarray) -> np.ndarray:
+    """:func:`human_time` for arrays of bounds: each row draws until it fits, as there."""
+    out = lo.copy()
+    todo = np.flatnonzero(hi > lo)
+    first, days = lo // DAY, hi // DAY - lo // DAY + 1
+    for _ in range(12):
+        if not todo.size:
+            return out
+        u = rng.random((3, todo.size))
+        day = first[todo] + (u[0] * days[todo]).astype(np.int64)
+        hour = np.searchsorted(_HOUR_CUM, (u[1] * _HOUR_TOTAL).astype(np.int64) + 1)
+        t = day * DAY + hour * HOUR + (u[2] * HOUR).astype(np.int64)
+        ok = (lo[todo] <= t) & (t <= hi[todo]) & ~hospital.closed_many(t)
+        out[todo[ok]] = t[ok]
+        todo = todo[~ok]
+    if todo.size:
+        span = np.minimum(hi[todo] - lo[todo], HOUR)
+        t = lo[todo] + (rng.random(todo.size) * span).astype(np.int64)
+        out[todo] = np.where(hospital.closed_many(t), lo[todo], t)
+    return out
+
+
+def settle_many(rng: np.random.Generator, hospital: Hospital, slot: np.ndarray,
+                booked: np.ndarray, export: int, cancel_rate: float,
+                no_show_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`settle` for arrays of bookings: their :data:`STATUSES` codes and cancel times
+    (-1 where not cancelled)."""
+    u = rng.random((3, len(slot)))
+    latest, start = slot - 2 * HOUR, booked + 5 * MINUTE
+    t = np.where(latest > start, start + (u[1] * (latest - start)).astype(np.int64),
+                 booked + MINUTE)
+    t = hospital.next_open_many(t)
+    cancelled = (u[0] < cancel_rate) & (t <= export)
+    status = np.where(slot < export, np.where(u[2] < no_show_rate, NO_SHOW, ATTENDED), BOOKED)
+    status = np.where(cancelled, CANCELLED, status)
+    return status, np.where(cancelled, t, -1)
 
 
 def settle(rng: random.Random, hospital: Hospital, booking: Booking, export: int,

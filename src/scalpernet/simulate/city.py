@@ -14,7 +14,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from scalpernet.simulate.bookings import Booking, human_time, next_open, settle
+from scalpernet.simulate.crowd import Crowd
 from scalpernet.simulate.gangs import Gang, GangDesk
 from scalpernet.simulate.hospitals import (
     DAY,
@@ -79,7 +82,8 @@ class HospitalDays:
         return b
 
     def day(self, v: int, target: int) -> list[tuple[Booking, str | None]]:
-        """The bookings for visit day ``v``, about ``target`` of them."""
+        """The hot pools' and the look-alikes' bookings for visit day ``v``, at most about
+        ``target`` of them (the ordinary crowd fills the rest: :class:`Crowd`)."""
         world, hosp, pop = self.world, self.hosp, self.pop
         rng = random.Random(derive(world.params.seed, "day", hosp.index, v))
         released = hosp.release_ms(v)
@@ -108,8 +112,6 @@ class HospitalDays:
         for fam in self.busy:
             if rng.random() < fam.rate and len(out) < target:
                 out.append((self._busy_family(rng, fam.household, v, released), None))
-        for _ in range(target - len(out)):
-            out.append((self._ordinary(rng, v, released), None))
         return out
 
     def _hot_pools(self, rng: random.Random, v: int, released: int,
@@ -215,50 +217,26 @@ class HospitalDays:
             self.innocent[("phone", pop.phone(h, 0))] = "family payer"
         return self._settle(rng, b)
 
-    def _ordinary(self, rng: random.Random, v: int, released: int) -> Booking:
-        """An ordinary household's booking: mostly hours or days after release."""
-        hosp, pop, params = self.hosp, self.pop, self.params
-        h = self._regular(rng)
-        m = pop.pick_member(rng, pop.household(h))
-        doctor = hosp.ordinary[int(rng.random() * len(hosp.ordinary))]
-        slot = v * DAY + ordinary_slot_minute(rng) * MINUTE
-        u = rng.random()
-        routes = pop.routes
-        if u < routes.nat:
-            route = "nat"
-        elif u < routes.nat + routes.wifi:
-            route = "wifi"
-        elif u < routes.nat + routes.wifi + routes.kiosk:
-            route = "kiosk"
-        else:
-            route = "home"
-        if route in ("wifi", "kiosk"):  # at the hospital, on the day
-            lo = max(released + MINUTE, v * DAY + 6 * 60 * MINUTE + 30 * MINUTE)
-            booked = human_time(rng, hosp, lo, slot - 10 * MINUTE)
-        elif rng.random() < params.release_watch_share:
-            booked = released + MINUTE + int(rng.random() * 9 * MINUTE)
-        else:
-            booked = human_time(rng, hosp, released + MINUTE, slot - 30 * MINUTE)
-        b = pop.booking(rng, hosp, doctor, slot, released, booked, h, m, route,
-                        innocent=self.innocent)
-        return self._settle(rng, b)
-
 
 def generate_hospital(world: World, index: int, out_dir: Path, fmt: str) -> HospitalResult:
     """Write hospital ``index``'s rows; return its files, row count and truth notes."""
     hosp = world.hospitals[index]
     gen = HospitalDays(world, hosp)
+    crowd = Crowd(world, hosp, gen.innocent)
     writer = RowWriter(out_dir, hosp.code, fmt, world.params.rows_per_file)
     clock = world.clock
     carry = 0
     for v in range(world.days):
         target = world.quota[index][v] + carry
         bookings = gen.day(v, max(0, target))
-        carry = target - len(bookings)
-        bookings.sort(key=lambda item: item[0].booked)
-        stamp = clock.date(v).strftime("%Y%m%d")
-        writer.write([b.row(f"{hosp.code}{stamp}{i:06d}", hosp, clock)
-                      for i, (b, _) in enumerate(bookings, 1)])
+        booked, rows = crowd.day(v, hosp.release_ms(v), max(0, target - len(bookings)))
+        rows[:0] = [b.row(hosp, clock) for b, _ in bookings]
+        carry = target - len(rows)
+        order = np.argsort(np.concatenate([np.array([b.booked for b, _ in bookings],
+                                                    dtype=np.int64), booked]), kind="stable")
+        prefix = f"{hosp.code}{clock.date(v).strftime('%Y%m%d')}"
+        writer.write([(f"{prefix}{i:06d}", *rows[k])
+                      for i, k in enumerate(order.tolist(), 1)])
     files = writer.close()
     if carry:
         raise RuntimeError(f"{hosp.code}: quota missed by {carry} rows")

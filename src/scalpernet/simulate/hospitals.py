@@ -10,6 +10,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
+
 SECOND = 1000
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
@@ -71,6 +73,18 @@ class Hospital:
         m = (t % DAY) // MINUTE
         start, end = self.maintenance
         return m >= start or m < end if start > end else start <= m < end
+
+    def closed_many(self, t: np.ndarray) -> np.ndarray:
+        """:meth:`closed` for an array of times."""
+        m = (t % DAY) // MINUTE
+        start, end = self.maintenance
+        return (m >= start) | (m < end) if start > end else (start <= m) & (m < end)
+
+    def next_open_many(self, t: np.ndarray) -> np.ndarray:
+        """Each time, or the end of the maintenance window it falls in."""
+        opened = t - t % DAY + self.maintenance[1] * MINUTE
+        opened = np.where(opened > t, opened, opened + DAY)
+        return np.where(self.closed_many(t), opened, t)
 
 
 def build_hospitals(count: int, hot_per_hospital: int, seed: int) -> list[Hospital]:
@@ -144,3 +158,37 @@ class Clock:
         m, s = divmod(s, 60)
         h, m = divmod(m, 60)
         return f"{prefix}T{h:02d}:{m:02d}:{s:02d}.{ms:03d}+08:00"
+
+    def _prefix(self, day: int) -> bytes:
+        """``YYYY-MM-DDT`` of a day, as ASCII bytes."""
+        prefix = self._days.get(day)
+        if prefix is None:
+            prefix = self._days[day] = (self._start + timedelta(days=day)).isoformat()
+        return f"{prefix}T".encode("ascii")
+
+    def iso_many(self, t: np.ndarray) -> list[str]:
+        """:meth:`iso` for an array of times, built as fixed-width ASCII in one go."""
+        day, rest = np.divmod(t, DAY)
+        if not len(t):
+            return []
+        first = int(day.min())
+        prefixes = np.frombuffer(b"".join(self._prefix(d) for d in
+                                          range(first, int(day.max()) + 1)),
+                                 dtype=np.uint8).reshape(-1, 11)
+        text = np.empty((len(t), len(_ISO_TEMPLATE)), dtype=np.uint8)
+        text[:] = _ISO_TEMPLATE
+        text[:, :11] = prefixes[day - first]
+        hours, rest = np.divmod(rest, HOUR)
+        minutes, rest = np.divmod(rest, MINUTE)
+        seconds, ms = np.divmod(rest, SECOND)
+        text[:, 11:13] = _DIGITS2[hours]
+        text[:, 14:16] = _DIGITS2[minutes]
+        text[:, 17:19] = _DIGITS2[seconds]
+        text[:, 20:23] = _DIGITS3[ms]
+        return text.view(f"S{len(_ISO_TEMPLATE)}").ravel().astype(
+            f"U{len(_ISO_TEMPLATE)}").tolist()
+
+
+_ISO_TEMPLATE = np.frombuffer(b"2000-01-01T00:00:00.000+08:00", dtype=np.uint8)
+_DIGITS2 = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), np.uint8).reshape(-1, 2)
+_DIGITS3 = np.frombuffer("".join(f"{i:03d}" for i in range(1000)).encode(), np.uint8).reshape(-1, 3)

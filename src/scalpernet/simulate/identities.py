@@ -14,9 +14,22 @@ import bisect
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
 
 from scalpernet.identifiers import check_char, normalise_name
-from scalpernet.simulate.rand import Permutation, derive, hash64, mix64, unit
+from scalpernet.identifiers.idcard import CHECK_CHARS, WEIGHTS
+from scalpernet.simulate.rand import (
+    Permutation,
+    derive,
+    hash64,
+    hash64_many,
+    mix64,
+    mix64_many,
+    unit,
+    unit_many,
+)
 
 #: Owner-number offsets: honest people are below OTHERS.
 OTHERS = 1 << 26
@@ -48,6 +61,24 @@ JUNK_NAMES = ("561", "789", "123", "666", "888", "111", "测试", "aaa", "x", "�
 def surname(h: int) -> str:
     """A surname drawn by frequency from a 64-bit hash."""
     return SURNAMES[bisect.bisect_left(_SURNAME_CUM, unit(h) * _SURNAME_TOTAL)]
+
+
+_SURNAME_CUM_ARRAY = np.array(_SURNAME_CUM)
+
+
+def surname_index_many(h: np.ndarray) -> np.ndarray:
+    """:func:`surname`'s index into :data:`SURNAMES` for every hash of a ``uint64`` array."""
+    return np.searchsorted(_SURNAME_CUM_ARRAY, unit_many(h) * _SURNAME_TOTAL, side="left")
+
+
+def given_name_many(h: np.ndarray) -> list[str]:
+    """:func:`given_name` of every hash of a ``uint64`` array."""
+    n = np.uint64(len(GIVEN))
+    first = (h % n).tolist()
+    second = ((h >> np.uint64(32)) % n).tolist()
+    two = ((h >> np.uint64(20)) % np.uint64(10) < 6).tolist()
+    return [GIVEN[a] + GIVEN[b] if t else GIVEN[a]
+            for a, b, t in zip(first, second, two, strict=True)]
 
 
 def given_name(h: int) -> str:
@@ -85,36 +116,93 @@ OTHER_REGIONS = (
 BANDS = {"child": (1, 17), "adult": (18, 59), "elder": (60, 92)}
 
 
+_SEQ3 = [f"{i:03d}" for i in range(1000)]
+#: MOD 11-2 weighted digit sums of the sequence part (ID characters 15-17).
+_SEQ_WEIGHT = np.array([sum(int(c) * w for c, w in zip(t, WEIGHTS[14:], strict=True))
+                        for t in _SEQ3])
+_SEQ_WEIGHTS: list[int] = _SEQ_WEIGHT.tolist()
+
+
+class _IdSpace(NamedTuple):
+    """One (population, band, locality) space: owner -> (region, birth day, sequence)."""
+
+    perm: Permutation
+    region0: int  # first index into IdNumbers._regions
+    regions: int
+    first_day: int  # ordinal of the earliest birth date
+    seq0: int
+    seqs: int
+
+
+def _weight_sum(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(int(c) * w for c, w in zip(digits, weights, strict=True))
+
+
 class IdNumbers:
-    """Valid ID numbers, unique per (population, band, locality, owner number)."""
+    """Valid ID numbers, unique per (population, band, locality, owner number).
+
+    The check character is computed from per-part weighted digit sums (region, birth date,
+    sequence), the same MOD 11-2 sum :func:`scalpernet.identifiers.check_char` takes.
+    """
 
     def __init__(self, seed: int, reference: date) -> None:
-        self._spaces: dict[tuple[str, str, bool], tuple[Permutation, tuple[str, ...], int, int,
-                                                         int]] = {}
+        self._spaces: dict[tuple[str, str, bool], _IdSpace] = {}
         ref = reference.toordinal()
-        self._dates: dict[int, str] = {}
+        self._regions: list[str] = [*LOCAL_REGIONS, *OTHER_REGIONS]
+        self._region_weight = np.array([_weight_sum(r, WEIGHTS[:6]) for r in self._regions])
+        self._first = ref
         for population, (seq0, nseq) in {"honest": (0, 800), "gang": (800, 200)}.items():
             for band, (young, old) in BANDS.items():
                 first = ref - int((old + 1) * 365.25) + 1
+                self._first = min(self._first, first)
                 ndays = int((old + 1) * 365.25) - int(young * 365.25)
                 for local in (True, False):
-                    regions = LOCAL_REGIONS if local else OTHER_REGIONS
-                    n = len(regions) * ndays * nseq
-                    perm = Permutation(n, derive(seed, "id", population, band, local))
-                    self._spaces[population, band, local] = (perm, regions, first, seq0, nseq)
+                    nreg = len(LOCAL_REGIONS if local else OTHER_REGIONS)
+                    region0 = 0 if local else len(LOCAL_REGIONS)
+                    perm = Permutation(nreg * ndays * nseq, derive(seed, "id", population, band,
+                                                                   local))
+                    self._spaces[population, band, local] = _IdSpace(perm, region0, nreg,
+                                                                     first, seq0, nseq)
+        # birth dates as YYYYMMDD text and their weighted digit sums, by day
+        days = (np.arange(self._first, ref + 1) - date(1970, 1, 1).toordinal()).astype(
+            "datetime64[D]")
+        months = days.astype("datetime64[M]")
+        years = days.astype("datetime64[Y]")
+        ymd = ((years.astype(np.int64) + 1970) * 10_000
+               + (months - years).astype(np.int64) * 100 + 101
+               + (days - months).astype(np.int64))
+        self._born = [f"{d:08d}" for d in ymd.tolist()]
+        weight = np.zeros(len(ymd), dtype=np.int64)
+        for k, w in enumerate(WEIGHTS[6:14]):
+            weight += (ymd // 10 ** (7 - k) % 10) * w
+        self._born_weight = weight
+        self._born_weights: list[int] = weight.tolist()  # plain ints for one-at-a-time make
+        self._region_weights: list[int] = self._region_weight.tolist()
 
     def make(self, population: str, band: str, local: bool, owner: int) -> str:
         """The ID number of one owner (an 18-character string, check char included)."""
-        perm, regions, first, seq0, nseq = self._spaces[population, band, local]
+        perm, region0, nreg, first, seq0, nseq = self._spaces[population, band, local]
         u = perm(owner)
         seq = seq0 + u % nseq
         rest = u // nseq
-        ordinal = first + rest // len(regions)
-        born = self._dates.get(ordinal)
-        if born is None:  # at most a century of days: a bounded cache
-            born = self._dates[ordinal] = date.fromordinal(ordinal).strftime("%Y%m%d")
-        body = f"{regions[rest % len(regions)]}{born}{seq:03d}"
-        return body + check_char(body)
+        day = first + rest // nreg - self._first
+        region = region0 + rest % nreg
+        total = self._region_weights[region] + self._born_weights[day] + _SEQ_WEIGHTS[seq]
+        return f"{self._regions[region]}{self._born[day]}{_SEQ3[seq]}{CHECK_CHARS[total % 11]}"
+
+    def make_many(self, population: str, band: str, local: bool,
+                  owners: np.ndarray) -> list[str]:
+        """:meth:`make` for every owner number of an array."""
+        perm, region0, nreg, first, seq0, nseq = self._spaces[population, band, local]
+        u = perm.many(owners).astype(np.int64)
+        seq = seq0 + u % nseq
+        rest = u // nseq
+        day = first + rest // nreg - self._first
+        region = region0 + rest % nreg
+        check = (self._region_weight[region] + self._born_weight[day] + _SEQ_WEIGHT[seq]) % 11
+        regions, born = self._regions, self._born
+        return [f"{regions[r]}{born[d]}{_SEQ3[q]}{CHECK_CHARS[c]}" for r, d, q, c in
+                zip(region.tolist(), day.tolist(), seq.tolist(), check.tolist(), strict=True)]
 
 
 def invalid_id_number(h: int, valid: str) -> str:
@@ -158,6 +246,14 @@ class Phones:
             self._mobile, MOBILE_SEGMENTS)
         u = perm(owner)
         return f"{segments[u // 10**8]}{u % 10**8:08d}"
+
+    def make_many(self, owners: np.ndarray, virtual: bool = False) -> list[str]:
+        """:meth:`make` for every owner number of an array."""
+        perm, segments = (self._virtual, VIRTUAL_SEGMENTS) if virtual else (
+            self._mobile, MOBILE_SEGMENTS)
+        u = perm.many(owners).astype(np.int64)
+        return [f"{segments[a]}{b:08d}" for a, b in
+                zip((u // 10**8).tolist(), (u % 10**8).tolist(), strict=True)]
 
 
 def as_written(phone: str, h: int) -> str:
@@ -218,6 +314,37 @@ class Handles:
         prefix = "2088" if channel == "alipay" else "6217"
         return Payer(f"{prefix}{digits:012d}", channel)
 
+    def accounts_many(self, owners: np.ndarray) -> list[str]:
+        """:meth:`account` for every owner number of an array."""
+        digits = (7_919_317 * self._owner.many(owners).astype(np.int64) + 40_123_456_789) % 10**11
+        return [f"U{d:011d}" for d in digits.tolist()]
+
+    def devices_many(self, owners: np.ndarray) -> list[str]:
+        """:meth:`device` for every owner number of an array."""
+        x = mix64_many(owners.astype(np.uint64) ^ np.uint64(self._device_key))
+        return [f"{d:016x}" for d in x.tolist()]
+
+    def payers_many(self, owners: np.ndarray, channels: np.ndarray) -> list[str]:
+        """:meth:`payer`'s account for every owner number, ``channels`` indexing CHANNELS."""
+        digits = ((104_729_003 * self._owner.many(owners).astype(np.int64) + 271_828_182_845)
+                  % 10**12).tolist()
+        wechat = channels == CHANNELS.index("wechat")
+        out = [f"2088{d:012d}" if c == 0 else f"6217{d:012d}"
+               for d, c in zip(digits, channels.tolist(), strict=True)]
+        if wechat.any():
+            at = np.flatnonzero(wechat)
+            key = np.uint64(self._wechat_key)
+            a = mix64_many(owners[at].astype(np.uint64) ^ key).tolist()
+            b = hash64_many(self._wechat_key, owners[at].astype(np.uint64)).tolist()
+            for i, x, y in zip(at.tolist(), a, b, strict=True):
+                out[i] = f"o{x:016x}{y:016x}"[:28]
+        return out
+
+    def visit_cards_many(self, hospital: int, owners: np.ndarray) -> list[str]:
+        """:meth:`visit_card` for every owner number of an array."""
+        digits = (31_415_927 * self._owner.many(owners).astype(np.int64) + 577_215_664) % 10**9
+        return [f"{hospital:02d}{d:09d}" for d in digits.tolist()]
+
     def escort_agent(self, owner: int) -> str:
         return f"PZ{self._agent(owner):09d}"
 
@@ -242,6 +369,15 @@ class IpPool:
         a, b = self._blocks[u // 65024]
         rest = u % 65024
         return f"{a}.{b}.{rest // 254}.{rest % 254 + 1}"
+
+    def many(self, owners: np.ndarray) -> list[str]:
+        """The address of every owner number of an array."""
+        u = self._perm.many(owners).astype(np.int64)
+        rest = u % 65024
+        blocks = [f"{a}.{b}." for a, b in self._blocks]
+        return [f"{blocks[k]}{c}.{d}" for k, c, d in
+                zip((u // 65024).tolist(), (rest // 254).tolist(), (rest % 254 + 1).tolist(),
+                    strict=True)]
 
 
 def _ipv6_text(groups: tuple[int, ...]) -> str:

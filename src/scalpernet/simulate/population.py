@@ -15,11 +15,14 @@ import random
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
 from scalpernet.simulate.bookings import Booking
 from scalpernet.simulate.hospitals import Hospital
 from scalpernet.simulate.identities import (
     CHANNELS,
     OTHERS,
+    SURNAMES,
     Addresses,
     Handles,
     IdNumbers,
@@ -28,15 +31,22 @@ from scalpernet.simulate.identities import (
     as_written,
     full_name,
     given_name,
+    given_name_many,
     id_as_written,
     surname,
+    surname_index_many,
 )
-from scalpernet.simulate.rand import hash64, mix64, unit
+from scalpernet.simulate.rand import hash64, hash64_many, mix64, mix64_many, unit, unit_many
 
 #: Household sizes 1-6 and their shares.
 HOUSEHOLD_SIZES = ((1, 0.30), (2, 0.28), (3, 0.20), (4, 0.12), (5, 0.06), (6, 0.04))
 _BAND_WEIGHT = {"elder": 3, "child": 2, "adult": 1}
 _SIZE_CUM = [sum(s for _, s in HOUSEHOLD_SIZES[: i + 1]) for i in range(len(HOUSEHOLD_SIZES))]
+#: Age bands as small integers in the array forms, and their weights.
+BANDS = ("adult", "elder", "child")
+ADULT, ELDER, CHILD = range(3)
+_BAND_WEIGHTS = np.array([_BAND_WEIGHT[b] for b in BANDS])
+_PAYER_CHANNEL = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +67,19 @@ class Household:
     bands: tuple[str, ...]  # age band of each member; member 0 is the adult who pays
     weights: tuple[int, ...]  # cumulative chance of being the patient (elders, children more)
     surname: str
+
+
+@dataclass(frozen=True, slots=True)
+class Households:
+    """The array form of :class:`Household` for many household numbers at once."""
+
+    index: np.ndarray
+    size: np.ndarray
+    family_pays: np.ndarray
+    shared_phone: np.ndarray
+    bands: np.ndarray  # (n, 6) band codes (:data:`BANDS`); members past the size are adults
+    weights: np.ndarray  # (n, 6) cumulative chances of being the patient
+    surname: np.ndarray  # index into SURNAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +175,86 @@ class Population:
     def _payer(self, owner: int) -> Payer:
         channel = CHANNELS[(0, 0, 0, 0, 0, 1, 1, 1, 1, 2)[hash64(self._key, owner, 4) % 10]]
         return self._handles.payer(owner, channel)
+
+    # -- the same, for many households at once (numpy arrays in, lists of texts out) --------
+    def households(self, h: np.ndarray) -> Households:
+        """:meth:`household` for many ordinary (not cast) household numbers."""
+        if self._overrides and int(h.min()) <= max(self._overrides):
+            raise ValueError("cast households are built one at a time")
+        x = hash64_many(self._key, h)
+        size = np.minimum(np.searchsorted(_SIZE_CUM, unit_many(x), side="right"),
+                          len(_SIZE_CUM) - 1) + 1
+        family_pays = (size > 1) & ((x >> np.uint64(8)) % np.uint64(10) < 7)
+        shared = (x >> np.uint64(16)) % np.uint64(10) < 3
+        y = mix64_many(x)
+        bands = np.zeros((len(h), 6), dtype=np.int64)
+        for m in range(1, 6):
+            r = (y >> np.uint64(10 * m)) % np.uint64(100)
+            bands[:, m] = np.where(r < 45, ELDER, np.where(r < 80, CHILD, ADULT))
+        present = np.arange(6) < size[:, None]
+        weights = np.cumsum(_BAND_WEIGHTS[bands] * present, axis=1)
+        return Households(h, size, family_pays, shared, bands, weights, surname_index_many(y))
+
+    @staticmethod
+    def pick_members(hh: Households, u: np.ndarray) -> np.ndarray:
+        """:meth:`pick_member` for many households, ``u`` uniform draws in [0, 1)."""
+        total = hh.weights[np.arange(len(u)), hh.size - 1]
+        return ((hh.weights <= (u * total)[:, None]) & (np.arange(6) < hh.size[:, None])).sum(1)
+
+    def _phones_many(self, owner: np.ndarray, x: np.ndarray, has: np.ndarray) -> list:
+        """Phones of people whose ``x = hash64(key, owner, 1)`` is known; None without one."""
+        out: list[str | None] = [None] * len(owner)
+        virtual = ((x >> np.uint64(24)) % np.uint64(1000)).astype(np.float64) < (
+            self.routes.virtual_phone * 1000)
+        for v in (False, True):
+            at = np.flatnonzero(has & (virtual == v))
+            for i, phone in zip(at.tolist(), self._phones.make_many(owner[at], v), strict=True):
+                out[i] = phone
+        return out
+
+    def people(self, hh: Households, m: np.ndarray) -> tuple[list, list, list]:
+        """Names, ID numbers and phones (None without one) of members ``m`` of ``hh``."""
+        owner = hh.index * 6 + m
+        x = hash64_many(self._key, owner, 1)
+        band = hh.bands[np.arange(len(m)), m]
+        local = (x >> np.uint64(8)) % np.uint64(100) < 80
+        ids: list[str] = [""] * len(m)
+        for b, name in enumerate(BANDS):
+            for loc in (True, False):
+                at = np.flatnonzero((band == b) & (local == loc))
+                if at.size:
+                    made = self._ids.make_many("honest", name, loc, owner[at])
+                    for i, id_number in zip(at.tolist(), made, strict=True):
+                        ids[i] = id_number
+        own = (m == 0) | (band == CHILD) | ((x >> np.uint64(12)) % np.uint64(2) == 0)
+        sur = np.where(own, hh.surname, surname_index_many(x >> np.uint64(3))).tolist()
+        names = [SURNAMES[s] + g for s, g in
+                 zip(sur, given_name_many(x >> np.uint64(30)), strict=True)]
+        has = (band == ADULT) | ((band == ELDER) & ((x >> np.uint64(16)) % np.uint64(10) < 8))
+        return names, ids, self._phones_many(owner, x, has)
+
+    def first_phones(self, h: np.ndarray) -> list[str]:
+        """:meth:`phone` of member 0 (an adult, who always has one) of many households."""
+        owner = h * 6
+        return self._phones_many(owner, hash64_many(self._key, owner, 1),
+                                 np.ones(len(h), dtype=bool))
+
+    def payers_many(self, owners: np.ndarray) -> tuple[list[str], list[str]]:
+        """:meth:`payer`'s accounts and channels for many owner numbers."""
+        channel = _PAYER_CHANNEL[(hash64_many(self._key, owners, 4) % np.uint64(10)).astype(
+            np.int64)]
+        return self._handles.payers_many(owners, channel), [CHANNELS[c] for c in
+                                                             channel.tolist()]
+
+    def home_ips(self, h: np.ndarray) -> list[str]:
+        """:meth:`home_ip` of many households."""
+        x = hash64_many(self._key, h)
+        six = ((x >> np.uint64(24)) % np.uint64(1000)).astype(np.float64) < (
+            self.routes.ipv6_home * 1000)
+        out = self._addr.home.many(h)
+        for i in np.flatnonzero(six).tolist():
+            out[i] = self._addr.home6(int(h[i]), int(x[i]) >> 40)
+        return out
 
     @staticmethod
     def pick_member(rng: random.Random, hh: Household) -> int:

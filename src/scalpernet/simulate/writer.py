@@ -1,7 +1,10 @@
 """Row writers: CSV, JSON Lines or Parquet, one file set per hospital, rotated by size.
 
 Rows stream straight to disk (Parquet in row groups of a few thousand rows), so memory stays
-flat whatever the number of records.
+flat whatever the number of records. Rows are tuples of texts, ``""`` for an empty value
+(an empty CSV cell, JSON ``null``, a Parquet null). The simulator's texts never hold a
+comma, a quote or a line break, so CSV rows are joined directly; a batch that does (checked
+by counting separators) goes through :mod:`csv` and is quoted as usual.
 """
 
 from __future__ import annotations
@@ -21,6 +24,12 @@ _SCHEMA = pa.schema([(c, pa.string()) for c in COLUMNS])
 _GROUP = 8192
 
 
+def _plain_csv(text: str, rows: int) -> bool:
+    """Whether ``rows`` rows joined with commas and newlines need no CSV quoting."""
+    return (text.count(",") == rows * (len(COLUMNS) - 1) and text.count("\n") == rows
+            and '"' not in text and "\r" not in text)
+
+
 class RowWriter:
     """Writes one hospital's rows to ``registrations_<code>_<part>.<ext>`` files."""
 
@@ -34,7 +43,7 @@ class RowWriter:
         self._fh: IO | None = None
         self._csv = None
         self._pq: pq.ParquetWriter | None = None
-        self._buffer: list[tuple] = []
+        self._buffer: list[tuple[str, ...]] = []
 
     def _open(self) -> None:
         self._close_file()
@@ -50,8 +59,8 @@ class RowWriter:
         else:
             self._pq = pq.ParquetWriter(path, _SCHEMA, compression="zstd")
 
-    def write(self, rows: list[tuple]) -> None:
-        """Append rows (tuples in :data:`COLUMNS` order, ``None`` for empty)."""
+    def write(self, rows: list[tuple[str, ...]]) -> None:
+        """Append rows (tuples of texts in :data:`COLUMNS` order, ``""`` for empty)."""
         i = 0
         while i < len(rows):
             if not self.files or self._in_file >= self.rows_per_file:
@@ -61,10 +70,15 @@ class RowWriter:
             self._in_file += len(take)
             self.rows += len(take)
             if self.fmt == "csv":
-                self._csv.writerows(["" if v is None else v for v in r] for r in take)
+                text = "\n".join(map(",".join, take)) + "\n"
+                if _plain_csv(text, len(take)):
+                    self._fh.write(text)
+                else:
+                    self._csv.writerows(take)
             elif self.fmt == "jsonl":
                 self._fh.write(b"".join(
-                    orjson.dumps(dict(zip(COLUMNS, r, strict=True))) + b"\n" for r in take))
+                    orjson.dumps(dict(zip(COLUMNS, [v or None for v in r], strict=True)))
+                    + b"\n" for r in take))
             else:
                 self._buffer.extend(take)
                 if len(self._buffer) >= _GROUP:
@@ -73,8 +87,9 @@ class RowWriter:
     def _flush(self) -> None:
         if self._buffer and self._pq is not None:
             columns = list(zip(*self._buffer, strict=True))
-            self._pq.write_table(pa.table([pa.array(c, pa.string()) for c in columns],
-                                          schema=_SCHEMA))
+            self._pq.write_table(pa.table(
+                [pa.array([v or None for v in c], pa.string()) for c in columns],
+                schema=_SCHEMA))
             self._buffer = []
 
     def _close_file(self) -> None:
