@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from scalpernet.simulate.bookings import Booking, human_time, next_open, settle
-from scalpernet.simulate.crowd import Crowd
+from scalpernet.simulate.crowd import HOME, NAT, Crowd
 from scalpernet.simulate.gangs import Gang, GangDesk
 from scalpernet.simulate.hospitals import (
     DAY,
     HOUR,
     MINUTE,
     SECOND,
+    Doctor,
     Hospital,
     ordinary_slot_minute,
     slot_times,
@@ -67,6 +68,9 @@ class HospitalDays:
         self.busy_count: Counter = Counter()
         self.companies = [c for c in cast.companies if c.hospital == hospital.index]
         self.escort_rate = 4 / 7 / len(world.hospitals)  # ~4 patients a week per agent
+        # the day's hot-pool winners who are ordinary people: (household, doctor, slot,
+        # booked, route), turned into rows by the crowd
+        self.ready: list[tuple[int, Doctor, int, int, int]] = []
 
     def _regular(self, rng: random.Random) -> int:
         """An ordinary household; one in twenty books often (sick elders, small children)."""
@@ -88,7 +92,9 @@ class HospitalDays:
         rng = random.Random(derive(world.params.seed, "day", hosp.index, v))
         released = hosp.release_ms(v)
         out: list[tuple[Booking, str | None]] = []
+        self.ready = []
         self._hot_pools(rng, v, released, out)
+        target -= len(self.ready)
         weekday = world.clock.date(v).weekday()
         for c in self.chronic:
             if c.weekday != weekday or len(out) >= target:
@@ -147,12 +153,10 @@ class HospitalDays:
                                     route="nat" if rng.random() < 0.5 else "home",
                                     innocent=self.innocent)
                     self.innocent[("account", b.account)] = "fast human"
-                else:
-                    h = self._regular(rng)
-                    m = pop.pick_member(rng, pop.household(h))
-                    b = pop.booking(rng, hosp, doctor, slot, released, booked, h, m,
-                                    route="nat" if rng.random() < 0.5 else "home",
-                                    innocent=self.innocent)
+                else:  # booked with the crowd (same people, drawn in bulk)
+                    route = NAT if rng.random() < 0.5 else HOME
+                    self.ready.append((self._regular(rng), doctor, slot, booked, route))
+                    continue
                 out.append((self._settle(rng, b), None))
 
     def _health_check(self, rng: random.Random, company, v: int, released: int, room: int,
@@ -229,7 +233,8 @@ def generate_hospital(world: World, index: int, out_dir: Path, fmt: str) -> Hosp
     for v in range(world.days):
         target = world.quota[index][v] + carry
         bookings = gen.day(v, max(0, target))
-        booked, rows = crowd.day(v, hosp.release_ms(v), max(0, target - len(bookings)))
+        booked, rows = crowd.day(v, hosp.release_ms(v),
+                                 max(0, target - len(bookings) - len(gen.ready)), gen.ready)
         rows[:0] = [b.row(hosp, clock) for b, _ in bookings]
         carry = target - len(rows)
         order = np.argsort(np.concatenate([np.array([b.booked for b, _ in bookings],

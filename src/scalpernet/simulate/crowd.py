@@ -15,7 +15,7 @@ from itertools import repeat
 import numpy as np
 
 from scalpernet.simulate.bookings import STATUSES, human_times, settle_many
-from scalpernet.simulate.hospitals import DAY, HOUR, MINUTE, Hospital
+from scalpernet.simulate.hospitals import DAY, HOUR, MINUTE, Doctor, Hospital
 from scalpernet.simulate.identities import as_written
 from scalpernet.simulate.rand import derive
 from scalpernet.simulate.world import World
@@ -31,10 +31,6 @@ class Crowd:
         self.innocent = innocent  # (kind, key) -> why, shared with the hospital's generator
         routes = world.population.routes
         self._route_cum = np.cumsum([routes.nat, routes.wifi, routes.kiosk])
-        doctors = hospital.ordinary
-        self._departments = [d.department for d in doctors]
-        self._codes = [d.code for d in doctors]
-        self._fees = [d.fee for d in doctors]
         self._nat: dict[int, str] = {}
 
     def _households(self, u: np.ndarray, often: np.ndarray) -> np.ndarray:
@@ -44,38 +40,57 @@ class Crowd:
         n = self.world.households - cast_end
         return cast_end + (u * np.where(often, n // 20, n)).astype(np.int64)
 
-    def day(self, v: int, released: int, count: int) -> tuple[np.ndarray, list[tuple]]:
-        """``count`` ordinary bookings for visit day ``v``: their booking times and rows.
+    def day(self, v: int, released: int, count: int,
+            ready: list[tuple[int, Doctor, int, int, int]] = ()) -> tuple[np.ndarray, list]:
+        """``count`` ordinary bookings for visit day ``v``, plus the ``ready`` ones: their
+        booking times and rows.
 
-        Rows are tuples of texts in contract column order without the registration id
-        (``""`` for empty).
+        ``ready`` holds bookings whose household, doctor, slot, time and route are already
+        decided (people who sat ready when a hot pool was released): ``(household, doctor,
+        slot, booked, route)``. Rows are tuples of texts in contract column order without
+        the registration id (``""`` for empty).
         """
-        world, hosp, pop, params = self.world, self.hosp, self.pop, self.world.params
+        hosp, params = self.hosp, self.world.params
         rng = np.random.default_rng(derive(params.seed, "crowd", hosp.index, v))
-        u = rng.random((12, count))
+        u = rng.random((9, count))
         h = self._households(u[1], u[0] < 0.3)
-        hh = pop.households(h)
-        m = pop.pick_members(hh, u[2])
-        doctor = (u[3] * len(self._codes)).astype(np.int64).tolist()
-        minute = np.where(u[4] < 0.6, 8 * 60 + 15 * (u[5] * 16).astype(np.int64),
-                          13 * 60 + 30 + 15 * (u[5] * 15).astype(np.int64))
+        ordinary = hosp.ordinary
+        doctors = [ordinary[d] for d in (u[2] * len(ordinary)).astype(np.int64).tolist()]
+        minute = np.where(u[3] < 0.6, 8 * 60 + 15 * (u[4] * 16).astype(np.int64),
+                          13 * 60 + 30 + 15 * (u[4] * 15).astype(np.int64))
         slot = v * DAY + minute * MINUTE
-        route = np.searchsorted(self._route_cum, u[6], side="right")
-
+        route = np.searchsorted(self._route_cum, u[5], side="right")
         # when: at the hospital on the day, right after release, or any waking hour
         onsite = (route == WIFI) | (route == KIOSK)
-        watch = ~onsite & (u[7] < params.release_watch_share)
+        watch = ~onsite & (u[6] < params.release_watch_share)
         lo = np.where(onsite, max(released + MINUTE, v * DAY + 6 * HOUR + 30 * MINUTE),
                       released + MINUTE)
         hi = np.where(onsite, slot - 10 * MINUTE, slot - 30 * MINUTE)
         booked = human_times(rng, hosp, lo, hi)
-        booked = np.where(watch, released + MINUTE + (u[8] * 9 * MINUTE).astype(np.int64),
+        booked = np.where(watch, released + MINUTE + (u[7] * 9 * MINUTE).astype(np.int64),
                           booked)
+        if ready:
+            rh, rdoctors, rslot, rbooked, rroute = zip(*ready, strict=True)
+            h = np.concatenate([h, np.array(rh, dtype=np.int64)])
+            doctors += rdoctors
+            slot = np.concatenate([slot, np.array(rslot, dtype=np.int64)])
+            booked = np.concatenate([booked, np.array(rbooked, dtype=np.int64)])
+            route = np.concatenate([route, np.array(rroute, dtype=np.int64)])
+        return booked, self._rows(rng, released, h, doctors, slot, booked, route)
 
+    def _rows(self, rng: np.random.Generator, released: int, h: np.ndarray,
+              doctors: list[Doctor], slot: np.ndarray, booked: np.ndarray,
+              route: np.ndarray) -> list[tuple]:
+        """The rows of honest bookings: who in each household, identifiers, fates."""
+        world, hosp, pop, params = self.world, self.hosp, self.pop, self.world.params
+        count = len(h)
+        u = rng.random((4, count))
+        hh = pop.households(h)
+        m = pop.pick_members(hh, u[0])
         # who: the patient, the family member who books and pays, the contact phone
         names, ids, phones = pop.people(hh, m)
         owner = h * 6 + m
-        no_phone = np.array([p is None for p in phones])
+        no_phone = np.array([p is None for p in phones], dtype=bool)
         booker = np.where(hh.family_pays | no_phone, h * 6, owner)
         shared = hh.shared_phone | no_phone
         first_phones = pop.first_phones(h)
@@ -83,10 +98,10 @@ class Crowd:
         handles = world.handles
         accounts = handles.accounts_many(booker)
         devices = handles.devices_many(booker)
-        ips = self._ips(route, h, u[9], accounts, devices)
+        ips = self._ips(route, h, u[1], accounts, devices)
 
         # what the export shows: visit cards, phones and ID numbers as written
-        x = (u[10] * 1e15).astype(np.int64)
+        x = (u[2] * 1e15).astype(np.int64)
         cards = [""] * count
         with_card = np.flatnonzero(x % 100 < 85)
         for i, card in zip(with_card.tolist(),
@@ -102,7 +117,7 @@ class Crowd:
         for i in np.flatnonzero(written >= 96).tolist():
             contacts[i] = as_written(contacts[i], int(written[i]))
 
-        paid = booked + 20_000 + (u[11] * 100_000).astype(np.int64)
+        paid = booked + 20_000 + (u[3] * 100_000).astype(np.int64)
         status, cancelled = settle_many(rng, hosp, slot, booked, world.export,
                                         params.cancel_rate, params.no_show_rate)
         clock = world.clock
@@ -111,14 +126,12 @@ class Crowd:
         for i, text in zip(at.tolist(), clock.iso_many(cancelled[at]), strict=True):
             cancelled_at[i] = text
         slot_at = {t: clock.iso_repeated(t) for t in np.unique(slot).tolist()}
-        rows = list(zip(
-            repeat(hosp.name), [self._departments[d] for d in doctor],
-            [self._codes[d] for d in doctor], [slot_at[t] for t in slot.tolist()],
-            repeat(clock.iso_repeated(released)), clock.iso_many(booked), clock.iso_many(paid),
-            [STATUSES[s] for s in status.tolist()], cancelled_at,
-            [self._fees[d] for d in doctor], names, ids, contacts, cards, accounts, devices,
-            ips, payers, channels, repeat(""), repeat(""), repeat("")))
-        return booked, rows
+        return list(zip(
+            repeat(hosp.name), [d.department for d in doctors], [d.code for d in doctors],
+            [slot_at[t] for t in slot.tolist()], repeat(clock.iso_repeated(released)),
+            clock.iso_many(booked), clock.iso_many(paid), [STATUSES[s] for s in status.tolist()],
+            cancelled_at, [d.fee for d in doctors], names, ids, contacts, cards, accounts,
+            devices, ips, payers, channels, repeat(""), repeat(""), repeat("")))
 
     def _ips(self, route: np.ndarray, h: np.ndarray, u: np.ndarray, accounts: list[str],
              devices: list[str]) -> list[str]:

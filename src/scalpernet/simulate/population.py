@@ -179,7 +179,7 @@ class Population:
     # -- the same, for many households at once (numpy arrays in, lists of texts out) --------
     def households(self, h: np.ndarray) -> Households:
         """:meth:`household` for many ordinary (not cast) household numbers."""
-        if self._overrides and int(h.min()) <= max(self._overrides):
+        if self._overrides and len(h) and int(h.min()) <= max(self._overrides):
             raise ValueError("cast households are built one at a time")
         x = hash64_many(self._key, h)
         size = np.minimum(np.searchsorted(_SIZE_CUM, unit_many(x), side="right"),
