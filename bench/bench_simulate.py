@@ -6,12 +6,18 @@
 Each size runs in a fresh process so peak RSS is that run's alone: ``main`` is the parent
 (world and truth), ``worker`` the largest hospital-generating process. Memory should stay
 flat as records grow: rows stream to the files and identities are computed, not stored.
+``cpu s`` counts every process; ``load`` is the 1-minute load average before and after the
+run (wall time on a shared machine is only comparable at a similar load). Measure wall time
+under the shared lock so benchmarks never overlap::
+
+    flock /tmp/scalpernet-bench.lock .venv/bin/python bench/bench_simulate.py
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -47,12 +53,14 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0, help="0: one per CPU")
     args = ap.parse_args()
     print(f"{'records':>10} {'wall s':>7} {'rec/s':>8} {'cpu s':>7} {'rss main MB':>11} "
-          f"{'rss worker MB':>13} {'gangs':>5} {'gang rows':>9}")
+          f"{'rss worker MB':>13} {'gangs':>5} {'gang rows':>9} {'load':>11}")
     for n in args.records:
+        before = os.getloadavg()[0]
         r = run(n, args.format, args.workers)
+        load = f"{before:.1f}-{os.getloadavg()[0]:.1f}"
         print(f"{r['records']:>10} {r['seconds']:>7.1f} {r['records'] / r['seconds']:>8.0f} "
               f"{r['cpu_s']:>7.1f} {r['rss_main_mb']:>11.0f} {r['rss_worker_mb']:>13.0f} "
-              f"{r['gangs']:>5} {r['gang_bookings']:>9}", flush=True)
+              f"{r['gangs']:>5} {r['gang_bookings']:>9} {load:>11}", flush=True)
 
 
 if __name__ == "__main__":

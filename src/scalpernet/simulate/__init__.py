@@ -12,11 +12,12 @@ import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from scalpernet.simulate.city import HospitalResult, generate_hospital
 from scalpernet.simulate.truth import gang_entries, innocent_entries, write_truth
-from scalpernet.simulate.world import WorldParams, build_world
+from scalpernet.simulate.world import World, WorldParams, build_world
 from scalpernet.simulate.writer import FORMATS
 
 __all__ = ["FORMATS", "Summary", "WorldParams", "simulate"]
@@ -39,8 +40,14 @@ class Summary:
     seconds: float
 
 
+@lru_cache(maxsize=1)
+def _worker_world(params: WorldParams) -> World:
+    """The world a worker process builds once for all the hospitals it generates."""
+    return build_world(params)
+
+
 def _one_hospital(params: WorldParams, index: int, out_dir: str, fmt: str) -> HospitalResult:
-    return generate_hospital(build_world(params), index, Path(out_dir), fmt)
+    return generate_hospital(_worker_world(params), index, Path(out_dir), fmt)
 
 
 def simulate(out_dir: str | Path, records: int = 100_000, seed: int = 1, fmt: str = "csv",
