@@ -26,6 +26,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from operator import mul
 from typing import Literal
 
@@ -47,6 +48,7 @@ PROVINCE_CODES: frozenset[str] = frozenset(
 MIN_BIRTH_YEAR = 1900
 
 _ASCII_ZERO_SUM = 48 * sum(WEIGHTS)  # subtracts the ASCII offset of '0' in one step
+_LAST_CHARS = frozenset("0123456789X")
 
 Reason = Literal[
     "empty",
@@ -96,6 +98,7 @@ def _clean(raw: str) -> str:
     return "".join(text.split()).upper()
 
 
+@lru_cache(maxsize=1 << 16)  # ~73k calendar days in 1900-2100: hot dates stay
 def _birth_date(digits8: str) -> date | None:
     try:
         return date(int(digits8[:4]), int(digits8[4:6]), int(digits8[6:8]))
@@ -111,8 +114,11 @@ def parse_id_card(raw: str, *, today: date | None = None) -> IdCard:
     ``bad_length``, ``bad_characters``, ``bad_region``, ``bad_birth_date``,
     ``future_birth_date``, ``bad_check_digit``.
     """
-    key = _clean(raw)
     legacy = False
+    if len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in _LAST_CHARS:
+        key = raw  # the common case: already clean (no space, digits and upper-case X)
+    else:
+        key = _clean(raw)
     if not key:
         return IdCard(key, False, "empty", None, None, None)
     if len(key) == 15:
@@ -138,7 +144,8 @@ def parse_id_card(raw: str, *, today: date | None = None) -> IdCard:
         reason = "bad_birth_date"
     elif born > (today or date.today()):
         reason = "future_birth_date"
-    elif check_char(body) != last:
+    elif CHECK_CHARS[(sum(map(mul, body.encode("ascii"), WEIGHTS)) - _ASCII_ZERO_SUM)
+                     % 11] != last:  # check_char(body), its argument checks done above
         reason = "bad_check_digit"
     if born is not None and born.year < MIN_BIRTH_YEAR:
         born = None

@@ -47,7 +47,11 @@ def junk_name_reason(name: str) -> str | None:
     ``repeated_character`` ("哈哈哈"), ``contains_digits`` ("患者01"), ``no_letters``
     ("???", "--").
     """
-    norm = normalise_name(name)
+    return junk_reason_of_key(normalise_name(name))
+
+
+def junk_reason_of_key(norm: str) -> str | None:
+    """:func:`junk_name_reason` of a name already normalised by :func:`normalise_name`."""
     if not norm:
         return "empty"
     if norm.isdigit():

@@ -45,6 +45,8 @@ def parse_phone(raw: str) -> Phone:
     (``010-12345678 ext 12``) is kept as digits: it is rare and dropping it could merge two
     different lines.
     """
+    if len(raw) == 11 and raw.isascii() and _MOBILE.fullmatch(raw):  # the common case
+        return Phone(raw, "mobile", raw[:3] in VIRTUAL_SEGMENTS)
     text = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
     stripped = text.strip()
     digits = _NON_DIGITS.sub("", stripped)

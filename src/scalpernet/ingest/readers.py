@@ -68,7 +68,8 @@ class Layout:
 
     ``headers`` are the file's own names (a repeated unknown name gets ``#2``, ``#3``);
     ``fields`` picks the cells in :data:`~scalpernet.records.FIELDS` order from a row with
-    one empty cell appended (a field the file lacks points at it); ``extra`` lists the
+    one empty cell appended (a field the file lacks points at it); ``indexes`` are the same
+    cell positions as numbers (``width`` for a field the file lacks); ``extra`` lists the
     unknown columns as ``(index, header)``.
     """
 
@@ -76,6 +77,7 @@ class Layout:
     fields: itemgetter  # type: ignore[type-arg]
     extra: tuple[tuple[int, str], ...]
     mapped: dict[str, str]  # canonical field -> the file's header
+    indexes: tuple[int, ...] = ()
 
     @property
     def width(self) -> int:
@@ -170,8 +172,8 @@ def build_layout(headers: Sequence[str], mapping: dict[str, str] | None, source:
             raise InputError(f"{source}: no column for required field(s) {', '.join(missing)}; "
                              f"headers are {', '.join(names)[:300]}; map them with --mapping")
     width = len(names)
-    getter = itemgetter(*(index_of.get(f, width) for f in FIELDS))
-    return Layout(tuple(names), getter, tuple(extra), mapped)
+    indexes = tuple(index_of.get(f, width) for f in FIELDS)
+    return Layout(tuple(names), itemgetter(*indexes), tuple(extra), mapped, indexes)
 
 
 # -- paths -----------------------------------------------------------------------------------

@@ -20,19 +20,23 @@ from __future__ import annotations
 import gc
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Literal
 
 from scalpernet.errors import ScalperNetError
+from scalpernet.ingest.columns import parse_columns
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import RawRow, ReadStats, read_file, source_files
 from scalpernet.records import Record, RecordError, parse_fields
 
 #: Rows between two progress callbacks.
 PROGRESS_EVERY = 20_000
+#: Rows validated together, column by column (:mod:`scalpernet.ingest.columns`).
+BATCH_ROWS = 1024
 
 
 class InvariantError(ScalperNetError):
@@ -154,6 +158,37 @@ def validate_row(row: RawRow, today: date) -> Record | QuarantineItem:
         return QuarantineItem(row.file, row.line, row.raw(), exc.code, exc.message)
 
 
+def validate_rows(rows: Sequence[RawRow], today: date) -> list[Record | QuarantineItem]:
+    """Rows to records or quarantine items, in order; the same as :func:`validate_row` each.
+
+    Consecutive rows of one file and layout are validated together, column by column.
+    """
+    out: list[Record | QuarantineItem] = []
+    start = 0
+    while start < len(rows):
+        layout, file = rows[start].layout, rows[start].file
+        end = start + 1
+        while end < len(rows) and rows[end].layout is layout and rows[end].file == file:
+            end += 1
+        group = rows[start:end]
+        cells = list(zip(*(row.cells for row in group), strict=True))
+        empty = ("",) * len(group)
+        width = len(cells)
+        columns = [cells[i] if i < width else empty for i in layout.indexes]
+        extras = ([{name: row.cells[i] for i, name in layout.extra} for row in group]
+                  if layout.extra else None)
+        results = parse_columns(columns, extras, source_file=file,
+                                source_lines=[row.line for row in group], today=today)
+        for row, result in zip(group, results, strict=True):
+            if type(result) is Record:
+                out.append(result)
+            else:
+                out.append(QuarantineItem(row.file, row.line, row.raw(),
+                                          result.code, result.message))  # type: ignore[union-attr]
+        start = end
+    return out
+
+
 def iter_records(
     paths: Iterable[Path | str],
     mapping: dict[str, str] | None = None,
@@ -166,27 +201,42 @@ def iter_records(
     Folders are walked recursively; ``mapping`` is the user's header mapping
     (:func:`~scalpernet.ingest.readers.load_mapping`). ``today`` fixes the ID-card birth-date
     check (default: the day the run starts). Header problems raise
-    :class:`~scalpernet.errors.InputError` before the file's first row.
+    :class:`~scalpernet.errors.InputError` before the file's first row. Rows are validated
+    :data:`BATCH_ROWS` at a time, so the reader runs at most that far ahead of the consumer.
     """
     today = today or date.today()
     stats = stats if stats is not None else ReadStats()
     run_ledger = RegistrationLedger()
     for path in source_files(paths):
         file_ledger = RegistrationLedger()
-        for row in read_file(path, mapping, stats):
-            if type(row) is not RawRow:
-                yield row  # type: ignore[misc]  # a reader's quarantine item
-                continue
-            item = validate_row(row, today)  # type: ignore[arg-type]
-            if type(item) is Record:
-                if file_ledger.see(item.key, item.content_hash) != "conflict":
-                    if run_ledger.see(item.key, item.content_hash) == "same":
-                        item.duplicate = True
-                else:
-                    item = QuarantineItem(
-                        row.file, row.line, row.raw(), "duplicate_conflict",  # type: ignore[union-attr]
-                        "registration key seen earlier in this file with different content")
-            yield item
+        pending: list[RawRow | QuarantineItem] = []
+        rows = read_file(path, mapping, stats)
+        while True:
+            pending.extend(islice(rows, BATCH_ROWS))
+            if not pending:
+                break
+            yield from _settle(pending, today, file_ledger, run_ledger)
+            pending.clear()
+
+
+def _settle(pending: list[RawRow | QuarantineItem], today: date, file_ledger: RegistrationLedger,
+            run_ledger: RegistrationLedger) -> Iterator[Record | QuarantineItem]:
+    """Validate one batch and apply the duplicate rules, in read order."""
+    validated = iter(validate_rows([r for r in pending if type(r) is RawRow], today))  # type: ignore[misc]
+    for row in pending:
+        if type(row) is not RawRow:
+            yield row  # type: ignore[misc]  # a reader's quarantine item
+            continue
+        item = next(validated)
+        if type(item) is Record:
+            if file_ledger.see(item.key, item.content_hash) != "conflict":
+                if run_ledger.see(item.key, item.content_hash) == "same":
+                    item.duplicate = True
+            else:
+                item = QuarantineItem(
+                    row.file, row.line, row.raw(), "duplicate_conflict",  # type: ignore[union-attr]
+                    "registration key seen earlier in this file with different content")
+        yield item
 
 
 def validate_paths(

@@ -1,0 +1,183 @@
+"""The column-at-a-time fast path gives exactly what the one-row validator gives, row by row."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scalpernet.ingest.columns import parse_columns
+from scalpernet.ingest.quarantine import QuarantineItem
+from scalpernet.ingest.readers import RawRow, ReadStats, read_file, source_files
+from scalpernet.ingest.validate import (
+    RegistrationLedger,
+    iter_records,
+    validate_paths,
+    validate_row,
+)
+from scalpernet.records import FIELD_CAP, FIELDS, Record, RecordError, parse_fields
+
+from .test_dry_run import messy  # noqa: F401  # the fixture
+
+TODAY = date(2026, 1, 1)
+# Values the fast path decides itself (flags included), and values it must hand over
+CLEAN_TIMES = ["2025-03-05 08:00:00", "2025-03-05 08:00:00.123", "2025-02-26 17:59:59",
+               " 2025-03-05 08:00:00 ", "2025-03-05T08:00:00+09:00", "2025/03/05 8:00"]
+ODD_TIMES = ["2025-02-30 25:00", "1900-01-01 00:00:00", "2025-03-05", "昨天", "\x00"]
+CLEAN: dict[str, list[str]] = {
+    "registration_id": ["R1", "R2", " R3 ", "R1\u3000"],
+    "hospital": ["H01", "H02 ", "\tH03"],
+    "department": ["心内科", " 儿科", ""],
+    "doctor": ["D1", ""],
+    "slot_time": CLEAN_TIMES, "released_at": [*CLEAN_TIMES, ""], "booked_at": CLEAN_TIMES,
+    "paid_at": [*CLEAN_TIMES, ""], "cancelled_at": [*CLEAN_TIMES, ""],
+    "status": ["booked", "已预约", " cancelled ", "爽约"],
+    "fee_yuan": ["300", "¥1,200", "300.50", "0300", "", "1.0", "１００"],
+    "patient_name": ["王芳", "561", "测试", " 王\u3000芳 ", "a", "aaa", "王\u200b芳", "Li Lei"],
+    "id_number": ["11010519491231002X", "110105194912310021", "110105491231002",
+                  "11010519491231002x", "１１０１０５１９４９１２３１００２Ｘ", "123",
+                  "99010519491231002X", "110105203012310021", " 11010519491231002X",
+                  "110105190002300021"],
+    "phone": ["13800138000", "17012345678", "+86 138-0013-8000", "", "abc", "010-12345678",
+              "12345", "８６１３８００１３８０００"],
+    "visit_card": ["V1", "", " x "], "account_id": ["A1", ""], "device_id": ["DEV1", ""],
+    "ip": ["58.30.1.2", "192.168.1.20", "bad ip", "", "::1", "[2001:db8::1]:443", "010.1.1.1",
+           "1.2.3.4:80", "::ffff:10.0.0.1", "100.64.3.4"],
+    "payer_account": ["pay1", ""],
+    "payer_channel": ["alipay", "支付宝", "微信支付", "", "wx"],
+    "escort_agent_id": ["", "E1"], "escort_agent_name": ["", "陪诊1"],
+    "escort_agent_phone": ["", "13912345678", "17112345678", "xx"],
+}
+ODD: dict[str, list[str]] = {
+    "registration_id": ["", "R\x01", "x" * (FIELD_CAP + 1)],
+    "hospital": ["", "H\x7f"], "doctor": [""], "patient_name": ["", "\x1b"],
+    "id_number": ["", "1101\n05"], "phone": ["138\x0200138000"],
+    "slot_time": ["", *ODD_TIMES], "released_at": ODD_TIMES, "booked_at": ["", *ODD_TIMES],
+    "paid_at": ODD_TIMES, "cancelled_at": ODD_TIMES,
+    "status": ["BOOKED", "待定", "", "no-show"], "fee_yuan": ["abc", "-5", "1e3"],
+    "payer_channel": ["WeChat", "paypal", " alipay", "ＡＬＩＰＡＹ"],
+    "department": ["x" * (FIELD_CAP + 1)],
+}
+EXTRAS = [{}, {"note": " walk-in "}, {"note": ""}, {"a": "1", "b": " "}]
+
+one_row = st.tuples(
+    st.tuples(*(st.sampled_from(CLEAN[f]) for f in FIELDS)),
+    st.lists(st.sampled_from([(f, v) for f, vs in ODD.items() for v in vs]), max_size=2),
+    st.sampled_from(range(len(EXTRAS))),
+).map(lambda t: (_with(t[0], t[1]), t[2]))
+
+
+def _with(vals: tuple[str, ...], odd: list[tuple[str, str]]) -> tuple[str, ...]:
+    row = dict(zip(FIELDS, vals, strict=True))
+    row.update(odd)
+    return tuple(row[f] for f in FIELDS)
+
+
+rows_strategy = st.lists(one_row, min_size=1, max_size=25)
+
+
+def reference(vals: list[str], extra: dict[str, str], line: int) -> Record | RecordError:
+    try:
+        return parse_fields(vals, dict(extra), source_file="f.csv", source_line=line,
+                            today=TODAY)
+    except RecordError as exc:
+        return exc
+
+
+def same(got: Record | RecordError, want: Record | RecordError) -> bool:
+    if isinstance(want, RecordError):
+        return isinstance(got, RecordError) and (got.code, got.message) == (want.code,
+                                                                            want.message)
+    # repr as well: Decimal("1.0") == Decimal("1.00"), yet they key differently
+    return got == want and repr(got) == repr(want)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(rows_strategy, st.booleans())
+def test_columns_agree_with_the_one_row_validator(
+        rows: list[tuple[tuple[str, ...], int]], with_extras: bool) -> None:
+    lines = list(range(2, len(rows) + 2))
+    columns = [list(c) for c in zip(*(r for r, _ in rows), strict=True)]
+    extras = [dict(EXTRAS[e]) for _, e in rows] if with_extras else None
+    got = parse_columns(columns, extras, source_file="f.csv", source_lines=lines, today=TODAY)
+    assert len(got) == len(rows)
+    for (vals, e), line, result in zip(rows, lines, got, strict=True):
+        want = reference(list(vals), EXTRAS[e] if with_extras else {}, line)
+        assert same(result, want), (vals, result, want)
+
+
+def test_a_batch_of_only_clean_rows_and_of_only_bad_rows() -> None:
+    clean = [CLEAN[f][0] for f in FIELDS]
+    bad = list(clean)
+    bad[FIELDS.index("booked_at")] = "昨天"
+    for rows in ([clean] * 3, [bad] * 3, [bad, clean, bad]):
+        columns = [list(c) for c in zip(*rows, strict=True)]
+        got = parse_columns(columns, None, source_file="f.csv", source_lines=[2, 3, 4],
+                            today=TODAY)
+        want = [reference(r, {}, line) for r, line in zip(rows, [2, 3, 4], strict=True)]
+        assert all(same(g, w) for g, w in zip(got, want, strict=True))
+        assert [type(g) for g in got] == [type(w) for w in want]
+
+
+def one_row_at_a_time(paths: list[Path]) -> Iterator[Record | QuarantineItem]:
+    """The validation stream as it was before batching: the reference for iter_records."""
+    run_ledger = RegistrationLedger()
+    for path in source_files(paths):
+        file_ledger = RegistrationLedger()
+        for row in read_file(path, None, ReadStats()):
+            if type(row) is not RawRow:
+                yield row  # type: ignore[misc]
+                continue
+            item = validate_row(row, TODAY)  # type: ignore[arg-type]
+            if type(item) is Record:
+                if file_ledger.see(item.key, item.content_hash) != "conflict":
+                    if run_ledger.see(item.key, item.content_hash) == "same":
+                        item.duplicate = True
+                else:
+                    item = QuarantineItem(row.file, row.line, row.raw(),  # type: ignore[union-attr]
+                                          "duplicate_conflict", "registration key seen "
+                                          "earlier in this file with different content")
+            yield item
+
+
+def assert_same_stream(paths: list[Path]) -> int:
+    got = list(iter_records(paths, today=TODAY))
+    want = list(one_row_at_a_time(paths))
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert g == w and repr(g) == repr(w)
+        if type(w) is Record:
+            assert g.duplicate == w.duplicate  # type: ignore[union-attr]
+    return len(got)
+
+
+def test_the_messy_folder_streams_exactly_as_one_row_at_a_time(
+        messy: tuple[Path, int, int]) -> None:  # noqa: F811
+    folder, valid, quarantined = messy
+    assert assert_same_stream([folder]) == valid + quarantined
+
+
+def _bench_generator():  # type: ignore[no-untyped-def]
+    path = Path(__file__).parents[2] / "bench" / "bench_dry_run.py"
+    spec = importlib.util.spec_from_file_location("bench_dry_run", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_dry_run", module)
+    spec.loader.exec_module(module)
+    return module.generate
+
+
+@pytest.mark.parametrize("rows", [3000])
+def test_a_bench_export_streams_exactly_as_one_row_at_a_time(tmp_path: Path, rows: int) -> None:
+    path = tmp_path / "export.csv"
+    _bench_generator()(path, rows, seed=3)
+    n = assert_same_stream([path])
+    counts = validate_paths([path], today=TODAY)
+    assert counts.read == n > rows and counts.quarantined > 0 and counts.duplicates > 0
+    assert counts.flags["virtual_phone"] > 0 and counts.flags["invalid_id:bad_check_digit"] > 0
