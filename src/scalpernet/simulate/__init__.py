@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from scalpernet.simulate.city import HospitalResult, generate_hospital
-from scalpernet.simulate.truth import gang_entries, innocent_entries, write_truth
+from scalpernet.simulate.truth import Truth
 from scalpernet.simulate.world import World, WorldParams, build_world
 from scalpernet.simulate.writer import FORMATS
 
@@ -68,26 +67,26 @@ def simulate(out_dir: str | Path, records: int = 100_000, seed: int = 1, fmt: st
     world = build_world(params)
     n_hosp = len(world.hospitals)
     workers = max(1, min(n_hosp, workers or os.cpu_count() or 1))
+    truth = Truth(world.gangs)
+    files: list[Path] = []
+    rows = 0
+
+    def gather(r: HospitalResult) -> None:
+        nonlocal rows
+        truth.add(r.members, r.innocent, r.gang_bookings)
+        files.extend(out / name for name in r.files)
+        rows += r.rows
+
     if workers == 1:
-        results = [generate_hospital(world, i, out, fmt) for i in range(n_hosp)]
+        for i in range(n_hosp):
+            gather(generate_hospital(world, i, out, fmt))
     else:
         # largest hospitals first, so the last worker is not left alone with a big one
         order = sorted(range(n_hosp), key=lambda i: -sum(world.quota[i]))
         with ProcessPoolExecutor(workers) as pool:
             futures = {i: pool.submit(_one_hospital, params, i, str(out), fmt) for i in order}
-            results = [futures[i].result() for i in range(n_hosp)]
-    members: dict = {}
-    innocent: dict = {}
-    bookings: Counter = Counter()
-    for r in results:
-        for k, v in r.members.items():
-            members.setdefault(k, v)
-        for k, v in r.innocent.items():
-            innocent.setdefault(k, v)
-        bookings.update(r.gang_bookings)
-    gangs = gang_entries(world.gangs, members, bookings)
-    innocents = innocent_entries(innocent)
-    truth = out / "truth.json"
+            for i in range(n_hosp):  # in hospital order; each result is let go once gathered
+                gather(futures.pop(i).result())
     world_info = {
         "records": params.records, "seed": params.seed, "start": params.start.isoformat(),
         "days": world.days, "format": fmt,
@@ -99,11 +98,11 @@ def simulate(out_dir: str | Path, records: int = 100_000, seed: int = 1, fmt: st
                        "wifi_ips": h.wifi_ips}
                       for h in world.hospitals],
     }
-    write_truth(truth, world_info, gangs, innocents)
-    files = [out / name for r in results for name in r.files]
+    path = out / "truth.json"
+    truth.write(path, world_info)
     return Summary(
-        out_dir=out, files=files, truth=truth, records=sum(r.rows for r in results),
-        hospitals=n_hosp, days=world.days, gangs=len(gangs),
-        gang_members=sum(len(g["members"]) for g in gangs), gang_bookings=sum(bookings.values()),
-        innocent=len(innocents), seconds=time.perf_counter() - began,
+        out_dir=out, files=files, truth=path, records=rows, hospitals=n_hosp, days=world.days,
+        gangs=len(world.gangs), gang_members=sum(len(m) for m in truth.members.values()),
+        gang_bookings=sum(truth.bookings.values()), innocent=len(truth.innocent),
+        seconds=time.perf_counter() - began,
     )

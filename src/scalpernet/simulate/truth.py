@@ -14,6 +14,7 @@ are listed.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import orjson
@@ -23,35 +24,63 @@ from scalpernet.simulate.gangs import Gang
 ROLE_ORDER = {"technician": 0, "first_level": 1, "second_level": 2, "patient": 3}
 
 
-def gang_entries(gangs: list[Gang], members: dict, bookings: dict[str, int]) -> list[dict]:
-    """Per gang: its profile and its members, sorted by role, kind and key."""
-    by_gang: dict[str, list[dict]] = {g.id: [] for g in gangs}
-    for (gang_id, kind, key), (role, part) in members.items():
-        by_gang[gang_id].append({"kind": kind, "key": key, "role": role, "as": part})
-    out = []
-    for g in gangs:
-        listed = sorted(by_gang[g.id], key=lambda m: (ROLE_ORDER[m["role"]], m["kind"], m["key"]))
-        out.append({
+class Truth:
+    """Gathers the hospitals' truth notes, in hospital order, and writes ``truth.json``.
+
+    Members are kept grouped by gang and turned into JSON one gang at a time, so the parent
+    process holds each member once, never the whole document.
+    """
+
+    def __init__(self, gangs: list[Gang]) -> None:
+        self.gangs = gangs
+        self.members: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
+            g.id: {} for g in gangs}
+        self.innocent: dict[tuple[str, str], str] = {}
+        self.bookings: Counter = Counter()
+
+    def add(self, members: dict, innocent: dict, bookings: dict[str, int]) -> None:
+        """One hospital's notes; what an earlier hospital noted first stays."""
+        for (gang_id, kind, key), note in members.items():
+            self.members[gang_id].setdefault((kind, key), note)
+        for k, why in innocent.items():
+            self.innocent.setdefault(k, why)
+        self.bookings.update(bookings)
+
+    def gang_entry(self, g: Gang) -> dict:
+        """One gang's profile and members, sorted by role, kind and key."""
+        listed = sorted(self.members[g.id].items(),
+                        key=lambda m: (ROLE_ORDER[m[1][0]], m[0][0], m[0][1]))
+        return {
             "id": g.id,
             "profile": g.profile,
             "humanised": g.humanised,
             "latency_s": [1.0, 5.0] if g.humanised else [0.012, 0.095],
             "size": len(listed),
-            "bookings": bookings.get(g.id, 0),
+            "bookings": self.bookings.get(g.id, 0),
             "hospitals": sorted({h for h, _ in g.targets}),
             "uses_proxies": g.uses_proxies,
             "first_level_as_agent": g.first_agent is not None,
             "placeholder_share": round(g.placeholder_share, 3),
-            "members": listed,
-        })
-    return out
+            "members": [{"kind": kind, "key": key, "role": role, "as": part}
+                        for (kind, key), (role, part) in listed],
+        }
+
+    def innocent_entries(self) -> list[dict]:
+        return [{"kind": kind, "key": key, "why": why} for (kind, key), why in
+                sorted(self.innocent.items(), key=lambda i: (i[1], i[0]))]
+
+    def write(self, path: Path, world: dict) -> None:
+        """``{"world": ..., "gangs": [...], "innocent": [...]}``, indented by two spaces."""
+        with path.open("wb") as fh:
+            fh.write(b'{\n  "world": ' + _dumps(world, 2) + b',\n  "gangs": [')
+            for k, g in enumerate(self.gangs):
+                fh.write((b",\n    " if k else b"\n    ") + _dumps(self.gang_entry(g), 4))
+            fh.write(b"\n  ],\n  \"innocent\": " + _dumps(self.innocent_entries(), 2)
+                     + b"\n}\n")
 
 
-def innocent_entries(innocent: dict) -> list[dict]:
-    return [{"kind": kind, "key": key, "why": why}
-            for (kind, key), why in sorted(innocent.items(), key=lambda i: (i[1], i[0]))]
-
-
-def write_truth(path: Path, world: dict, gangs: list[dict], innocent: list[dict]) -> None:
-    data = {"world": world, "gangs": gangs, "innocent": innocent}
-    path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+def _dumps(value: object, indent: int) -> bytes:
+    """``value`` as indented JSON, nested ``indent`` spaces deep (JSON strings hold no raw
+    line breaks, so every line break is the indentation's)."""
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2).replace(b"\n",
+                                                                   b"\n" + b" " * indent)
