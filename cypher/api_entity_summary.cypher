@@ -1,8 +1,9 @@
-// One entity with a summary of its registrations: counts, first/last booking, hospitals,
-// statuses and booking latency (booked − released), and the current networks it belongs
-// to with its role there. An ID card's registrations are those of its patients. Nothing
-// is returned when no entity has the uid. One round trip for the whole entity page.
-MATCH (e:Entity {uid: $uid})
+// Entities with a summary of their registrations: counts, first/last booking, hospitals,
+// statuses and booking latency (booked − released), and the current networks each belongs
+// to with its role there. An ID card's registrations are those of its patients. One row
+// per uid of $uids that names an entity (several lookups share one round trip).
+UNWIND $uids AS uid
+MATCH (e:Entity {uid: uid})
 OPTIONAL CALL (e) {
   MATCH (r:Registration)-[:FOR|CONTACT|FROM_IP|ON_DEVICE|BY_ACCOUNT|PAID_BY|VIA_AGENT]->(e)
   RETURN r
@@ -10,7 +11,7 @@ OPTIONAL CALL (e) {
   MATCH (r:Registration)-[:FOR]->(:Patient)-[:HAS_ID]->(e)
   RETURN r
 }
-WITH e, collect(r) AS regs
+WITH uid, e, collect(r) AS regs
 CALL (regs) {
   UNWIND regs AS r
   RETURN count(r) AS total, min(r.booked_at) AS first_booked_at,
@@ -42,7 +43,7 @@ CALL (e) {
     {network: n.id, risk: n.risk, role: m.role, score: m.score, signals: m.signals,
      evidence: m.evidence} END) AS networks
 }
-RETURN e {.*} AS entity, networks, total, first_booked_at, last_booked_at, departments, doctors,
+RETURN uid, e {.*} AS entity, networks, total, first_booked_at, last_booked_at, departments, doctors,
        hospitals, statuses,
        {count: with_latency, min: latency_min, p10: latency_p10, p50: latency_p50,
         p90: latency_p90, max: latency_max, mean: latency_mean, under_1s: under_1s} AS latency_ms

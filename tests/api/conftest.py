@@ -1,8 +1,8 @@
 """The API under test: a small world in the real Neo4j, keys for every role, a live app.
 
 The world (``world.cypher``) is loaded once for the package; the app runs in-process with
-its own data folder (audit log, reference secret, drop folder) and no key cache, so a
-revoked key is refused at once.
+its own data folder (audit log, reference secret, drop folder), no key cache (a revoked
+key is refused at once) and the current analysis run read on every request.
 """
 
 from __future__ import annotations
@@ -140,6 +140,7 @@ def api(world: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]
             for role in ("investigator", "analyst", "admin", "ingest")}
     revoked_record, keys["revoked"] = create_key(world, "investigator", name="revoked")
     revoke_key(world, revoked_record["id"])
-    app = create_app(api_settings(data_dir), key_cache_ttl=0, max_upload_bytes=64 * 1024)
+    app = create_app(api_settings(data_dir), key_cache_ttl=0, run_cache_ttl=0,
+                     max_upload_bytes=64 * 1024)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client=client, keys=keys, data_dir=data_dir, graph=world)

@@ -201,7 +201,7 @@ def test_a_tree_from_an_older_run_is_rebuilt(api: Api) -> None:
 
     trees = api.client.app.state.trees
     trees.put("n-gang", build_tree("run-0", [["ip:203.0.113.7", "technician"]], []))
-    body = api.get("/networks/n-gang").json()
+    body = api.get("/networks/n-gang?members_limit=99").json()  # a page not rendered yet
     assert body["members_total"] == 9 and len(body["members"]) == 9
     assert trees.latest("n-gang").run_id == "run-1"
 
@@ -225,3 +225,71 @@ def test_concurrent_openings_of_a_network_build_its_tree_once() -> None:
 
     trees = asyncio.run(main())
     assert builds == 1 and all(t is trees[0] for t in trees)
+
+
+def test_a_rendered_detail_is_served_again_and_audited_each_time(api: Api) -> None:
+    details = api.client.app.state.details
+    first = api.get("/networks/n-gang?members_limit=7")
+    entries = len(details)
+    again = api.get("/networks/n-gang?members_limit=7")
+    assert again.content == first.content and len(details) == entries
+    assert details.run_id == "run-1"
+    entry = api.last_audit()  # 7 members on the page, the phone (role none) not among them
+    assert entry["route"] == "/networks/{network_id}" and len(entry["entities"]) == 8
+    masked = api.get("/networks/n-gang?members_limit=7", role="analyst")
+    assert "17012345678" not in masked.text and "17012345678" in again.text
+    assert api.last_audit()["role"] == "analyst"
+
+
+def test_a_detail_rendered_for_another_run_is_not_served(api: Api) -> None:
+    details = api.client.app.state.details
+    key = ("n-gang", False, 5, 0, None, 10)
+    details.put("run-0", key, b'{"stale": true}', [])
+    body = api.get("/networks/n-gang?members_limit=5").json()
+    assert "stale" not in body and body["run_id"] == "run-1" and len(body["members"]) == 5
+    assert details.run_id == "run-1" and details.get("run-1", key) is not None
+
+
+def test_the_current_run_is_read_once_per_ttl_and_shared() -> None:
+    import asyncio
+
+    from scalpernet.api.caching import CurrentRun
+
+    class Graph:
+        def __init__(self) -> None:
+            self.reads = 0
+            self.run = "run-1"
+
+        async def read(self, name: str, **_: object) -> list[dict]:
+            self.reads += 1
+            await asyncio.sleep(0.01)
+            return [{"id": self.run}]
+
+    async def main() -> None:
+        graph = Graph()
+        current = CurrentRun(graph, ttl=0.2)  # type: ignore[arg-type]
+        assert set(await asyncio.gather(*(current.id() for _ in range(20)))) == {"run-1"}
+        assert graph.reads == 1
+        graph.run = "run-2"
+        assert await current.id() == "run-1" and graph.reads == 1  # within the ttl
+        await asyncio.sleep(0.25)
+        assert await current.id() == "run-2" and graph.reads == 2
+        fresh = CurrentRun(graph, ttl=0)  # type: ignore[arg-type]
+        await fresh.id()
+        await fresh.id()
+        assert graph.reads == 4
+
+    asyncio.run(main())
+
+
+def test_a_new_run_empties_the_detail_cache() -> None:
+    from scalpernet.api.caching import DetailCache
+
+    cache = DetailCache(size=2)
+    cache.put("run-1", "a", b"1", ["x"])
+    cache.put("run-1", "b", b"2", [])
+    assert cache.get("run-1", "a") == (b"1", ["x"]) and cache.get("run-2", "a") is None
+    cache.put("run-1", "c", b"3", [])
+    assert cache.get("run-1", "b") is None  # the least recently used went first
+    cache.put("run-2", "a", b"4", [])
+    assert len(cache) == 1 and cache.get("run-1", "a") is None

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from scalpernet import __version__
 from scalpernet.api.audit import AuditLog
 from scalpernet.api.auth import KeyVerifier
+from scalpernet.api.caching import CurrentRun, DetailCache
 from scalpernet.api.deps import reject_unknown_query
 from scalpernet.api.errors import ErrorBoundary, install_error_handlers
 from scalpernet.api.present import ShownCache
@@ -36,7 +37,7 @@ from scalpernet.api.routes import (
     search,
     ui,
 )
-from scalpernet.api.service import TreeCache
+from scalpernet.api.service import TreeCache, coalescers
 from scalpernet.config import Settings, get_settings
 from scalpernet.graph.async_session import AsyncGraph
 from scalpernet.privacy import RefCipher, load_ref_secret
@@ -107,9 +108,13 @@ def log_config() -> dict[str, Any]:
 
 
 def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
-               max_upload_bytes: int = MAX_UPLOAD_BYTES, cors_origins: Sequence[str] = (),
-               audit_fsync: bool = False) -> FastAPI:
-    """The API application. CORS stays closed unless `cors_origins` names origins."""
+               run_cache_ttl: float = 1.0, max_upload_bytes: int = MAX_UPLOAD_BYTES,
+               cors_origins: Sequence[str] = (), audit_fsync: bool = False) -> FastAPI:
+    """The API application. CORS stays closed unless `cors_origins` names origins.
+
+    A revoked key stops working within `key_cache_ttl` seconds; network details of a new
+    analysis run replace the previous run's within `run_cache_ttl` seconds.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -117,6 +122,9 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
         graph = AsyncGraph(settings)
         app.state.graph = graph
         app.state.verifier = KeyVerifier(graph, ttl=key_cache_ttl)
+        app.state.current_run = CurrentRun(graph, ttl=run_cache_ttl)
+        app.state.details = DetailCache()
+        app.state.coalescers = coalescers(graph)
         app.state.audit = AuditLog(settings.data_dir / "audit", fsync=audit_fsync)
         app.state.refs = RefCipher(load_ref_secret(settings.data_dir / "api" / "ref.key"))
         app.state.shown = ShownCache()

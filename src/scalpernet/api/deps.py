@@ -90,6 +90,11 @@ class Ctx:
         await self.audit_ok(entities, status)
         return JSON(payload, status_code=status)
 
+    async def respond_rendered(self, body: bytes, *, entities: Iterable[str] = ()) -> Response:
+        """Audit, then answer with JSON already rendered (a cached answer)."""
+        await self.audit_ok(entities)
+        return Response(body, media_type="application/json")
+
 
 _QUERY_NAMES: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
 

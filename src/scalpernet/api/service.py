@@ -17,9 +17,13 @@ from typing import Any
 
 import orjson
 
+from scalpernet.api.batching import Coalescer
+from scalpernet.api.caching import CurrentRun, DetailCache
 from scalpernet.api.deps import Ctx
 from scalpernet.api.errors import ApiError
+from scalpernet.api.responses import render_json
 from scalpernet.entities import KIND_LABELS, split_uid, uid
+from scalpernet.graph.async_session import AsyncGraph
 from scalpernet.identifiers import normalise_name, parse_id_card, parse_ip, parse_phone
 from scalpernet.privacy import PERSONAL_KINDS, REF_PREFIX
 
@@ -357,6 +361,27 @@ async def network_detail(ctx: Ctx, network_id: str, *, limit: int, offset: int,
     return payload, [*(r["uid"] for r in record["members"]), *tree_shown]
 
 
+async def network_detail_rendered(ctx: Ctx, network_id: str, *, limit: int, offset: int,
+                                  role: str | None, children_limit: int
+                                  ) -> tuple[bytes, list[str]]:
+    """:func:`network_detail` as JSON bytes, rendered once per analysis run, network, page
+    and masking, then served from :class:`DetailCache` until the next run."""
+    state = ctx.request.app.state
+    current: CurrentRun = state.current_run
+    details: DetailCache = state.details
+    run_id = await current.id()
+    key = (network_id, ctx.masked, limit, offset, role, children_limit)
+    hit = details.get(run_id, key)
+    if hit is not None:
+        return hit
+    payload, shown = await network_detail(ctx, network_id, limit=limit, offset=offset,
+                                          role=role, children_limit=children_limit)
+    body = render_json(payload)
+    if payload["run_id"] == run_id:  # a run stored in between is cached on a later request
+        details.put(run_id, key, body, shown)
+    return body, shown
+
+
 def _rendered_hierarchy(ctx: Ctx, tree: Tree, children_limit: int
                         ) -> tuple[orjson.Fragment, list[str]]:
     key = (ctx.masked, children_limit)
@@ -426,13 +451,32 @@ def _flags(kind: str, props: dict[str, Any]) -> list[dict[str, Any]]:
     return flags
 
 
+async def read_entity(ctx: Ctx, name: str, entity_uid: str, **params: Any
+                      ) -> dict[str, Any] | None:
+    """The row of a per-entity query (``$uids`` in, one row per ``uid``) for one entity.
+
+    Lookups asked for at the same time share a round trip (:mod:`scalpernet.api.batching`);
+    with ``?explain=true`` the query runs alone, so that its parameters name this entity only.
+    """
+    if ctx.trace is not None:
+        records = await ctx.read(name, uids=[entity_uid], timeout=QUERY_TIMEOUT_S, **params)
+        return records[0] if records else None
+    coalescer: Coalescer = ctx.request.app.state.coalescers[name]
+    return await coalescer.read(entity_uid, **params)
+
+
+def coalescers(graph: AsyncGraph) -> dict[str, Coalescer]:
+    """One :class:`Coalescer` per batched entity query, for an app's lifetime."""
+    return {name: Coalescer(graph, name, timeout=QUERY_TIMEOUT_S)
+            for name in ("api_entity_summary", "api_entity_neighbours")}
+
+
 async def entity_summary(ctx: Ctx, kind: str, key: str) -> Payload:
     """An entity, its registrations summary, flags and current networks with roles."""
     entity_uid = resolve(ctx, kind, key)
-    summary = await ctx.read("api_entity_summary", uid=entity_uid, timeout=QUERY_TIMEOUT_S)
-    if not summary:
+    row = await read_entity(ctx, "api_entity_summary", entity_uid)
+    if row is None:
         raise _not_found(kind, key, ctx)
-    row = summary[0]
     props = row["entity"]
     payload = {
         "entity": ctx.present.entity(entity_uid,
@@ -459,11 +503,10 @@ async def neighbours(ctx: Ctx, kind: str, key: str, *, types: list[str], kinds: 
                      limit: int, scan: int) -> Payload:
     """Counts per relationship type first, then the neighbours sharing most, up to `limit`."""
     entity_uid = resolve(ctx, kind, key)
-    records = await ctx.read("api_entity_neighbours", uid=entity_uid, types=types, kinds=kinds,
-                             limit=limit, scan=scan, timeout=QUERY_TIMEOUT_S)
-    if not records:
+    record = await read_entity(ctx, "api_entity_neighbours", entity_uid, types=types,
+                               kinds=kinds, limit=limit, scan=scan)
+    if record is None:
         raise _not_found(kind, key, ctx)
-    record = records[0]
     total, top = record["total"], record["top"]
     rows = sorted((row for row in record["rows"] if row["entities"]),
                   key=lambda row: (-row["entities"], row["type"]))

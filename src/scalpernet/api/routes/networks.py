@@ -59,10 +59,15 @@ async def get_network(
     """One network: its tier hierarchy (technician → first_level → second_level →
     patients) as a tree, member counts per role, and one page of members with role, score,
     signals and evidence."""
-    payload, shown = await service.network_detail(
-        ctx.explain(explain), network_id, limit=members_limit, offset=members_offset,
-        role=role, children_limit=children_limit)
-    return await ctx.respond(payload, entities=shown)
+    if explain:  # the queries are the point: answer without the cache
+        payload, shown = await service.network_detail(
+            ctx.explain(explain), network_id, limit=members_limit, offset=members_offset,
+            role=role, children_limit=children_limit)
+        return await ctx.respond(payload, entities=shown)
+    body, shown = await service.network_detail_rendered(
+        ctx, network_id, limit=members_limit, offset=members_offset, role=role,
+        children_limit=children_limit)
+    return await ctx.respond_rendered(body, entities=shown)
 
 
 @router.get("/{network_id}/view", response_class=HTMLResponse,
