@@ -102,7 +102,7 @@ def simulate(out_dir: str | Path, records: int = 100_000, seed: int = 1, fmt: st
     truth.write(path, world_info)
     return Summary(
         out_dir=out, files=files, truth=path, records=rows, hospitals=n_hosp, days=world.days,
-        gangs=len(world.gangs), gang_members=sum(len(m) for m in truth.members.values()),
+        gangs=len(world.gangs), gang_members=sum(truth.size(g.id) for g in world.gangs),
         gang_bookings=sum(truth.bookings.values()), innocent=len(truth.innocent),
         seconds=time.perf_counter() - began,
     )

@@ -44,7 +44,7 @@ class HospitalResult:
     code: str
     files: list[str]
     rows: int
-    members: dict  # (gang id, kind, key) -> (role, as)
+    members: dict  # gang id -> kind -> key -> (role, as)
     innocent: dict  # (kind, key) -> why
     gang_bookings: Counter = field(default_factory=Counter)
 

@@ -31,6 +31,8 @@ from scalpernet.simulate.rand import hash64
 
 #: Owner numbers of gang actors (customers are numbered below this, per hospital).
 _ACTORS = GANG + (1 << 24)
+#: The (role, as) pairs gang members are noted with, each kept once.
+_NOTES: dict[tuple[str, str], tuple[str, str]] = {}
 #: ID-number owner numbers of placeholders (customers use ``hospital << 20 | n``).
 _PLACEHOLDER_IDS = 9 << 20
 
@@ -178,12 +180,15 @@ class GangDesk:
     handles: Handles
     days: int
     export: int
-    members: dict  # (gang id, kind, key) -> (role, as)
+    members: dict  # gang id -> kind -> key -> (role, as)
     customers: int = 0
 
     def _note(self, gang: Gang, kind: str, key: str | None, role: str, part: str) -> None:
         if key:
-            self.members.setdefault((gang.id, kind, key), (role, part))
+            by_kind = self.members.setdefault(gang.id, {}).setdefault(kind, {})
+            if key not in by_kind:
+                # one shared (role, as) pair per kind of note: a big city notes millions
+                by_kind[key] = _NOTES.setdefault((role, part), (role, part))
 
     def _tool(self, rng: random.Random, gang: Gang) -> tuple[str, str, str]:
         account = rng.choice(gang.accounts)

@@ -33,23 +33,34 @@ class Truth:
 
     def __init__(self, gangs: list[Gang]) -> None:
         self.gangs = gangs
-        self.members: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
-            g.id: {} for g in gangs}
+        self.members: dict[str, dict[str, dict[str, tuple[str, str]]]] = {
+            g.id: {} for g in gangs}  # gang id -> kind -> key -> (role, as)
         self.innocent: dict[tuple[str, str], str] = {}
         self.bookings: Counter = Counter()
 
     def add(self, members: dict, innocent: dict, bookings: dict[str, int]) -> None:
         """One hospital's notes; what an earlier hospital noted first stays."""
-        for (gang_id, kind, key), note in members.items():
-            self.members[gang_id].setdefault((kind, key), note)
+        for gang_id, kinds in members.items():
+            known = self.members[gang_id]
+            for kind, keys in kinds.items():
+                mine = known.get(kind)
+                if mine is None:
+                    known[kind] = keys
+                    continue
+                for key, note in keys.items():
+                    mine.setdefault(key, note)
         for k, why in innocent.items():
             self.innocent.setdefault(k, why)
         self.bookings.update(bookings)
 
+    def size(self, gang_id: str) -> int:
+        return sum(len(keys) for keys in self.members[gang_id].values())
+
     def gang_entry(self, g: Gang) -> dict:
         """One gang's profile and members, sorted by role, kind and key."""
-        listed = sorted(self.members[g.id].items(),
-                        key=lambda m: (ROLE_ORDER[m[1][0]], m[0][0], m[0][1]))
+        listed = sorted(((ROLE_ORDER[role], kind, key, role, part)
+                         for kind, keys in self.members[g.id].items()
+                         for key, (role, part) in keys.items()))
         return {
             "id": g.id,
             "profile": g.profile,
@@ -62,7 +73,7 @@ class Truth:
             "first_level_as_agent": g.first_agent is not None,
             "placeholder_share": round(g.placeholder_share, 3),
             "members": [{"kind": kind, "key": key, "role": role, "as": part}
-                        for (kind, key), (role, part) in listed],
+                        for _, kind, key, role, part in listed],
         }
 
     def innocent_entries(self) -> list[dict]:
