@@ -100,3 +100,41 @@ def test_refusals_are_audited(api: Api) -> None:
     assert entry["outcome"] == "denied" and entry["status"] == 403
     assert entry["role"] == "analyst" and entry["route"] == "/audit"
     assert entry["key_id"] == parse_key(api.keys["analyst"])[0]  # type: ignore[index]
+
+
+def test_a_cached_key_is_read_once_and_its_revocation_applies_within_the_ttl() -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from scalpernet.api.auth import KeyVerifier
+    from scalpernet.api.errors import ApiError
+    from scalpernet.apikeys import hash_secret, new_key
+
+    key_id, secret, full = new_key()
+
+    class Graph:
+        def __init__(self) -> None:
+            self.reads = 0
+            self.revoked_at: datetime | None = None
+
+        async def read(self, name: str, **_: object) -> list[dict]:
+            self.reads += 1
+            await asyncio.sleep(0.01)
+            return [{"key": {"id": key_id, "hash": hash_secret(secret), "role": "analyst",
+                             "name": "", "revoked_at": self.revoked_at}}]
+
+    async def main() -> None:
+        graph = Graph()
+        verifier = KeyVerifier(graph, ttl=0.3)  # type: ignore[arg-type]
+        callers = await asyncio.gather(*(verifier.verify(full) for _ in range(50)))
+        assert {c.role for c in callers} == {"analyst"} and graph.reads == 1
+        graph.revoked_at = datetime.now(UTC)
+        assert (await verifier.verify(full)).key_id == key_id  # still within the ttl
+        await asyncio.sleep(0.35)
+        with pytest.raises(ApiError, match="revoked"):
+            await verifier.verify(full)
+        assert graph.reads == 2
+        with pytest.raises(ApiError, match="unknown API key"):
+            await verifier.verify(f"snk_{key_id}_{'x' * 43}")  # the right id, a wrong secret
+
+    asyncio.run(main())

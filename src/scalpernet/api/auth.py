@@ -7,6 +7,7 @@ everything, full identifiers, plus the audit log, and may upload; ``ingest`` may
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -47,24 +48,39 @@ class KeyVerifier:
 
     A verified key is remembered for `ttl` seconds so that a busy client does not cost a
     database round trip per request; a revoked key therefore stops working within `ttl`.
+    When the entry of a busy key expires, its concurrent requests share one read.
     """
 
     def __init__(self, graph: AsyncGraph, *, ttl: float = 5.0) -> None:
         self.graph = graph
         self.ttl = ttl
-        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._reading: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
 
     async def _stored(self, key_id: str) -> dict[str, Any] | None:
-        now = time.monotonic()
         hit = self._cache.get(key_id)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > time.monotonic():
             return hit[1]
-        records = await self.graph.read("api_key_get", id=key_id)
+        pending = self._reading.get(key_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[dict[str, Any] | None] = (
+            asyncio.get_running_loop().create_future())
+        self._reading[key_id] = future
+        try:
+            records = await self.graph.read("api_key_get", id=key_id)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it
+            raise
+        finally:
+            del self._reading[key_id]
         stored = records[0]["key"] if records else None
         if stored is not None and self.ttl > 0:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[key_id] = (now + self.ttl, stored)
+            self._cache[key_id] = (time.monotonic() + self.ttl, stored)
+        future.set_result(stored)
         return stored
 
     async def verify(self, presented: str | None) -> Principal:
