@@ -10,10 +10,17 @@ Goal: p99 <= 100 ms for lookups and network detail, >= 300 requests/s, zero erro
     .venv/bin/python bench/bench_api.py --setup --records 1000000
     # later runs reuse the loaded graph
     .venv/bin/python bench/bench_api.py [--clients 50] [--seconds 30] [--role investigator]
+        [--workers 2] [--rate 300] [--scenarios entity,network,neighbours]
+
+Each scenario runs closed loop (every client sends its next request as soon as the last is
+answered: the saturating throughput and its latency); each ``--rate`` adds an open-loop run
+at that fixed offered rate over the same 50 connections, latency counted from when each
+request was due. CPU per request is reported for the server, Neo4j and the clients.
 
 The server runs as its own process (``scalpernet serve``, uvicorn) on 127.0.0.1; the
-clients are one asyncio process, each client one keep-alive connection (a minimal HTTP/1.1
-client: httpx cost more CPU per request than the API itself). Targets: half the entity
+clients are one asyncio process (uvloop when installed), each client one keep-alive
+connection (a minimal HTTP/1.1 client: httpx cost more CPU per request than the API
+itself). Targets: half the entity
 lookups and expansions hit network members (what investigators open), half a uniform
 sample of all entities; network details cycle through the current networks. Every request
 is authenticated and audited, as in production. Results go to ``bench/results/api.json``.
@@ -200,13 +207,20 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def load(base: str, key: str, urls: list[str], clients: int,
-               seconds: float) -> dict[str, Any]:
-    """`clients` concurrent connections looping over `urls` for `seconds`; every latency."""
+async def load(base: str, key: str, urls: list[str], clients: int, seconds: float,
+               rate: float | None = None) -> dict[str, Any]:
+    """`clients` concurrent connections over `urls` for `seconds`; every latency.
+
+    Closed loop (`rate` None): each connection sends its next request as soon as the last
+    is answered, so the server is saturated. Open loop: request j is due at j / `rate`
+    seconds, on connection j mod `clients`; its latency counts from when it was due, so a
+    late connection is charged for the wait (no coordinated omission).
+    """
     host, port = base.removeprefix("http://").rsplit(":", 1)
     latencies: list[float] = []
     errors: dict[str, int] = {}
-    stop = time.perf_counter() + seconds
+    began = time.perf_counter()
+    stop = began + seconds
 
     async def worker(offset: int) -> None:
         connection = Connection(host, int(port), key)
@@ -214,8 +228,15 @@ async def load(base: str, key: str, urls: list[str], clients: int,
         try:
             while time.perf_counter() < stop:
                 url = urls[i % len(urls)]
+                if rate is None:
+                    start = time.perf_counter()
+                else:
+                    start = began + i / rate
+                    if start >= stop:
+                        break
+                    if (wait := start - time.perf_counter()) > 0:
+                        await asyncio.sleep(wait)
                 i += clients
-                start = time.perf_counter()
                 try:
                     status, _ = await connection.get(url)
                     if status != 200:
@@ -227,9 +248,10 @@ async def load(base: str, key: str, urls: list[str], clients: int,
         finally:
             await connection.close()
 
-    began = time.perf_counter()
+    cpu = time.process_time()
     await asyncio.gather(*(worker(i) for i in range(clients)))
     elapsed = time.perf_counter() - began
+    cpu = time.process_time() - cpu
     ordered = sorted(latencies)
 
     def pct(q: float) -> float:
@@ -238,7 +260,42 @@ async def load(base: str, key: str, urls: list[str], clients: int,
     return {"requests": len(ordered), "errors": errors, "seconds": round(elapsed, 1),
             "requests_per_s": round(len(ordered) / elapsed, 1),
             "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
-            "max_ms": round(ordered[-1], 1), "mean_ms": round(statistics.fmean(ordered), 1)}
+            "max_ms": round(ordered[-1], 1), "mean_ms": round(statistics.fmean(ordered), 1),
+            "client_cpu_ms_per_request": round(cpu * 1000 / max(len(ordered), 1), 2)}
+
+
+def run_async(coroutine: Any) -> Any:
+    """Run the clients on uvloop when it is installed (less client CPU per request)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
+
+
+SCENARIOS = ("entity", "network", "neighbours")
+
+
+def measure(name: str, base: str, key: str, urls: list[str], clients: int, seconds: float,
+            rate: float | None, server_pid: int, neo4j_pid: list[int]) -> dict[str, Any]:
+    """One scenario after a 3 s warm-up, with CPU per request of server, Neo4j and clients."""
+    run_async(load(base, key, urls, clients, 3.0, rate))
+    load_before = os.getloadavg()[0]
+    api_cpu, db_cpu = cpu_seconds([server_pid]), cpu_seconds(neo4j_pid)
+    r = run_async(load(base, key, urls, clients, seconds, rate))
+    # CPU per request says what the API costs whatever else the machine runs
+    r["server_cpu_ms_per_request"] = round(
+        (cpu_seconds([server_pid]) - api_cpu) * 1000 / max(r["requests"], 1), 2)
+    r["neo4j_cpu_ms_per_request"] = round(
+        (cpu_seconds(neo4j_pid) - db_cpu) * 1000 / max(r["requests"], 1), 2)
+    r["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    mode = "closed loop" if rate is None else f"open loop {rate:g}/s"
+    print(f"{name:<11} {mode:<18} {r['requests_per_s']:>7.1f} req/s  p50 {r['p50_ms']:>6.1f} ms"
+          f"  p95 {r['p95_ms']:>6.1f}  p99 {r['p99_ms']:>6.1f}  max {r['max_ms']:>7.1f}  "
+          f"errors {sum(r['errors'].values())}  CPU ms/req: server "
+          f"{r['server_cpu_ms_per_request']}, Neo4j {r['neo4j_cpu_ms_per_request']}, "
+          f"clients {r['client_cpu_ms_per_request']}; load {r['load_average_1m']}", flush=True)
+    return r
 
 
 def main() -> None:
@@ -253,8 +310,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--role", default="investigator", choices=["investigator", "analyst"])
     parser.add_argument("--sample", type=int, default=2000, help="entities to cycle through")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help="comma-separated, of: " + ", ".join(SCENARIOS))
+    parser.add_argument("--rate", type=float, action="append", default=[],
+                        help="also run each scenario open loop at this many requests/s over "
+                             "the same connections (repeatable)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "api.json")
     args = parser.parse_args()
+    scenarios = [name for name in args.scenarios.split(",") if name]
+    if unknown := set(scenarios) - set(SCENARIOS):
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
 
     from scalpernet.graph import get_graph
     from scalpernet.graph.schema import ensure_schema
@@ -273,26 +338,16 @@ def main() -> None:
     server = start_server(port, args.workers)
     neo4j_pid = _neo4j_pid()
     results: dict[str, Any] = {}
+    open_loop: dict[str, dict[str, Any]] = {}
     try:
         urls = targets(graph, base, key, args.sample)
-        for name in ("entity", "network", "neighbours"):
-            asyncio.run(load(base, key, urls[name], args.clients, 3.0))  # warm up
-            load_before = os.getloadavg()[0]
-            api_cpu, db_cpu = cpu_seconds([server.pid]), cpu_seconds(neo4j_pid)
-            results[name] = r = asyncio.run(load(base, key, urls[name], args.clients,
-                                                 args.seconds))
-            # CPU per request says what the API costs whatever else the machine runs
-            r["server_cpu_ms_per_request"] = round(
-                (cpu_seconds([server.pid]) - api_cpu) * 1000 / max(r["requests"], 1), 2)
-            r["neo4j_cpu_ms_per_request"] = round(
-                (cpu_seconds(neo4j_pid) - db_cpu) * 1000 / max(r["requests"], 1), 2)
-            r["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
-            print(f"{name:<11} {r['requests_per_s']:>7.1f} req/s  p50 {r['p50_ms']:>6.1f} ms  "
-                  f"p95 {r['p95_ms']:>6.1f}  p99 {r['p99_ms']:>6.1f}  max {r['max_ms']:>7.1f}  "
-                  f"errors {sum(r['errors'].values())}  server CPU "
-                  f"{r['server_cpu_ms_per_request']} ms/req, Neo4j "
-                  f"{r['neo4j_cpu_ms_per_request']} ms/req, load {r['load_average_1m']}",
-                  flush=True)
+        for name in scenarios:
+            results[name] = measure(name, base, key, urls[name], args.clients, args.seconds,
+                                    None, server.pid, neo4j_pid)
+            for rate in args.rate:
+                open_loop.setdefault(f"{rate:g}", {})[name] = measure(
+                    name, base, key, urls[name], args.clients, args.seconds, rate,
+                    server.pid, neo4j_pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -304,8 +359,14 @@ def main() -> None:
                     "note": "shared with other workloads: see load_average_1m per scenario"},
         "graph": dict(counts), "setup": timings, "clients": args.clients,
         "seconds": args.seconds, "workers": args.workers, "role": args.role,
-        "goal": {"p99_ms": 100, "requests_per_s": 300, "errors": 0}, "results": results,
+        "goal": {"p99_ms": 100, "requests_per_s": 300, "errors": 0},
+        "results": results,
     }
+    if open_loop:
+        report["open_loop"] = {
+            "note": "fixed offered rate (requests/s) over the same connections; latency "
+                    "counted from when each request was due",
+            **open_loop}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
