@@ -1,4 +1,6 @@
-// Writes a batch of registrations (new or changed) and links each to its entities.
+// Creates a batch of registrations (new, or changed ones just removed) and links each to its
+// entities. CREATE, not MERGE: a booking stored meanwhile by a concurrent batch fails the
+// uniqueness constraint and the batch is retried, instead of being linked twice.
 // Every read comes before the first write and properties are set by name, so the planner
 // needs no Eager barrier between rows.
 UNWIND $rows AS row
@@ -9,7 +11,7 @@ OPTIONAL MATCH (device:Device {key: row.device})
 OPTIONAL MATCH (account:Account {key: row.account})
 OPTIONAL MATCH (payer:Payer {key: row.payer})
 OPTIONAL MATCH (agent:EscortAgent {key: row.agent})
-MERGE (r:Registration {key: row.key})
+CREATE (r:Registration {key: row.key})
 SET r.registration_id = row.registration_id, r.hospital = row.hospital,
     r.department = row.department, r.doctor = row.doctor,
     r.slot_time = datetime(row.slot_time), r.released_at = datetime(row.released_at),

@@ -196,6 +196,8 @@ def ingest(
         "--strict", help="Exit with code 2 when any row was quarantined.")] = False,
     batch_size: Annotated[int, typer.Option(
         "--batch-size", min=100, max=100_000, help="Rows per write transaction.")] = 5_000,
+    writers: Annotated[int, typer.Option(
+        "--writers", min=1, max=8, help="Write transactions in flight at once.")] = 2,
 ) -> None:
     """Ingest registration exports: validate, normalise, quarantine unusable rows, write."""
     from datetime import datetime
@@ -205,7 +207,7 @@ def ingest(
     header_map = load_mapping(mapping) if mapping is not None else None
     if not dry_run:
         _ingest_to_graph(paths, header_map, quarantine, force=force, strict=strict,
-                         batch_size=batch_size)
+                         batch_size=batch_size, writers=writers)
         return
     if quarantine is None:
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
@@ -215,7 +217,7 @@ def ingest(
 
 def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
                      quarantine: Path | None, *, force: bool, strict: bool,
-                     batch_size: int) -> None:
+                     batch_size: int, writers: int) -> None:
     """Write to Neo4j with a progress bar (terminal) or plain lines; print the accounting."""
     import time
 
@@ -245,8 +247,8 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
                            rate=f"{rate:,.0f} rows/s")
 
             report = ingest_paths(graph, paths, mapping=header_map, force=force,
-                                  batch_size=batch_size, quarantine_path=quarantine,
-                                  on_progress=on_progress)
+                                  batch_size=batch_size, writers=writers,
+                                  quarantine_path=quarantine, on_progress=on_progress)
     else:
         last = [started]
 
@@ -259,8 +261,8 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
                            err=True)
 
         report = ingest_paths(graph, paths, mapping=header_map, force=force,
-                              batch_size=batch_size, quarantine_path=quarantine,
-                              on_progress=on_progress)
+                              batch_size=batch_size, writers=writers,
+                              quarantine_path=quarantine, on_progress=on_progress)
     rate = report.read / max(report.seconds, 1e-6)
     typer.echo(f"ingest run {report.run_id}: {len(report.files)} file(s), "
                f"{len(report.skipped_files)} skipped (already ingested), "

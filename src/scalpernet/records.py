@@ -364,10 +364,24 @@ def parse_fields(
 ) -> Record:
     """Validate and normalise one row given positionally (``vals`` in :data:`FIELDS` order).
 
-    The readers' fast path. ``extra`` holds unknown columns (emptied values are dropped).
-    Reasons, first found wins: ``field_too_large``, ``control_characters:<field>``,
-    ``missing_required:<field>``, ``bad_datetime:<field>``, ``bad_status``, ``bad_fee``.
+    The reference for one row (batches go through :mod:`scalpernet.ingest.columns`).
+    ``extra`` holds unknown columns (emptied values are dropped). Reasons, first found wins:
+    ``field_too_large``, ``control_characters:<field>``, ``missing_required:<field>``,
+    ``bad_datetime:<field>``, ``bad_status``, ``bad_fee``.
     """
+    return parse_fields_content(vals, extra, source_file=source_file,
+                                source_line=source_line, today=today)[0]
+
+
+def parse_fields_content(
+    vals: Sequence[str],
+    extra: dict[str, str],
+    *,
+    source_file: str = "",
+    source_line: int = 0,
+    today: date | None = None,
+) -> tuple[Record, str]:
+    """:func:`parse_fields`, and the normalised content text its ``content_hash`` hashes."""
     if max(map(len, vals)) > FIELD_CAP or (extra and max(map(len, extra.values())) > FIELD_CAP):
         name = next(k for k, v in (*zip(FIELDS, vals, strict=True), *extra.items())
                     if len(v) > FIELD_CAP)
@@ -459,7 +473,7 @@ def parse_fields(
         account_id or None, device_id or None, ip, ip_raw, payer_account or None, channel,
         agent_id or None, agent_name or None, agent_phone, extra, latency_ms, tuple(flags),
         content_hash, source_file, source_line,
-    )
+    ), content
 
 
 def _phone(raw: str, prefix: str, flags: list[str]) -> Phone | None:

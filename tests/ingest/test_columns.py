@@ -5,14 +5,22 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
+from hashlib import blake2b
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scalpernet.ingest.columns import parse_columns
+from scalpernet.identifiers import parse_id_card
+from scalpernet.ingest.columns import (
+    Tally,
+    _canonical_stamps,
+    _id_flags,
+    parse_columns,
+    tally_columns,
+)
 from scalpernet.ingest.quarantine import QuarantineItem
 from scalpernet.ingest.readers import RawRow, ReadStats, read_file, source_files
 from scalpernet.ingest.validate import (
@@ -21,7 +29,16 @@ from scalpernet.ingest.validate import (
     validate_paths,
     validate_row,
 )
-from scalpernet.records import FIELD_CAP, FIELDS, Record, RecordError, parse_fields
+from scalpernet.records import (
+    FIELD_CAP,
+    FIELDS,
+    Record,
+    RecordError,
+    _stamp,
+    parse_datetime,
+    parse_fields,
+    parse_fields_content,
+)
 
 from .test_dry_run import messy  # noqa: F401  # the fixture
 
@@ -181,3 +198,90 @@ def test_a_bench_export_streams_exactly_as_one_row_at_a_time(tmp_path: Path, row
     counts = validate_paths([path], today=TODAY)
     assert counts.read == n > rows and counts.quarantined > 0 and counts.duplicates > 0
     assert counts.flags["virtual_phone"] > 0 and counts.flags["invalid_id:bad_check_digit"] > 0
+
+
+def reference_tally(vals: list[str], extra: dict[str, str]) -> Tally | RecordError:
+    try:
+        record, content = parse_fields_content(vals, dict(extra), today=TODAY)
+    except RecordError as exc:
+        return exc
+    assert record.content_hash == blake2b(content.encode("utf-8", "surrogatepass"),
+                                          digest_size=16).hexdigest()
+    return record.key, hash(content), record.flags
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(rows_strategy, st.booleans())
+def test_tallies_agree_with_the_one_row_validator(
+        rows: list[tuple[tuple[str, ...], int]], with_extras: bool) -> None:
+    columns = [list(c) for c in zip(*(r for r, _ in rows), strict=True)]
+    extras = [dict(EXTRAS[e]) for _, e in rows] if with_extras else None
+    got = tally_columns(columns, extras, today=TODAY)
+    for (vals, e), result in zip(rows, got, strict=True):
+        want = reference_tally(list(vals), EXTRAS[e] if with_extras else {})
+        if isinstance(want, RecordError):
+            assert isinstance(result, RecordError)
+            assert (result.code, result.message) == (want.code, want.message)
+        else:
+            assert result == want, vals
+
+
+def two_digits(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.integers(low, high).map("{:02d}".format)
+
+
+def digits(n: int) -> st.SearchStrategy[str]:
+    return st.text("0123456789", min_size=n, max_size=n)
+
+
+EDGES = {5: ["00", "13", "02"], 8: ["00", "29", "30", "31", "32"], 11: ["24", "23"],
+         14: ["60", "59"], 17: ["60", "59"]}  # position in "YYYY-MM-DD HH:MM:SS": values
+
+
+def edged(text: str, at: int, value: str) -> str:
+    return text if at < 0 else text[:at] + EDGES[at][int(value) % len(EDGES[at])] + text[at + 2:]
+
+
+birth_dates = st.tuples(
+    st.dates(date(1880, 1, 1), date(2030, 12, 31)).map("{:%Y-%m-%d}".format),
+    st.sampled_from([-1, 5, 8]), st.integers(0, 9),
+).map(lambda t: edged(t[0], t[1], str(t[2])).replace("-", ""))
+id_numbers = st.tuples(st.sampled_from(["11", "99", "44", "00", "83"]), digits(4), birth_dates,
+                       digits(3), st.sampled_from("0123456789Xx")).map("".join)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(id_numbers, st.text("0123456789X ", min_size=14, max_size=19)),
+                min_size=1, max_size=40))
+def test_id_numbers_judged_together_match_parse_id_card(ids: list[str]) -> None:
+    keys, invalid, legacy = _id_flags(ids, TODAY)
+    for raw, key, flag, old in zip(ids, keys, invalid, legacy, strict=True):
+        card = parse_id_card(raw, today=TODAY)
+        assert key == card.key
+        assert flag == (None if card.reason is None else f"invalid_id:{card.reason}")
+        assert old == ("legacy_id" if card.legacy else None)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(
+    st.tuples(
+        st.datetimes(min_value=datetime(1960, 1, 1), max_value=datetime(2110, 12, 31)).map(
+            lambda d: d.isoformat(" ", "milliseconds") if d.microsecond % 2 else
+            d.isoformat(" ")),
+        st.sampled_from([-1, *EDGES]), st.integers(0, 9),
+    ).map(lambda t: edged(t[0], t[1], str(t[2]))),
+    st.tuples(st.integers(1969, 2101).map(str), st.sampled_from(["-", "/"]),
+              two_digits(0, 13), st.just("-"), two_digits(0, 32), st.sampled_from([" ", "T"]),
+              two_digits(0, 25), st.just(":"), two_digits(0, 61), st.just(":"),
+              two_digits(0, 61), st.sampled_from(["", ".123", ".1234", ".000001"])).map("".join)),
+    min_size=1, max_size=40))
+def test_datetimes_stamped_together_match_parse_datetime(texts: list[str]) -> None:
+    for text, stamp in zip(texts, _canonical_stamps(texts), strict=True):
+        try:
+            want = _stamp(parse_datetime(text))
+        except ValueError:
+            assert stamp is None
+        else:
+            assert stamp in (None, want)
+            if len(text) in (19, 23, 26) and text[10] == " " and text[4] == "-":
+                assert stamp == want  # the common forms are decided in the batch

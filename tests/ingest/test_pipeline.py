@@ -125,3 +125,61 @@ def test_a_later_export_updates_bookings_in_the_same_run(empty_graph: Graph,
     # the older export arriving later changes nothing
     again = ingest_paths(empty_graph, [day1], force=True, quarantine_path=tmp_path / "q2")
     assert again.already_present == 10 and again.ingested == 0
+
+
+def _write_rows(path: Path, rows: list[list[str]]) -> None:
+    import csv
+
+    from tests.ingest.exports import HEADER
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(HEADER)
+        out.writerows(rows)
+
+
+def _registrations(graph: Graph) -> dict[str, tuple[str, int]]:
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (r:Registration) RETURN r.key AS key, r.status AS status, "
+        "COUNT { (r)-->() } AS links", database_=graph.database)
+    return {r["key"]: (r["status"], r["links"]) for r in records}
+
+
+def test_concurrent_writers_store_exactly_what_one_writer_stores(empty_graph: Graph,
+                                                                  tmp_path: Path) -> None:
+    """Repeats and updates of one booking race each other in concurrent transactions.
+
+    Small files, one batch each: a booking, its cancelled re-export and the old export
+    again sit in consecutive batches, so they are written at the same time.
+    """
+    from scalpernet.graph.schema import reset_graph
+    from tests.ingest.exports import HEADER, row
+
+    files = []
+    for block in range(12):
+        booked = [row(block * 7 + i) for i in range(7)]
+        cancelled = []
+        for original in booked:
+            changed = list(original)
+            changed[HEADER.index("status")] = "已取消"
+            changed[HEADER.index("cancelled_at")] = "2026-03-01 20:00:00"
+            cancelled.append(changed)
+        for suffix, rows in (("a", booked), ("b", cancelled), ("c", booked[::-1])):
+            files.append(tmp_path / f"{block:02d}-{suffix}.csv")
+            _write_rows(files[-1], rows)
+
+    one = ingest_paths(empty_graph, files, batch_size=7, writers=1,
+                       quarantine_path=tmp_path / "q1")
+    shape, stored = _data_shape(empty_graph), _registrations(empty_graph)
+    reset_graph(empty_graph)
+    many = ingest_paths(empty_graph, files, batch_size=7, writers=4,
+                        quarantine_path=tmp_path / "q2")
+
+    assert one.read == many.read == 252 and one.balanced() and many.balanced()
+    assert _data_shape(empty_graph) == shape
+    assert _registrations(empty_graph) == stored
+    assert {status for status, _ in stored.values()} == {"cancelled"}
+    records, _, _ = empty_graph.driver.execute_query(
+        "MATCH (r:Registration)-[l]->(e) WITH r, type(l) AS t, e, count(*) AS c "
+        "WHERE c > 1 RETURN count(*) AS doubled", database_=empty_graph.database)
+    assert records[0]["doubled"] == 0

@@ -23,7 +23,9 @@ from functools import lru_cache
 from hashlib import blake2b
 from itertools import repeat
 from operator import itemgetter
-from typing import Final
+from typing import Any, Final
+
+import numpy as np
 
 from scalpernet.identifiers import (
     IdCard,
@@ -34,7 +36,9 @@ from scalpernet.identifiers import (
     parse_ip,
     parse_phone,
 )
+from scalpernet.identifiers.idcard import CHECK_CHARS, MIN_BIRTH_YEAR, PROVINCE_CODES, WEIGHTS
 from scalpernet.identifiers.names import junk_reason_of_key
+from scalpernet.identifiers.phone import _MOBILE, VIRTUAL_SEGMENTS
 from scalpernet.records import (
     _CACHE_SIZE,
     _CONTROL,
@@ -44,12 +48,14 @@ from scalpernet.records import (
     KEY_FIELDS,
     REQUIRED,
     STATUSES,
+    YEAR_RANGE,
     Record,
     RecordError,
     _stamp,
     parse_datetime,
     parse_fee,
     parse_fields,
+    parse_fields_content,
 )
 
 _KEY_POS: Final = tuple(FIELDS.index(f) for f in KEY_FIELDS)
@@ -144,26 +150,149 @@ def _rows_where(column: Sequence[object], marker: object) -> list[int]:
     return [i for i, v in enumerate(column) if v is marker]
 
 
-def parse_columns(
+# -- vectorised keying of the common forms (numpy over fixed-width ASCII) -----------------
+_WEIGHTS = np.array(WEIGHTS, dtype=np.int64)
+_PROVINCES = np.zeros(100, dtype=bool)
+_PROVINCES[[int(code) for code in PROVINCE_CODES]] = True
+_CHECK_BYTES = np.frombuffer(CHECK_CHARS.encode("ascii"), dtype=np.uint8)
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+_ID_FLAGS: Final = (None, "invalid_id:bad_region", "invalid_id:bad_birth_date",
+                    "invalid_id:future_birth_date", "invalid_id:bad_check_digit")
+
+
+def _ascii_grid(texts: Sequence[str], width: int) -> np.ndarray | None:
+    """``texts`` (all ``width`` long) as an (n, width) array of digit values, or ``None``."""
+    joined = "".join(texts)
+    if not joined.isascii():
+        return None
+    return np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, width)
+
+
+def _valid_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    days = _MONTH_DAYS[np.clip(m, 0, 12)] + (leap & (m == 2))
+    return (m >= 1) & (m <= 12) & (d >= 1) & (d <= days)  # type: ignore[no-any-return]
+
+
+def _id_flags(ids: Sequence[str], today: date) -> tuple[list[str], list[str | None],
+                                                         list[str | None]]:
+    """(key, ``invalid_id:`` flag, ``legacy_id`` flag) per ID number, as ``parse_id_card``.
+
+    18 ASCII digits (last one ``X`` allowed) are judged for the whole batch at once; any other
+    form goes through ``parse_id_card``.
+    """
+    keys = list(ids)
+    invalid: list[str | None] = [None] * len(ids)
+    legacy: list[str | None] = [None] * len(ids)
+    simple = [i for i, t in enumerate(ids) if len(t) == 18]
+    grid = _ascii_grid([ids[i] for i in simple], 18) if simple else None
+    if grid is None:
+        simple = []
+    else:
+        digits = grid.astype(np.int64) - 48
+        last = grid[:, 17]
+        ok = (((digits[:, :17] >= 0) & (digits[:, :17] <= 9)).all(axis=1)
+              & (((last >= 48) & (last <= 57)) | (last == 88)))
+        digits[~ok] = 0
+        year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
+        month = digits[:, 10] * 10 + digits[:, 11]
+        day = digits[:, 12] * 10 + digits[:, 13]
+        born_ok = _valid_dates(year, month, day) & (year >= MIN_BIRTH_YEAR)
+        future = year * 10_000 + month * 100 + day > (
+            today.year * 10_000 + today.month * 100 + today.day)
+        check_ok = _CHECK_BYTES[(digits[:, :17] * _WEIGHTS).sum(axis=1) % 11] == last
+        code = np.select([~_PROVINCES[digits[:, 0] * 10 + digits[:, 1]], ~born_ok, future,
+                          ~check_ok], [1, 2, 3, 4], 0)
+        for i, fine, c in zip(simple, ok.tolist(), code.tolist(), strict=True):
+            if fine:
+                invalid[i] = _ID_FLAGS[c]
+        simple = [i for i, fine in zip(simple, ok.tolist(), strict=True) if fine]
+    done = set(simple)
+    for i, raw in enumerate(ids):
+        if i not in done:
+            card, invalid[i], legacy[i] = _card_facts(raw, today)
+            keys[i] = card.key
+    return keys, invalid, legacy
+
+
+# separator byte positions of "YYYY-MM-DD HH:MM:SS[.fff[fff]]"
+_DT_SEPARATORS: Final = ((4, 45), (7, 45), (10, 32), (13, 58), (16, 58), (19, 46))
+
+
+def _canonical_stamps(texts: Sequence[str]) -> list[str | None]:
+    """The content-hash stamp of each ``YYYY-MM-DD HH:MM:SS[.fff|.ffffff]`` text that
+    ``parse_datetime`` accepts; ``None`` for every other text (left to ``parse_datetime``)."""
+    out: list[str | None] = [None] * len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    for width in (19, 23, 26):
+        rows = np.flatnonzero(lengths == width).tolist()
+        grid = _ascii_grid([texts[i] for i in rows], width) if rows else None
+        if grid is None:
+            continue
+        values = grid.astype(np.int64) - 48
+        ok = np.ones(len(rows), dtype=bool)
+        for pos, byte in _DT_SEPARATORS:
+            if pos < width:
+                ok &= grid[:, pos] == byte
+                values[:, pos] = 0
+        ok &= ((values >= 0) & (values <= 9)).all(axis=1)
+        v = values
+        year = v[:, 0] * 1000 + v[:, 1] * 100 + v[:, 2] * 10 + v[:, 3]
+        month, day = v[:, 5] * 10 + v[:, 6], v[:, 8] * 10 + v[:, 9]
+        hour, minute, second = v[:, 11] * 10 + v[:, 12], v[:, 14] * 10 + v[:, 15], \
+            v[:, 17] * 10 + v[:, 18]
+        micro = np.zeros(len(rows), dtype=np.int64)
+        for pos in range(20, width):
+            micro = micro * 10 + v[:, pos]
+        if width == 23:
+            micro *= 1000
+        ok &= (_valid_dates(year, month, day) & (hour <= 23) & (minute <= 59) & (second <= 59)
+               & (year >= YEAR_RANGE[0]) & (year <= YEAR_RANGE[1]))
+        state = np.stack([year >> 8, year & 255, month, day, hour, minute, second,
+                          micro >> 16, (micro >> 8) & 255, micro & 255], axis=1)
+        text = state.astype(np.uint8).tobytes().hex()
+        for k, (i, fine) in enumerate(zip(rows, ok.tolist(), strict=True)):
+            if fine:
+                out[i] = text[20 * k:20 * k + 20]
+    return out
+
+
+def _stamps(texts: Sequence[str]) -> list[str | _Unsure]:
+    """Content-hash stamps of a datetime column (``""`` when empty), unusable ones marked."""
+    out: list[str | _Unsure] = _canonical_stamps(texts)  # type: ignore[assignment]
+    for i, stamp in enumerate(out):
+        if stamp is None:
+            got = _stamped(texts[i]) if texts[i] else (None, "")
+            out[i] = got if got is _UNSURE else got[1]  # type: ignore[index]
+    return out
+
+
+def _phone_tally(raw: str) -> tuple[str, str | None]:
+    """(key text in the content hash, flag) of a patient phone, as ``parse_fields``."""
+    if len(raw) == 11 and raw.isascii() and _MOBILE.fullmatch(raw):
+        return raw, "virtual_phone" if raw[:3] in VIRTUAL_SEGMENTS else None
+    _, key, flag = _patient_phone(raw)
+    return key, flag
+
+
+#: What the dry run keeps of a valid row: registration key, content value, flags. The
+#: content value is ``hash()`` of the normalised content the record's ``content_hash`` is
+#: computed over: equal contents give equal values within one process, which is all that
+#: duplicate detection in a dry run needs (nothing is stored), at a tenth of the cost.
+Tally = tuple[str, int, tuple[str, ...]]
+
+
+def _prepare(
     columns: Sequence[Sequence[str]],
     extras: Sequence[dict[str, str]] | None,
-    *,
-    source_file: str,
-    source_lines: Sequence[int],
-    today: date,
-) -> list[Record | RecordError]:
-    """Validate a batch given as columns in :data:`~scalpernet.records.FIELDS` order.
-
-    ``columns[f][i]`` is field ``f`` of row ``i``; ``extras[i]`` holds row ``i``'s unknown
-    columns (``None``: no row has any). Returns, per row in order, the record
-    ``parse_fields`` would return or the :class:`RecordError` it would raise.
-    """
-    n = len(source_lines)
-    if n == 0:
-        return []
+    stamps: bool,
+) -> tuple[set[int], list[list[str]], list[list[Any]], list[str | None], list[str | None]]:
+    """The checks both paths share: (unsure rows, stripped columns, datetime and fee
+    results, statuses, channels). ``stamps``: datetimes as stamps only, not datetimes."""
     unsure: set[int] = set()
     for column in columns:
-        if max(map(len, column)) > FIELD_CAP:
+        # no field is longer than the whole column: one join usually settles it
+        if len("".join(column)) > FIELD_CAP and max(map(len, column)) > FIELD_CAP:
             unsure.update(i for i, v in enumerate(column) if len(v) > FIELD_CAP)
     if extras is not None:
         unsure.update(i for i, extra in enumerate(extras)
@@ -178,11 +307,16 @@ def parse_columns(
         if not all(column):
             unsure.update(i for i, v in enumerate(column) if not v)
     # checks whose results the records need: unsure values are marked, their rows set aside
-    checked = [
-        list(map(_slot_stamped, cols[4])), list(map(_slot_stamped, cols[5])),
-        list(map(_stamped, cols[6])), list(map(_stamped, cols[7])),
-        list(map(_stamped, cols[9])), list(map(_fee_text, cols[10])),
-    ]
+    if stamps:
+        slot = [s if s is _UNSURE else s[1] for s in map(_slot_stamped, cols[4])]
+        released = [s if s is _UNSURE else s[1] for s in map(_slot_stamped, cols[5])]
+        checked: list[list[Any]] = [slot, released, _stamps(cols[6]), _stamps(cols[7]),
+                                    _stamps(cols[9])]
+    else:
+        checked = [list(map(_slot_stamped, cols[4])), list(map(_slot_stamped, cols[5])),
+                   list(map(_stamped, cols[6])), list(map(_stamped, cols[7])),
+                   list(map(_stamped, cols[9]))]
+    checked.append(list(map(_fee_text, cols[10])))
     for column in checked:
         if _UNSURE in column:
             unsure.update(_rows_where(column, _UNSURE))
@@ -193,38 +327,144 @@ def parse_columns(
     if None in channels:
         unsure.update(i for i, (c, s) in enumerate(zip(channels, cols[19], strict=True))
                       if c is None and s)
+    return unsure, cols, checked, statuses, channels
 
+
+def _validate(
+    columns: Sequence[Sequence[str]],
+    extras: Sequence[dict[str, str]] | None,
+    source_file: str,
+    source_lines: Sequence[int],
+    today: date,
+    tally: bool,
+) -> list[Any]:
+    n = len(source_lines)
+    if n == 0:
+        return []
+    unsure, cols, checked, statuses, channels = _prepare(columns, extras, tally)
+    if tally:
+        # tallies are cheap: computed for every row (unusable values blanked), then the
+        # unsure rows' are replaced by the reference's
+        for i in unsure:
+            for column in checked[:5]:
+                column[i] = ""
+            checked[5][i] = (None, "")
+            statuses[i] = ""
+        done = _tallies(cols, checked, statuses, channels, extras, today)
+        for i in unsure:
+            try:
+                record, content = parse_fields_content(
+                    [c[i] for c in columns], {} if extras is None else extras[i], today=today)
+            except RecordError as exc:
+                done[i] = exc  # type: ignore[call-overload]
+            else:
+                done[i] = (record.key, hash(content), record.flags)
+        return done
     if not unsure:
-        return _build(cols, checked, statuses, channels, extras, source_file,  # type: ignore[return-value]
-                      source_lines, today)
+        return _build(cols, checked, statuses, channels, extras, source_file, source_lines,
+                      today)
     sure = [i for i in range(n) if i not in unsure]
     records: list[Record] = []
     if sure:
         pick = itemgetter(*sure)
         if len(sure) == 1:
-            def take(column: Sequence[object]) -> list[object]:
+            def take(column: Sequence[Any]) -> list[Any]:
                 return [pick(column)]
         else:
-            def take(column: Sequence[object]) -> list[object]:
+            def take(column: Sequence[Any]) -> list[Any]:
                 return list(pick(column))
-        records = _build(
-            [take(c) for c in cols], [take(c) for c in checked], take(statuses),  # type: ignore[misc]
-            take(channels), None if extras is None else take(extras),  # type: ignore[arg-type]
-            source_file, take(source_lines), today)  # type: ignore[arg-type]
-    out: list[Record | RecordError] = []
+        records = _build([take(c) for c in cols], [take(c) for c in checked],
+                         take(statuses), take(channels),
+                         None if extras is None else take(extras), source_file,
+                         take(source_lines), today)
+    out: list[Any] = []
     built = iter(records)
     for i in range(n):
         if i not in unsure:
             out.append(next(built))
             continue
         try:
-            out.append(parse_fields([c[i] for c in columns],
-                                    {} if extras is None else extras[i],
+            out.append(parse_fields([c[i] for c in columns], {} if extras is None else extras[i],
                                     source_file=source_file, source_line=source_lines[i],
                                     today=today))
         except RecordError as exc:
             out.append(exc)
     return out
+
+
+def parse_columns(
+    columns: Sequence[Sequence[str]],
+    extras: Sequence[dict[str, str]] | None,
+    *,
+    source_file: str,
+    source_lines: Sequence[int],
+    today: date,
+) -> list[Record | RecordError]:
+    """Validate a batch given as columns in :data:`~scalpernet.records.FIELDS` order.
+
+    ``columns[f][i]`` is field ``f`` of row ``i``; ``extras[i]`` holds row ``i``'s unknown
+    columns (``None``: no row has any). Returns, per row in order, the record
+    ``parse_fields`` would return or the :class:`RecordError` it would raise.
+    """
+    return _validate(columns, extras, source_file, source_lines, today, tally=False)
+
+
+def tally_columns(
+    columns: Sequence[Sequence[str]],
+    extras: Sequence[dict[str, str]] | None,
+    *,
+    today: date,
+) -> list[Tally | RecordError]:
+    """Like :func:`parse_columns`, for the dry run: per row the :data:`Tally` of its record
+    (key, content hash, flags) or its :class:`RecordError`, without building records."""
+    return _validate(columns, extras, "", range(len(columns[0])) if columns else [], today,
+                     tally=True)
+
+
+def _tallies(
+    cols: list[list[str]],
+    checked: list[list[Any]],
+    statuses: list[str | None],
+    channels: list[str | None],
+    extras: Sequence[dict[str, str]] | None,
+    today: date,
+) -> list[Tally]:
+    """Tallies for rows that passed every check: what :func:`_build` hashes, no objects."""
+    (registration_id, hospital, department, doctor, _slot, _released, _booked, _paid,
+     _status, _cancelled, _fee, patient_name, id_number, phone_s, visit_card, account_id,
+     device_id, ip_s, payer_account, _channel, agent_id, agent_name, agent_phone_s) = cols
+    slot_st, released_st, booked_st, paid_st, cancelled_st, fees = checked
+    card_key, card_flag, legacy_flag = _id_flags(id_number, today)
+    name_key, _, junk_flag = zip(*map(_name_facts, patient_name), strict=True)
+    phone_key, phone_flag = zip(*map(_phone_tally, phone_s), strict=True)
+    _, agent_key, agent_flag = zip(*map(_agent_phone, agent_phone_s), strict=True)
+    _, _, ip_key, ip_flag = zip(*map(_ip_facts, ip_s), strict=True)
+    early = [None if not r or b >= r else "booked_before_release"
+             for b, r in zip(booked_st, released_st, strict=True)]
+    flags = [tuple(sorted(filter(None, row))) if any(row) else ()
+             for row in zip(card_flag, legacy_flag, junk_flag, phone_flag, agent_flag,
+                            ip_flag, early, strict=True)]
+    contents = list(map("\x1f".join, zip(
+        registration_id, hospital, department, doctor, slot_st, released_st, booked_st,
+        paid_st, statuses, cancelled_st, [f[1] for f in fees], name_key, card_key, phone_key,
+        visit_card, account_id, device_id, ip_key, payer_account,
+        [c or "" for c in channels], agent_id, agent_name, agent_key, strict=True)))
+    if extras is not None:
+        _append_extras(contents, extras)
+    keys = list(map("|".join, zip(hospital, registration_id, strict=True)))
+    return list(zip(keys, map(hash, contents), flags, strict=True))
+
+
+def _kept(extras: Sequence[dict[str, str]]) -> list[dict[str, str]]:
+    """Unknown columns as records keep them: stripped, empty ones dropped."""
+    return [{k: t for k, v in extra.items() if (t := v.strip())} if extra else extra
+            for extra in extras]
+
+
+def _append_extras(contents: list[str], extras: Sequence[dict[str, str]]) -> None:
+    for i, extra in enumerate(_kept(extras)):
+        if extra:
+            contents[i] += "\x1f" + "\x1f".join(f"{k}={v}" for k, v in sorted(extra.items()))
 
 
 def _build(
@@ -268,8 +508,7 @@ def _build(
     if extras is None:
         kept: list[dict[str, str]] = [{} for _ in contents]
     else:
-        kept = [{k: t for k, v in extra.items() if (t := v.strip())} if extra else extra
-                for extra in extras]
+        kept = _kept(extras)
         for i, extra in enumerate(kept):
             if extra:
                 contents[i] += "\x1f" + "\x1f".join(f"{k}={v}" for k, v in sorted(extra.items()))

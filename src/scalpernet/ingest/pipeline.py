@@ -7,8 +7,9 @@ reports success. Files are known by checksum: a file fully ingested before is sk
 marked partial; the next run reads them again and every row already stored counts as already
 present, so resuming never duplicates.
 
-Parsing runs in the calling thread while one writer thread sends batches to Neo4j, so the
-two overlap; the queue between them is bounded, so memory stays flat in the file size.
+Parsing runs in the calling thread while writer threads send batches to Neo4j (two
+transactions in flight by default), so parsing and writing overlap and the server uses
+both its cores; the queue between them is bounded, so memory stays flat in the file size.
 """
 
 from __future__ import annotations
@@ -40,12 +41,17 @@ log = logging.getLogger(__name__)
 
 #: Rows per write transaction (measured: see bench/bench_ingest.py).
 BATCH_SIZE = 5_000
+#: Write transactions in flight at once (measured: see bench/bench_ingest.py).
+WRITERS = 2
 #: Waits between retries of a batch when Neo4j is unreachable: about a minute in all.
 RETRY_WAITS_S: tuple[float, ...] = (1, 2, 4, 8, 16, 32)
+#: Immediate retries of a batch that raced a concurrent one to store the same booking.
+RACE_RETRIES = 10
 _NEO4J_GONE = (ServiceUnavailable, SessionExpired)
-# ConstraintError: another process stored the same registration between our read and write;
-# the retried transaction reads it as present. OSError: the socket broke under the driver.
-_RETRYABLE = (*_NEO4J_GONE, TransientError, ConstraintError, OSError)
+# OSError: the socket broke under the driver. A ConstraintError (another transaction stored
+# the same registration between our read and write) is retried at once: the retried
+# transaction reads it as present.
+_RETRYABLE = (*_NEO4J_GONE, TransientError, OSError)
 
 
 class IngestError(ScalperNetError):
@@ -125,49 +131,70 @@ def write_with_retry(graph: Graph, batch: Sequence[Record], run_id: str,
                      waits: Sequence[float] = RETRY_WAITS_S) -> BatchResult:
     """Write a batch, waiting and retrying while Neo4j is unreachable or restarting.
 
-    Safe to repeat: the batch's transaction re-reads what is stored before writing.
+    Safe to repeat: the batch's transaction re-reads what is stored before writing. A
+    booking stored meanwhile by a concurrent batch (a uniqueness failure) is retried at once.
     """
+    races = 0
     for attempt, wait in enumerate((*waits, None)):
-        try:
-            return write_batch(graph, batch, run_id)
-        except _RETRYABLE as exc:
-            if wait is None:
-                raise IngestError(
-                    f"Neo4j at {graph.settings.uri} stayed unavailable after "
-                    f"{len(waits)} retries ({type(exc).__name__}); "
-                    "rerun the same command to resume") from exc
-            log.warning("batch write failed (%s), retry %d in %.0f s",
-                        type(exc).__name__, attempt + 1, wait)
-            time.sleep(wait)
+        while True:
+            try:
+                return write_batch(graph, batch, run_id)
+            except ConstraintError:
+                races += 1
+                if races > RACE_RETRIES:
+                    raise
+            except _RETRYABLE as exc:
+                if wait is None:
+                    raise IngestError(
+                        f"Neo4j at {graph.settings.uri} stayed unavailable after "
+                        f"{len(waits)} retries ({type(exc).__name__}); "
+                        "rerun the same command to resume") from exc
+                log.warning("batch write failed (%s), retry %d in %.0f s",
+                            type(exc).__name__, attempt + 1, wait)
+                time.sleep(wait)
+                break
     raise AssertionError("unreachable")
 
 
-class _Writer(threading.Thread):
-    """The one thread that writes batches, in order, while the caller parses."""
+class _Writers:
+    """The threads that write batches while the caller parses.
 
-    def __init__(self, graph: Graph, run_id: str, report: IngestReport,
+    Several transactions in flight keep both Neo4j and the parser busy; the bounded queue
+    keeps memory flat. Batches commit in any order: each one re-reads what is stored, so
+    the outcome does not depend on the order (see ``writer``).
+    """
+
+    def __init__(self, graph: Graph, run_id: str, report: IngestReport, count: int,
                  waits: Sequence[float],
                  on_batch: Callable[[IngestReport], None] | None = None) -> None:
-        super().__init__(name="scalpernet-writer", daemon=True)
         self.graph, self.run_id, self.report, self.waits = graph, run_id, report, waits
         self.on_batch = on_batch
-        self.batches: queue.Queue[list[Record] | None] = queue.Queue(maxsize=2)
+        self.batches: queue.Queue[list[Record] | None] = queue.Queue(maxsize=count + 1)
         self.error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, name=f"scalpernet-writer-{i}",
+                                          daemon=True) for i in range(count)]
 
-    def run(self) -> None:
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def _run(self) -> None:
         while (batch := self.batches.get()) is not None:
             if self.error is not None:
                 continue  # drain: the run has failed, write nothing more
             try:
                 result = write_with_retry(self.graph, batch, self.run_id, self.waits)
             except BaseException as exc:  # handed to the caller's thread
-                self.error = exc
+                with self._lock:
+                    self.error = self.error or exc
                 continue
-            self.report.created += result.created
-            self.report.updated += result.updated
-            self.report.already_present += result.already_present
-            if self.on_batch is not None:
-                self.on_batch(self.report)
+            with self._lock:
+                self.report.created += result.created
+                self.report.updated += result.updated
+                self.report.already_present += result.already_present
+                if self.on_batch is not None:
+                    self.on_batch(self.report)
 
     def put(self, batch: list[Record]) -> None:
         if self.error is not None:
@@ -175,10 +202,27 @@ class _Writer(threading.Thread):
         self.batches.put(batch)
 
     def finish(self) -> None:
-        self.batches.put(None)
         self.join()
         if self.error is not None:
             raise self.error
+
+    def abandon(self) -> None:
+        """Stop without writing the batches still queued."""
+        with self._lock:
+            if self.error is None:
+                self.error = IngestError("run abandoned")
+        try:
+            while True:
+                self.batches.get_nowait()
+        except queue.Empty:
+            pass
+        self.join(timeout=120)
+
+    def join(self, timeout: float | None = None) -> None:
+        for _ in self._threads:
+            self.batches.put(None)
+        for thread in self._threads:
+            thread.join(timeout)
 
 
 def ingest_paths(
@@ -188,13 +232,15 @@ def ingest_paths(
     mapping: dict[str, str] | None = None,
     force: bool = False,
     batch_size: int = BATCH_SIZE,
+    writers: int = WRITERS,
     quarantine_path: Path | None = None,
     on_progress: Callable[[IngestReport], None] | None = None,
     retry_waits: Sequence[float] = RETRY_WAITS_S,
 ) -> IngestReport:
     """Ingest export files or folders into the graph; returns the run's report.
 
-    ``on_progress`` is called (from the writer thread) after each committed batch.
+    ``on_progress`` is called (from a writer thread, one call at a time) after each
+    committed batch. ``writers`` transactions are in flight at once.
     Raises :class:`IngestError` (after recording the run as failed when Neo4j still answers)
     if the run cannot finish; the files then stay partial and the next run resumes them.
     """
@@ -222,7 +268,7 @@ def ingest_paths(
         runs.mark_file(graph, checksum=f.checksum, path=Path(f.path), size=f.size,
                        status="partial", run_id=run_id, rows=0)
 
-    writer = _Writer(graph, run_id, report, retry_waits, on_progress)
+    writer = _Writers(graph, run_id, report, max(1, writers), retry_waits, on_progress)
     writer.start()
     quarantine = QuarantineWriter(quarantine_path)
     batch: list[Record] = []
@@ -250,7 +296,7 @@ def ingest_paths(
             writer.put(batch)
         writer.finish()
     except BaseException as exc:
-        _abandon(writer)
+        writer.abandon()
         quarantine.close()
         report.status = "failed"
         report.seconds = time.monotonic() - started
@@ -281,19 +327,6 @@ def ingest_paths(
     if on_progress is not None:
         on_progress(report)
     return report
-
-
-def _abandon(writer: _Writer) -> None:
-    """Stop the writer thread without waiting for queued batches to be written."""
-    if writer.error is None:
-        writer.error = IngestError("run abandoned")
-    try:
-        while True:
-            writer.batches.get_nowait()
-    except queue.Empty:
-        pass
-    writer.batches.put(None)
-    writer.join(timeout=120)
 
 
 def _files(report: IngestReport) -> list[dict[str, object]]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Literal
 
 from scalpernet.errors import ScalperNetError
-from scalpernet.ingest.columns import parse_columns
+from scalpernet.ingest.columns import Tally, parse_columns, tally_columns
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import RawRow, ReadStats, read_file, source_files
 from scalpernet.records import Record, RecordError, parse_fields
@@ -113,8 +113,11 @@ class RegistrationLedger:
 
     def see(self, key: str, content_hash: str) -> Literal["new", "same", "conflict"]:
         """Record ``key`` with its content; say whether it is new, a repeat or a conflict."""
+        return self.see_value(key, int(content_hash[:16], 16) - (1 << 63))  # signed 64-bit
+
+    def see_value(self, key: str, v: int) -> Literal["new", "same", "conflict"]:
+        """:meth:`see` with the content as a signed 64-bit value (one way for the whole run)."""
         k = hash(key) or 1  # 0 marks an empty slot
-        v = int(content_hash[:16], 16) - (1 << 63)  # signed 64-bit
         keys = self._keys
         mask = self._mask
         i = k & mask
@@ -158,12 +161,10 @@ def validate_row(row: RawRow, today: date) -> Record | QuarantineItem:
         return QuarantineItem(row.file, row.line, row.raw(), exc.code, exc.message)
 
 
-def validate_rows(rows: Sequence[RawRow], today: date) -> list[Record | QuarantineItem]:
-    """Rows to records or quarantine items, in order; the same as :func:`validate_row` each.
-
-    Consecutive rows of one file and layout are validated together, column by column.
-    """
-    out: list[Record | QuarantineItem] = []
+def _groups(rows: Sequence[RawRow]) -> Iterator[
+        tuple[list[RawRow], list[Sequence[str]], list[dict[str, str]] | None]]:
+    """Consecutive rows of one file and layout, with their cells as columns in
+    :data:`~scalpernet.records.FIELDS` order and their unknown columns (``None``: none)."""
     start = 0
     while start < len(rows):
         layout, file = rows[start].layout, rows[start].file
@@ -174,10 +175,22 @@ def validate_rows(rows: Sequence[RawRow], today: date) -> list[Record | Quaranti
         cells = list(zip(*(row.cells for row in group), strict=True))
         empty = ("",) * len(group)
         width = len(cells)
-        columns = [cells[i] if i < width else empty for i in layout.indexes]
+        columns: list[Sequence[str]] = [cells[i] if i < width else empty
+                                        for i in layout.indexes]
         extras = ([{name: row.cells[i] for i, name in layout.extra} for row in group]
                   if layout.extra else None)
-        results = parse_columns(columns, extras, source_file=file,
+        yield list(group), columns, extras
+        start = end
+
+
+def validate_rows(rows: Sequence[RawRow], today: date) -> list[Record | QuarantineItem]:
+    """Rows to records or quarantine items, in order; the same as :func:`validate_row` each.
+
+    Consecutive rows of one file and layout are validated together, column by column.
+    """
+    out: list[Record | QuarantineItem] = []
+    for group, columns, extras in _groups(rows):
+        results = parse_columns(columns, extras, source_file=group[0].file,
                                 source_lines=[row.line for row in group], today=today)
         for row, result in zip(group, results, strict=True):
             if type(result) is Record:
@@ -185,8 +198,37 @@ def validate_rows(rows: Sequence[RawRow], today: date) -> list[Record | Quaranti
             else:
                 out.append(QuarantineItem(row.file, row.line, row.raw(),
                                           result.code, result.message))  # type: ignore[union-attr]
-        start = end
     return out
+
+
+class _Ledgers:
+    """The run's and the current file's registration ledgers (see the module docstring).
+
+    Within the first file both hold exactly the same registrations, so one table serves as
+    both there: one lookup a row instead of two.
+    """
+
+    __slots__ = ("file", "run")
+
+    def __init__(self) -> None:
+        self.run = RegistrationLedger()
+        self.file = self.run
+
+    def start_file(self, first: bool) -> None:
+        self.file = self.run if first else RegistrationLedger()
+
+    def judge(self, key: str, content_hash: str) -> Literal["new", "same", "conflict", "later"]:
+        """``conflict``: seen in this file with other content; ``same``: an exact repeat in
+        this run; ``later``: another file's other version; ``new``: first sighting."""
+        return self.judge_value(key, int(content_hash[:16], 16) - (1 << 63))
+
+    def judge_value(self, key: str, content: int) -> Literal["new", "same", "conflict", "later"]:
+        """:meth:`judge` with the content as a signed 64-bit value."""
+        seen = self.file.see_value(key, content)
+        if seen == "conflict" or self.file is self.run:
+            return seen
+        seen = self.run.see_value(key, content)
+        return "later" if seen == "conflict" else seen
 
 
 def iter_records(
@@ -206,37 +248,67 @@ def iter_records(
     """
     today = today or date.today()
     stats = stats if stats is not None else ReadStats()
-    run_ledger = RegistrationLedger()
-    for path in source_files(paths):
-        file_ledger = RegistrationLedger()
-        pending: list[RawRow | QuarantineItem] = []
+    ledgers = _Ledgers()
+    for index, path in enumerate(source_files(paths)):
+        ledgers.start_file(first=index == 0)
         rows = read_file(path, mapping, stats)
-        while True:
-            pending.extend(islice(rows, BATCH_ROWS))
-            if not pending:
-                break
-            yield from _settle(pending, today, file_ledger, run_ledger)
-            pending.clear()
+        while batch := list(islice(rows, BATCH_ROWS)):
+            validated = iter(validate_rows([r for r in batch if type(r) is RawRow], today))  # type: ignore[misc]
+            for row in batch:
+                if type(row) is not RawRow:
+                    yield row  # type: ignore[misc]  # a reader's quarantine item
+                    continue
+                item = next(validated)
+                if type(item) is Record:
+                    verdict = ledgers.judge(item.key, item.content_hash)
+                    if verdict == "conflict":
+                        item = _conflict(row)
+                    elif verdict == "same":
+                        item.duplicate = True
+                yield item
 
 
-def _settle(pending: list[RawRow | QuarantineItem], today: date, file_ledger: RegistrationLedger,
-            run_ledger: RegistrationLedger) -> Iterator[Record | QuarantineItem]:
-    """Validate one batch and apply the duplicate rules, in read order."""
-    validated = iter(validate_rows([r for r in pending if type(r) is RawRow], today))  # type: ignore[misc]
-    for row in pending:
-        if type(row) is not RawRow:
-            yield row  # type: ignore[misc]  # a reader's quarantine item
-            continue
-        item = next(validated)
-        if type(item) is Record:
-            if file_ledger.see(item.key, item.content_hash) != "conflict":
-                if run_ledger.see(item.key, item.content_hash) == "same":
-                    item.duplicate = True
-            else:
-                item = QuarantineItem(
-                    row.file, row.line, row.raw(), "duplicate_conflict",  # type: ignore[union-attr]
-                    "registration key seen earlier in this file with different content")
-        yield item
+_CONFLICT = "registration key seen earlier in this file with different content"
+
+
+def _conflict(row: RawRow) -> QuarantineItem:
+    return QuarantineItem(row.file, row.line, row.raw(), "duplicate_conflict", _CONFLICT)
+
+
+def _tally_paths(paths: Iterable[Path | str], mapping: dict[str, str] | None, today: date,
+                 stats: ReadStats) -> Iterator[tuple[int, int, Counter[str]] | QuarantineItem]:
+    """The dry run's stream: each quarantined row as its item, and per batch the valid rows
+    as ``(valid, exact duplicates, flags)``: the counts :func:`iter_records` would give."""
+    ledgers = _Ledgers()
+    for index, path in enumerate(source_files(paths)):
+        ledgers.start_file(first=index == 0)
+        rows = read_file(path, mapping, stats)
+        while batch := list(islice(rows, BATCH_ROWS)):
+            tallies: list[Tally | RecordError] = []
+            for _, columns, extras in _groups([r for r in batch if type(r) is RawRow]):  # type: ignore[misc]
+                tallies.extend(tally_columns(columns, extras, today=today))
+            results = iter(tallies)
+            valid = duplicates = 0
+            flags: Counter[str] = Counter()
+            for row in batch:
+                if type(row) is not RawRow:
+                    yield row  # type: ignore[misc]
+                    continue
+                result = next(results)
+                if type(result) is tuple:
+                    key, content, row_flags = result
+                    verdict = ledgers.judge_value(key, content)
+                    if verdict != "conflict":
+                        valid += 1
+                        duplicates += verdict == "same"
+                        if row_flags:
+                            flags.update(row_flags)
+                        continue
+                    yield _conflict(row)
+                else:
+                    yield QuarantineItem(row.file, row.line, row.raw(), result.code,  # type: ignore[union-attr]
+                                         result.message)  # type: ignore[union-attr]
+            yield valid, duplicates, flags
 
 
 def validate_paths(
@@ -256,16 +328,23 @@ def validate_paths(
     counts = Counts(quarantine_path=quarantine_path)
     stats = ReadStats()
     writer = QuarantineWriter(quarantine_path) if quarantine_path is not None else None
-    # Rows allocate many short-lived, acyclic objects: the default threshold runs the cycle
-    # collector every 700 allocations and costs ~10% of the run for nothing
+    # Rows allocate many short-lived, acyclic objects, and a batch keeps ~10^5 of them alive:
+    # with a lower threshold every collection walks them all (~25% of the run for nothing)
     thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+    gc.set_threshold(max(thresholds[0], 500_000), *thresholds[1:])
     try:
         next_progress = PROGRESS_EVERY
-        for item in iter_records(paths, mapping, today=today, stats=stats):
-            counts.add(item)
-            if writer is not None and type(item) is QuarantineItem:
-                writer.write(item)
+        for item in _tally_paths(paths, mapping, today or date.today(), stats):
+            if type(item) is QuarantineItem:
+                counts.add(item)
+                if writer is not None:
+                    writer.write(item)
+                continue
+            valid, duplicates, flags = item  # type: ignore[misc]
+            counts.read += valid
+            counts.valid += valid
+            counts.duplicates += duplicates
+            counts.flags.update(flags)
             if counts.read >= next_progress:
                 next_progress += PROGRESS_EVERY
                 counts.check()

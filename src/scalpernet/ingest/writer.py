@@ -5,10 +5,17 @@ everything and can never duplicate):
 
 1. look up which registrations are stored already and with which content hash;
 2. a registration stored with the same hash is *already present* and skipped; one stored
-   with another hash is *updated* when the row is not older than the stored version (its
-   links are re-made), else kept as stored and counted already present;
+   with another hash is *updated* when the row is not older than the stored version (the
+   stored node and its links are replaced), else kept as stored and counted already present;
 3. entity nodes are MERGEd once per distinct key (deduplicated in Python first);
-4. registrations are written and linked.
+4. registrations are CREATEd and linked.
+
+Several batches may be written at once (see ``pipeline``). That stays safe because
+registrations are created, never merged: if another transaction stored the same booking
+in the meantime, the uniqueness constraint fails this one, and its retry reads the booking
+as present. Entity rows go to Neo4j sorted by key, so concurrent batches lock shared
+entities in the same order, and an entity that is already complete is only read, not
+written, so hub nodes (a carrier NAT address, a gang's payer) are not write-locked.
 """
 
 from __future__ import annotations
@@ -90,7 +97,7 @@ def _registration_row(record: Record, run_id: str) -> dict[str, Any]:
 
 
 def _entities(records: Sequence[Record]) -> dict[str, list[dict[str, Any]]]:
-    """Distinct entity rows per merge query, in first-seen order (deterministic)."""
+    """Distinct entity rows per merge query, sorted by key (deterministic)."""
     id_cards: dict[str, dict[str, Any]] = {}
     phones: dict[str, dict[str, Any]] = {}
     ips: dict[str, dict[str, Any]] = {}
@@ -132,15 +139,20 @@ def _entities(records: Sequence[Record]) -> dict[str, list[dict[str, Any]]]:
             if agent["phone"] is None and r.escort_agent_phone is not None:
                 agent["phone"] = r.escort_agent_phone.key
     return {
-        "ingest_merge_id_cards": list(id_cards.values()),
-        "ingest_merge_phones": list(phones.values()),
-        "ingest_merge_ips": list(ips.values()),
-        "ingest_merge_payers": list(payers.values()),
-        "ingest_merge_accounts": list(accounts.values()),
-        "ingest_merge_devices": list(devices.values()),
-        "ingest_merge_patients": list(patients.values()),
-        "ingest_merge_escort_agents": list(agents.values()),
+        "ingest_merge_id_cards": _sorted(id_cards),
+        "ingest_merge_phones": _sorted(phones),
+        "ingest_merge_ips": _sorted(ips),
+        "ingest_merge_payers": _sorted(payers),
+        "ingest_merge_accounts": _sorted(accounts),
+        "ingest_merge_devices": _sorted(devices),
+        "ingest_merge_patients": _sorted(patients),
+        "ingest_merge_escort_agents": _sorted(agents),
     }
+
+
+def _sorted(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entity rows in key order: concurrent batches then take their locks in one order."""
+    return [rows[key] for key in sorted(rows)]
 
 
 def _write(tx: neo4j.ManagedTransaction, records: Sequence[Record], run_id: str) -> BatchResult:
@@ -178,7 +190,7 @@ def _write(tx: neo4j.ManagedTransaction, records: Sequence[Record], run_id: str)
         if rows:
             tx.run(load_query(query), rows=rows).consume()
     if changed:
-        tx.run(load_query("ingest_detach_changed"), keys=changed).consume()
+        tx.run(load_query("ingest_replace_changed"), keys=changed).consume()
     rows = [_registration_row(r, run_id) for r in batch]
     written = tx.run(load_query("ingest_registrations"), rows=rows).single()
     if written is None or written["written"] != len(rows):
