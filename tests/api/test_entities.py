@@ -157,3 +157,13 @@ def test_an_entity_without_registrations_is_found(api: Api) -> None:
 def test_an_empty_window_still_finds_the_entity(api: Api) -> None:
     response = api.get(f"/entities/patient/{P1}/registrations?since=2030-01-01")
     assert response.status_code == 200 and response.json()["total"] == 0
+
+
+def test_booking_instants_keep_their_offset_and_microseconds() -> None:
+    from scalpernet.api.responses import render_json
+    from scalpernet.api.service import instant
+
+    shown = instant([1772445600, 21_000_999, 28800])  # 2026-03-02T10:00:00Z
+    assert render_json(shown) == b'"2026-03-02T18:00:00.021000+08:00"'
+    assert render_json(instant([1772445600, 0, 0])) == b'"2026-03-02T10:00:00+00:00"'
+    assert instant([None, None, None]) is None

@@ -12,7 +12,7 @@ import importlib
 from collections import OrderedDict, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -451,6 +451,15 @@ def _flags(kind: str, props: dict[str, Any]) -> list[dict[str, Any]]:
     return flags
 
 
+def instant(parts: list[int | None]) -> datetime | None:
+    """A zoned datetime from ``[epoch seconds, nanosecond, offset seconds]`` (None for nulls)."""
+    seconds, nanosecond, offset = parts
+    if seconds is None or nanosecond is None or offset is None:
+        return None
+    zone = timezone(timedelta(seconds=offset))
+    return datetime.fromtimestamp(seconds, zone).replace(microsecond=nanosecond // 1000)
+
+
 async def read_entity(ctx: Ctx, name: str, entity_uid: str, **params: Any
                       ) -> dict[str, Any] | None:
     """The row of a per-entity query (``$uids`` in, one row per ``uid``) for one entity.
@@ -482,8 +491,8 @@ async def entity_summary(ctx: Ctx, kind: str, key: str) -> Payload:
         "entity": ctx.present.entity(entity_uid,
                                      properties=ctx.present.properties(kind, props)),
         "registrations": {
-            "total": row["total"], "first_booked_at": row["first_booked_at"],
-            "last_booked_at": row["last_booked_at"], "departments": row["departments"],
+            "total": row["total"], "first_booked_at": instant(row["first_booked_at"]),
+            "last_booked_at": instant(row["last_booked_at"]), "departments": row["departments"],
             "doctors": row["doctors"],
             "hospitals": [h for h in row["hospitals"] if h["hospital"] is not None],
             "statuses": [s for s in row["statuses"] if s["status"] is not None],
@@ -492,8 +501,8 @@ async def entity_summary(ctx: Ctx, kind: str, key: str) -> Payload:
         "flags": _flags(kind, props),
         "networks": [{"network": n["network"], "risk": n["risk"], "role": n["role"],
                       "score": n["score"],
-                      "signals": ctx.present.text(_json_field(n["signals"], [])),
-                      "evidence": ctx.present.text(_json_field(n["evidence"], {}))}
+                      "signals": _stored_json(ctx, n["signals"], []),
+                      "evidence": _stored_json(ctx, n["evidence"], {})}
                      for n in row["networks"]],
     }
     return payload, [entity_uid]
