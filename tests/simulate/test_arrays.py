@@ -20,6 +20,7 @@ from scalpernet.simulate.identities import (
     surname,
     surname_index_many,
 )
+from scalpernet.simulate.population import BANDS
 from scalpernet.simulate.rand import Permutation, hash64, hash64_many, mix64, mix64_many
 from scalpernet.simulate.world import WorldParams, build_world
 
@@ -60,9 +61,12 @@ def test_identifiers_match_their_scalar_forms() -> None:
 
 
 def test_households_and_people_match_their_scalar_forms() -> None:
+    """Ordinary households and the cast's (whose shape is fixed) alike."""
     world = build_world(WorldParams(records=50_000, seed=9))
     pop = world.population
-    h = np.array([RNG.randrange(world.cast.reserved, world.households) for _ in range(2_000)])
+    cast = [c.household for c in world.cast.chronic] + [b.household for b in world.cast.busy]
+    h = np.array(cast + [RNG.randrange(world.cast.reserved, world.households)
+                         for _ in range(2_000)])
     hh = pop.households(h)
     m = pop.pick_members(hh, np.array([RNG.random() for _ in h]))
     names, id_numbers, phones = pop.people(hh, m)
@@ -72,6 +76,7 @@ def test_households_and_people_match_their_scalar_forms() -> None:
         one = pop.household(k)
         assert (one.size, one.family_pays, one.shared_phone) == (
             int(hh.size[i]), bool(hh.family_pays[i]), bool(hh.shared_phone[i]))
+        assert one.bands == tuple(BANDS[b] for b in hh.bands[i, :one.size].tolist())
         assert 0 <= j < one.size
         person = pop.person(k, j)
         assert (person.name, person.id_number, person.phone) == (

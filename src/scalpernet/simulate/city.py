@@ -17,14 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from scalpernet.simulate.bookings import Booking, human_time, next_open, settle
-from scalpernet.simulate.crowd import HOME, NAT, Crowd
+from scalpernet.simulate.crowd import HOME, NAT, Crowd, Ready
 from scalpernet.simulate.gangs import Gang, GangDesk
 from scalpernet.simulate.hospitals import (
     DAY,
     HOUR,
     MINUTE,
     SECOND,
-    Doctor,
     Hospital,
     ordinary_slot_minute,
     slot_times,
@@ -68,9 +67,9 @@ class HospitalDays:
         self.busy_count: Counter = Counter()
         self.companies = [c for c in cast.companies if c.hospital == hospital.index]
         self.escort_rate = 4 / 7 / len(world.hospitals)  # ~4 patients a week per agent
-        # the day's hot-pool winners who are ordinary people: (household, doctor, slot,
-        # booked, route), turned into rows by the crowd
-        self.ready: list[tuple[int, Doctor, int, int, int]] = []
+        # the day's honest bookings whose rows the crowd builds (hot-pool winners who are
+        # ordinary people, chronic patients, busy families)
+        self.ready: list[Ready] = []
 
     def _regular(self, rng: random.Random) -> int:
         """An ordinary household; one in twenty books often (sick elders, small children)."""
@@ -94,30 +93,28 @@ class HospitalDays:
         out: list[tuple[Booking, str | None]] = []
         self.ready = []
         self._hot_pools(rng, v, released, out)
-        target -= len(self.ready)
         weekday = world.clock.date(v).weekday()
         for c in self.chronic:
-            if c.weekday != weekday or len(out) >= target:
+            if c.weekday != weekday or len(out) + len(self.ready) >= target:
                 continue
             doctor = hosp.ordinary[c.doctor]
             slot = v * DAY + ordinary_slot_minute(rng) * MINUTE
             booked = human_time(rng, hosp, released + MINUTE, slot - 30 * MINUTE)
-            b = pop.booking(rng, hosp, doctor, slot, released, booked, c.household, 1,
-                            innocent=self.innocent)
-            self.innocent[("patient", patient_key(pop.person(c.household, 1).id_number,
-                                                  b.name))] = "chronic patient"
-            out.append((self._settle(rng, b), None))
+            self.ready.append((c.household, 1, doctor, slot, booked, -1))
+            patient = pop.person(c.household, 1)
+            self.innocent[("patient", patient_key(patient.id_number, patient.name))] = (
+                "chronic patient")
         for company in self.companies:
             if company.check_day == v:
-                self._health_check(rng, company, v, released, max(0, (target - len(out)) // 2),
-                                   out)
+                room = max(0, (target - len(out) - len(self.ready)) // 2)
+                self._health_check(rng, company, v, released, room, out)
         for agency in world.cast.agencies:
             for agent in agency.agents:
-                if rng.random() < self.escort_rate and len(out) < target:
+                if rng.random() < self.escort_rate and len(out) + len(self.ready) < target:
                     out.append((self._escorted(rng, agency, agent, v, released), None))
         for fam in self.busy:
-            if rng.random() < fam.rate and len(out) < target:
-                out.append((self._busy_family(rng, fam.household, v, released), None))
+            if rng.random() < fam.rate and len(out) + len(self.ready) < target:
+                self._busy_family(rng, fam.household, v, released)
         return out
 
     def _hot_pools(self, rng: random.Random, v: int, released: int,
@@ -155,7 +152,7 @@ class HospitalDays:
                     self.innocent[("account", b.account)] = "fast human"
                 else:  # booked with the crowd (same people, drawn in bulk)
                     route = NAT if rng.random() < 0.5 else HOME
-                    self.ready.append((self._regular(rng), doctor, slot, booked, route))
+                    self.ready.append((self._regular(rng), -1, doctor, slot, booked, route))
                     continue
                 out.append((self._settle(rng, b), None))
 
@@ -205,21 +202,19 @@ class HospitalDays:
             self.innocent[(kind, key)] = "licensed escort"
         return self._settle(rng, b)
 
-    def _busy_family(self, rng: random.Random, h: int, v: int, released: int) -> Booking:
+    def _busy_family(self, rng: random.Random, h: int, v: int, released: int) -> None:
         """A family whose daughter books for everyone, often: one payer, several patients."""
         hosp, pop = self.hosp, self.pop
-        hh = pop.household(h)
-        m = self.busy_count[h] % hh.size
+        m = self.busy_count[h] % pop.household(h).size
         self.busy_count[h] += 1
         doctor = hosp.ordinary[int(rng.random() * len(hosp.ordinary))]
         slot = v * DAY + ordinary_slot_minute(rng) * MINUTE
         booked = human_time(rng, hosp, released + MINUTE, slot - 30 * MINUTE)
-        b = pop.booking(rng, hosp, doctor, slot, released, booked, h, m, innocent=self.innocent)
+        self.ready.append((h, m, doctor, slot, booked, -1))
         if self.busy_count[h] >= 2:  # pays for two or more of the family by now
             payer = pop.payer(h * 6)
             self.innocent[("payer", payer.account)] = "family payer"
             self.innocent[("phone", pop.phone(h, 0))] = "family payer"
-        return self._settle(rng, b)
 
 
 def generate_hospital(world: World, index: int, out_dir: Path, fmt: str) -> HospitalResult:

@@ -21,6 +21,9 @@ from scalpernet.simulate.rand import derive
 from scalpernet.simulate.world import World
 
 NAT, WIFI, KIOSK, HOME = range(4)
+#: An honest booking decided elsewhere: (household, member or -1, doctor, slot, booked time,
+#: route or -1); -1 leaves the choice to the crowd's draws.
+Ready = tuple[int, int, Doctor, int, int, int]
 
 
 class Crowd:
@@ -41,25 +44,26 @@ class Crowd:
         return cast_end + (u * np.where(often, n // 20, n)).astype(np.int64)
 
     def day(self, v: int, released: int, count: int,
-            ready: list[tuple[int, Doctor, int, int, int]] = ()) -> tuple[np.ndarray, list]:
+            ready: list[Ready] = ()) -> tuple[np.ndarray, list]:
         """``count`` ordinary bookings for visit day ``v``, plus the ``ready`` ones: their
         booking times and rows.
 
-        ``ready`` holds bookings whose household, doctor, slot, time and route are already
-        decided (people who sat ready when a hot pool was released): ``(household, doctor,
-        slot, booked, route)``. Rows are tuples of texts in contract column order without
-        the registration id (``""`` for empty).
+        ``ready`` holds honest bookings whose household, doctor, slot and time are already
+        decided (hot-pool winners, chronic patients, busy families); their member and route
+        are drawn here where given as -1. Rows are tuples of texts in contract column order
+        without the registration id (``""`` for empty).
         """
         hosp, params = self.hosp, self.world.params
         rng = np.random.default_rng(derive(params.seed, "crowd", hosp.index, v))
         u = rng.random((9, count))
         h = self._households(u[1], u[0] < 0.3)
+        member = np.full(count, -1, dtype=np.int64)
         ordinary = hosp.ordinary
         doctors = [ordinary[d] for d in (u[2] * len(ordinary)).astype(np.int64).tolist()]
         minute = np.where(u[3] < 0.6, 8 * 60 + 15 * (u[4] * 16).astype(np.int64),
                           13 * 60 + 30 + 15 * (u[4] * 15).astype(np.int64))
         slot = v * DAY + minute * MINUTE
-        route = np.searchsorted(self._route_cum, u[5], side="right")
+        route = self._routes(u[5])
         # when: at the hospital on the day, right after release, or any waking hour
         onsite = (route == WIFI) | (route == KIOSK)
         watch = ~onsite & (u[6] < params.release_watch_share)
@@ -70,23 +74,30 @@ class Crowd:
         booked = np.where(watch, released + MINUTE + (u[7] * 9 * MINUTE).astype(np.int64),
                           booked)
         if ready:
-            rh, rdoctors, rslot, rbooked, rroute = zip(*ready, strict=True)
+            rh, rm, rdoctors, rslot, rbooked, rroute = zip(*ready, strict=True)
             h = np.concatenate([h, np.array(rh, dtype=np.int64)])
+            member = np.concatenate([member, np.array(rm, dtype=np.int64)])
             doctors += rdoctors
             slot = np.concatenate([slot, np.array(rslot, dtype=np.int64)])
             booked = np.concatenate([booked, np.array(rbooked, dtype=np.int64)])
             route = np.concatenate([route, np.array(rroute, dtype=np.int64)])
-        return booked, self._rows(rng, released, h, doctors, slot, booked, route)
+        return booked, self._rows(rng, released, h, member, doctors, slot, booked, route)
+
+    def _routes(self, u: np.ndarray) -> np.ndarray:
+        """Routes drawn by their shares of honest bookings."""
+        return np.searchsorted(self._route_cum, u, side="right")
 
     def _rows(self, rng: np.random.Generator, released: int, h: np.ndarray,
-              doctors: list[Doctor], slot: np.ndarray, booked: np.ndarray,
-              route: np.ndarray) -> list[tuple]:
-        """The rows of honest bookings: who in each household, identifiers, fates."""
+              member: np.ndarray, doctors: list[Doctor], slot: np.ndarray,
+              booked: np.ndarray, route: np.ndarray) -> list[tuple]:
+        """The rows of honest bookings: who in each household (where ``member`` is -1),
+        identifiers, route (where -1), fates."""
         world, hosp, pop, params = self.world, self.hosp, self.pop, self.world.params
         count = len(h)
-        u = rng.random((4, count))
+        u = rng.random((5, count))
         hh = pop.households(h)
-        m = pop.pick_members(hh, u[0])
+        m = np.where(member < 0, pop.pick_members(hh, u[0]), member)
+        route = np.where(route < 0, self._routes(u[4]), route)
         # who: the patient, the family member who books and pays, the contact phone
         names, ids, phones = pop.people(hh, m)
         owner = h * 6 + m

@@ -178,9 +178,7 @@ class Population:
 
     # -- the same, for many households at once (numpy arrays in, lists of texts out) --------
     def households(self, h: np.ndarray) -> Households:
-        """:meth:`household` for many ordinary (not cast) household numbers."""
-        if self._overrides and len(h) and int(h.min()) <= max(self._overrides):
-            raise ValueError("cast households are built one at a time")
+        """:meth:`household` for many household numbers (cast households keep their shape)."""
         x = hash64_many(self._key, h)
         size = np.minimum(np.searchsorted(_SIZE_CUM, unit_many(x), side="right"),
                           len(_SIZE_CUM) - 1) + 1
@@ -191,6 +189,14 @@ class Population:
         for m in range(1, 6):
             r = (y >> np.uint64(10 * m)) % np.uint64(100)
             bands[:, m] = np.where(r < 45, ELDER, np.where(r < 80, CHILD, ADULT))
+        if self._overrides:
+            for i in np.flatnonzero(h <= max(self._overrides)).tolist():
+                fixed = self._overrides.get(int(h[i]))
+                if fixed is not None:
+                    size[i], family_pays[i] = fixed.size, fixed.family_pays
+                    shared[i] = fixed.shared_phone
+                    if fixed.member1:
+                        bands[i, 1] = BANDS.index(fixed.member1)
         present = np.arange(6) < size[:, None]
         weights = np.cumsum(_BAND_WEIGHTS[bands] * present, axis=1)
         return Households(h, size, family_pays, shared, bands, weights, surname_index_many(y))
