@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scalpernet.identifiers import parse_id_card
+from scalpernet.ingest import validate
 from scalpernet.ingest.columns import (
     Tally,
     _canonical_stamps,
@@ -21,9 +22,10 @@ from scalpernet.ingest.columns import (
     parse_columns,
     tally_columns,
 )
-from scalpernet.ingest.quarantine import QuarantineItem
+from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import RawRow, ReadStats, read_file, source_files
 from scalpernet.ingest.validate import (
+    Counts,
     RegistrationLedger,
     iter_records,
     validate_paths,
@@ -285,3 +287,34 @@ def test_datetimes_stamped_together_match_parse_datetime(texts: list[str]) -> No
             assert stamp in (None, want)
             if len(text) in (19, 23, 26) and text[10] == " " and text[4] == "-":
                 assert stamp == want  # the common forms are decided in the batch
+
+
+def counts_of_stream(paths: list[Path], quarantine: Path) -> tuple[object, ...]:
+    """What the dry run must report, counted from the full record stream."""
+    counts = Counts()
+    with QuarantineWriter(quarantine) as writer:
+        for item in iter_records(paths, today=TODAY):
+            counts.add(item)
+            if type(item) is QuarantineItem:
+                writer.write(item)
+    return counts.read, counts.valid, counts.quarantined, counts.duplicates, counts.reasons, \
+        counts.flags
+
+
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_the_dry_run_counts_what_the_record_stream_holds(
+        messy: tuple[Path, int, int], tmp_path: Path, workers: int,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, _, _ = messy
+    export = tmp_path / "exports" / "z_bench.csv"
+    _bench_generator()(export, 2500, seed=5)
+    (tmp_path / "exports" / "z_again.csv").write_bytes(export.read_bytes())  # later file
+    want = counts_of_stream([folder], tmp_path / "want.jsonl")
+    # small batches: workers start on the small files too, and files end mid-queue
+    monkeypatch.setattr(validate, "BATCH_ROWS", 3)
+    got = validate_paths([folder], quarantine_path=tmp_path / "got.jsonl", today=TODAY,
+                         workers=workers)
+    assert (got.read, got.valid, got.quarantined, got.duplicates, got.reasons,
+            got.flags) == want
+    assert got.duplicates > 2400  # the second copy repeats each valid row of the first
+    assert (tmp_path / "got.jsonl").read_bytes() == (tmp_path / "want.jsonl").read_bytes()

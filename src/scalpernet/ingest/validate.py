@@ -18,17 +18,20 @@ valid, and the database writer keeps whichever version is newer.
 from __future__ import annotations
 
 import gc
+import multiprocessing as mp
+import os
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from scalpernet.errors import ScalperNetError
-from scalpernet.ingest.columns import Tally, parse_columns, tally_columns
+from scalpernet.ingest.columns import parse_columns, tally_columns
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import RawRow, ReadStats, read_file, source_files
 from scalpernet.records import Record, RecordError, parse_fields
@@ -275,40 +278,101 @@ def _conflict(row: RawRow) -> QuarantineItem:
     return QuarantineItem(row.file, row.line, row.raw(), "duplicate_conflict", _CONFLICT)
 
 
+def _tally_task(columns: list[Sequence[str]], extras: list[dict[str, str]] | None,
+                today: date) -> list[tuple[Any, ...]]:
+    """:func:`tally_columns`, errors as ``(code, message)``: what a worker sends back."""
+    return [r if type(r) is tuple else (r.code, r.message)  # type: ignore[union-attr]
+            for r in tally_columns(columns, extras, today=today)]
+
+
+def default_workers() -> int:
+    """Worker processes for a dry run: one per spare CPU, at most 3 (reading and duplicate
+    detection stay in the main process, which keeps up with about three)."""
+    if "fork" not in mp.get_all_start_methods():
+        return 0  # workers must share the parent's string hashing (see Tally)
+    return max(0, min((os.cpu_count() or 1) - 1, 3))
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Rows read together and their tallies: computed here, or a worker's future."""
+
+    file_index: int
+    starts_file: bool
+    rows: list[RawRow | QuarantineItem]
+    parts: list[list[tuple[Any, ...]] | Future[list[tuple[Any, ...]]]]
+
+
 def _tally_paths(paths: Iterable[Path | str], mapping: dict[str, str] | None, today: date,
-                 stats: ReadStats) -> Iterator[tuple[int, int, Counter[str]] | QuarantineItem]:
+                 stats: ReadStats, workers: int
+                 ) -> Iterator[tuple[int, int, Counter[str]] | QuarantineItem]:
     """The dry run's stream: each quarantined row as its item, and per batch the valid rows
-    as ``(valid, exact duplicates, flags)``: the counts :func:`iter_records` would give."""
+    as ``(valid, exact duplicates, flags)``: the counts :func:`iter_records` would give.
+
+    With ``workers``, batches are tallied in worker processes while this one reads the next
+    ones (and tallies some itself when the workers are behind); duplicates are judged here,
+    batch by batch in read order, so the results do not depend on who tallied what.
+    """
     ledgers = _Ledgers()
-    for index, path in enumerate(source_files(paths)):
-        ledgers.start_file(first=index == 0)
-        rows = read_file(path, mapping, stats)
-        while batch := list(islice(rows, BATCH_ROWS)):
-            tallies: list[Tally | RecordError] = []
-            for _, columns, extras in _groups([r for r in batch if type(r) is RawRow]):  # type: ignore[misc]
-                tallies.extend(tally_columns(columns, extras, today=today))
-            results = iter(tallies)
-            valid = duplicates = 0
-            flags: Counter[str] = Counter()
-            for row in batch:
-                if type(row) is not RawRow:
-                    yield row  # type: ignore[misc]
-                    continue
-                result = next(results)
-                if type(result) is tuple:
-                    key, content, row_flags = result
-                    verdict = ledgers.judge_value(key, content)
-                    if verdict != "conflict":
-                        valid += 1
-                        duplicates += verdict == "same"
-                        if row_flags:
-                            flags.update(row_flags)
-                        continue
-                    yield _conflict(row)
-                else:
-                    yield QuarantineItem(row.file, row.line, row.raw(), result.code,  # type: ignore[union-attr]
-                                         result.message)  # type: ignore[union-attr]
-            yield valid, duplicates, flags
+    pool: ProcessPoolExecutor | None = None
+    queue: deque[_Batch] = deque()
+    try:
+        for index, path in enumerate(source_files(paths)):
+            rows = read_file(path, mapping, stats)
+            starts_file = True
+            while batch := list(islice(rows, BATCH_ROWS)):
+                if pool is None and workers and len(batch) == BATCH_ROWS:
+                    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
+                parts: list[Any] = []
+                for _, columns, extras in _groups([r for r in batch if type(r) is RawRow]):  # type: ignore[misc]
+                    if pool is not None and _busy(queue) < 2 * workers:
+                        parts.append(pool.submit(_tally_task, columns, extras, today))
+                    else:
+                        parts.append(_tally_task(columns, extras, today))
+                queue.append(_Batch(index, starts_file, batch, parts))
+                starts_file = False
+                while queue and (len(queue) > 4 * max(workers, 1) or _ready(queue[0])):
+                    yield from _settle(queue.popleft(), ledgers)
+        while queue:
+            yield from _settle(queue.popleft(), ledgers)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _busy(queue: deque[_Batch]) -> int:
+    return sum(1 for b in queue for p in b.parts if type(p) is not list and not p.done())  # type: ignore[union-attr]
+
+
+def _ready(batch: _Batch) -> bool:
+    return all(type(p) is list or p.done() for p in batch.parts)  # type: ignore[union-attr]
+
+
+def _settle(batch: _Batch, ledgers: _Ledgers
+            ) -> Iterator[tuple[int, int, Counter[str]] | QuarantineItem]:
+    if batch.starts_file:
+        ledgers.start_file(first=batch.file_index == 0)
+    results = iter([r for p in batch.parts for r in (p if type(p) is list else p.result())])  # type: ignore[union-attr]
+    valid = duplicates = 0
+    flags: Counter[str] = Counter()
+    for row in batch.rows:
+        if type(row) is not RawRow:
+            yield row  # type: ignore[misc]
+            continue
+        result = next(results)
+        if len(result) == 3:
+            key, content, row_flags = result
+            verdict = ledgers.judge_value(key, content)
+            if verdict != "conflict":
+                valid += 1
+                duplicates += verdict == "same"
+                if row_flags:
+                    flags.update(row_flags)
+                continue
+            yield _conflict(row)
+        else:
+            yield QuarantineItem(row.file, row.line, row.raw(), *result)
+    yield valid, duplicates, flags
 
 
 def validate_paths(
@@ -318,12 +382,16 @@ def validate_paths(
     *,
     today: date | None = None,
     on_progress: Callable[[Counts], None] | None = None,
+    workers: int | None = None,
 ) -> Counts:
     """The dry run: read and validate everything, write quarantined rows, return the counts.
 
     ``quarantine_path`` receives one JSON line per quarantined row (no file when there is
-    none, or when it is ``None``). ``on_progress`` is called every :data:`PROGRESS_EVERY`
-    rows and at the end. Raises :class:`InvariantError` if the counts ever fail to add up.
+    none, or when it is ``None``). ``on_progress`` is called about every
+    :data:`PROGRESS_EVERY` rows and at the end. ``workers``: processes that validate
+    batches beside this one (default :func:`default_workers`; 0: none); the counts and the
+    quarantine file are the same whatever the number. Raises :class:`InvariantError` if the
+    counts ever fail to add up.
     """
     counts = Counts(quarantine_path=quarantine_path)
     stats = ReadStats()
@@ -334,7 +402,8 @@ def validate_paths(
     gc.set_threshold(max(thresholds[0], 500_000), *thresholds[1:])
     try:
         next_progress = PROGRESS_EVERY
-        for item in _tally_paths(paths, mapping, today or date.today(), stats):
+        for item in _tally_paths(paths, mapping, today or date.today(), stats,
+                                 default_workers() if workers is None else workers):
             if type(item) is QuarantineItem:
                 counts.add(item)
                 if writer is not None:
