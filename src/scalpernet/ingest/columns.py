@@ -356,7 +356,7 @@ def _validate(
                 record, content = parse_fields_content(
                     [c[i] for c in columns], {} if extras is None else extras[i], today=today)
             except RecordError as exc:
-                done[i] = exc  # type: ignore[call-overload]
+                done[i] = _bare(exc)  # type: ignore[call-overload]
             else:
                 done[i] = (record.key, hash(content), record.flags)
         return done
@@ -388,8 +388,15 @@ def _validate(
                                     source_file=source_file, source_line=source_lines[i],
                                     today=today))
         except RecordError as exc:
-            out.append(exc)
+            out.append(_bare(exc))
     return out
+
+
+def _bare(exc: RecordError) -> RecordError:
+    """The error without its traceback: kept in a list, the traceback's frames would hold
+    the list and the whole batch in a reference cycle until the next full collection."""
+    exc.__traceback__ = exc.__context__ = None
+    return exc
 
 
 def parse_columns(
