@@ -142,3 +142,12 @@ def test_a_single_valued_parameter_given_twice_is_refused(api: Api) -> None:
     # list parameters may repeat
     assert api.get("/entities/payer/alipay-8812/neighbours?types=FOR&types=CONTACT"
                    ).status_code == 200
+
+
+def test_startup_moves_loaded_objects_out_of_the_collectors_reach(api: Api) -> None:
+    import gc
+
+    from scalpernet.api.app import GC_YOUNG_THRESHOLD
+
+    assert gc.get_freeze_count() > 10_000  # the api fixture's app has started
+    assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
