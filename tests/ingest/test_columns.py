@@ -13,12 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scalpernet.identifiers import parse_id_card
+from scalpernet.identifiers import parse_id_card, parse_phone
 from scalpernet.ingest import validate
 from scalpernet.ingest.columns import (
     Tally,
     _canonical_stamps,
     _id_flags,
+    _phone_facts,
+    _phone_flags,
     parse_columns,
     tally_columns,
 )
@@ -318,3 +320,18 @@ def test_the_dry_run_counts_what_the_record_stream_holds(
             got.flags) == want
     assert got.duplicates > 2400  # the second copy repeats each valid row of the first
     assert (tmp_path / "got.jsonl").read_bytes() == (tmp_path / "want.jsonl").read_bytes()
+
+
+@settings(max_examples=200)
+@given(st.lists(st.one_of(
+    st.tuples(st.sampled_from(["1", "0", "2"]), digits(2), digits(8)).map("".join),
+    st.sampled_from(["+86 138-0013-8000", "", "abc", "１３８００１３８０００", "1380013800a",
+                     "170 1234 567"])), min_size=1, max_size=30))
+def test_phones_judged_together_match_parse_phone(phones: list[str]) -> None:
+    keys, flags = _phone_flags(phones)
+    for raw, key, flag in zip(phones, keys, flags, strict=True):
+        _, want_key, want_flag = _phone_facts(raw, "")
+        assert (key, flag) == (want_key, want_flag)
+        if raw:
+            phone = parse_phone(raw)
+            assert key == phone.key and (flag == "virtual_phone") == phone.virtual

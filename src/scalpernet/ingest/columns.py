@@ -16,6 +16,7 @@ paths on messy fixtures and generated rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -38,7 +39,7 @@ from scalpernet.identifiers import (
 )
 from scalpernet.identifiers.idcard import CHECK_CHARS, MIN_BIRTH_YEAR, PROVINCE_CODES, WEIGHTS
 from scalpernet.identifiers.names import junk_reason_of_key
-from scalpernet.identifiers.phone import _MOBILE, VIRTUAL_SEGMENTS
+from scalpernet.identifiers.phone import VIRTUAL_SEGMENTS
 from scalpernet.records import (
     _CACHE_SIZE,
     _CONTROL,
@@ -250,16 +251,25 @@ def _canonical_stamps(texts: Sequence[str]) -> list[str | None]:
                & (year >= YEAR_RANGE[0]) & (year <= YEAR_RANGE[1]))
         state = np.stack([year >> 8, year & 255, month, day, hour, minute, second,
                           micro >> 16, (micro >> 8) & 255, micro & 255], axis=1)
-        text = state.astype(np.uint8).tobytes().hex()
-        for k, (i, fine) in enumerate(zip(rows, ok.tolist(), strict=True)):
+        stamps = _STAMP_TEXT.findall(state.astype(np.uint8).tobytes().hex())
+        if len(rows) == len(texts) and ok.all():
+            return stamps  # type: ignore[no-any-return]  # the usual batch: all one form
+        for i, fine, stamp in zip(rows, ok.tolist(), stamps, strict=True):
             if fine:
-                out[i] = text[20 * k:20 * k + 20]
+                out[i] = stamp
     return out
+
+
+_STAMP_TEXT = re.compile(".{20}", re.DOTALL)  # one stamp: 10 bytes as hex
 
 
 def _stamps(texts: Sequence[str]) -> list[str | _Unsure]:
     """Content-hash stamps of a datetime column (``""`` when empty), unusable ones marked."""
+    if not any(texts):
+        return [""] * len(texts)
     out: list[str | _Unsure] = _canonical_stamps(texts)  # type: ignore[assignment]
+    if None not in out:
+        return out
     for i, stamp in enumerate(out):
         if stamp is None:
             got = _stamped(texts[i]) if texts[i] else (None, "")
@@ -267,12 +277,37 @@ def _stamps(texts: Sequence[str]) -> list[str | _Unsure]:
     return out
 
 
-def _phone_tally(raw: str) -> tuple[str, str | None]:
-    """(key text in the content hash, flag) of a patient phone, as ``parse_fields``."""
-    if len(raw) == 11 and raw.isascii() and _MOBILE.fullmatch(raw):
-        return raw, "virtual_phone" if raw[:3] in VIRTUAL_SEGMENTS else None
-    _, key, flag = _patient_phone(raw)
-    return key, flag
+_VIRTUAL = np.zeros(1000, dtype=bool)
+_VIRTUAL[[int(segment) for segment in VIRTUAL_SEGMENTS]] = True
+
+
+def _phone_flags(phones: Sequence[str]) -> tuple[list[str], list[str | None]]:
+    """(key text in the content hash, flag) per patient phone, as ``parse_fields``.
+
+    Mainland mobile numbers written as 11 plain digits are judged for the batch at once;
+    every other form goes through ``parse_phone``.
+    """
+    keys = list(phones)
+    flags: list[str | None] = [None] * len(phones)
+    rows = [i for i, t in enumerate(phones) if len(t) == 11]
+    grid = _ascii_grid([phones[i] for i in rows], 11) if rows else None
+    done: list[int] = []
+    if grid is not None:
+        digits = grid.astype(np.int64) - 48
+        ok = (((digits >= 0) & (digits <= 9)).all(axis=1) & (digits[:, 0] == 1)
+              & (digits[:, 1] >= 3))  # _MOBILE: 1[3-9] and 9 digits
+        virtual = _VIRTUAL[np.where(ok, digits[:, 0] * 100 + digits[:, 1] * 10 + digits[:, 2],
+                                    0)]
+        for i, fine, v in zip(rows, ok.tolist(), virtual.tolist(), strict=True):
+            if fine:
+                flags[i] = "virtual_phone" if v else None
+                done.append(i)
+    if len(done) < len(phones):
+        finished = set(done)
+        for i, raw in enumerate(phones):
+            if i not in finished:
+                _, keys[i], flags[i] = _patient_phone(raw)
+    return keys, flags
 
 
 #: What the dry run keeps of a valid row: registration key, content value, flags. The
@@ -443,7 +478,7 @@ def _tallies(
     slot_st, released_st, booked_st, paid_st, cancelled_st, fees = checked
     card_key, card_flag, legacy_flag = _id_flags(id_number, today)
     name_key, _, junk_flag = zip(*map(_name_facts, patient_name), strict=True)
-    phone_key, phone_flag = zip(*map(_phone_tally, phone_s), strict=True)
+    phone_key, phone_flag = _phone_flags(phone_s)
     _, agent_key, agent_flag = zip(*map(_agent_phone, agent_phone_s), strict=True)
     _, _, ip_key, ip_flag = zip(*map(_ip_facts, ip_s), strict=True)
     early = [None if not r or b >= r else "booked_before_release"

@@ -25,6 +25,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final
@@ -262,10 +263,12 @@ def detect_delimiter(header_line: str, suffix: str = "") -> str:
 
 
 def _lines(text: io.TextIOBase) -> Iterator[str]:
-    """Physical lines, none longer than :data:`LINE_CAP` (a 5 GB line must not be read)."""
-    readline = text.readline
-    while line := readline(LINE_CAP):
-        yield line
+    """Physical lines, none longer than :data:`LINE_CAP` (a 5 GB line must not be read).
+
+    ``iter(callable, "")`` rather than a generator: the parser pulls lines without a Python
+    frame in between.
+    """
+    return iter(partial(text.readline, LINE_CAP), "")
 
 
 def read_csv(path: Path, mapping: dict[str, str] | None = None,

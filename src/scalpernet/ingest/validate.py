@@ -355,6 +355,9 @@ def _settle(batch: _Batch, ledgers: _Ledgers
     results = iter([r for p in batch.parts for r in (p if type(p) is list else p.result())])  # type: ignore[union-attr]
     valid = duplicates = 0
     flags: Counter[str] = Counter()
+    # _Ledgers.judge_value inlined: this loop runs once a row
+    see_file = ledgers.file.see_value
+    see_run = None if ledgers.file is ledgers.run else ledgers.run.see_value
     for row in batch.rows:
         if type(row) is not RawRow:
             yield row  # type: ignore[misc]
@@ -362,10 +365,12 @@ def _settle(batch: _Batch, ledgers: _Ledgers
         result = next(results)
         if len(result) == 3:
             key, content, row_flags = result
-            verdict = ledgers.judge_value(key, content)
-            if verdict != "conflict":
+            seen = see_file(key, content)
+            if seen != "conflict":
+                if see_run is not None:
+                    seen = see_run(key, content)
                 valid += 1
-                duplicates += verdict == "same"
+                duplicates += seen == "same"
                 if row_flags:
                     flags.update(row_flags)
                 continue
