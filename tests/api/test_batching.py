@@ -89,6 +89,29 @@ def test_a_failed_batch_fails_each_of_its_lookups_and_the_next_batch_runs() -> N
     assert after["uid"] == "ip:1"
 
 
+def test_one_lookup_that_fails_does_not_fail_the_others_of_its_batch() -> None:
+    class OneBad(FakeGraph):
+        async def read(self, name: str, *, timeout_: float | None = None,
+                       **params: Any) -> list[dict[str, Any]]:
+            if "ip:bad" in params["uids"]:
+                self.calls.append(params)
+                raise TimeoutError("too big")
+            return await super().read(name, timeout_=timeout_, **params)
+
+    graph = OneBad({"ip:1", "ip:2", "ip:bad"})
+
+    async def main() -> list[Any]:
+        coalescer = Coalescer(graph, "q")  # type: ignore[arg-type]
+        return await asyncio.gather(*(coalescer.read(u) for u in ("ip:1", "ip:bad", "ip:2",
+                                                                  "ip:none")),
+                                    return_exceptions=True)
+
+    one, bad, two, none = asyncio.run(main())
+    assert one["uid"] == "ip:1" and two["uid"] == "ip:2" and none is None
+    assert isinstance(bad, TimeoutError)
+    assert [len(call["uids"]) for call in graph.calls] == [4, 1, 1, 1, 1]
+
+
 def test_a_cancelled_lookup_leaves_the_others_answered() -> None:
     graph = FakeGraph({"ip:1", "ip:2"})
 

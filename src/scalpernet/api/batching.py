@@ -27,7 +27,8 @@ class Coalescer:
     batched: at most `in_flight` batches run at once, and uids asked for meanwhile wait
     for the next (up to `max_batch` per batch), so batches grow with the load.
 
-    Requests join a batch only when their other parameters are equal.
+    Requests join a batch only when their other parameters are equal. A batch that fails
+    is read again uid by uid, so that only the lookups that fail alone fail.
     """
 
     def __init__(self, graph: AsyncGraph, name: str, *, max_batch: int = 64,
@@ -85,20 +86,44 @@ class Coalescer:
             self.batches += 1
             self.reads += len(uids)
             try:
-                records = await self.graph.read(self.name, timeout_=self.timeout, uids=uids,
-                                                **params)
-            except BaseException as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                        future.exception()  # retrieved: a cancelled waiter logs nothing
-                if not isinstance(exc, Exception):
+                rows = await self._read(uids, params)
+            except Exception:
+                if len(uids) == 1:
                     raise
-                return
-            rows = {row["uid"]: row for row in records}
+                # one entity's failure (a timeout on a huge one) is not the others': alone
+                rows = await self._read_alone(uids, params)
             for uid, future in batch:
+                if future.done():
+                    continue
+                row = rows.get(uid)
+                if isinstance(row, BaseException):
+                    future.set_exception(row)
+                    future.exception()  # retrieved: a cancelled waiter logs nothing
+                else:
+                    future.set_result(row)
+        except BaseException as exc:
+            for _, future in batch:
                 if not future.done():
-                    future.set_result(rows.get(uid))
+                    future.set_exception(exc)
+                    future.exception()
+            if not isinstance(exc, Exception):
+                raise
         finally:
             self._running -= 1
             self._schedule()
+
+    async def _read(self, uids: list[str], params: dict[str, Any]) -> dict[str, Row]:
+        records = await self.graph.read(self.name, timeout_=self.timeout, uids=uids, **params)
+        return {row["uid"]: row for row in records}
+
+    async def _read_alone(self, uids: list[str], params: dict[str, Any]
+                          ) -> dict[str, Row | BaseException]:
+        answers = await asyncio.gather(*(self._read([uid], params) for uid in uids),
+                                       return_exceptions=True)
+        rows: dict[str, Row | BaseException] = {}
+        for uid, answer in zip(uids, answers, strict=True):
+            if isinstance(answer, BaseException):
+                rows[uid] = answer
+            elif uid in answer:
+                rows[uid] = answer[uid]
+        return rows
