@@ -57,20 +57,41 @@ class RssSampler(threading.Thread):
             max(s[1] for s in self.samples) // 2**20]
 
 
-def timed_ingest(files: list[Path], label: str, batch: int) -> float:
+def _server() -> psutil.Process | None:
+    """The local Neo4j process, to charge its CPU time to each phase."""
+    pid_file = get_settings().server_dir / "run" / "neo4j.pid"
+    try:
+        return psutil.Process(int(pid_file.read_text().strip()))
+    except (OSError, ValueError, psutil.Error):
+        return None
+
+
+def _cpu(proc: psutil.Process | None) -> float:
+    if proc is None:
+        return float("nan")
+    times = proc.cpu_times()
+    return times.user + times.system
+
+
+def timed_ingest(files: list[Path], label: str, batch: int, writers: int) -> float:
     graph = get_graph()
     sampler = RssSampler()
     sampler.start()
+    server = _server()
+    server_cpu, client_cpu = _cpu(server), time.process_time()
     began = time.perf_counter()
-    report = ingest_paths(graph, files, batch_size=batch, force=True,
+    report = ingest_paths(graph, files, batch_size=batch, writers=writers, force=True,
                           quarantine_path=Path(tempfile.mkdtemp()) / "q.jsonl")
     seconds = time.perf_counter() - began
     sampler.stop.set()
     sampler.join()
     rate = report.read / seconds
-    print(f"{label}: {report.read:,} rows in {seconds:.1f} s = {rate:,.0f} records/s "
-          f"(ingested {report.ingested:,}, already present {report.already_present:,}, "
-          f"quarantined {report.quarantined:,}); RSS MiB at 25/50/75% and peak: "
+    print(f"{label} (batch {batch}, {writers} writers): {report.read:,} rows in "
+          f"{seconds:.1f} s = {rate:,.0f} records/s (ingested {report.ingested:,}, already "
+          f"present {report.already_present:,}, quarantined {report.quarantined:,}); "
+          f"CPU us/record: Neo4j {1e6 * (_cpu(server) - server_cpu) / report.read:,.0f}, "
+          f"Python {1e6 * (time.process_time() - client_cpu) / report.read:,.0f}; "
+          f"load {os.getloadavg()[0]:.1f}; RSS MiB at 25/50/75% and peak: "
           f"{sampler.quartiles()}", flush=True)
     return rate
 
@@ -80,17 +101,22 @@ def timed_load_csv(files: list[Path], batch: int) -> float:
     import_dir = get_settings().server_dir / "import" / "bench"
     import_dir.mkdir(parents=True, exist_ok=True)
     rows = 0
+    server = _server()
+    server_cpu = _cpu(server)
     began = time.perf_counter()
     for path in files:
         shutil.copy(path, import_dir / path.name)
         with path.open("rb") as handle:
             rows += sum(1 for _ in handle) - 1
-        graph.run_autocommit("bench_load_csv", url=f"file:///bench/{path.name}", batch=batch)
+        graph.run_autocommit("bench_load_csv", url=f"file:///bench/{path.name}", batch=batch,
+                             file=str(path), run="bench-load-csv")
     seconds = time.perf_counter() - began
     shutil.rmtree(import_dir)
     rate = rows / seconds
-    print(f"LOAD CSV (no validation), empty graph: {rows:,} rows in {seconds:.1f} s = "
-          f"{rate:,.0f} records/s", flush=True)
+    print(f"LOAD CSV, same model, no validation (batch {batch}), empty graph: {rows:,} rows "
+          f"in {seconds:.1f} s = {rate:,.0f} records/s; CPU us/record: Neo4j "
+          f"{1e6 * (_cpu(server) - server_cpu) / rows:,.0f}; load {os.getloadavg()[0]:.1f}",
+          flush=True)
     return rate
 
 
@@ -99,8 +125,13 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--writers", type=int, default=2)
     parser.add_argument("--skip-second", action="store_true")
+    parser.add_argument("--skip-load-csv", action="store_true")
     args = parser.parse_args()
+    settings = get_settings()
+    print(f"Neo4j heap {settings.neo4j_heap}, page cache {settings.neo4j_pagecache} "
+          f"(SCALPERNET_NEO4J_HEAP / SCALPERNET_NEO4J_PAGECACHE)", flush=True)
 
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     first = simulate(work / "a", records=args.records, seed=args.seed)
@@ -112,15 +143,16 @@ def main() -> None:
     graph = get_graph()
     ensure_schema(graph)
     reset_graph(graph)
-    ours = timed_ingest(files_a, "ScalperNet ingest, empty graph", args.batch)
+    ours = timed_ingest(files_a, "ScalperNet ingest, empty graph", args.batch, args.writers)
     if not args.skip_second:
         later = replace(WorldParams(), start=date(2026, 3, 2))
         second = simulate(work / "b", records=args.records, seed=args.seed + 1, params=later)
         timed_ingest(sorted(second.files), f"ScalperNet ingest, graph holding {first.records:,}",
-                     args.batch)
-    reset_graph(graph)
-    theirs = timed_load_csv(files_a, args.batch)
-    print(f"ratio ScalperNet / LOAD CSV (empty graph): {ours / theirs:.2f}")
+                     args.batch, args.writers)
+    if not args.skip_load_csv:
+        reset_graph(graph)
+        theirs = timed_load_csv(files_a, args.batch)
+        print(f"ratio ScalperNet / LOAD CSV (empty graph): {ours / theirs:.2f}")
     print(f"process peak RSS (ru_maxrss): "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")
     shutil.rmtree(work)

@@ -1,6 +1,7 @@
 // ScalperNet schema: one uniqueness constraint per entity kind (each keyed by `key`,
-// the contract key), plus the indexes detection and the API filter on.
-// Every statement is idempotent (IF NOT EXISTS); applied before any command writes.
+// the contract key), plus the indexes ScalperNet's own queries use, and no others: every
+// index on Registration is paid for by every booking ingested (docs/graph-model.md).
+// Every statement is idempotent (IF [NOT] EXISTS); applied before any command writes.
 CREATE CONSTRAINT registration_key IF NOT EXISTS FOR (n:Registration) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT patient_key IF NOT EXISTS FOR (n:Patient) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT idcard_key IF NOT EXISTS FOR (n:IDCard) REQUIRE n.key IS UNIQUE;
@@ -17,10 +18,11 @@ CREATE CONSTRAINT analysis_run_id IF NOT EXISTS FOR (n:AnalysisRun) REQUIRE n.id
 CREATE CONSTRAINT network_id IF NOT EXISTS FOR (n:Network) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT nightly_pass_id IF NOT EXISTS FOR (n:NightlyPass) REQUIRE n.id IS UNIQUE;
-CREATE INDEX registration_booked_at IF NOT EXISTS FOR (n:Registration) ON (n.booked_at);
-CREATE INDEX registration_hospital IF NOT EXISTS FOR (n:Registration) ON (n.hospital);
-CREATE INDEX registration_registration_id IF NOT EXISTS FOR (n:Registration) ON (n.registration_id);
 CREATE INDEX patient_name IF NOT EXISTS FOR (n:Patient) ON (n.name);
 CREATE INDEX escort_agent_name IF NOT EXISTS FOR (n:EscortAgent) ON (n.name);
 CREATE INDEX network_risk IF NOT EXISTS FOR (n:Network) ON (n.risk);
 CREATE INDEX api_key_hash IF NOT EXISTS FOR (n:ApiKey) ON (n.hash);
+// Earlier versions indexed these Registration properties, which no query of ScalperNet reads.
+DROP INDEX registration_booked_at IF EXISTS;
+DROP INDEX registration_hospital IF EXISTS;
+DROP INDEX registration_registration_id IF EXISTS;

@@ -19,6 +19,9 @@ def test_schema_is_idempotent_and_complete(graph: Graph) -> None:
     names = set(graph.read("schema_objects")[0]["names"])
     for label in ENTITY_LABELS:
         assert any(label.lower().replace("escortagent", "escort_agent") in n for n in names), label
+    # indexes no query reads are dropped: each one costs every booking ingested
+    assert not names & {"registration_booked_at", "registration_hospital",
+                        "registration_registration_id"}
 
 
 def test_uniqueness_is_enforced(empty_graph: Graph) -> None:
