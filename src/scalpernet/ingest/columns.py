@@ -136,7 +136,7 @@ _patient_phone = lru_cache(maxsize=_CACHE_SIZE)(lambda raw: _phone_facts(raw, ""
 _agent_phone = lru_cache(maxsize=1 << 12)(lambda raw: _phone_facts(raw, "agent_"))
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@lru_cache(maxsize=2 * _CACHE_SIZE)  # busy exports hold 10^4-10^5 addresses; ~10 MB at most
 def _ip_facts(raw: str) -> tuple[Ip | None, str | None, str, str | None]:
     """(ip, raw text kept when unusable, key text in the content hash, flag)."""
     if not raw:
@@ -325,17 +325,19 @@ def _prepare(
     """The checks both paths share: (unsure rows, stripped columns, datetime and fee
     results, statuses, channels). ``stamps``: datetimes as stamps only, not datetimes."""
     unsure: set[int] = set()
-    for column in columns:
+    joined = list(map("".join, columns))
+    for column, text in zip(columns, joined, strict=True):
         # no field is longer than the whole column: one join usually settles it
-        if len("".join(column)) > FIELD_CAP and max(map(len, column)) > FIELD_CAP:
+        if len(text) > FIELD_CAP and max(map(len, column)) > FIELD_CAP:
             unsure.update(i for i, v in enumerate(column) if len(v) > FIELD_CAP)
     if extras is not None:
         unsure.update(i for i, extra in enumerate(extras)
                       if extra and max(map(len, extra.values())) > FIELD_CAP)
     cols = [list(map(str.strip, column)) for column in columns]
     for pos in _KEY_POS:
-        column = cols[pos]
-        if _CONTROL.search("".join(column)):
+        # stripping only removes characters: no control character before, none after
+        if _CONTROL.search(joined[pos]):
+            column = cols[pos]
             unsure.update(i for i, v in enumerate(column) if _CONTROL.search(v))
     for pos in _REQUIRED_POS:
         column = cols[pos]
