@@ -22,8 +22,10 @@ clients are one asyncio process (uvloop when installed), each client one keep-al
 connection (a minimal HTTP/1.1 client: httpx cost more CPU per request than the API
 itself). Targets: half the entity
 lookups and expansions hit network members (what investigators open), half a uniform
-sample of all entities; network details cycle through the current networks. Every request
-is authenticated and audited, as in production. Results go to ``bench/results/api.json``.
+sample of all entities; network details cycle through the current networks (their first
+page, which the server renders once per analysis run), and ``network_pages`` through every
+member page of every network (mostly rendered afresh). Every request is authenticated and
+audited, as in production. Results go to ``bench/results/api.json``.
 """
 
 from __future__ import annotations
@@ -137,10 +139,11 @@ def targets(graph: Any, base: str, key: str, sample: int) -> dict[str, list[str]
     headers = {"X-API-Key": key}
     with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
         listing = client.get("/networks", params={"limit": 200}).json()
-        network_ids = [n["id"] for n in listing["networks"]]
+        networks = listing["networks"]
         if listing["total"] > 200:
             more = client.get("/networks", params={"limit": 200, "offset": 200}).json()
-            network_ids += [n["id"] for n in more["networks"]]
+            networks += more["networks"]
+        network_ids = [n["id"] for n in networks]
         members: list[str] = []
         for net_id in network_ids[:100]:
             response = client.get(f"/networks/{quote(net_id, safe='')}",
@@ -156,10 +159,15 @@ def targets(graph: Any, base: str, key: str, sample: int) -> dict[str, list[str]
     rng.shuffle(members)
     entities = members[: sample // 2] + randoms[: sample // 2]
     rng.shuffle(entities)
+    # every member page of every network: far more pages than the server keeps rendered
+    pages = [f"/networks/{quote(n['id'], safe='')}?members_offset={offset}"
+             for n in networks for offset in range(0, n["size"] or 0, 100)]
+    rng.shuffle(pages)
     return {
         "entity": [f"/entities/{e}" for e in entities],
         "network": [f"/networks/{quote(n, safe='')}" for n in network_ids],
         "neighbours": [f"/entities/{e}/neighbours" for e in entities],
+        "network_pages": pages,
     }
 
 
@@ -273,7 +281,9 @@ def run_async(coroutine: Any) -> Any:
     return uvloop.run(coroutine)
 
 
-SCENARIOS = ("entity", "network", "neighbours")
+#: network_pages: member pages of all networks in turn, most of them rendered afresh (the
+#: server keeps 64 rendered pages): the cost of a network detail not served from memory.
+SCENARIOS = ("entity", "network", "neighbours", "network_pages")
 
 
 def measure(name: str, base: str, key: str, urls: list[str], clients: int, seconds: float,
