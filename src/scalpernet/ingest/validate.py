@@ -3,8 +3,10 @@
 :func:`iter_records` is the one stream every consumer reads (the dry run counts it, the
 database writer batches it): each data row becomes exactly one :class:`Record` or one
 :class:`QuarantineItem`, so ``read == valid + quarantined`` always holds and nothing is lost
-silently. :func:`validate_paths` is the dry run: it reads everything, writes the quarantine
-file and returns :class:`Counts`.
+silently. Rows are validated in batches, column by column (:mod:`scalpernet.ingest.columns`).
+:func:`validate_paths` is the dry run: it reads everything, writes the quarantine file and
+returns :class:`Counts` (the same counts as the stream, without building records; batches
+are validated in worker processes when CPUs are spare).
 
 Duplicates: a later row with the same registration key and the same ``content_hash`` is an
 exact duplicate (the same booking exported twice, in any file of the run): it is valid,
