@@ -31,3 +31,25 @@ def test_phone_masks_show_at_most_seven_digits_of_a_mobile_and_four_otherwise(va
     assert len(masked) == len(value)
     shown = sum(ch.isdigit() for ch in masked)
     assert shown <= (7 if len(value) == 11 else 4)
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), st.sampled_from(["", "-", " "]),
+       st.sampled_from(["", "tel ", "联系电话：", "+86 ", "+86-"]))
+def test_free_text_masks_phones_however_they_are_written(phone: str, sep: str,
+                                                         before: str) -> None:
+    from scalpernet.privacy import mask_text
+
+    written = f"{before}{phone[:3]}{sep}{phone[3:7]}{sep}{phone[7:]} 转客服"
+    kept = "" if before.startswith("+86") else before  # the country code goes with the number
+    assert mask_text(written) == f"{kept}{phone[:3]}****{phone[7:]} 转客服"
+
+
+def test_free_text_masks_landlines_and_leaves_times_and_amounts() -> None:
+    from scalpernet.privacy import mask_text
+
+    assert mask_text("office 010-8765-4321") == "office 010****4321"
+    assert mask_text("desk 0755 12345678").endswith("5678")
+    assert "1234" not in mask_text("desk 0755 12345678")
+    for text in ("booked 2026-03-01 18:00:01.229", "fee ¥1,200", "order 2024-1234",
+                 "key H01|H0120250303000001"):
+        assert mask_text(text) == text

@@ -154,11 +154,14 @@ class RefCipher:
 # Evidence, signal details and unknown export columns are free text written by other
 # modules; what looks like an ID number or a phone in them is masked as well.
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-_MOBILE_LIKE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d{9})(?!\d)")
-_LANDLINE_LIKE = re.compile(r"(?<!\d)(0\d{9,11})(?!\d)")
+# Phones as people write them too: 138-1234-5678, 138 1234 5678, 010-8765-4321, 0755 12345678.
+_MOBILE_LIKE = re.compile(r"(?<![\d-])(?:\+?86[- ]?)?(1[3-9]\d(?:[- ]?\d{4}){2})(?![\d-])")
+_LANDLINE_LIKE = re.compile(r"(?<![\d-])(0\d{2,3}[- ]?\d{3,4}[- ]?\d{4})(?![\d-])")
 _UID_LIKE = re.compile(r"\b(id_card|phone|patient):([^\s,;\"']+)")
-#: Cheap first look: no 10-digit run and no personal uid prefix means nothing to mask.
-_CANDIDATE = re.compile(r"\d{10}|id_card:|phone:|patient:")
+_SEPARATORS = re.compile(r"[- ]")
+#: Cheap first look: no run of digits shaped like a phone and no personal uid prefix means
+#: nothing to mask.
+_CANDIDATE = re.compile(r"\d{10}|\d{3,4}[- ]\d{4}|id_card:|phone:|patient:")
 
 
 @lru_cache(maxsize=200_000)
@@ -171,8 +174,8 @@ def mask_text(text: str) -> str:
         return text
     text = _UID_LIKE.sub(lambda m: f"{m[1]}:{mask_key(m[1], m[2])}", text)
     text = _ID_LIKE.sub(lambda m: mask_id_number(m[1].upper()), text)
-    text = _MOBILE_LIKE.sub(lambda m: mask_phone(m[1]), text)
-    return _LANDLINE_LIKE.sub(lambda m: mask_phone(m[1]), text)
+    text = _MOBILE_LIKE.sub(lambda m: mask_phone(_SEPARATORS.sub("", m[1])), text)
+    return _LANDLINE_LIKE.sub(lambda m: mask_phone(_SEPARATORS.sub("", m[1])), text)
 
 
 def mask_value(value: Any) -> Any:
