@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     neo4j_heap: str = Field(default="1g", alias="SCALPERNET_NEO4J_HEAP")
     neo4j_pagecache: str = Field(default="1g", alias="SCALPERNET_NEO4J_PAGECACHE")
     drop_dir: Path | None = Field(default=None, alias="SCALPERNET_DROP_DIR")
+    #: The detection allow-list (docs/detection.md); default ``<data_dir>/allowlist.yaml``.
+    allowlist: Path | None = Field(default=None, alias="SCALPERNET_ALLOWLIST")
     start_timeout_s: float = Field(default=180.0, alias="SCALPERNET_NEO4J_START_TIMEOUT")
 
     # The nightly service (docs/nightly.md).

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from scalpernet.config import get_settings
 from scalpernet.detect.allowlist import ENV, load_allowlist
 from scalpernet.detect.analyze import detect
 from scalpernet.errors import InputError
@@ -36,7 +37,12 @@ def test_allow_listed_addresses_never_join_a_ring(world_graph: Graph, tmp_path: 
     path = tmp_path / "allow.yaml"
     path.write_text("ip: [203.0.113.40/30]\naccount: [gb-bot-0]\n", encoding="utf-8")
     monkeypatch.setenv(ENV, str(path))
-    result = detect(world_graph, previous={})
+    get_settings.cache_clear()
+    try:
+        result = detect(world_graph, previous={})
+    finally:
+        monkeypatch.delenv(ENV)
+        get_settings.cache_clear()
     members = {(m.kind, m.key) for n in result.networks for m in n.members}
     assert not {("ip", "203.0.113.40"), ("ip", "203.0.113.41"), ("ip", "203.0.113.42"),
                 ("account", "gb-bot-0")} & members

@@ -13,7 +13,6 @@ networks in CIDR form::
 from __future__ import annotations
 
 import ipaddress
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from scalpernet.entities import KIND_LABELS, uid
 from scalpernet.errors import InputError
 from scalpernet.graph import Graph
 
+#: The setting naming the file (read through ``scalpernet.config``).
 ENV = "SCALPERNET_ALLOWLIST"
 
 
@@ -44,8 +44,8 @@ class AllowList:
 
 def allowlist_path() -> Path:
     """Where the allow-list is read from."""
-    named = os.environ.get(ENV)
-    return Path(named) if named else get_settings().data_dir / "allowlist.yaml"
+    settings = get_settings()
+    return settings.allowlist or settings.data_dir / "allowlist.yaml"
 
 
 def load_allowlist(path: Path | None = None) -> AllowList:
