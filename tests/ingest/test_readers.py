@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scalpernet.errors import InputError
 from scalpernet.ingest.quarantine import QuarantineItem
 from scalpernet.ingest.readers import (
+    CSV_FIELD_LIMIT,
     RawRow,
     ReadStats,
     build_layout,
     detect_delimiter,
     detect_encoding,
     load_mapping,
+    read_csv,
     read_file,
     source_files,
 )
+from scalpernet.ingest.readers import _lines as physical_lines
 from scalpernet.ingest.validate import iter_records
 from scalpernet.records import FIELDS, Record
 
@@ -295,3 +303,131 @@ def test_folders_are_walked_recursively_in_sorted_order(tmp_path: Path) -> None:
     assert found == ["a/b/x.ndjson", "a/y.parquet", "a/z.jsonl", "b/2.csv", "c.tsv"]
     with pytest.raises(InputError, match="no such file"):
         source_files([tmp_path / "missing"])
+
+
+# -- the quote-free fast path against the CSV parser alone --------------------------------------
+def parser_only(path: Path) -> tuple[list[tuple[Any, ...]], int]:
+    """What the reader yields when every row goes through the csv module (the reference):
+    ``(kind, line, cells or raw, reason, message)`` per item, and the blank rows."""
+    data = path.read_bytes()
+    encoding = detect_encoding(data)
+    sample = data.decode(encoding, errors="replace")
+    header_line = sample.lstrip("\ufeff").splitlines()[0] if sample.strip() else ""
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="surrogateescape",
+                            newline="")
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    reader = csv.reader(physical_lines(text), delimiter=detect_delimiter(
+        header_line, path.suffix), quotechar='"', strict=True)
+    out: list[tuple[Any, ...]] = []
+    blank = 0
+    try:
+        header = next(reader)
+        while not any(cell.strip() for cell in header):
+            header = next(reader)
+    except StopIteration:
+        return out, blank
+    width = len(header)
+    line = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return out, blank
+        except csv.Error as exc:
+            reason = "field_too_large" if "field limit" in str(exc) else "row_shape"
+            out.append(("quarantine", line, None, reason))
+            line = reader.line_num + 1
+            continue
+        start, line = line, reader.line_num + 1
+        if not any(cells):
+            blank += 1
+        elif len(cells) == width or (len(cells) > width and not any(cells[width:])):
+            out.append(("row", start, cells[:width]))
+        else:
+            out.append(("quarantine", start, cells, "row_shape"))
+
+
+def fast_path(path: Path) -> tuple[list[tuple[Any, ...]], int]:
+    stats = ReadStats()
+    out: list[tuple[Any, ...]] = []
+    for item in read_csv(path, stats=stats):
+        if isinstance(item, RawRow):
+            out.append(("row", item.line, item.cells))
+        else:
+            out.append(("quarantine", item.line, item.raw, item.reason))
+    return out, stats.blank
+
+
+HEADER = "registration_id,hospital,department,doctor,slot_time,booked_at,status,patient_name"
+WIDTH = HEADER.count(",") + 2  # with the id_number column added below
+_cell = st.text(alphabet=st.sampled_from(list('ab,"\r\n \x00\x01心')), max_size=6)
+_eol = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@st.composite
+def csv_files(draw: st.DrawFn) -> str:
+    """Header, then rows of about the header's width, quoted at random (cells may hold
+    commas, quotes, newlines), raw junk lines (stray or unbalanced quotes), blank lines,
+    mixed line ends, and a last line that may be cut anywhere."""
+    lines = [HEADER + draw(st.sampled_from([",id_number", ',"id_number"'])) + draw(_eol)]
+    for _ in range(draw(st.integers(0, 12))):
+        kind = draw(st.sampled_from(["row", "row", "row", "blank", "junk"]))
+        if kind == "blank":
+            lines.append(draw(st.sampled_from(["", " ", ",,,", "," * WIDTH])) + draw(_eol))
+        elif kind == "junk":
+            lines.append(draw(st.text(alphabet=st.sampled_from(list('ab,"心')), max_size=12))
+                         + draw(_eol))
+        else:
+            values = draw(st.lists(_cell, min_size=WIDTH - 2, max_size=WIDTH + 1))
+            quoted = [('"' + v.replace('"', '""') + '"' if draw(st.booleans())
+                       or any(c in v for c in ',"\r\n') else v) for v in values]
+            lines.append(",".join(quoted) + draw(_eol))
+    text = "".join(lines)
+    cut = draw(st.integers(len(lines[0]), len(text)))
+    return text[:cut] if draw(st.booleans()) else text
+
+
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=csv_files())
+def test_fast_path_yields_what_the_csv_parser_yields(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "generated.csv"
+    path.write_bytes(text.encode("utf-8"))
+    assert fast_path(path) == parser_only(path)
+
+
+def test_fast_path_matches_the_parser_on_messy_exports(tmp_path: Path) -> None:
+    rows = [list(ROWS[0]), list(ROWS[1]), list(ROWS[0]), list(ROWS[1])]
+    rows[0][2] = "心内科, 二病区"
+    rows[0][3] = "张医生\n(副主任)"
+    rows[1][11] = "王\x01芳\x00"
+    rows[2][3] = 'a "quoted" word'
+    files = {
+        "crlf_blank.csv": ("\ufeff" + csv_text(ENGLISH, rows, eol="\r\n").replace(
+            "\r\nR2", "\r\n\r\n,,\r\n \r\nR2")).encode("utf-8"),
+        "gb.csv": (csv_text(CHINESE, rows) + "R9,H01,\"心内").encode("gb18030"),
+        "gbk.tsv": csv_text(CHINESE, [[v.replace("¥", "￥") for v in r] for r in rows],
+                            sep="\t").encode("gbk"),
+        "short_long.csv": (csv_text(ENGLISH, rows) + "R5,H01\n" + ",".join(ROWS[0])
+                           + ",,\n" + ",".join(ROWS[0]) + ",x\n" + "R6,H01,心内").encode(),
+        "bad_quotes.csv": (csv_text(ENGLISH, rows) + 'R7,"H0"1,x\nR8,H"01,x\n'
+                           + ",".join(ROWS[1]) + "\n").encode(),
+    }
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        got = fast_path(path)
+        assert got == parser_only(path), name
+        assert len(got[0]) >= 4
+
+
+def test_a_field_over_the_parser_limit_is_quarantined_alone(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    huge = "x" * (CSV_FIELD_LIMIT + 1)
+    path.write_text(csv_text(ENGLISH, ROWS[:1]) + ",".join(["R3", huge, *ROWS[1][2:]]) + "\n"
+                    + ",".join(ROWS[1]) + "\n", encoding="utf-8")
+    got = fast_path(path)
+    assert got == parser_only(path)
+    assert [(kind, line) for kind, line, *_ in got[0]] == [
+        ("row", 2), ("quarantine", 3), ("row", 4)]
+    assert got[0][1][3] == "field_too_large"
