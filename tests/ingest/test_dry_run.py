@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -18,6 +20,7 @@ CHINESE = ["挂号单号", "医院", "科室", "医生", "就诊时间", "放号
            "设备号", "IP地址", "支付账号", "支付渠道", "陪诊员编号", "陪诊员姓名", "陪诊员电话"]
 ID_NUMBER = "11010519491231002X"
 PHONE = "17012345678"
+TODAY = date(2025, 6, 1)
 
 
 def cells(reg: str, **over: str) -> list[str]:
@@ -161,3 +164,40 @@ def test_quarantine_defaults_to_the_data_folder(tmp_path: Path, monkeypatch: pyt
     (written,) = (tmp_path / "data" / "quarantine").glob("*.jsonl")
     assert orjson.loads(written.read_bytes())["reason"] == "bad_status"
     assert str(written) in capsys.readouterr().out
+
+
+def test_cells_packed_for_a_worker_come_back_as_they_were() -> None:
+    from scalpernet.ingest.validate import _pack, _tally_packed_task, _tally_task
+
+    columns: list[Any] = [("a", "", "b\x00c"), ("", "", ""), ("x\n", "心", "\x01"), ("",), ()]
+    packed = _pack(columns)
+    assert [type(c) for c in packed] == [tuple, str, str, str, tuple]  # NUL in a cell: as is
+    assert [c.split("\x00") if isinstance(c, str) else list(c) for c in packed] == [
+        list(c) for c in columns]
+    rows = [cells("P1"), cells("P2", booked_at="昨天"), cells("P3", patient_name="王\x00芳")]
+    full = [list(col) for col in zip(*rows, strict=True)]
+    assert _tally_packed_task(_pack(full), None, TODAY) == _tally_task(full, None, TODAY)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_give_the_counts_and_quarantine_of_no_workers(
+        messy: tuple[Path, int, int], tmp_path: Path, workers: int) -> None:
+    folder, _, _ = messy
+    big = folder / "big.csv"
+    lines = [csv_line(list(FIELDS))]
+    for i in range(3000):  # several full batches, so that workers are started
+        over = {"booked_at": "昨天"} if i % 97 == 0 else {}
+        if i % 7 == 0:
+            over["fee_yuan"] = "¥1,200"
+        lines.append(csv_line(cells(f"B{i // 2 if i % 50 == 0 else i}", **over)))
+    big.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    alone = validate_paths([folder], quarantine_path=tmp_path / "q0.jsonl", workers=0,
+                           today=TODAY)
+    helped = validate_paths([folder], quarantine_path=tmp_path / "q1.jsonl",
+                            workers=workers, today=TODAY)
+    assert (helped.read, helped.valid, helped.quarantined, helped.duplicates, helped.reasons,
+            helped.flags) == (alone.read, alone.valid, alone.quarantined, alone.duplicates,
+                              alone.reasons, alone.flags)
+    assert alone.quarantined > 30 and alone.duplicates + alone.reasons[
+        "duplicate_conflict"] > 0
+    assert (tmp_path / "q1.jsonl").read_bytes() == (tmp_path / "q0.jsonl").read_bytes()

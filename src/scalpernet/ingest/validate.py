@@ -287,6 +287,28 @@ def _tally_task(columns: list[Sequence[str]], extras: list[dict[str, str]] | Non
             for r in tally_columns(columns, extras, today=today)]
 
 
+_CELL_SEPARATOR = "\x00"
+
+
+def _pack(columns: list[Sequence[str]]) -> list[Sequence[str] | str]:
+    """Columns for a worker: each one joined into a single string where no cell holds the
+    separator. One long string pickles ~5x faster than a thousand short ones, and pickling
+    runs in this process, which reads for every worker."""
+    packed: list[Sequence[str] | str] = []
+    for column in columns:
+        text = _CELL_SEPARATOR.join(column)
+        packed.append(text if text.count(_CELL_SEPARATOR) == len(column) - 1 and column
+                      else column)
+    return packed
+
+
+def _tally_packed_task(packed: list[Sequence[str] | str], extras: list[dict[str, str]] | None,
+                       today: date) -> list[tuple[Any, ...]]:
+    """:func:`_tally_task` on columns made by :func:`_pack` (runs in a worker)."""
+    columns = [c.split(_CELL_SEPARATOR) if type(c) is str else c for c in packed]
+    return _tally_task(columns, extras, today)  # type: ignore[arg-type]
+
+
 def default_workers() -> int:
     """Worker processes for a dry run: one per spare CPU, at most 3 (reading and duplicate
     detection stay in the main process, which keeps up with about three)."""
@@ -328,7 +350,8 @@ def _tally_paths(paths: Iterable[Path | str], mapping: dict[str, str] | None, to
                 parts: list[Any] = []
                 for _, columns, extras in _groups([r for r in batch if type(r) is RawRow]):  # type: ignore[misc]
                     if pool is not None and _busy(queue) < 2 * workers:
-                        parts.append(pool.submit(_tally_task, columns, extras, today))
+                        parts.append(pool.submit(_tally_packed_task, _pack(columns), extras,
+                                                 today))
                     else:
                         parts.append(_tally_task(columns, extras, today))
                 queue.append(_Batch(index, starts_file, batch, parts))
