@@ -49,6 +49,8 @@ def test_start_status_stop_cycle(tmp_path: Path) -> None:
 
         settings = Settings(SCALPERNET_DATA_DIR=tmp_path, SCALPERNET_BOLT_PORT=port)
         assert settings.password and (tmp_path / "neo4j" / "password").stat().st_mode & 0o077 == 0
+        # generated as hex: a leading "-" would be read as an option by the admin tool
+        assert len(settings.password) == 32 and int(settings.password, 16) >= 0
         with GraphDatabase.driver(settings.uri, auth=("neo4j", settings.password)) as driver:
             records, _, _ = driver.execute_query("RETURN 1 AS one", database_="neo4j")
             assert records[0]["one"] == 1

@@ -159,7 +159,9 @@ class LocalServer:
         password_file = self.settings.password_file
         if not password_file.exists():
             password_file.parent.mkdir(parents=True, exist_ok=True)
-            password_file.write_text(secrets.token_urlsafe(18) + "\n", encoding="utf-8")
+            # hex: a generated password must never start with "-", which the admin tool
+            # would read as an option
+            password_file.write_text(secrets.token_hex(16) + "\n", encoding="utf-8")
             password_file.chmod(0o600)
         password = (
             self.settings.neo4j_password
