@@ -31,6 +31,7 @@ from scalpernet.config import get_settings
 from scalpernet.errors import InputError, ScalperNetError
 from scalpernet.graph import Graph
 from scalpernet.ingest import runs
+from scalpernet.ingest.collector import fewer_collections
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import source_files
 from scalpernet.ingest.validate import iter_records
@@ -271,45 +272,47 @@ def ingest_paths(
     writer = _Writers(graph, run_id, report, max(1, writers), retry_waits, on_progress)
     writer.start()
     quarantine = QuarantineWriter(quarantine_path)
-    batch: list[Record] = []
-    try:
-        for item in iter_records(todo, mapping):
-            report.read += 1
-            if type(item) is QuarantineItem:
-                quarantine.write(item)
-                report.quarantined += 1
-                report.reasons[item.reason] += 1
-                file_report = by_path.get(item.file)
+    with fewer_collections():
+        batch: list[Record] = []
+        try:
+            for item in iter_records(todo, mapping):
+                report.read += 1
+                if type(item) is QuarantineItem:
+                    quarantine.write(item)
+                    report.quarantined += 1
+                    report.reasons[item.reason] += 1
+                    file_report = by_path.get(item.file)
+                    if file_report is not None:
+                        file_report.read += 1
+                        file_report.quarantined += 1
+                    continue
+                file_report = by_path.get(item.source_file)  # type: ignore[union-attr]
                 if file_report is not None:
                     file_report.read += 1
-                    file_report.quarantined += 1
-                continue
-            file_report = by_path.get(item.source_file)  # type: ignore[union-attr]
-            if file_report is not None:
-                file_report.read += 1
-                file_report.valid += 1
-            batch.append(item)  # type: ignore[arg-type]
-            if len(batch) >= batch_size:
+                    file_report.valid += 1
+                batch.append(item)  # type: ignore[arg-type]
+                if len(batch) >= batch_size:
+                    writer.put(batch)
+                    batch = []
+            if batch:
                 writer.put(batch)
-                batch = []
-        if batch:
-            writer.put(batch)
-        writer.finish()
-    except BaseException as exc:
-        writer.abandon()
-        quarantine.close()
-        report.status = "failed"
-        report.seconds = time.monotonic() - started
-        _record_failure(graph, report, exc)
-        if isinstance(exc, ScalperNetError | KeyboardInterrupt):
+            writer.finish()
+        except BaseException as exc:
+            writer.abandon()
+            quarantine.close()
+            report.status = "failed"
+            report.seconds = time.monotonic() - started
+            _record_failure(graph, report, exc)
+            if isinstance(exc, ScalperNetError | KeyboardInterrupt):
+                raise
+            if isinstance(exc, OSError) and not isinstance(exc, _NEO4J_GONE):
+                raise InputError(f"cannot read an export: {exc}; nothing after the last "
+                                 "committed batch was written, rerun to resume") from exc
+            if isinstance(exc, _NEO4J_GONE):
+                raise IngestError(f"Neo4j became unavailable during ingestion "
+                                  f"({type(exc).__name__}); rerun the same command to "
+                                  "resume") from exc
             raise
-        if isinstance(exc, OSError) and not isinstance(exc, _NEO4J_GONE):
-            raise InputError(f"cannot read an export: {exc}; nothing after the last "
-                             "committed batch was written, rerun to resume") from exc
-        if isinstance(exc, _NEO4J_GONE):
-            raise IngestError(f"Neo4j became unavailable during ingestion "
-                              f"({type(exc).__name__}); rerun the same command to resume") from exc
-        raise
     quarantine.close()
 
     report.seconds = time.monotonic() - started

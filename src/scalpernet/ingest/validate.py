@@ -19,7 +19,6 @@ valid, and the database writer keeps whichever version is newer.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing as mp
 import os
 from array import array
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from scalpernet.errors import ScalperNetError
+from scalpernet.ingest.collector import fewer_collections
 from scalpernet.ingest.columns import parse_columns, tally_columns
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import RawRow, ReadStats, read_file, source_files
@@ -426,34 +426,30 @@ def validate_paths(
     counts = Counts(quarantine_path=quarantine_path)
     stats = ReadStats()
     writer = QuarantineWriter(quarantine_path) if quarantine_path is not None else None
-    # Rows allocate many short-lived, acyclic objects, and a batch keeps ~10^5 of them alive:
-    # with a lower threshold every collection walks them all (~25% of the run for nothing)
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], 500_000), *thresholds[1:])
-    try:
-        next_progress = PROGRESS_EVERY
-        for item in _tally_paths(paths, mapping, today or date.today(), stats,
-                                 default_workers() if workers is None else workers):
-            if type(item) is QuarantineItem:
-                counts.add(item)
-                if writer is not None:
-                    writer.write(item)
-                continue
-            valid, duplicates, flags = item  # type: ignore[misc]
-            counts.read += valid
-            counts.valid += valid
-            counts.duplicates += duplicates
-            counts.flags.update(flags)
-            if counts.read >= next_progress:
-                next_progress += PROGRESS_EVERY
-                counts.check()
-                if on_progress is not None:
-                    counts.files, counts.blank = stats.files, stats.blank
-                    on_progress(counts)
-    finally:
-        gc.set_threshold(*thresholds)
-        if writer is not None:
-            writer.close()
+    with fewer_collections():  # a batch keeps ~10^5 acyclic objects alive
+        try:
+            next_progress = PROGRESS_EVERY
+            for item in _tally_paths(paths, mapping, today or date.today(), stats,
+                                     default_workers() if workers is None else workers):
+                if type(item) is QuarantineItem:
+                    counts.add(item)
+                    if writer is not None:
+                        writer.write(item)
+                    continue
+                valid, duplicates, flags = item  # type: ignore[misc]
+                counts.read += valid
+                counts.valid += valid
+                counts.duplicates += duplicates
+                counts.flags.update(flags)
+                if counts.read >= next_progress:
+                    next_progress += PROGRESS_EVERY
+                    counts.check()
+                    if on_progress is not None:
+                        counts.files, counts.blank = stats.files, stats.blank
+                        on_progress(counts)
+        finally:
+            if writer is not None:
+                writer.close()
     counts.files, counts.blank = stats.files, stats.blank
     if writer is not None and writer.count != counts.quarantined:
         raise InvariantError(f"quarantine file has {writer.count} lines for "

@@ -1,14 +1,15 @@
-"""Write validated registrations to Neo4j: batched, idempotent, one transaction per batch.
+"""Write validated registrations to Neo4j: batched, idempotent, two transactions per batch.
 
-Per batch, inside one managed transaction (so a retry after a lost connection re-decides
-everything and can never duplicate):
+Per batch, in two managed transactions, each of which first looks up which registrations
+are stored already and with which content hash (so a retry after a lost connection
+re-decides everything and can never duplicate):
 
-1. look up which registrations are stored already and with which content hash;
-2. a registration stored with the same hash is *already present* and skipped; one stored
+1. a registration stored with the same hash is *already present* and skipped; one stored
    with another hash is *updated* when the row is not older than the stored version (the
    stored node and its links are replaced), else kept as stored and counted already present;
-3. entity nodes are MERGEd once per distinct key (deduplicated in Python first);
-4. registrations are CREATEd and linked.
+2. the first transaction MERGEs the entity nodes of the rows to write, once per distinct key
+   (deduplicated in Python first);
+3. the second decides again and CREATEs the registrations and their links.
 
 Several batches may be written at once (see ``pipeline``). That stays safe because
 registrations are created, never merged: if another transaction stored the same booking
@@ -155,52 +156,86 @@ def _sorted(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [rows[key] for key in sorted(rows)]
 
 
-def _write(tx: neo4j.ManagedTransaction, records: Sequence[Record], run_id: str) -> BatchResult:
-    result = BatchResult()
-    stored = {
+def _stored(tx: neo4j.ManagedTransaction,
+            records: Sequence[Record]) -> dict[str, tuple[str, Any]]:
+    """Content hash and last event of the batch's bookings already stored."""
+    return {
         rec["key"]: (rec["content_hash"], rec["last_event"])
         for rec in tx.run(load_query("ingest_registration_states"),
                           keys=[r.key for r in records])
     }
-    to_write: dict[str, Record] = {}
-    changed: list[str] = []
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What a batch must write, decided against what is stored."""
+
+    to_write: dict[str, Record]
+    changed: list[str]
+    already_present: int
+
+
+def _plan(records: Sequence[Record], stored: dict[str, tuple[str, Any]]) -> _Plan:
+    plan = _Plan({}, [], 0)
+    to_write = plan.to_write
     for record in records:
         key = record.key
         if key in to_write:  # the same booking twice in one batch: the newer row wins
             if to_write[key].content_hash == record.content_hash or \
                     last_event(record) < last_event(to_write[key]):
-                result.already_present += 1
+                plan.already_present += 1
                 continue
             to_write[key] = record
-            result.already_present += 1  # the earlier row of the pair is superseded
+            plan.already_present += 1  # the earlier row of the pair is superseded
             continue
         if key in stored:
             content_hash, stored_event = stored[key]
             if content_hash == record.content_hash or (
                 stored_event is not None and last_event(record) < stored_event.to_native()
             ):
-                result.already_present += 1
+                plan.already_present += 1
                 continue
-            changed.append(key)
+            plan.changed.append(key)
         to_write[key] = record
-    if not to_write:
-        return result
-    batch = list(to_write.values())
-    for query, rows in _entities(batch).items():
+    return plan
+
+
+def _write_entities(tx: neo4j.ManagedTransaction, records: Sequence[Record]) -> None:
+    """MERGE the entities of the bookings the batch will write (none of superseded rows)."""
+    plan = _plan(records, _stored(tx, records))
+    for query, rows in _entities(list(plan.to_write.values())).items():
         if rows:
             tx.run(load_query(query), rows=rows).consume()
-    if changed:
-        tx.run(load_query("ingest_replace_changed"), keys=changed).consume()
-    rows = [_registration_row(r, run_id) for r in batch]
+
+
+def _write_registrations(tx: neo4j.ManagedTransaction, records: Sequence[Record],
+                         run_id: str) -> BatchResult:
+    """Decide again against what is stored now, then create (or replace) and link."""
+    plan = _plan(records, _stored(tx, records))
+    result = BatchResult(already_present=plan.already_present)
+    if not plan.to_write:
+        return result
+    if plan.changed:
+        tx.run(load_query("ingest_replace_changed"), keys=plan.changed).consume()
+    rows = [_registration_row(r, run_id) for r in plan.to_write.values()]
     written = tx.run(load_query("ingest_registrations"), rows=rows).single()
     if written is None or written["written"] != len(rows):
         raise RuntimeError("a registration could not be linked to its patient")
-    result.updated = len(changed)
-    result.created = len(rows) - len(changed)
+    result.updated = len(plan.changed)
+    result.created = len(rows) - len(plan.changed)
     return result
 
 
 def write_batch(graph: Graph, records: Sequence[Record], run_id: str) -> BatchResult:
-    """Write one batch in one managed transaction (the driver retries transient failures)."""
+    """Write one batch: its entities in one transaction, then its registrations in another.
+
+    Two transactions, so that a concurrent batch's registrations never wait for this one's
+    new entities: entity transactions are short and commit first, and registration
+    transactions create relationships only to committed entities. A batch stopped between
+    the two leaves entities a rerun links (MERGE is idempotent); the registration transaction
+    alone decides what is counted, so nothing is counted twice. The driver retries transient
+    failures of each.
+    """
     with graph.driver.session(database=graph.database) as session:
-        return session.execute_write(_write, records, run_id)
+        session.execute_write(_write_entities, records)
+        return session.execute_write(_write_registrations, records, run_id)
