@@ -272,7 +272,7 @@ def ingest_paths(
     writer = _Writers(graph, run_id, report, max(1, writers), retry_waits, on_progress)
     writer.start()
     quarantine = QuarantineWriter(quarantine_path)
-    with fewer_collections():
+    with fewer_collections() as collector:
         batch: list[Record] = []
         try:
             for item in iter_records(todo, mapping):
@@ -293,6 +293,7 @@ def ingest_paths(
                 batch.append(item)  # type: ignore[arg-type]
                 if len(batch) >= batch_size:
                     writer.put(batch)
+                    collector.rows(len(batch))
                     batch = []
             if batch:
                 writer.put(batch)

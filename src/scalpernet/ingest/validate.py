@@ -426,7 +426,7 @@ def validate_paths(
     counts = Counts(quarantine_path=quarantine_path)
     stats = ReadStats()
     writer = QuarantineWriter(quarantine_path) if quarantine_path is not None else None
-    with fewer_collections():  # a batch keeps ~10^5 acyclic objects alive
+    with fewer_collections() as collector:  # batches keep ~10^5 acyclic objects alive
         try:
             next_progress = PROGRESS_EVERY
             for item in _tally_paths(paths, mapping, today or date.today(), stats,
@@ -437,6 +437,7 @@ def validate_paths(
                         writer.write(item)
                     continue
                 valid, duplicates, flags = item  # type: ignore[misc]
+                collector.rows(valid)
                 counts.read += valid
                 counts.valid += valid
                 counts.duplicates += duplicates
