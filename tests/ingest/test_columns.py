@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scalpernet.identifiers import parse_id_card, parse_phone
-from scalpernet.ingest import validate
+from scalpernet.ingest import blocks, tally
 from scalpernet.ingest.columns import (
     Tally,
     _canonical_stamps,
@@ -313,7 +313,8 @@ def test_the_dry_run_counts_what_the_record_stream_holds(
     (tmp_path / "exports" / "z_again.csv").write_bytes(export.read_bytes())  # later file
     want = counts_of_stream([folder], tmp_path / "want.jsonl")
     # small batches: workers start on the small files too, and files end mid-queue
-    monkeypatch.setattr(validate, "BATCH_ROWS", 3)
+    monkeypatch.setattr(blocks, "BLOCK_LINES", 3)
+    monkeypatch.setattr(tally, "BATCH_ROWS", 3)
     got = validate_paths([folder], quarantine_path=tmp_path / "got.jsonl", today=TODAY,
                          workers=workers)
     assert (got.read, got.valid, got.quarantined, got.duplicates, got.reasons,

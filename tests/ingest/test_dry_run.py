@@ -6,7 +6,6 @@ import codecs
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
@@ -164,19 +163,6 @@ def test_quarantine_defaults_to_the_data_folder(tmp_path: Path, monkeypatch: pyt
     (written,) = (tmp_path / "data" / "quarantine").glob("*.jsonl")
     assert orjson.loads(written.read_bytes())["reason"] == "bad_status"
     assert str(written) in capsys.readouterr().out
-
-
-def test_cells_packed_for_a_worker_come_back_as_they_were() -> None:
-    from scalpernet.ingest.validate import _pack, _tally_packed_task, _tally_task
-
-    columns: list[Any] = [("a", "", "b\x00c"), ("", "", ""), ("x\n", "心", "\x01"), ("",), ()]
-    packed = _pack(columns)
-    assert [type(c) for c in packed] == [tuple, str, str, str, tuple]  # NUL in a cell: as is
-    assert [c.split("\x00") if isinstance(c, str) else list(c) for c in packed] == [
-        list(c) for c in columns]
-    rows = [cells("P1"), cells("P2", booked_at="昨天"), cells("P3", patient_name="王\x00芳")]
-    full = [list(col) for col in zip(*rows, strict=True)]
-    assert _tally_packed_task(_pack(full), None, TODAY) == _tally_task(full, None, TODAY)
 
 
 @pytest.mark.parametrize("workers", [1, 2])

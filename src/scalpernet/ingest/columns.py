@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from hashlib import blake2b
-from itertools import repeat
+from itertools import compress, repeat
 from operator import itemgetter
 from typing import Any, Final
 
@@ -92,6 +93,13 @@ def _stamped(text: str) -> _Stamped | _Unsure:
 
 # Slot and release times repeat (a slot is booked by many): keyed once per distinct text
 _slot_stamped = lru_cache(maxsize=1 << 12)(_stamped)
+
+
+@lru_cache(maxsize=1 << 12)
+def _slot_stamp(text: str) -> str | _Unsure:
+    """The stamp alone of :func:`_stamped` (the dry run's slot and release times)."""
+    got = _stamped(text)
+    return got if got is _UNSURE else got[1]  # type: ignore[index,return-value]
 
 
 @lru_cache(maxsize=1 << 10)
@@ -337,10 +345,14 @@ def _prepare(
     if extras is not None:
         unsure.update(i for i, extra in enumerate(extras)
                       if extra and max(map(len, extra.values())) > FIELD_CAP)
-    cols = [list(map(str.strip, column)) for column in columns]
+    # Printable text holds no whitespace but " " (and no control character): a printable
+    # column without " " has nothing to strip
+    printable = [text.isprintable() for text in joined]
+    cols = [list(column) if fine and " " not in text else list(map(str.strip, column))
+            for column, text, fine in zip(columns, joined, printable, strict=True)]
     for pos in _KEY_POS:
         # stripping only removes characters: no control character before, none after
-        if _CONTROL.search(joined[pos]):
+        if not printable[pos] and _CONTROL.search(joined[pos]):
             column = cols[pos]
             unsure.update(i for i, v in enumerate(column) if _CONTROL.search(v))
     for pos in _REQUIRED_POS:
@@ -349,8 +361,8 @@ def _prepare(
             unsure.update(i for i, v in enumerate(column) if not v)
     # checks whose results the records need: unsure values are marked, their rows set aside
     if stamps:
-        slot = [s if s is _UNSURE else s[1] for s in map(_slot_stamped, cols[4])]
-        released = [s if s is _UNSURE else s[1] for s in map(_slot_stamped, cols[5])]
+        slot = list(map(_slot_stamp, cols[4]))
+        released = list(map(_slot_stamp, cols[5]))
         checked: list[list[Any]] = [slot, released, _stamps(cols[6]), _stamps(cols[7]),
                                     _stamps(cols[9])]
     else:
@@ -384,23 +396,8 @@ def _validate(
         return []
     unsure, cols, checked, statuses, channels = _prepare(columns, extras, tally)
     if tally:
-        # tallies are cheap: computed for every row (unusable values blanked), then the
-        # unsure rows' are replaced by the reference's
-        for i in unsure:
-            for column in checked[:5]:
-                column[i] = ""
-            checked[5][i] = (None, "")
-            statuses[i] = ""
-        done = _tallies(cols, checked, statuses, channels, extras, today)
-        for i in unsure:
-            try:
-                record, content = parse_fields_content(
-                    [c[i] for c in columns], {} if extras is None else extras[i], today=today)
-            except RecordError as exc:
-                done[i] = _bare(exc)  # type: ignore[call-overload]
-            else:
-                done[i] = (record.key, hash(content), record.flags)
-        return done
+        return _tally_batch(columns, extras, today, n, unsure, cols, checked, statuses,
+                            channels)
     if not unsure:
         return _build(cols, checked, statuses, channels, extras, source_file, source_lines,
                       today)
@@ -457,16 +454,77 @@ def parse_columns(
     return _validate(columns, extras, source_file, source_lines, today, tally=False)
 
 
+@dataclass(slots=True)
+class Tallies:
+    """What the dry run keeps of a batch of rows, column by column.
+
+    Per row ``i``: ``keys[i]`` and ``contents[i]`` (see :data:`Tally`) unless the row is in
+    ``errors`` (then they are placeholders); ``flags`` holds the flags of rows that have any.
+    """
+
+    keys: list[str]
+    contents: list[int]
+    flags: dict[int, tuple[str, ...]]
+    errors: dict[int, RecordError]
+
+
+def tally_batch(
+    columns: Sequence[Sequence[str]],
+    extras: Sequence[dict[str, str]] | None,
+    *,
+    today: date,
+) -> Tallies:
+    """Like :func:`parse_columns`, for the dry run: what counting needs of each row (key,
+    content value, flags) or its :class:`RecordError`, without building records."""
+    if not columns or not columns[0]:
+        return Tallies([], [], {}, {})
+    return _validate(columns, extras, "", range(len(columns[0])), today,  # type: ignore[return-value]
+                     tally=True)
+
+
 def tally_columns(
     columns: Sequence[Sequence[str]],
     extras: Sequence[dict[str, str]] | None,
     *,
     today: date,
 ) -> list[Tally | RecordError]:
-    """Like :func:`parse_columns`, for the dry run: per row the :data:`Tally` of its record
-    (key, content hash, flags) or its :class:`RecordError`, without building records."""
-    return _validate(columns, extras, "", range(len(columns[0])) if columns else [], today,
-                     tally=True)
+    """:func:`tally_batch` row by row: the :data:`Tally` of each row or its error."""
+    got = tally_batch(columns, extras, today=today)
+    return [got.errors[i] if i in got.errors else (key, content, got.flags.get(i, ()))
+            for i, (key, content) in enumerate(zip(got.keys, got.contents, strict=True))]
+
+
+def _tally_batch(
+    columns: Sequence[Sequence[str]],
+    extras: Sequence[dict[str, str]] | None,
+    today: date,
+    n: int,
+    unsure: set[int],
+    cols: list[list[str]],
+    checked: list[list[Any]],
+    statuses: list[str | None],
+    channels: list[str | None],
+) -> Tallies:
+    # tallies are cheap: computed for every row (unusable values blanked), then the
+    # unsure rows' are replaced by the reference's
+    for i in unsure:
+        for column in checked[:5]:
+            column[i] = ""
+        checked[5][i] = (None, "")
+        statuses[i] = ""
+    got = _tallies(cols, checked, statuses, channels, extras, today)
+    for i in unsure:
+        got.flags.pop(i, None)
+        try:
+            record, content = parse_fields_content(
+                [c[i] for c in columns], {} if extras is None else extras[i], today=today)
+        except RecordError as exc:
+            got.errors[i] = _bare(exc)
+        else:
+            got.keys[i], got.contents[i] = record.key, hash(content)
+            if record.flags:
+                got.flags[i] = record.flags
+    return got
 
 
 def _tallies(
@@ -476,7 +534,7 @@ def _tallies(
     channels: list[str | None],
     extras: Sequence[dict[str, str]] | None,
     today: date,
-) -> list[Tally]:
+) -> Tallies:
     """Tallies for rows that passed every check: what :func:`_build` hashes, no objects."""
     (registration_id, hospital, department, doctor, _slot, _released, _booked, _paid,
      _status, _cancelled, _fee, patient_name, id_number, phone_s, visit_card, account_id,
@@ -489,9 +547,11 @@ def _tallies(
     _, _, ip_key, ip_flag = zip(*map(_ip_facts, ip_s), strict=True)
     early = [None if not r or b >= r else "booked_before_release"
              for b, r in zip(booked_st, released_st, strict=True)]
-    flags = [tuple(sorted(filter(None, row))) if any(row) else ()
-             for row in zip(card_flag, legacy_flag, junk_flag, phone_flag, agent_flag,
-                            ip_flag, early, strict=True)]
+    flag_columns = (card_flag, legacy_flag, junk_flag, phone_flag, agent_flag, ip_flag, early)
+    n = len(registration_id)
+    flagged = sorted(set().union(*(compress(range(n), column) for column in flag_columns)))
+    flags = {i: tuple(sorted(filter(None, (column[i] for column in flag_columns))))
+             for i in flagged}
     contents = list(map("\x1f".join, zip(
         registration_id, hospital, department, doctor, slot_st, released_st, booked_st,
         paid_st, statuses, cancelled_st, [f[1] for f in fees], name_key, card_key, phone_key,
@@ -500,7 +560,7 @@ def _tallies(
     if extras is not None:
         _append_extras(contents, extras)
     keys = list(map("|".join, zip(hospital, registration_id, strict=True)))
-    return list(zip(keys, map(hash, contents), flags, strict=True))
+    return Tallies(keys, list(map(hash, contents)), flags, {})
 
 
 def _kept(extras: Sequence[dict[str, str]]) -> list[dict[str, str]]:

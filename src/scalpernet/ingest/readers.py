@@ -23,7 +23,8 @@ import csv
 import io
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from operator import itemgetter
@@ -283,14 +284,39 @@ def _quarantine_unparsable(source: str, line: int, end: int, exc: csv.Error) -> 
     return QuarantineItem(source, line, None, "row_shape", f"malformed quoting: {message}")
 
 
-def read_csv(path: Path, mapping: dict[str, str] | None = None,
-             stats: ReadStats | None = None) -> Iterator[RawRow | QuarantineItem]:
-    """Rows of a delimited text file; see the module docstring for what is detected.
+@dataclass(frozen=True, slots=True)
+class CsvSpec:
+    """How every data row of one delimited file is split and named, known from its head."""
 
-    A line without a quote character (and shorter than :data:`CSV_FIELD_LIMIT`) is one
-    whole row whose cells are the line split at the delimiter: exactly what the CSV parser
-    makes of it, about twice as fast. Every other line starts a row that the parser reads,
-    over as many physical lines as its quoted fields span.
+    source: str
+    encoding: str
+    delimiter: str
+    layout: Layout
+
+
+@dataclass(slots=True)
+class CsvFile:
+    """An open delimited file after its header: the physical lines still to read."""
+
+    spec: CsvSpec
+    lines: Iterator[str]
+    read: int  # physical lines consumed by the header
+    undecodable: Callable[[], bool]  # whether any byte read so far failed to decode
+
+
+@dataclass(frozen=True, slots=True)
+class Unfinished:
+    """The lines ran out inside the quoted field of a row that starts at ``line``."""
+
+    line: int
+
+
+@contextmanager
+def open_csv(path: Path, mapping: dict[str, str] | None = None,
+             stats: ReadStats | None = None) -> Iterator[CsvFile | None]:
+    """Open a delimited file, detect its encoding and delimiter, read its header.
+
+    Yields ``None`` for a file without a header (empty or blank).
     """
     source = str(path)
     with path.open("rb") as binary:
@@ -312,66 +338,96 @@ def read_csv(path: Path, mapping: dict[str, str] | None = None,
         text = io.TextIOWrapper(binary, encoding=encoding, errors="scalpernet.mark",
                                 newline="")
         lines = _lines(text)
-        # The parser reads a line handed back to it first, then the file's next lines.
-        handed: list[str] = []
-
-        def next_line() -> str:
-            return handed.pop() if handed else text.readline(LINE_CAP)
-
         # Global in the csv module; 16 MiB lets a 10 MB field be read whole and quarantined
         # with its neighbours intact instead of derailing the parser.
         csv.field_size_limit(CSV_FIELD_LIMIT)
-        reader = csv.reader(iter(next_line, ""), delimiter=delimiter, quotechar='"',
-                            strict=True)
+        reader = csv.reader(lines, delimiter=delimiter, quotechar='"', strict=True)
         try:
             header = next(reader)
             while not any(cell.strip() for cell in header):  # blank lines before the header
                 header = next(reader)
         except StopIteration:
+            yield None
             return
         except csv.Error as exc:
             raise InputError(f"{source}: the header line cannot be read ({exc})") from None
-        layout = build_layout(header, mapping, source)
-        width = layout.width
-        read = reader.line_num  # physical lines consumed so far
-        for physical in lines:
-            if '"' not in physical and len(physical) <= CSV_FIELD_LIMIT:
-                read += 1
-                start = read
-                cells = physical.rstrip("\r\n").split(delimiter)
-            else:
-                start = read + 1
-                handed.append(physical)
-                parsed = reader.line_num
-                try:
-                    cells = next(reader)
-                except StopIteration:  # pragma: no cover - the parser was handed a line
-                    return
-                except csv.Error as exc:
-                    read += reader.line_num - parsed
-                    yield _quarantine_unparsable(source, start, read, exc)
-                    continue
+        spec = CsvSpec(source, encoding, delimiter, build_layout(header, mapping, source))
+        yield CsvFile(spec, lines, reader.line_num,
+                      lambda: _decode_errors[0] != errors_before)
+
+
+def read_csv(path: Path, mapping: dict[str, str] | None = None,
+             stats: ReadStats | None = None) -> Iterator[RawRow | QuarantineItem]:
+    """Rows of a delimited text file; see the module docstring for what is detected."""
+    with open_csv(path, mapping, stats) as opened:
+        if opened is not None:
+            yield from csv_rows(opened.spec, opened.lines, opened.read,  # type: ignore[misc]
+                                opened.undecodable, stats)
+
+
+def csv_rows(spec: CsvSpec, lines: Iterator[str], read: int, undecodable: Callable[[], bool],
+             stats: ReadStats | None, *, final: bool = True,
+             ) -> Iterator[RawRow | QuarantineItem | Unfinished]:
+    """The data rows in ``lines``, physical lines after the first ``read`` of the file.
+
+    A line without a quote character (and shorter than :data:`CSV_FIELD_LIMIT`) is one
+    whole row whose cells are the line split at the delimiter: exactly what the CSV parser
+    makes of it, about twice as fast. Every other line starts a row that the parser reads,
+    over as many physical lines as its quoted fields span. ``undecodable`` says whether rows
+    must be searched for undecodable bytes. Unless ``final`` (the lines are only part of the
+    file), lines that end inside a quoted field end the rows with :class:`Unfinished`.
+    """
+    source, delimiter, layout = spec.source, spec.delimiter, spec.layout
+    width = layout.width
+    # The parser reads a line handed back to it first, then the next lines.
+    handed: list[str] = []
+
+    def next_line() -> str:
+        return handed.pop() if handed else next(lines, "")
+
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    reader = csv.reader(iter(next_line, ""), delimiter=delimiter, quotechar='"', strict=True)
+    for physical in lines:
+        if '"' not in physical and len(physical) <= CSV_FIELD_LIMIT:
+            read += 1
+            start = read
+            cells = physical.rstrip("\r\n").split(delimiter)
+        else:
+            start = read + 1
+            handed.append(physical)
+            parsed = reader.line_num
+            try:
+                cells = next(reader)
+            except StopIteration:  # pragma: no cover - the parser was handed a line
+                return
+            except csv.Error as exc:
                 read += reader.line_num - parsed
-            if len(cells) != width:
-                if not any(cells):
-                    if stats is not None:
-                        stats.blank += 1
-                    continue
-                if len(cells) > width and not any(cells[width:]):
-                    del cells[width:]  # trailing delimiters, as Excel writes them
-                else:
-                    yield QuarantineItem(source, start, cells, "row_shape",
-                                         f"{len(cells)} cells where the header has {width}")
-                    continue
-            elif not any(cells):
+                if not final and "end of data" in str(exc):
+                    yield Unfinished(start)
+                    return
+                yield _quarantine_unparsable(source, start, read, exc)
+                continue
+            read += reader.line_num - parsed
+        if len(cells) != width:
+            if not any(cells):
                 if stats is not None:
                     stats.blank += 1
                 continue
-            if _decode_errors[0] != errors_before and _SURROGATE.search("".join(cells)):
-                yield QuarantineItem(source, start, dict(zip(layout.headers, cells, strict=True)),
-                                     "bad_encoding", f"bytes that are not valid {encoding}")
+            if len(cells) > width and not any(cells[width:]):
+                del cells[width:]  # trailing delimiters, as Excel writes them
+            else:
+                yield QuarantineItem(source, start, cells, "row_shape",
+                                     f"{len(cells)} cells where the header has {width}")
                 continue
-            yield RawRow(source, start, cells, layout)
+        elif not any(cells):
+            if stats is not None:
+                stats.blank += 1
+            continue
+        if undecodable() and _SURROGATE.search("".join(cells)):
+            yield QuarantineItem(source, start, dict(zip(layout.headers, cells, strict=True)),
+                                 "bad_encoding", f"bytes that are not valid {spec.encoding}")
+            continue
+        yield RawRow(source, start, cells, layout)
 
 
 # -- JSON Lines ------------------------------------------------------------------------------

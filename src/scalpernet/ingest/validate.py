@@ -19,23 +19,21 @@ valid, and the database writer keeps whichever version is newer.
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 from array import array
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from scalpernet.errors import ScalperNetError
 from scalpernet.ingest.collector import fewer_collections
-from scalpernet.ingest.columns import parse_columns, tally_columns
+from scalpernet.ingest.columns import parse_columns
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import RawRow, ReadStats, read_file, source_files
+from scalpernet.ingest.tally import conflict, default_workers, groups, tally_paths
 from scalpernet.records import Record, RecordError, parse_fields
 
 #: Rows between two progress callbacks.
@@ -166,35 +164,13 @@ def validate_row(row: RawRow, today: date) -> Record | QuarantineItem:
         return QuarantineItem(row.file, row.line, row.raw(), exc.code, exc.message)
 
 
-def _groups(rows: Sequence[RawRow]) -> Iterator[
-        tuple[list[RawRow], list[Sequence[str]], list[dict[str, str]] | None]]:
-    """Consecutive rows of one file and layout, with their cells as columns in
-    :data:`~scalpernet.records.FIELDS` order and their unknown columns (``None``: none)."""
-    start = 0
-    while start < len(rows):
-        layout, file = rows[start].layout, rows[start].file
-        end = start + 1
-        while end < len(rows) and rows[end].layout is layout and rows[end].file == file:
-            end += 1
-        group = rows[start:end]
-        cells = list(zip(*(row.cells for row in group), strict=True))
-        empty = ("",) * len(group)
-        width = len(cells)
-        columns: list[Sequence[str]] = [cells[i] if i < width else empty
-                                        for i in layout.indexes]
-        extras = ([{name: row.cells[i] for i, name in layout.extra} for row in group]
-                  if layout.extra else None)
-        yield list(group), columns, extras
-        start = end
-
-
 def validate_rows(rows: Sequence[RawRow], today: date) -> list[Record | QuarantineItem]:
     """Rows to records or quarantine items, in order; the same as :func:`validate_row` each.
 
     Consecutive rows of one file and layout are validated together, column by column.
     """
     out: list[Record | QuarantineItem] = []
-    for group, columns, extras in _groups(rows):
+    for group, columns, extras in groups(rows):
         results = parse_columns(columns, extras, source_file=group[0].file,
                                 source_lines=[row.line for row in group], today=today)
         for row, result in zip(group, results, strict=True):
@@ -267,142 +243,10 @@ def iter_records(
                 if type(item) is Record:
                     verdict = ledgers.judge(item.key, item.content_hash)
                     if verdict == "conflict":
-                        item = _conflict(row)
+                        item = conflict(row)
                     elif verdict == "same":
                         item.duplicate = True
                 yield item
-
-
-_CONFLICT = "registration key seen earlier in this file with different content"
-
-
-def _conflict(row: RawRow) -> QuarantineItem:
-    return QuarantineItem(row.file, row.line, row.raw(), "duplicate_conflict", _CONFLICT)
-
-
-def _tally_task(columns: list[Sequence[str]], extras: list[dict[str, str]] | None,
-                today: date) -> list[tuple[Any, ...]]:
-    """:func:`tally_columns`, errors as ``(code, message)``: what a worker sends back."""
-    return [r if type(r) is tuple else (r.code, r.message)  # type: ignore[union-attr]
-            for r in tally_columns(columns, extras, today=today)]
-
-
-_CELL_SEPARATOR = "\x00"
-
-
-def _pack(columns: list[Sequence[str]]) -> list[Sequence[str] | str]:
-    """Columns for a worker: each one joined into a single string where no cell holds the
-    separator. One long string pickles ~5x faster than a thousand short ones, and pickling
-    runs in this process, which reads for every worker."""
-    packed: list[Sequence[str] | str] = []
-    for column in columns:
-        text = _CELL_SEPARATOR.join(column)
-        packed.append(text if text.count(_CELL_SEPARATOR) == len(column) - 1 and column
-                      else column)
-    return packed
-
-
-def _tally_packed_task(packed: list[Sequence[str] | str], extras: list[dict[str, str]] | None,
-                       today: date) -> list[tuple[Any, ...]]:
-    """:func:`_tally_task` on columns made by :func:`_pack` (runs in a worker)."""
-    columns = [c.split(_CELL_SEPARATOR) if type(c) is str else c for c in packed]
-    return _tally_task(columns, extras, today)  # type: ignore[arg-type]
-
-
-def default_workers() -> int:
-    """Worker processes for a dry run: one per spare CPU, at most 3 (reading and duplicate
-    detection stay in the main process, which keeps up with about three)."""
-    if "fork" not in mp.get_all_start_methods():
-        return 0  # workers must share the parent's string hashing (see Tally)
-    return max(0, min((os.cpu_count() or 1) - 1, 3))
-
-
-@dataclass(slots=True)
-class _Batch:
-    """Rows read together and their tallies: computed here, or a worker's future."""
-
-    file_index: int
-    starts_file: bool
-    rows: list[RawRow | QuarantineItem]
-    parts: list[list[tuple[Any, ...]] | Future[list[tuple[Any, ...]]]]
-
-
-def _tally_paths(paths: Iterable[Path | str], mapping: dict[str, str] | None, today: date,
-                 stats: ReadStats, workers: int
-                 ) -> Iterator[tuple[int, int, Counter[str]] | QuarantineItem]:
-    """The dry run's stream: each quarantined row as its item, and per batch the valid rows
-    as ``(valid, exact duplicates, flags)``: the counts :func:`iter_records` would give.
-
-    With ``workers``, batches are tallied in worker processes while this one reads the next
-    ones (and tallies some itself when the workers are behind); duplicates are judged here,
-    batch by batch in read order, so the results do not depend on who tallied what.
-    """
-    ledgers = _Ledgers()
-    pool: ProcessPoolExecutor | None = None
-    queue: deque[_Batch] = deque()
-    try:
-        for index, path in enumerate(source_files(paths)):
-            rows = read_file(path, mapping, stats)
-            starts_file = True
-            while batch := list(islice(rows, BATCH_ROWS)):
-                if pool is None and workers and len(batch) == BATCH_ROWS:
-                    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
-                parts: list[Any] = []
-                for _, columns, extras in _groups([r for r in batch if type(r) is RawRow]):  # type: ignore[misc]
-                    if pool is not None and _busy(queue) < 2 * workers:
-                        parts.append(pool.submit(_tally_packed_task, _pack(columns), extras,
-                                                 today))
-                    else:
-                        parts.append(_tally_task(columns, extras, today))
-                queue.append(_Batch(index, starts_file, batch, parts))
-                starts_file = False
-                while queue and (len(queue) > 4 * max(workers, 1) or _ready(queue[0])):
-                    yield from _settle(queue.popleft(), ledgers)
-        while queue:
-            yield from _settle(queue.popleft(), ledgers)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-
-
-def _busy(queue: deque[_Batch]) -> int:
-    return sum(1 for b in queue for p in b.parts if type(p) is not list and not p.done())  # type: ignore[union-attr]
-
-
-def _ready(batch: _Batch) -> bool:
-    return all(type(p) is list or p.done() for p in batch.parts)  # type: ignore[union-attr]
-
-
-def _settle(batch: _Batch, ledgers: _Ledgers
-            ) -> Iterator[tuple[int, int, Counter[str]] | QuarantineItem]:
-    if batch.starts_file:
-        ledgers.start_file(first=batch.file_index == 0)
-    results = iter([r for p in batch.parts for r in (p if type(p) is list else p.result())])  # type: ignore[union-attr]
-    valid = duplicates = 0
-    flags: Counter[str] = Counter()
-    # _Ledgers.judge_value inlined: this loop runs once a row
-    see_file = ledgers.file.see_value
-    see_run = None if ledgers.file is ledgers.run else ledgers.run.see_value
-    for row in batch.rows:
-        if type(row) is not RawRow:
-            yield row  # type: ignore[misc]
-            continue
-        result = next(results)
-        if len(result) == 3:
-            key, content, row_flags = result
-            seen = see_file(key, content)
-            if seen != "conflict":
-                if see_run is not None:
-                    seen = see_run(key, content)
-                valid += 1
-                duplicates += seen == "same"
-                if row_flags:
-                    flags.update(row_flags)
-                continue
-            yield _conflict(row)
-        else:
-            yield QuarantineItem(row.file, row.line, row.raw(), *result)
-    yield valid, duplicates, flags
 
 
 def validate_paths(
@@ -429,8 +273,8 @@ def validate_paths(
     with fewer_collections() as collector:  # batches keep ~10^5 acyclic objects alive
         try:
             next_progress = PROGRESS_EVERY
-            for item in _tally_paths(paths, mapping, today or date.today(), stats,
-                                     default_workers() if workers is None else workers):
+            for item in tally_paths(paths, mapping, today or date.today(), stats,
+                                    default_workers() if workers is None else workers):
                 if type(item) is QuarantineItem:
                     counts.add(item)
                     if writer is not None:

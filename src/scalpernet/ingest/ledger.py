@@ -1,0 +1,123 @@
+"""Registration ledgers judged a batch at a time: which rows repeat a booking seen before.
+
+A :class:`KeyTable` maps 64-bit registration key hashes to 64-bit content values in an
+open-addressing table held in numpy arrays (16 bytes a slot, at most 2/3 full), and judges a
+whole batch with array operations: the same verdicts, row by row in order, as
+:class:`~scalpernet.ingest.validate.RegistrationLedger` gives one row at a time, for a small
+fraction of the cost. Tests compare the two on random batches.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+
+#: Verdicts, one per row: first sighting, the same content again, other content.
+NEW: Final = 0
+SAME: Final = 1
+CONFLICT: Final = 2
+#: :class:`BatchLedgers` only: other content, but first seen in an earlier file.
+LATER: Final = 3
+
+
+class KeyTable:
+    """Key hash → content value; a key hash of 0 is stored as 1 (0 marks an empty slot)."""
+
+    __slots__ = ("_keys", "_values", "size")
+
+    def __init__(self, capacity: int = 1 << 16) -> None:
+        slots = 1 << max(4, (capacity - 1).bit_length())
+        self._keys = np.zeros(slots, dtype=np.int64)
+        self._values = np.zeros(slots, dtype=np.int64)
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def see(self, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Record a batch of (key, content) in order; per row :data:`NEW`, :data:`SAME` or
+        :data:`CONFLICT`. A conflicting row does not replace the stored content."""
+        keys = np.where(keys == 0, 1, keys).astype(np.int64, copy=False)
+        values = np.asarray(values, dtype=np.int64)
+        while (self.size + len(keys)) * 3 > len(self._keys) * 2:
+            self._grow()
+        unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        slot, found = self._find(unique)
+        # each row is compared with the stored content, else with its key's first row here
+        reference = np.where(found, self._values[slot], values[first])[inverse]
+        verdict = np.where(reference == values, SAME, CONFLICT).astype(np.int8)
+        new = ~found
+        verdict[first[new]] = NEW
+        self._insert(unique[new], values[first[new]])
+        return verdict
+
+    def _find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per key (all distinct): its slot and ``True``, or ``False`` when absent."""
+        mask = len(self._keys) - 1
+        slot = np.zeros(len(keys), dtype=np.int64)
+        found = np.zeros(len(keys), dtype=bool)
+        active = np.arange(len(keys))
+        probe = keys & mask
+        while active.size:
+            stored = self._keys[probe]
+            hit = stored == keys[active]
+            done = hit | (stored == 0)
+            slot[active[done]] = probe[done]
+            found[active[hit]] = True
+            active, probe = active[~done], (probe[~done] + 1) & mask
+        return slot, found
+
+    def _insert(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Add keys known to be absent and distinct."""
+        mask = len(self._keys) - 1
+        todo = np.arange(len(keys))
+        probe = keys & mask
+        while todo.size:
+            free = np.flatnonzero(self._keys[probe] == 0)
+            placed = np.zeros(len(todo), dtype=bool)
+            if free.size:
+                # several keys may reach one free slot: the first of them takes it
+                _, first = np.unique(probe[free], return_index=True)
+                won = free[first]
+                self._keys[probe[won]] = keys[todo[won]]
+                self._values[probe[won]] = values[todo[won]]
+                placed[won] = True
+            todo, probe = todo[~placed], (probe[~placed] + 1) & mask
+        self.size += len(keys)
+
+    def _grow(self) -> None:
+        used = self._keys != 0
+        keys, values = self._keys[used], self._values[used]
+        self._keys = np.zeros(2 * len(self._keys), dtype=np.int64)
+        self._values = np.zeros(len(self._keys), dtype=np.int64)
+        self.size = 0
+        self._insert(keys, values)
+
+
+class BatchLedgers:
+    """The run's and the current file's tables (see :mod:`scalpernet.ingest.validate`).
+
+    Within the first file both hold the same registrations, so one table serves as both.
+    """
+
+    __slots__ = ("file", "run")
+
+    def __init__(self) -> None:
+        self.run = KeyTable()
+        self.file = self.run
+
+    def start_file(self, first: bool) -> None:
+        self.file = self.run if first else KeyTable()
+
+    def judge(self, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Per row in order: :data:`CONFLICT` (seen in this file with other content),
+        :data:`SAME` (an exact repeat in this run), :data:`LATER` (another file's other
+        version) or :data:`NEW`. Conflicting rows are not entered in the run's table."""
+        verdict = self.file.see(keys, values)
+        if self.file is self.run:
+            return verdict
+        kept = verdict != CONFLICT
+        run = self.run.see(keys[kept], values[kept])
+        verdict[kept] = np.where(run == CONFLICT, LATER, run)
+        return verdict
