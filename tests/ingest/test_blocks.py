@@ -9,20 +9,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scalpernet.errors import InputError
 from scalpernet.ingest import blocks, readers
 from scalpernet.ingest.readers import RawRow, ReadStats, open_csv
 from tests.ingest.test_readers import ENGLISH, ROWS, csv_files, csv_text, fast_path
 
 
-def block_path(path: Path, lines_per_block: int) -> tuple[list[tuple[Any, ...]], int]:
-    """What parsing the file block by block yields, tails carried into the next block."""
+def block_path(path: Path, lines_per_block: int, block_bytes: int = 0,
+               as_text: bool = False) -> tuple[list[tuple[Any, ...]], int]:
+    """What parsing the file block by block yields, tails carried into the next block:
+    cut in its bytes every ``block_bytes`` (or as text, ``lines_per_block`` lines a block)."""
     stats = ReadStats()
     out: list[tuple[Any, ...]] = []
     with open_csv(path, stats=stats) as opened:
         if opened is None:
             return out, stats.blank
+        if as_text:
+            opened.data_offset = None
         tail = None
-        for block in blocks.blocks(opened, lines_per_block):
+        for block in blocks.blocks(opened, lines_per_block, block_bytes or None):
             if tail is not None:
                 block = blocks.join(tail, block)
             rows, tail = blocks.parse(opened.spec, block, stats)
@@ -35,14 +40,30 @@ def block_path(path: Path, lines_per_block: int) -> tuple[list[tuple[Any, ...]],
     return out, stats.blank
 
 
-@settings(max_examples=300, deadline=None,
+@settings(max_examples=400, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=csv_files(), lines_per_block=st.integers(1, 4))
-def test_blocks_yield_what_the_whole_file_yields(tmp_path: Path, text: str,
-                                                 lines_per_block: int) -> None:
+@given(text=csv_files(), lines_per_block=st.integers(1, 4), block_bytes=st.integers(1, 80),
+       as_text=st.booleans(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+def test_blocks_yield_what_the_whole_file_yields(tmp_path: Path, text: str, lines_per_block: int,
+                                                 block_bytes: int, as_text: bool,
+                                                 encoding: str) -> None:
     path = tmp_path / "generated.csv"
-    path.write_bytes(text.encode("utf-8"))
-    assert block_path(path, lines_per_block) == fast_path(path)
+    path.write_bytes(text.encode(encoding))
+    assert block_path(path, lines_per_block, block_bytes, as_text) == fast_path(path)
+
+
+def test_a_long_line_turns_the_rest_of_the_file_to_text(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(blocks, "LONG_LINE_BYTES", 600)
+    rows = [list(ROWS[0]), list(ROWS[1]), list(ROWS[0]), list(ROWS[1]), list(ROWS[0])]
+    rows[2][2] = "长" * 400  # over the limit in bytes
+    rows[3][3] = "a\r\nb"  # and a quoted line break after it
+    path = tmp_path / "long.csv"
+    path.write_bytes(csv_text(ENGLISH, rows, eol="\r\n").encode("utf-8") + b"R9,\xff\n")
+    whole = fast_path(path)
+    assert [kind for kind, *_ in whole[0]] == ["row"] * 5 + ["quarantine"]
+    for block_bytes in (1, 100, 300, 1000, 1 << 19):
+        assert block_path(path, 2, block_bytes) == whole
 
 
 def test_lines_over_the_cap_arrive_in_the_same_pieces(tmp_path: Path,
@@ -50,6 +71,7 @@ def test_lines_over_the_cap_arrive_in_the_same_pieces(tmp_path: Path,
     cap = len(",".join(ENGLISH)) + 2  # the header fits; long rows are cut
     monkeypatch.setattr(readers, "LINE_CAP", cap)
     monkeypatch.setattr(blocks, "LINE_CAP", cap)
+    monkeypatch.setattr(blocks, "LONG_LINE_BYTES", cap)  # never more bytes than characters
     rows = [list(ROWS[0]), list(ROWS[1]), list(ROWS[0]), list(ROWS[1])]
     rows[1][2] = "x" * (3 * cap)
     rows[2][3] = "a,b\n" + "y" * (2 * cap)  # quoted, and cut inside the quotes
@@ -58,7 +80,8 @@ def test_lines_over_the_cap_arrive_in_the_same_pieces(tmp_path: Path,
     whole = fast_path(path)
     assert len(whole[0]) >= 4
     for lines_per_block in (1, 2, 3, 7):
-        assert block_path(path, lines_per_block) == whole
+        assert block_path(path, lines_per_block, as_text=True) == whole
+        assert block_path(path, lines_per_block, block_bytes=lines_per_block * 50) == whole
 
 
 def test_a_quoted_field_spanning_many_blocks(tmp_path: Path) -> None:
@@ -70,7 +93,9 @@ def test_a_quoted_field_spanning_many_blocks(tmp_path: Path) -> None:
     whole = fast_path(path)
     assert [(kind, line) for kind, line, *_ in whole[0]] == [("row", 2), ("row", 3), ("row", 43)]
     for lines_per_block in (1, 2, 5, 39, 40, 41, 2048):
-        assert block_path(path, lines_per_block) == whole
+        assert block_path(path, lines_per_block, as_text=True) == whole
+    for block_bytes in (1, 7, 100, 1000, 1 << 19):
+        assert block_path(path, 2, block_bytes) == whole
 
 
 def test_block_text_splits_back_into_its_lines() -> None:
@@ -78,3 +103,19 @@ def test_block_text_splits_back_into_its_lines() -> None:
                   ["x\u2028y\n", "\n"]):
         block = blocks.Block("".join(lines), 0, True, False)
         assert block.lines() == lines
+
+def test_a_span_of_bytes_decodes_into_its_lines(tmp_path: Path) -> None:
+    path = tmp_path / "bytes.csv"
+    path.write_bytes("头\r\n".encode("gb18030") + "a\r\nb\r心\n".encode("gb18030") + b"x\xff\n")
+    version = (path.stat().st_size, path.stat().st_mtime_ns)
+    span = blocks.Span(str(path), 4, len("a\r\nb\r心\n".encode("gb18030")), version)
+    assert blocks.Block(span, 1, False, False, "gb18030").decoded() == (
+        ["a\r\n", "b\r", "心\n"], False)
+    bad = blocks.Span(str(path), path.stat().st_size - 3, 3, version)
+    assert blocks.Block(bad, 4, True, False, "utf-8").decoded() == (["x\udcff\n"], True)
+    with pytest.raises(InputError, match="changed"):
+        blocks.Block(blocks.Span(str(path), 4, 100, version), 1, True, False, "utf-8").decoded()
+    with path.open("ab") as more:
+        more.write(b"y\n")
+    with pytest.raises(InputError, match="changed"):
+        blocks.Block(bad, 4, True, False, "utf-8").decoded()

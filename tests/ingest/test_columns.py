@@ -314,6 +314,7 @@ def test_the_dry_run_counts_what_the_record_stream_holds(
     want = counts_of_stream([folder], tmp_path / "want.jsonl")
     # small batches: workers start on the small files too, and files end mid-queue
     monkeypatch.setattr(blocks, "BLOCK_LINES", 3)
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 700)
     monkeypatch.setattr(tally, "BATCH_ROWS", 3)
     got = validate_paths([folder], quarantine_path=tmp_path / "got.jsonl", today=TODAY,
                          workers=workers)

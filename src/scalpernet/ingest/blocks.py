@@ -1,11 +1,12 @@
 """Delimited files cut into blocks of whole physical lines, parsed in any process.
 
-The dry run's reading process only cuts blocks: it reads physical lines (C speed) and joins a
-few thousand of them into one string. Splitting cells, validating and tallying then happen
-wherever the block is sent. A block is parsed exactly as :func:`~scalpernet.ingest.readers.
-read_csv` parses those lines in the file, by the same code
-(:func:`~scalpernet.ingest.readers.csv_rows`): the same rows, cells, line numbers and
-quarantine items.
+The dry run's reading process only cuts blocks; decoding, splitting cells, validating and
+tallying happen wherever the block is sent. In UTF-8 and GB18030 files a line feed is
+always the byte 0x0A, so blocks are cut in the raw bytes after a line feed and decoded by
+whoever parses them; other files (UTF-16) are read as text and a few thousand lines joined.
+A block is parsed exactly as :func:`~scalpernet.ingest.readers.read_csv` parses those lines
+in the file, by the same code (:func:`~scalpernet.ingest.readers.csv_rows`): the same rows,
+cells, line numbers and quarantine items.
 
 A quoted field may span the cut between two blocks. The earlier block then ends with
 :class:`~scalpernet.ingest.readers.Unfinished`: its parse returns the lines from that row's
@@ -17,14 +18,18 @@ the rare block that followed a tail.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
 
+from scalpernet.errors import InputError
+from scalpernet.ingest import readers
 from scalpernet.ingest.quarantine import QuarantineItem
 from scalpernet.ingest.readers import (
     LINE_CAP,
+    LINE_ENCODINGS,
     CsvFile,
     CsvSpec,
     RawRow,
@@ -33,50 +38,147 @@ from scalpernet.ingest.readers import (
     csv_rows,
 )
 
-#: Physical lines per block.
+#: Physical lines per block of a file read as text.
 BLOCK_LINES = 2048
+#: Bytes per block of a file cut in its bytes (about 2,000 rows of a typical export).
+BLOCK_BYTES = 1 << 19
+#: A line longer than this ends the cutting in bytes: the rest of the file is read as text,
+#: where a line over :data:`~scalpernet.ingest.readers.LINE_CAP` arrives in pieces.
+LONG_LINE_BYTES = 4 << 20
 
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Bytes ``offset`` to ``offset + length`` of a file: a block's lines, read by whoever
+    parses them (a worker reads them from the page cache: nothing crosses a pipe)."""
+
+    path: str
+    offset: int
+    length: int
+    version: tuple[int, int]  # the file's size and modification time when it was cut
+
+    def read(self) -> bytes:
+        with open(self.path, "rb") as binary:
+            data = os.pread(binary.fileno(), self.length, self.offset)
+            if len(data) != self.length or _version(os.fstat(binary.fileno())) != self.version:
+                raise InputError(f"{self.path}: the file changed while it was read")
+        return data
+
+
+def _version(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_size, stat.st_mtime_ns
 
 
 @dataclass(frozen=True, slots=True)
 class Block:
     """Physical lines ``start + 1`` onwards of one file.
 
-    ``text`` is the lines joined, or the lines themselves when one was cut at
+    ``text`` is where the lines' bytes are (decoded with ``encoding`` by :meth:`decoded`),
+    the lines joined, or the lines themselves when one was cut at
     :data:`~scalpernet.ingest.readers.LINE_CAP` (joined, it could not be split back the
     same way). ``final``: the file's last lines. ``undecodable``: bytes of the file failed
-    to decode by the time these lines were read.
+    to decode by the time these lines were read as text.
     """
 
-    text: str | list[str]
+    text: Span | str | list[str]
     start: int
     final: bool
     undecodable: bool
+    encoding: str = ""
 
-    def lines(self) -> list[str]:
-        """The physical lines, as the file's reader returned them."""
+    def decoded(self) -> tuple[list[str], bool]:
+        """The physical lines, as the file's reader returns them, and whether any of them
+        holds undecodable bytes."""
         text = self.text
         if type(text) is list:
-            return text
+            return text, self.undecodable
+        undecodable = self.undecodable
+        if type(text) is Span:
+            errors_before = readers._decode_errors[0]
+            text = text.read().decode(self.encoding, errors="scalpernet.mark")
+            undecodable = readers._decode_errors[0] != errors_before
         if "\r" not in text:  # then, like readline, only "\n" ends a line
             lines = [line + "\n" for line in text.split("\n")]  # type: ignore[union-attr]
             last = lines.pop()
             if last != "\n":  # the file's last line, without a line end
                 lines.append(last[:-1])
-            return lines
-        return list(iter(partial(io.StringIO(text, newline="").readline, LINE_CAP), ""))  # type: ignore[arg-type]
+            return lines, undecodable
+        return list(iter(partial(io.StringIO(text, newline="").readline, LINE_CAP), "")), \
+            undecodable  # type: ignore[arg-type]
+
+    def lines(self) -> list[str]:
+        return self.decoded()[0]
 
 
-def blocks(opened: CsvFile, lines_per_block: int = BLOCK_LINES) -> Iterator[Block]:
-    """The rest of an open file as blocks of ``lines_per_block`` physical lines."""
-    lines = opened.lines
-    start = opened.read
+def blocks(opened: CsvFile, lines_per_block: int = BLOCK_LINES,
+           block_bytes: int | None = None) -> Iterator[Block]:
+    """The rest of an open file as blocks: cut in its bytes where the encoding allows,
+    else ``lines_per_block`` physical lines at a time."""
+    encoding = LINE_ENCODINGS.get(opened.spec.encoding)
+    if encoding is None or opened.data_offset is None:
+        yield from _text_blocks(opened.lines, opened.read, opened.undecodable, lines_per_block)
+        return
+    size = block_bytes or BLOCK_BYTES
+    source = str(opened.path)
+    with opened.path.open("rb") as binary:
+        version = _version(os.fstat(binary.fileno()))
+        binary.seek(opened.data_offset)
+        offset, start = opened.data_offset, opened.read
+        held: Block | None = None  # yielded once the next one shows it is not the last
+        pending = b""
+        while True:
+            chunk = binary.read(size)
+            data = pending + chunk if pending else chunk
+            if not chunk:
+                if data:
+                    if held is not None:
+                        yield held
+                    held = Block(Span(source, offset, len(data), version), start, True, False,
+                                 encoding)
+                break
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                if len(data) > LONG_LINE_BYTES:
+                    if held is not None:
+                        yield held
+                    yield from _text_rest(opened, offset, start, lines_per_block)
+                    return
+                pending = data
+                continue
+            block, pending = data[:cut], data[cut:]
+            if held is not None:
+                yield held
+            held = Block(Span(source, offset, cut, version), start, False, False, encoding)
+            offset += cut
+            start += block.count(b"\n")
+            if b"\r" in block:  # "\r\n" ends one line, a lone "\r" one more
+                start += block.count(b"\r") - block.count(b"\r\n")
+        if held is not None:
+            yield Block(held.text, held.start, True, False, encoding)
+
+
+def _text_rest(opened: CsvFile, offset: int, start: int,
+               lines_per_block: int) -> Iterator[Block]:
+    """The file from byte ``offset`` (a line start, after physical line ``start``) as text."""
+    encoding = LINE_ENCODINGS[opened.spec.encoding]
+    with opened.path.open("rb") as binary:
+        binary.seek(offset)
+        errors_before = readers._decode_errors[0]
+        text = io.TextIOWrapper(binary, encoding=encoding, errors="scalpernet.mark",
+                                newline="")
+        lines = iter(partial(text.readline, readers.LINE_CAP), "")
+        yield from _text_blocks(lines, start, lambda: readers._decode_errors[0] != errors_before,
+                                lines_per_block)
+
+
+def _text_blocks(lines: Iterator[str], start: int, undecodable: Callable[[], bool],
+                 lines_per_block: int) -> Iterator[Block]:
     chunk = list(islice(lines, lines_per_block))
     while chunk:
         following = list(islice(lines, lines_per_block))
         text = "".join(chunk)
-        yield Block(text if len(text) < LINE_CAP else chunk, start, not following,
-                    opened.undecodable())
+        yield Block(text if len(text) < readers.LINE_CAP else chunk, start, not following,
+                    undecodable())
         start += len(chunk)
         chunk = following
 
@@ -84,18 +186,18 @@ def blocks(opened: CsvFile, lines_per_block: int = BLOCK_LINES) -> Iterator[Bloc
 def join(tail: Block, block: Block) -> Block:
     """An unfinished row's lines (``tail``) followed by the next block."""
     if type(tail.text) is str and type(block.text) is str:
-        text: str | list[str] = tail.text + block.text
-    else:
-        text = tail.lines() + block.lines()
-    return Block(text, tail.start, block.final, tail.undecodable or block.undecodable)
+        return Block(tail.text + block.text, tail.start, block.final,
+                     tail.undecodable or block.undecodable)
+    lines, undecodable = block.decoded()
+    return Block(tail.lines() + lines, tail.start, block.final,
+                 tail.undecodable or undecodable)
 
 
 def parse(spec: CsvSpec, block: Block,
           stats: ReadStats | None = None) -> tuple[list[RawRow | QuarantineItem], Block | None]:
     """The rows of a block, and the tail it leaves unfinished (``None``: none)."""
-    lines = block.lines()
+    lines, undecodable = block.decoded()
     rows: list[RawRow | QuarantineItem] = []
-    undecodable = block.undecodable
     for item in csv_rows(spec, iter(lines), block.start, lambda: undecodable, stats,
                          final=block.final):
         if type(item) is Unfinished:

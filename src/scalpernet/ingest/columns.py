@@ -20,7 +20,6 @@ judged for the whole batch with numpy.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -230,6 +229,8 @@ def _id_flags(ids: Sequence[str], today: date) -> tuple[list[str], list[str | No
 
 # separator byte positions of "YYYY-MM-DD HH:MM:SS[.fff[fff]]"
 _DT_SEPARATORS: Final = ((4, 45), (7, 45), (10, 32), (13, 58), (16, 58), (19, 46))
+_DT_TENS: Final = np.array([1000, 100, 10, 1, 0, 10, 1, 0, 10, 1, 0, 10, 1, 0, 10, 1, 0, 10, 1],
+                           dtype=np.int32)
 
 
 def _canonical_stamps(texts: Sequence[str]) -> list[str | None]:
@@ -242,37 +243,35 @@ def _canonical_stamps(texts: Sequence[str]) -> list[str | None]:
         grid = _ascii_grid([texts[i] for i in rows], width) if rows else None
         if grid is None:
             continue
-        values = grid.astype(np.int64) - 48
+        digits = grid - np.uint8(48)  # wraps below "0": a non-digit is above 9
         ok = np.ones(len(rows), dtype=bool)
         for pos, byte in _DT_SEPARATORS:
             if pos < width:
                 ok &= grid[:, pos] == byte
-                values[:, pos] = 0
-        ok &= ((values >= 0) & (values <= 9)).all(axis=1)
-        v = values
-        year = v[:, 0] * 1000 + v[:, 1] * 100 + v[:, 2] * 10 + v[:, 3]
-        month, day = v[:, 5] * 10 + v[:, 6], v[:, 8] * 10 + v[:, 9]
-        hour, minute, second = v[:, 11] * 10 + v[:, 12], v[:, 14] * 10 + v[:, 15], \
-            v[:, 17] * 10 + v[:, 18]
-        micro = np.zeros(len(rows), dtype=np.int64)
+                digits[:, pos] = 0
+        ok &= (digits <= 9).all(axis=1)
+        v = digits[:, :19].astype(np.int32) * _DT_TENS  # each digit times its place value
+        year = v[:, 0:4].sum(axis=1)
+        month, day = v[:, 5] + v[:, 6], v[:, 8] + v[:, 9]
+        hour, minute, second = v[:, 11] + v[:, 12], v[:, 14] + v[:, 15], v[:, 17] + v[:, 18]
+        micro = np.zeros(len(rows), dtype=np.int32)
         for pos in range(20, width):
-            micro = micro * 10 + v[:, pos]
+            micro = micro * 10 + digits[:, pos]
         if width == 23:
             micro *= 1000
         ok &= (_valid_dates(year, month, day) & (hour <= 23) & (minute <= 59) & (second <= 59)
                & (year >= YEAR_RANGE[0]) & (year <= YEAR_RANGE[1]))
         state = np.stack([year >> 8, year & 255, month, day, hour, minute, second,
                           micro >> 16, (micro >> 8) & 255, micro & 255], axis=1)
-        stamps = _STAMP_TEXT.findall(state.astype(np.uint8).tobytes().hex())
+        # one stamp: 10 bytes as 20 hex digits; cut apart as a fixed-width text array
+        stamps = np.frombuffer(state.astype(np.uint8).tobytes().hex().encode("utf-32-le"),
+                               dtype="<U20").tolist()
         if len(rows) == len(texts) and ok.all():
             return stamps  # type: ignore[no-any-return]  # the usual batch: all one form
         for i, fine, stamp in zip(rows, ok.tolist(), stamps, strict=True):
             if fine:
                 out[i] = stamp
     return out
-
-
-_STAMP_TEXT = re.compile(".{20}", re.DOTALL)  # one stamp: 10 bytes as hex
 
 
 def _stamps(texts: Sequence[str]) -> list[str | _Unsure]:

@@ -77,10 +77,10 @@ class KeyTable:
             free = np.flatnonzero(self._keys[probe] == 0)
             placed = np.zeros(len(todo), dtype=bool)
             if free.size:
-                # several keys may reach one free slot: the first of them takes it
-                _, first = np.unique(probe[free], return_index=True)
-                won = free[first]
-                self._keys[probe[won]] = keys[todo[won]]
+                # several keys may reach one free slot: one of the writes stays, read back
+                slots, wanted = probe[free], keys[todo[free]]
+                self._keys[slots] = wanted
+                won = free[self._keys[slots] == wanted]
                 self._values[probe[won]] = values[todo[won]]
                 placed[won] = True
             todo, probe = todo[~placed], (probe[~placed] + 1) & mask

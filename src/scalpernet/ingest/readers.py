@@ -296,12 +296,23 @@ class CsvSpec:
 
 @dataclass(slots=True)
 class CsvFile:
-    """An open delimited file after its header: the physical lines still to read."""
+    """An open delimited file after its header: the physical lines still to read.
+
+    ``data_offset``: the byte offset of the first line after the header, for encodings in
+    which a line can be found in the bytes (``None`` otherwise).
+    """
 
     spec: CsvSpec
+    path: Path
     lines: Iterator[str]
     read: int  # physical lines consumed by the header
     undecodable: Callable[[], bool]  # whether any byte read so far failed to decode
+    data_offset: int | None = None
+
+
+#: Encodings in which the byte 0x0A is always a line feed (never part of another character),
+#: and the codec that decodes a file's lines from a line start on.
+LINE_ENCODINGS: Final = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gb18030": "gb18030"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,8 +363,23 @@ def open_csv(path: Path, mapping: dict[str, str] | None = None,
         except csv.Error as exc:
             raise InputError(f"{source}: the header line cannot be read ({exc})") from None
         spec = CsvSpec(source, encoding, delimiter, build_layout(header, mapping, source))
-        yield CsvFile(spec, lines, reader.line_num,
-                      lambda: _decode_errors[0] != errors_before)
+        offset = _line_offset(head, reader.line_num) if encoding in LINE_ENCODINGS else None
+        yield CsvFile(spec, path, lines, reader.line_num,
+                      lambda: _decode_errors[0] != errors_before, offset)
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _line_offset(head: bytes, lines: int) -> int | None:
+    """The byte offset after the first ``lines`` physical lines of ``head`` (the start of a
+    file in an encoding of :data:`LINE_ENCODINGS`); ``None`` when ``head`` does not show it."""
+    for count, end in enumerate(_LINE_END.finditer(head), start=1):
+        if count == lines:
+            if end.group() == b"\r" and end.end() == len(head):
+                return None  # a "\n" may follow, beyond the head
+            return end.end()
+    return None
 
 
 def read_csv(path: Path, mapping: dict[str, str] | None = None,
