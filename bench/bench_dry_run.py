@@ -141,7 +141,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="*", default=[250_000, 1_000_000])
     parser.add_argument("--file", type=Path, help="dry-run this export instead of generating")
     parser.add_argument("--workers", type=int, help="validation worker processes "
-                        "(default: one per spare CPU, at most 3; 0: none)")
+                        "(default: one per CPU, at most 4, none on one CPU; 0: none)")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # child process mode
     args = parser.parse_args()
     if args.one:

@@ -19,6 +19,8 @@ SAME: Final = 1
 CONFLICT: Final = 2
 #: :class:`BatchLedgers` only: other content, but first seen in an earlier file.
 LATER: Final = 3
+#: Slots moved at once when a table doubles.
+_REHASH_SLOTS: Final = 1 << 16
 
 
 class KeyTable:
@@ -87,12 +89,14 @@ class KeyTable:
         self.size += len(keys)
 
     def _grow(self) -> None:
-        used = self._keys != 0
-        keys, values = self._keys[used], self._values[used]
-        self._keys = np.zeros(2 * len(self._keys), dtype=np.int64)
+        keys, values = self._keys, self._values
+        self._keys = np.zeros(2 * len(keys), dtype=np.int64)
         self._values = np.zeros(len(self._keys), dtype=np.int64)
         self.size = 0
-        self._insert(keys, values)
+        for start in range(0, len(keys), _REHASH_SLOTS):  # a slice at a time: little extra
+            part = keys[start:start + _REHASH_SLOTS]
+            used = part != 0
+            self._insert(part[used], values[start:start + _REHASH_SLOTS][used])
 
 
 class BatchLedgers:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice
+from itertools import chain, islice
 from operator import attrgetter
 from pathlib import Path
 
@@ -54,10 +54,11 @@ def groups(rows: Sequence[RawRow]) -> Iterator[
         while end < len(rows) and rows[end].layout is layout and rows[end].file == file:
             end += 1
         group = rows[start:end]
-        cells = list(zip(*map(attrgetter("cells"), group), strict=True))
+        # every row has the layout's width: column i is every width-th cell from i
+        cells = list(chain.from_iterable(map(attrgetter("cells"), group)))
+        width = layout.width
         empty = ("",) * len(group)
-        width = len(cells)
-        columns: list[Sequence[str]] = [cells[i] if i < width else empty
+        columns: list[Sequence[str]] = [cells[i::width] if i < width else empty
                                         for i in layout.indexes]
         extras = ([{name: row.cells[i] for i, name in layout.extra} for row in group]
                   if layout.extra else None)

@@ -5,8 +5,8 @@ database writer batches it): each data row becomes exactly one :class:`Record` o
 :class:`QuarantineItem`, so ``read == valid + quarantined`` always holds and nothing is lost
 silently. Rows are validated in batches, column by column (:mod:`scalpernet.ingest.columns`).
 :func:`validate_paths` is the dry run: it reads everything, writes the quarantine file and
-returns :class:`Counts` (the same counts as the stream, without building records; batches
-are validated in worker processes when CPUs are spare).
+returns :class:`Counts` (the same counts as the stream, without building records; blocks of
+the exports are validated in worker processes, see :mod:`scalpernet.ingest.tally`).
 
 Duplicates: a later row with the same registration key and the same ``content_hash`` is an
 exact duplicate (the same booking exported twice, in any file of the run): it is valid,
