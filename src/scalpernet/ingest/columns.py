@@ -328,6 +328,15 @@ def _phone_flags(phones: Sequence[str]) -> tuple[list[str], list[str | None]]:
 Tally = tuple[str, int, tuple[str, ...]]
 
 
+def _spaced(column: Sequence[str], joined: str) -> bool:
+    """Whether a cell of a printable column starts or ends with a space (its only possible
+    whitespace): spaces inside cells, as in datetimes, need no strip."""
+    if " " not in joined:
+        return False
+    marked = "\x00".join(column)  # printable cells hold no NUL
+    return marked[0] == " " or marked[-1] == " " or " \x00" in marked or "\x00 " in marked
+
+
 def _prepare(
     columns: Sequence[Sequence[str]],
     extras: Sequence[dict[str, str]] | None,
@@ -347,7 +356,7 @@ def _prepare(
     # Printable text holds no whitespace but " " (and no control character): a printable
     # column without " " has nothing to strip
     printable = [text.isprintable() for text in joined]
-    cols = [list(column) if fine and " " not in text else list(map(str.strip, column))
+    cols = [list(column) if fine and not _spaced(column, text) else list(map(str.strip, column))
             for column, text, fine in zip(columns, joined, printable, strict=True)]
     for pos in _KEY_POS:
         # stripping only removes characters: no control character before, none after

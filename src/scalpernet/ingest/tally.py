@@ -206,8 +206,9 @@ def tally_paths(paths: Iterable[Path | str], mapping: dict[str, str] | None, tod
     rows as ``(valid, exact duplicates, flags)``: the counts
     :func:`~scalpernet.ingest.validate.iter_records` would give.
 
-    Blocks are tallied in ``workers`` processes while this one reads on (and tallies some
-    itself when the workers are behind); duplicates are judged here in read order.
+    Blocks are tallied in ``workers`` processes (here when 0, or for a file of one block)
+    while this one reads on, at most two blocks a worker ahead; duplicates are judged here,
+    in read order.
     """
     lines_per_block = lines_per_block or block_parser.BLOCK_LINES
     settler = _Settler(today, stats)
