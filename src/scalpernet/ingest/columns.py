@@ -404,8 +404,7 @@ def _validate(
         return []
     unsure, cols, checked, statuses, channels = _prepare(columns, extras, tally)
     if tally:
-        return _tally_batch(columns, extras, today, n, unsure, cols, checked, statuses,
-                            channels)
+        return _tally_batch(columns, extras, today, unsure, cols, checked, statuses, channels)
     if not unsure:
         return _build(cols, checked, statuses, channels, extras, source_file, source_lines,
                       today)
@@ -506,7 +505,6 @@ def _tally_batch(
     columns: Sequence[Sequence[str]],
     extras: Sequence[dict[str, str]] | None,
     today: date,
-    n: int,
     unsure: set[int],
     cols: list[list[str]],
     checked: list[list[Any]],
