@@ -28,9 +28,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from scalpernet.errors import ScalperNetError
 from scalpernet.ingest.collector import fewer_collections
 from scalpernet.ingest.columns import parse_columns
+from scalpernet.ingest.ledger import CONFLICT, SAME, BatchLedgers
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import RawRow, ReadStats, read_file, source_files
 from scalpernet.ingest.tally import conflict, default_workers, groups, tally_paths
@@ -94,7 +97,8 @@ class Counts:
 
 
 class RegistrationLedger:
-    """Registration key → content hash for one run, in a compact open-addressing table.
+    """Registration key → content hash, judged one row at a time: the reference the batch
+    ledgers (:mod:`scalpernet.ingest.ledger`, which both streams use) are tested against.
 
     Duplicate detection must remember every registration of the run; a ``dict`` of strings
     costs ~150 bytes a registration, this table 16 bytes a slot (at most 2/3 full): about
@@ -116,7 +120,7 @@ class RegistrationLedger:
 
     def see(self, key: str, content_hash: str) -> Literal["new", "same", "conflict"]:
         """Record ``key`` with its content; say whether it is new, a repeat or a conflict."""
-        return self.see_value(key, int(content_hash[:16], 16) - (1 << 63))  # signed 64-bit
+        return self.see_value(key, _content_value(content_hash))
 
     def see_value(self, key: str, v: int) -> Literal["new", "same", "conflict"]:
         """:meth:`see` with the content as a signed 64-bit value (one way for the whole run)."""
@@ -182,36 +186,6 @@ def validate_rows(rows: Sequence[RawRow], today: date) -> list[Record | Quaranti
     return out
 
 
-class _Ledgers:
-    """The run's and the current file's registration ledgers (see the module docstring).
-
-    Within the first file both hold exactly the same registrations, so one table serves as
-    both there: one lookup a row instead of two.
-    """
-
-    __slots__ = ("file", "run")
-
-    def __init__(self) -> None:
-        self.run = RegistrationLedger()
-        self.file = self.run
-
-    def start_file(self, first: bool) -> None:
-        self.file = self.run if first else RegistrationLedger()
-
-    def judge(self, key: str, content_hash: str) -> Literal["new", "same", "conflict", "later"]:
-        """``conflict``: seen in this file with other content; ``same``: an exact repeat in
-        this run; ``later``: another file's other version; ``new``: first sighting."""
-        return self.judge_value(key, int(content_hash[:16], 16) - (1 << 63))
-
-    def judge_value(self, key: str, content: int) -> Literal["new", "same", "conflict", "later"]:
-        """:meth:`judge` with the content as a signed 64-bit value."""
-        seen = self.file.see_value(key, content)
-        if seen == "conflict" or self.file is self.run:
-            return seen
-        seen = self.run.see_value(key, content)
-        return "later" if seen == "conflict" else seen
-
-
 def iter_records(
     paths: Iterable[Path | str],
     mapping: dict[str, str] | None = None,
@@ -229,24 +203,35 @@ def iter_records(
     """
     today = today or date.today()
     stats = stats if stats is not None else ReadStats()
-    ledgers = _Ledgers()
+    ledgers = BatchLedgers()
     for index, path in enumerate(source_files(paths)):
         ledgers.start_file(first=index == 0)
         rows = read_file(path, mapping, stats)
         while batch := list(islice(rows, BATCH_ROWS)):
-            validated = iter(validate_rows([r for r in batch if type(r) is RawRow], today))  # type: ignore[misc]
+            validated = validate_rows([r for r in batch if type(r) is RawRow], today)  # type: ignore[misc]
+            records: list[Record] = [r for r in validated if type(r) is Record]  # type: ignore[misc]
+            verdicts = iter(ledgers.judge(
+                np.fromiter((hash(r.key) for r in records), np.int64, len(records)),
+                np.fromiter((_content_value(r.content_hash) for r in records), np.int64,
+                            len(records))).tolist())
+            items = iter(validated)
             for row in batch:
                 if type(row) is not RawRow:
                     yield row  # type: ignore[misc]  # a reader's quarantine item
                     continue
-                item = next(validated)
+                item = next(items)
                 if type(item) is Record:
-                    verdict = ledgers.judge(item.key, item.content_hash)
-                    if verdict == "conflict":
+                    verdict = next(verdicts)
+                    if verdict == CONFLICT:
                         item = conflict(row)
-                    elif verdict == "same":
+                    elif verdict == SAME:
                         item.duplicate = True
                 yield item
+
+
+def _content_value(content_hash: str) -> int:
+    """A record's content hash as the signed 64-bit value the ledgers keep."""
+    return int(content_hash[:16], 16) - (1 << 63)
 
 
 def validate_paths(
