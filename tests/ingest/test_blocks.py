@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,8 @@ from tests.ingest.test_readers import ENGLISH, ROWS, csv_files, csv_text, fast_p
 def block_path(path: Path, lines_per_block: int, block_bytes: int = 0,
                as_text: bool = False) -> tuple[list[tuple[Any, ...]], int]:
     """What parsing the file block by block yields, tails carried into the next block:
-    cut in its bytes every ``block_bytes`` (or as text, ``lines_per_block`` lines a block)."""
+    cut in its bytes every ``block_bytes`` (or as text, ``lines_per_block`` lines a block),
+    each block split without the row loop when it can be."""
     stats = ReadStats()
     out: list[tuple[Any, ...]] = []
     with open_csv(path, stats=stats) as opened:
@@ -30,6 +33,14 @@ def block_path(path: Path, lines_per_block: int, block_bytes: int = 0,
         for block in blocks.blocks(opened, lines_per_block, block_bytes or None):
             if tail is not None:
                 block = blocks.join(tail, block)
+            plain = blocks.plain_cells(opened.spec, block)
+            if plain is not None:  # as the dry run's workers take it, without the row loop
+                cells, n = plain
+                width = opened.spec.layout.width
+                out += [("row", block.start + 1 + i, cells[i * width:(i + 1) * width])
+                        for i in range(n)]
+                tail = None
+                continue
             rows, tail = blocks.parse(opened.spec, block, stats)
             for item in rows:
                 if isinstance(item, RawRow):
@@ -42,7 +53,8 @@ def block_path(path: Path, lines_per_block: int, block_bytes: int = 0,
 
 @settings(max_examples=400, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=csv_files(), lines_per_block=st.integers(1, 4), block_bytes=st.integers(1, 80),
+@given(text=st.one_of(csv_files(), csv_files(plain=True)), lines_per_block=st.integers(1, 4),
+       block_bytes=st.one_of(st.integers(1, 80), st.integers(80, 400)),
        as_text=st.booleans(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
 def test_blocks_yield_what_the_whole_file_yields(tmp_path: Path, text: str, lines_per_block: int,
                                                  block_bytes: int, as_text: bool,
@@ -119,3 +131,45 @@ def test_a_span_of_bytes_decodes_into_its_lines(tmp_path: Path) -> None:
         more.write(b"y\n")
     with pytest.raises(InputError, match="changed"):
         blocks.Block(bad, 4, True, False, "utf-8").decoded()
+
+
+def test_plain_blocks_are_split_without_the_row_loop(tmp_path: Path) -> None:
+    rows = [list(ROWS[0]), list(ROWS[1]), list(ROWS[0])]
+    rows[0][2] = "心内科, 二病区"  # quoted: it holds the delimiter
+    rows[1][3] = 'a "quoted" word'
+    written = io.StringIO()
+    csv.writer(written, lineterminator="\n").writerows([ENGLISH, *rows])
+    clean = written.getvalue()
+    assert '"a ""quoted"" word"' in clean
+    written = io.StringIO()
+    csv.writer(written, lineterminator="\n").writerow([*rows[0][:3], "a\nb", *rows[0][4:]])
+    line_break = written.getvalue()
+    width = len(ENGLISH)
+    for name, text, plain in [
+        ("clean.csv", clean, True),
+        ("last_line_unended.csv", clean.rstrip("\n"), True),
+        ("crlf.csv", clean.replace("\n", "\r\n"), False),
+        ("blank.csv", clean + "\n", False),
+        ("empty_row.csv", clean + "," * (width - 1) + "\n", False),
+        ("quoted_empty_row.csv", clean + ",".join(['""'] * width) + "\n", False),
+        ("short_row.csv", clean + "R9,H01\n", False),
+        ("trailing_delimiters.csv", clean.replace("\nR", ",,\nR", 1), False),
+        ("line_break_in_quotes.csv", clean + line_break, False),
+        ("stray_quote.csv", clean + 'R9,"H0"1' + "," * (width - 2) + "\n", False),
+    ]:
+        path = tmp_path / name
+        path.write_bytes(text.encode("utf-8"))
+        with open_csv(path) as opened:
+            assert opened is not None
+            taken = []
+            for block in blocks.blocks(opened):  # a last line without its end: a block
+                got = blocks.plain_cells(opened.spec, block)
+                taken.append(got is not None)
+                if got is not None:
+                    parsed, tail = blocks.parse(opened.spec, block)
+                    assert tail is None
+                    assert got == ([c for row in parsed for c in row.cells], len(parsed))
+                    assert [row.line for row in parsed] == list(
+                        range(block.start + 1, block.start + 1 + len(parsed)))
+            assert all(taken) is plain, name
+        assert block_path(path, 2048) == fast_path(path), name

@@ -25,7 +25,7 @@ from scalpernet.ingest.columns import (
     tally_columns,
 )
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
-from scalpernet.ingest.readers import RawRow, ReadStats, read_file, source_files
+from scalpernet.ingest.readers import RawRow, ReadStats, open_csv, read_file, source_files
 from scalpernet.ingest.validate import (
     Counts,
     RegistrationLedger,
@@ -202,6 +202,29 @@ def test_a_bench_export_streams_exactly_as_one_row_at_a_time(tmp_path: Path, row
     counts = validate_paths([path], today=TODAY)
     assert counts.read == n > rows and counts.quarantined > 0 and counts.duplicates > 0
     assert counts.flags["virtual_phone"] > 0 and counts.flags["invalid_id:bad_check_digit"] > 0
+
+
+def test_plain_blocks_tally_as_their_rows_parsed_one_by_one(
+        messy: tuple[Path, int, int], tmp_path: Path) -> None:  # noqa: F811
+    folder, _, _ = messy
+    export = tmp_path / "export.csv"
+    _bench_generator()(export, 3000, seed=5)
+    plain = 0
+    for path in [*source_files([folder]), export]:
+        if path.suffix not in (".csv", ".tsv"):
+            continue
+        with open_csv(path) as opened:
+            assert opened is not None
+            for block in blocks.blocks(opened, 40, 4000):
+                plain += blocks.plain_cells(opened.spec, block) is not None
+                got = tally.tally_block(opened.spec, block, TODAY)
+                rows, tail = blocks.parse(opened.spec, block)
+                want = tally.tally_rows(rows, TODAY)
+                for name in ("keys", "contents", "lines"):
+                    assert getattr(got, name).tolist() == getattr(want, name).tolist()
+                assert (got.flags, got.flagged, got.items, got.tail) == (
+                    want.flags, want.flagged, want.items, tail)
+    assert plain > 100  # most blocks of the export, none of the messy files
 
 
 def reference_tally(vals: list[str], extra: dict[str, str]) -> Tally | RecordError:

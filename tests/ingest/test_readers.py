@@ -362,26 +362,35 @@ HEADER = "registration_id,hospital,department,doctor,slot_time,booked_at,status,
 WIDTH = HEADER.count(",") + 2  # with the id_number column added below
 _cell = st.text(alphabet=st.sampled_from(list('ab,"\r\n \x00\x01心')), max_size=6)
 _eol = st.sampled_from(["\n", "\r\n", "\r"])
+# cells of plain rows: delimiters and quotes, no line break
+_plain_cell = st.text(alphabet='ab,"  心\x01', max_size=6)
 
 
 @st.composite
-def csv_files(draw: st.DrawFn) -> str:
+def csv_files(draw: st.DrawFn, plain: bool = False) -> str:
     """Header, then rows of about the header's width, quoted at random (cells may hold
     commas, quotes, newlines), raw junk lines (stray or unbalanced quotes), blank lines,
-    mixed line ends, and a last line that may be cut anywhere."""
+    mixed line ends, and a last line that may be cut anywhere. ``plain``: mostly rows of
+    the header's width on lines ending in "\n", with the odd messy line among them."""
     lines = [HEADER + draw(st.sampled_from([",id_number", ',"id_number"'])) + draw(_eol)]
     for _ in range(draw(st.integers(0, 12))):
         kind = draw(st.sampled_from(["row", "row", "row", "blank", "junk"]))
+        messy = not plain or draw(st.integers(0, 15)) == 0  # one plain line in 16 is not
+        eol = _eol if messy else st.just("\n")
+        cell = _cell if messy else _plain_cell
+        if plain and not messy:
+            kind = "row"
         if kind == "blank":
-            lines.append(draw(st.sampled_from(["", " ", ",,,", "," * WIDTH])) + draw(_eol))
+            lines.append(draw(st.sampled_from(["", " ", ",,,", "," * WIDTH])) + draw(eol))
         elif kind == "junk":
             lines.append(draw(st.text(alphabet=st.sampled_from(list('ab,"心')), max_size=12))
-                         + draw(_eol))
+                         + draw(eol))
         else:
-            values = draw(st.lists(_cell, min_size=WIDTH - 2, max_size=WIDTH + 1))
+            size = draw(st.integers(WIDTH - 2, WIDTH + 1) if messy else st.just(WIDTH))
+            values = draw(st.lists(cell, min_size=size, max_size=size))
             quoted = [('"' + v.replace('"', '""') + '"' if draw(st.booleans())
                        or any(c in v for c in ',"\r\n') else v) for v in values]
-            lines.append(",".join(quoted) + draw(_eol))
+            lines.append(",".join(quoted) + draw(eol))
     text = "".join(lines)
     cut = draw(st.integers(len(lines[0]), len(text)))
     return text[:cut] if draw(st.booleans()) else text

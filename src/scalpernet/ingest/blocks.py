@@ -17,17 +17,20 @@ the rare block that followed a tail.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice
+from itertools import chain, islice
+from operator import methodcaller
 
 from scalpernet.errors import InputError
 from scalpernet.ingest import readers
 from scalpernet.ingest.quarantine import QuarantineItem
 from scalpernet.ingest.readers import (
+    CSV_FIELD_LIMIT,
     LINE_CAP,
     LINE_ENCODINGS,
     CsvFile,
@@ -87,17 +90,25 @@ class Block:
     undecodable: bool
     encoding: str = ""
 
+    def joined(self) -> tuple[str, bool] | None:
+        """The lines as one text and whether it holds undecodable bytes; ``None`` for lines
+        that must stay apart (one was cut at the length cap)."""
+        text = self.text
+        if type(text) is list:
+            return None
+        if type(text) is Span:
+            errors_before = readers._decode_errors[0]
+            decoded = text.read().decode(self.encoding, errors="scalpernet.mark")
+            return decoded, readers._decode_errors[0] != errors_before
+        return text, self.undecodable  # type: ignore[return-value]
+
     def decoded(self) -> tuple[list[str], bool]:
         """The physical lines, as the file's reader returns them, and whether any of them
         holds undecodable bytes."""
-        text = self.text
-        if type(text) is list:
-            return text, self.undecodable
-        undecodable = self.undecodable
-        if type(text) is Span:
-            errors_before = readers._decode_errors[0]
-            text = text.read().decode(self.encoding, errors="scalpernet.mark")
-            undecodable = readers._decode_errors[0] != errors_before
+        whole = self.joined()
+        if whole is None:
+            return self.text, self.undecodable  # type: ignore[return-value]
+        text, undecodable = whole
         if "\r" not in text:  # then, like readline, only "\n" ends a line
             lines = [line + "\n" for line in text.split("\n")]  # type: ignore[union-attr]
             last = lines.pop()
@@ -192,6 +203,45 @@ def join(tail: Block, block: Block) -> Block:
     lines, undecodable = block.decoded()
     return Block(tail.lines() + lines, tail.start, block.final,
                  tail.undecodable or undecodable)
+
+
+def plain_cells(spec: CsvSpec, block: Block) -> tuple[list[str], int] | None:
+    """The cells of a block whose every line is one whole row of the header's width, flat
+    in file order, and the number of rows; ``None`` for a block that needs :func:`parse`.
+
+    This is the common block, split without the row loop of
+    :func:`~scalpernet.ingest.readers.csv_rows` and exactly as it splits (its rows start at
+    line ``block.start + 1``, one a line). A block goes to :func:`parse` when any line
+    needs what only the row loop does: a carriage return, undecodable bytes, a blank or
+    empty row, a row of another width, or a quoted field that does not end on its line or
+    that the parser refuses.
+    """
+    whole = block.joined()
+    if whole is None or whole[1] or "\r" in whole[0] or len(whole[0]) > CSV_FIELD_LIMIT:
+        return None
+    delimiter, width = spec.delimiter, spec.layout.width
+    lines = whole[0].split("\n")
+    if not lines[-1]:
+        lines.pop()  # the last line's end (a file's last line may have none)
+    if delimiter * (width - 1) in lines:  # a row of empty cells is skipped, not a row
+        return None
+    rows = list(map(methodcaller("split", delimiter), lines))
+    quoted = [i for i, line in enumerate(lines) if '"' in line]
+    if quoted:
+        # each quoted line alone through the parser: it must take exactly one line a row
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+        reader = csv.reader([lines[i] for i in quoted], delimiter=delimiter, quotechar='"',
+                            strict=True)
+        try:
+            for taken, (i, cells) in enumerate(zip(quoted, reader, strict=True), start=1):
+                if reader.line_num != taken or not any(cells):
+                    return None
+                rows[i] = cells
+        except (csv.Error, ValueError):  # refused, or ran out inside a quoted field
+            return None
+    if rows and (len(set(map(len, rows))) != 1 or len(rows[0]) != width):
+        return None
+    return list(chain.from_iterable(rows)), len(rows)
 
 
 def parse(spec: CsvSpec, block: Block,
