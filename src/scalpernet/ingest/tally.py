@@ -11,14 +11,12 @@ files are read in this process and their rows tallied the same way.
 
 from __future__ import annotations
 
-import gc
 import heapq
 import multiprocessing as mp
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, islice
@@ -36,8 +34,6 @@ from scalpernet.ingest.readers import CsvSpec, RawRow, ReadStats, open_csv, read
 
 #: Rows of a JSON Lines or Parquet file tallied together.
 BATCH_ROWS = 2048
-#: Allocations between young-generation garbage collections while a block is tallied.
-YOUNG_THRESHOLD = 20_000
 
 _CONFLICT = "registration key seen earlier in this file with different content"
 
@@ -169,28 +165,14 @@ class _Tallied:
 
 def tally_block(spec: CsvSpec, block: Block, today: date) -> BlockTally:
     """Parse a block of a delimited file and tally its rows (runs in a worker)."""
-    with _collecting_less():
-        plain = block_parser.plain_cells(spec, block)
-        if plain is not None:
-            return tally_cells(spec, block.start, *plain, today)
-        stats = ReadStats()
-        rows, tail = block_parser.parse(spec, block, stats)
-        tallied = tally_rows(rows, today)
-        tallied.blank, tallied.tail = stats.blank, tail
-        return tallied
-
-
-@contextmanager
-def _collecting_less() -> Iterator[None]:
-    """Fewer young-generation garbage collections while a block is tallied: its rows make
-    tens of thousands of short-lived containers and hardly any cycles, and the default
-    threshold of 700 spent about a tenth of a worker's time in the collector (measured)."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], YOUNG_THRESHOLD), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
+    plain = block_parser.plain_cells(spec, block)
+    if plain is not None:
+        return tally_cells(spec, block.start, *plain, today)
+    stats = ReadStats()
+    rows, tail = block_parser.parse(spec, block, stats)
+    tallied = tally_rows(rows, today)
+    tallied.blank, tallied.tail = stats.blank, tail
+    return tallied
 
 
 def default_workers() -> int:
