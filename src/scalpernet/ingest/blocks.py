@@ -6,7 +6,8 @@ always the byte 0x0A, so blocks are cut in the raw bytes after a line feed and d
 whoever parses them; other files (UTF-16) are read as text and a few thousand lines joined.
 A block is parsed exactly as :func:`~scalpernet.ingest.readers.read_csv` parses those lines
 in the file, by the same code (:func:`~scalpernet.ingest.readers.csv_rows`): the same rows,
-cells, line numbers and quarantine items.
+cells, line numbers and quarantine items. The common block, one whole row a line, is split
+without that row loop (:func:`plain_cells`), to the same cells.
 
 A quoted field may span the cut between two blocks. The earlier block then ends with
 :class:`~scalpernet.ingest.readers.Unfinished`: its parse returns the lines from that row's
