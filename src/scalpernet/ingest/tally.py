@@ -30,7 +30,15 @@ from scalpernet.ingest.blocks import Block
 from scalpernet.ingest.columns import Tallies, tally_batch
 from scalpernet.ingest.ledger import CONFLICT, SAME, BatchLedgers
 from scalpernet.ingest.quarantine import QuarantineItem
-from scalpernet.ingest.readers import CsvSpec, RawRow, ReadStats, open_csv, read_file, source_files
+from scalpernet.ingest.readers import (
+    CsvSpec,
+    Layout,
+    RawRow,
+    ReadStats,
+    open_csv,
+    read_file,
+    source_files,
+)
 
 #: Rows of a JSON Lines or Parquet file tallied together.
 BATCH_ROWS = 2048
@@ -54,16 +62,25 @@ def groups(rows: Sequence[RawRow]) -> Iterator[
         while end < len(rows) and rows[end].layout is layout and rows[end].file == file:
             end += 1
         group = rows[start:end]
-        # every row has the layout's width: column i is every width-th cell from i
         cells = list(chain.from_iterable(map(attrgetter("cells"), group)))
-        width = layout.width
-        empty = ("",) * len(group)
-        columns: list[Sequence[str]] = [cells[i::width] if i < width else empty
-                                        for i in layout.indexes]
-        extras = ([{name: row.cells[i] for i, name in layout.extra} for row in group]
-                  if layout.extra else None)
-        yield list(group), columns, extras
+        yield list(group), *columns_of(cells, layout, len(group))
         start = end
+
+
+def columns_of(cells: list[str], layout: Layout, n: int
+               ) -> tuple[list[Sequence[str]], list[dict[str, str]] | None]:
+    """``n`` rows of ``layout``'s width given as their cells, flat: their columns in
+    :data:`~scalpernet.records.FIELDS` order and their unknown columns (``None``: none)."""
+    width = layout.width
+    empty = ("",) * n
+    # column i is every width-th cell from i
+    columns: list[Sequence[str]] = [cells[i::width] if i < width else empty
+                                    for i in layout.indexes]
+    if not layout.extra:
+        return columns, None
+    indexes, names = zip(*layout.extra, strict=True)
+    return columns, [dict(zip(names, values, strict=True))
+                     for values in zip(*(cells[i::width] for i in indexes), strict=True)]
 
 
 @dataclass(slots=True)
@@ -105,14 +122,7 @@ def tally_cells(spec: CsvSpec, start: int, cells: list[str], n: int, today: date
     rows on lines ``start + 1`` onwards (see :func:`~scalpernet.ingest.blocks.plain_cells`)."""
     layout = spec.layout
     width = layout.width
-    empty = ("",) * n
-    columns: list[Sequence[str]] = [cells[i::width] if i < width else empty
-                                    for i in layout.indexes]
-    extras: list[dict[str, str]] | None = None
-    if layout.extra:
-        indexes, names = zip(*layout.extra, strict=True)
-        extras = [dict(zip(names, values, strict=True))
-                  for values in zip(*(cells[i::width] for i in indexes), strict=True)]
+    columns, extras = columns_of(cells, layout, n)
 
     def raw(i: int) -> tuple[str, int, dict[str, str]]:
         row = cells[i * width:(i + 1) * width]
