@@ -28,7 +28,6 @@ from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import RawRow, ReadStats, open_csv, read_file, source_files
 from scalpernet.ingest.validate import (
     Counts,
-    RegistrationLedger,
     iter_records,
     validate_paths,
     validate_row,
@@ -44,6 +43,7 @@ from scalpernet.records import (
     parse_fields_content,
 )
 
+from .row_ledger import RegistrationLedger
 from .test_dry_run import messy  # noqa: F401  # the fixture
 
 TODAY = date(2026, 1, 1)

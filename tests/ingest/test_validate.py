@@ -14,11 +14,12 @@ from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter, quara
 from scalpernet.ingest.validate import (
     Counts,
     InvariantError,
-    RegistrationLedger,
     iter_records,
     validate_paths,
 )
 from scalpernet.records import FIELD_CAP, FIELDS, Record
+
+from .row_ledger import RegistrationLedger
 
 HEADER = ",".join(FIELDS)
 

@@ -2,9 +2,8 @@
 
 A :class:`KeyTable` maps 64-bit registration key hashes to 64-bit content values in an
 open-addressing table held in numpy arrays (16 bytes a slot, at most 2/3 full), and judges a
-whole batch with array operations: the same verdicts, row by row in order, as
-:class:`~scalpernet.ingest.validate.RegistrationLedger` gives one row at a time, for a small
-fraction of the cost. Tests compare the two on random batches.
+whole batch with array operations: the same verdicts, row by row in order, as a table
+judging one row at a time (the tests' reference), for a small fraction of the cost.
 """
 
 from __future__ import annotations
