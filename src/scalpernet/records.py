@@ -380,8 +380,9 @@ def parse_fields_content(
     source_file: str = "",
     source_line: int = 0,
     today: date | None = None,
-) -> tuple[Record, str]:
-    """:func:`parse_fields`, and the normalised content text its ``content_hash`` hashes."""
+) -> tuple[Record, tuple[str, ...]]:
+    """:func:`parse_fields`, and the parts of the normalised content its ``content_hash``
+    hashes (the parts joined with ``"\x1f"``)."""
     if max(map(len, vals)) > FIELD_CAP or (extra and max(map(len, extra.values())) > FIELD_CAP):
         name = next(k for k, v in (*zip(FIELDS, vals, strict=True), *extra.items())
                     if len(v) > FIELD_CAP)
@@ -456,7 +457,7 @@ def parse_fields_content(
     if len(flags) > 1:
         flags.sort()
 
-    content = "\x1f".join((
+    content = (
         registration_id, hospital, department, doctor, _stamp(slot_time),
         _stamp(released_at), _stamp(booked_at), _stamp(paid_at), status, _stamp(cancelled_at),
         "" if fee is None else str(fee), name_key, id_card.key,
@@ -464,8 +465,9 @@ def parse_fields_content(
         ip.key if ip is not None else ip_s, payer_account, channel or "", agent_id, agent_name,
         "" if agent_phone is None else agent_phone.key,
         *((f"{k}={v}" for k, v in sorted(extra.items())) if extra else ()),
-    ))
-    content_hash = blake2b(content.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    )
+    content_hash = blake2b("\x1f".join(content).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
     return Record(
         registration_id, hospital, department, doctor, slot_time,  # type: ignore[arg-type]
         released_at, booked_at, paid_at, status, cancelled_at,  # type: ignore[arg-type]

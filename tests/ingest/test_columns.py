@@ -232,7 +232,7 @@ def reference_tally(vals: list[str], extra: dict[str, str]) -> Tally | RecordErr
         record, content = parse_fields_content(vals, dict(extra), today=TODAY)
     except RecordError as exc:
         return exc
-    assert record.content_hash == blake2b(content.encode("utf-8", "surrogatepass"),
+    assert record.content_hash == blake2b("\x1f".join(content).encode("utf-8", "surrogatepass"),
                                           digest_size=16).hexdigest()
     return record.key, hash(content), record.flags
 

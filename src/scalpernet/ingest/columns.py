@@ -20,7 +20,7 @@ judged for the whole batch with numpy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -356,9 +356,10 @@ def _phone_flags(phones: Sequence[str]) -> tuple[list[str], list[str | None]]:
 
 
 #: What the dry run keeps of a valid row: registration key, content value, flags. The
-#: content value is ``hash()`` of the normalised content the record's ``content_hash`` is
-#: computed over: equal contents give equal values within one process, which is all that
-#: duplicate detection in a dry run needs (nothing is stored), at a tenth of the cost.
+#: content value is ``hash()`` of the tuple of parts of the normalised content the record's
+#: ``content_hash`` is computed over: equal contents give equal values within one process,
+#: which is all that duplicate detection in a dry run needs (nothing is stored), at a tenth
+#: of the cost.
 Tally = tuple[str, int, tuple[str, ...]]
 
 
@@ -556,12 +557,12 @@ def _tally_batch(
     for i in unsure:
         got.flags.pop(i, None)
         try:
-            record, content = parse_fields_content(
+            record, parts = parse_fields_content(
                 [c[i] for c in columns], {} if extras is None else extras[i], today=today)
         except RecordError as exc:
             got.errors[i] = _bare(exc)
         else:
-            got.keys[i], got.contents[i] = record.key, hash(content)
+            got.keys[i], got.contents[i] = record.key, hash(parts)
             if record.flags:
                 got.flags[i] = record.flags
     return got
@@ -595,15 +596,15 @@ def _tallies(
     flagged = sorted(set().union(*(compress(range(n), column) for column in flag_columns)))
     flags = {i: tuple(sorted(filter(None, (column[i] for column in flag_columns))))
              for i in flagged}
-    contents = list(map("\x1f".join, zip(
+    parts = zip(
         registration_id, hospital, department, doctor, slot_st, released_st, booked_st,
         paid_st, statuses, cancelled_st, fees, name_key, card_key, phone_key,
         visit_card, account_id, device_id, ip_key, payer_account,
-        [c or "" for c in channels], agent_id, agent_name, agent_key, strict=True)))
-    if extras is not None:
-        _append_extras(contents, extras)
+        [c or "" for c in channels], agent_id, agent_name, agent_key, strict=True)
+    # a tuple's hash combines its items' hashes: no content text is built
+    contents = list(map(hash, parts if extras is None else _with_extras(parts, extras)))
     keys = list(map("|".join, zip(hospital, registration_id, strict=True)))
-    return Tallies(keys, list(map(hash, contents)), flags, {})
+    return Tallies(keys, contents, flags, {})
 
 
 def _kept(extras: Sequence[dict[str, str]]) -> list[dict[str, str]]:
@@ -612,10 +613,11 @@ def _kept(extras: Sequence[dict[str, str]]) -> list[dict[str, str]]:
             for extra in extras]
 
 
-def _append_extras(contents: list[str], extras: Sequence[dict[str, str]]) -> None:
-    for i, extra in enumerate(_kept(extras)):
-        if extra:
-            contents[i] += "\x1f" + "\x1f".join(f"{k}={v}" for k, v in sorted(extra.items()))
+def _with_extras(parts: Iterable[tuple[str, ...]], extras: Sequence[dict[str, str]]
+                 ) -> Iterator[tuple[str, ...]]:
+    """Each row's content parts followed by its kept unknown columns, as ``key=value``."""
+    for row, extra in zip(parts, _kept(extras), strict=True):
+        yield (*row, *(f"{k}={v}" for k, v in sorted(extra.items()))) if extra else row
 
 
 def _build(
