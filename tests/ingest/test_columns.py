@@ -21,6 +21,7 @@ from scalpernet.ingest.columns import (
     _id_flags,
     _phone_facts,
     _phone_flags,
+    _printable,
     parse_columns,
     tally_columns,
 )
@@ -289,6 +290,11 @@ def test_id_numbers_judged_together_match_parse_id_card(ids: list[str]) -> None:
         assert old == ("legacy_id" if card.legacy else None)
 
 
+@given(st.text(st.characters(max_codepoint=0x7F)) | st.text())
+def test_printable_is_isprintable(text: str) -> None:
+    assert _printable(text) is text.isprintable()
+
+
 @settings(max_examples=300)
 @given(st.lists(st.one_of(
     st.tuples(
@@ -300,10 +306,16 @@ def test_id_numbers_judged_together_match_parse_id_card(ids: list[str]) -> None:
     st.tuples(st.integers(1969, 2101).map(str), st.sampled_from(["-", "/"]),
               two_digits(0, 13), st.just("-"), two_digits(0, 32), st.sampled_from([" ", "T"]),
               two_digits(0, 25), st.just(":"), two_digits(0, 61), st.just(":"),
-              two_digits(0, 61), st.sampled_from(["", ".123", ".1234", ".000001"])).map("".join)),
+              two_digits(0, 61), st.sampled_from(["", ".123", ".1234", ".000001"])).map("".join),
+    st.just("")),
     min_size=1, max_size=40))
 def test_datetimes_stamped_together_match_parse_datetime(texts: list[str]) -> None:
-    for text, stamp in zip(texts, _canonical_stamps(texts), strict=True):
+    stamps, left = _canonical_stamps(texts)
+    assert left == [i for i, stamp in enumerate(stamps) if stamp is None]
+    for text, stamp in zip(texts, stamps, strict=True):
+        if not text:
+            assert stamp == ""
+            continue
         try:
             want = _stamp(parse_datetime(text))
         except ValueError:
