@@ -22,6 +22,7 @@ from scalpernet.ingest.columns import (
     _phone_facts,
     _phone_flags,
     _printable,
+    _printables,
     parse_columns,
     tally_columns,
 )
@@ -290,9 +291,10 @@ def test_id_numbers_judged_together_match_parse_id_card(ids: list[str]) -> None:
         assert old == ("legacy_id" if card.legacy else None)
 
 
-@given(st.text(st.characters(max_codepoint=0x7F)) | st.text())
-def test_printable_is_isprintable(text: str) -> None:
-    assert _printable(text) is text.isprintable()
+@given(st.lists(st.text(st.characters(max_codepoint=0x7F)) | st.text()))
+def test_printable_is_isprintable(texts: list[str]) -> None:
+    assert [_printable(text) for text in texts] == [text.isprintable() for text in texts]
+    assert _printables(texts) == [text.isprintable() for text in texts]
 
 
 @settings(max_examples=300)

@@ -410,6 +410,15 @@ def _printable(text: str) -> bool:
     return text.isprintable()
 
 
+def _printables(texts: Sequence[str]) -> list[bool]:
+    """:func:`_printable` of each text; the ASCII ones checked together in numpy."""
+    ascii_texts = list(map(str.isascii, texts))
+    codes = np.frombuffer("".join(compress(texts, ascii_texts)).encode("ascii"), dtype=np.uint8)
+    if np.any(codes - np.uint8(0x20) >= np.uint8(0x7F - 0x20)):  # below 0x20 (wraps) or 0x7F
+        return list(map(_printable, texts))
+    return [fine or text.isprintable() for text, fine in zip(texts, ascii_texts, strict=True)]
+
+
 def _spaced(column: Sequence[str], joined: str) -> bool:
     """Whether a cell of a printable column starts or ends with a space (its only possible
     whitespace): spaces inside cells, as in datetimes, need no strip."""
@@ -438,7 +447,7 @@ def _prepare(
                       if extra and max(map(len, extra.values())) > FIELD_CAP)
     # Printable text holds no whitespace but " " (and no control character): a printable
     # column without " " has nothing to strip
-    printable = list(map(_printable, joined))
+    printable = _printables(joined)
     cols = [list(column) if fine and not _spaced(column, text) else list(map(str.strip, column))
             for column, text, fine in zip(columns, joined, printable, strict=True)]
     for pos in _KEY_POS:
