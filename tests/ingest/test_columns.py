@@ -361,16 +361,18 @@ def test_the_dry_run_counts_what_the_record_stream_holds(
     assert (tmp_path / "got.jsonl").read_bytes() == (tmp_path / "want.jsonl").read_bytes()
 
 
+@pytest.mark.parametrize("agent", [False, True])
 @settings(max_examples=200)
-@given(st.lists(st.one_of(
+@given(phones=st.lists(st.one_of(
     st.tuples(st.sampled_from(["1", "0", "2"]), digits(2), digits(8)).map("".join),
     st.sampled_from(["+86 138-0013-8000", "", "abc", "１３８００１３８０００", "1380013800a",
                      "170 1234 567"])), min_size=1, max_size=30))
-def test_phones_judged_together_match_parse_phone(phones: list[str]) -> None:
-    keys, flags = _phone_flags(phones)
+def test_phones_judged_together_match_parse_phone(phones: list[str], agent: bool) -> None:
+    prefix = "agent_" if agent else ""
+    keys, flags = _phone_flags(phones, agent)
     for raw, key, flag in zip(phones, keys, flags, strict=True):
-        _, want_key, want_flag = _phone_facts(raw, "")
+        _, want_key, want_flag = _phone_facts(raw, prefix)
         assert (key, flag) == (want_key, want_flag)
         if raw:
             phone = parse_phone(raw)
-            assert key == phone.key and (flag == "virtual_phone") == phone.virtual
+            assert key == phone.key and (flag == f"{prefix}virtual_phone") == phone.virtual

@@ -186,8 +186,6 @@ def _ip_facts(raw: str) -> tuple[Ip | None, str | None, str, str | None]:
 # The dry run's lookups: each one part of the facts above, so no tuple is taken apart per row
 _name_key: Final = _Memo(lambda raw: _name_facts(raw)[0], _CACHE_SIZE)
 _name_flag: Final = _Memo(lambda raw: _name_facts(raw)[2], _CACHE_SIZE)
-_agent_key: Final = _Memo(lambda raw: _agent_phone(raw)[1], 1 << 12)
-_agent_flag: Final = _Memo(lambda raw: _agent_phone(raw)[2], 1 << 12)
 _ip_key: Final = _Memo(lambda raw: _ip_facts(raw)[2], 2 * _CACHE_SIZE)
 _ip_flag: Final = _Memo(lambda raw: _ip_facts(raw)[3], 2 * _CACHE_SIZE)
 
@@ -288,10 +286,57 @@ def _id_flags(ids: Sequence[str], today: date) -> tuple[list[str], list[str | No
     return keys, invalid, legacy
 
 
-# separator byte positions of "YYYY-MM-DD HH:MM:SS[.fff[fff]]"
-_DT_SEPARATORS: Final = ((4, 45), (7, 45), (10, 32), (13, 58), (16, 58), (19, 46))
-_DT_TENS: Final = np.array([1000, 100, 10, 1, 0, 10, 1, 0, 10, 1, 0, 10, 1, 0, 10, 1, 0, 10, 1],
-                           dtype=np.int32)
+# "YYYY-MM-DD HH:MM:SS[.fff[fff]]": each byte's "0" (digits) or separator, and how far a
+# digit may lie above "0"
+_DT_TEMPLATE: Final = np.frombuffer(b"0000-00-00 00:00:00.000000", dtype=np.uint8)
+_DT_SPAN: Final = np.where(np.equal(_DT_TEMPLATE, ord("0")), 9, 0).astype(np.uint8)
+_DT_WIDTHS: Final = (19, 23, 26)
+# fields (year, month, day, hour, minute, second, microsecond): lowest value and range
+_DT_LOW: Final = np.array([YEAR_RANGE[0], 1, 1, 0, 0, 0, 0], dtype=np.int64)
+_DT_RANGE: Final = np.array([YEAR_RANGE[1] - YEAR_RANGE[0], 11, 30, 23, 59, 59, 999_999],
+                            dtype=np.uint64)
+
+
+# positions of the tens and the ones digit of the year's two halves, month, day, hour,
+# minute and second; place values of the fraction's digits
+_DT_TENS_AT: Final = [0, 2, 5, 8, 11, 14, 17]
+_DT_ONES_AT: Final = [1, 3, 6, 9, 12, 15, 18]
+_DT_FRACTION: Final = np.array([100_000, 10_000, 1_000, 100, 10, 1], dtype=np.int64)
+
+
+def _dt_fields(offsets: np.ndarray, width: int) -> np.ndarray:
+    """(year, month, day, hour, minute, second, microsecond) per row of a grid's digit values
+    (no matrix product: BLAS could start threads beside the worker processes)."""
+    pairs = offsets[:, _DT_TENS_AT].astype(np.int64) * 10 + offsets[:, _DT_ONES_AT]
+    fields = np.empty((len(offsets), 7), dtype=np.int64)
+    fields[:, 0] = pairs[:, 0] * 100 + pairs[:, 1]
+    fields[:, 1:6] = pairs[:, 2:]
+    fields[:, 6] = offsets[:, 20:width] @ _DT_FRACTION[:width - 20] if width > 19 else 0
+    return fields
+
+
+# a stamp's first 8 bytes: year (2), month, day, hour, minute, second, microsecond's top byte
+_DT_HEAD: Final = np.array([1 << 48, 1 << 40, 1 << 32, 1 << 24, 1 << 16, 1 << 8, 0],
+                           dtype=np.uint64)
+_DT_STAMP: Final = np.dtype([("head", ">u8"), ("tail", ">u2")])
+
+
+def _grid_stamps(grid: np.ndarray, width: int) -> tuple[np.ndarray, list[str]]:
+    """Which rows of a grid of datetime texts ``width`` long ``parse_datetime`` accepts, and
+    each row's stamp (meaningless where not accepted)."""
+    offsets = grid - _DT_TEMPLATE[:width]  # wraps below the template: a non-digit is above 9
+    bad = offsets > _DT_SPAN[:width]
+    fields = _dt_fields(offsets, width)
+    outside = (fields - _DT_LOW).view(np.uint64) > _DT_RANGE  # below the lowest wraps
+    ok = ~(bad.any(axis=1) | outside.any(axis=1)) if bad.any() or outside.any() \
+        else np.ones(len(grid), dtype=bool)
+    ok &= _valid_dates(fields[:, 0], fields[:, 1], fields[:, 2])
+    # the stamp: 10 bytes as 20 hex digits, a space after every 10 bytes to split them apart
+    micro = fields[:, 6]
+    packed = np.empty(len(grid), dtype=_DT_STAMP)
+    packed["head"] = fields.view(np.uint64) @ _DT_HEAD + (micro >> 16).view(np.uint64)
+    packed["tail"] = micro & 0xFFFF
+    return ok, packed.tobytes().hex(" ", 10).split(" ") if len(grid) else []
 
 
 def _canonical_stamps(texts: Sequence[str]) -> tuple[list[str | None], list[int]]:
@@ -299,54 +344,26 @@ def _canonical_stamps(texts: Sequence[str]) -> tuple[list[str | None], list[int]
     ``parse_datetime`` accepts, ``""`` for an empty text and ``None`` for every other text
     (left to ``parse_datetime``); and the indexes of those ``None``."""
     n = len(texts)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    out: np.ndarray | None = None  # made when the batch is not all one form
-    done = lengths == 0
-    array: np.ndarray | None = None
-    for width in (19, 23, 26):
-        rows = np.flatnonzero(lengths == width)
-        if len(rows) == 0:
-            continue
-        if len(rows) == n:
-            grid = _ascii_grid(texts, width)
-        else:
-            array = np.asarray(texts, dtype=object) if array is None else array
-            grid = _ascii_grid(array[rows], width)
-        if grid is None:
-            continue
-        digits = grid - np.uint8(48)  # wraps below "0": a non-digit is above 9
-        ok = np.ones(len(rows), dtype=bool)
-        for pos, byte in _DT_SEPARATORS:
-            if pos < width:
-                ok &= grid[:, pos] == byte
-                digits[:, pos] = 0
-        ok &= (digits <= 9).all(axis=1)
-        v = digits[:, :19].astype(np.int32) * _DT_TENS  # each digit times its place value
-        year = v[:, 0:4].sum(axis=1)
-        month, day = v[:, 5] + v[:, 6], v[:, 8] + v[:, 9]
-        hour, minute, second = v[:, 11] + v[:, 12], v[:, 14] + v[:, 15], v[:, 17] + v[:, 18]
-        micro = np.zeros(len(rows), dtype=np.int32)
-        for pos in range(20, width):
-            micro = micro * 10 + digits[:, pos]
-        if width == 23:
-            micro *= 1000
-        ok &= (_valid_dates(year, month, day) & (hour <= 23) & (minute <= 59) & (second <= 59)
-               & (year >= YEAR_RANGE[0]) & (year <= YEAR_RANGE[1]))
-        state = np.stack([year >> 8, year & 255, month, day, hour, minute, second,
-                          micro >> 16, (micro >> 8) & 255, micro & 255], axis=1)
-        # one stamp: 10 bytes as 20 hex digits; cut apart as a fixed-width text array
-        stamps = np.frombuffer(state.astype(np.uint8).tobytes().hex().encode("utf-32-le"),
-                               dtype="<U20")
-        if len(rows) == n and ok.all():
-            return stamps.tolist(), []  # the usual batch: all one form
-        if out is None:
-            out = np.full(n, None, dtype=object)
-            out[done] = ""
-        out[rows[ok]] = stamps[ok]
-        done[rows[ok]] = True
-    if out is None:
-        out = np.full(n, None, dtype=object)
-        out[done] = ""
+    lengths = list(map(len, texts))
+    if n and lengths[0] in _DT_WIDTHS and lengths.count(lengths[0]) == n:
+        grid = _ascii_grid(texts, lengths[0])
+        if grid is not None:  # the usual batch: all one form
+            ok, stamps = _grid_stamps(grid, lengths[0])
+            if ok.all():
+                return stamps, []  # type: ignore[return-value]
+    sizes = np.array(lengths, dtype=np.int64)
+    out = np.full(n, None, dtype=object)
+    done = sizes == 0
+    out[done] = ""
+    array = np.asarray(texts, dtype=object)
+    for width in _DT_WIDTHS:
+        rows = np.flatnonzero(sizes == width)
+        grid = _ascii_grid(array[rows], width) if len(rows) else None
+        if grid is not None:
+            ok, stamps = _grid_stamps(grid, width)
+            rows = rows[ok]
+            out[rows] = np.array(stamps, dtype=object)[ok]
+            done[rows] = True
     return out.tolist(), np.flatnonzero(~done).tolist()
 
 
@@ -363,11 +380,15 @@ def _stamps(texts: Sequence[str]) -> list[str | _Unsure]:
 
 _VIRTUAL = np.zeros(1000, dtype=bool)
 _VIRTUAL[[int(segment) for segment in VIRTUAL_SEGMENTS]] = True
-_VIRTUAL_FLAGS = np.array([None, "virtual_phone"], dtype=object)
+#: A mobile number's flag by [agent][virtual]
+_VIRTUAL_FLAGS: Final = (np.array([None, "virtual_phone"], dtype=object),
+                         np.array([None, "agent_virtual_phone"], dtype=object))
 
 
-def _phone_flags(phones: Sequence[str]) -> tuple[list[str], list[str | None]]:
-    """(key text in the content hash, flag) per patient phone, as ``parse_fields``.
+def _phone_flags(phones: Sequence[str], agent: bool = False
+                 ) -> tuple[list[str], list[str | None]]:
+    """(key text in the content hash, flag) per patient phone (per escort agent's phone:
+    ``agent``), as ``parse_fields``.
 
     Mainland mobile numbers written as 11 plain digits are judged for the batch at once;
     every other form goes through ``parse_phone``.
@@ -385,9 +406,10 @@ def _phone_flags(phones: Sequence[str]) -> tuple[list[str], list[str | None]]:
         virtual = _VIRTUAL[np.where(ok, digits[:, 0] * 100 + digits[:, 1] * 10 + digits[:, 2],
                                     0)]
         rows = rows[ok]
-        flags = _placed(n, rows, _VIRTUAL_FLAGS[virtual[ok].astype(np.int64)])
+        flags = _placed(n, rows, _VIRTUAL_FLAGS[agent][virtual[ok].astype(np.int64)])
+    facts = _agent_phone if agent else _patient_phone
     for i in _others(n, rows):
-        _, keys[i], flags[i] = _patient_phone(phones[i])
+        _, keys[i], flags[i] = facts(phones[i])
     return keys, flags
 
 
@@ -641,8 +663,7 @@ def _tallies(
     name_key = list(map(_name_key.__getitem__, patient_name))
     junk_flag = list(map(_name_flag.__getitem__, patient_name))
     phone_key, phone_flag = _phone_flags(phone_s)
-    agent_key = list(map(_agent_key.__getitem__, agent_phone_s))
-    agent_flag = list(map(_agent_flag.__getitem__, agent_phone_s))
+    agent_key, agent_flag = _phone_flags(agent_phone_s, agent=True)
     ip_key = list(map(_ip_key.__getitem__, ip_s))
     ip_flag = list(map(_ip_flag.__getitem__, ip_s))
     early = [None if not r or b >= r else "booked_before_release"
