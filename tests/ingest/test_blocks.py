@@ -7,13 +7,14 @@ import io
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scalpernet.errors import InputError
 from scalpernet.ingest import blocks, readers
-from scalpernet.ingest.readers import RawRow, ReadStats, open_csv
+from scalpernet.ingest.readers import CsvSpec, RawRow, ReadStats, open_csv
 from tests.ingest.test_readers import ENGLISH, ROWS, csv_files, csv_text, fast_path
 
 
@@ -35,10 +36,7 @@ def block_path(path: Path, lines_per_block: int, block_bytes: int = 0,
                 block = blocks.join(tail, block)
             plain = blocks.plain_cells(opened.spec, block)
             if plain is not None:  # as the dry run's workers take it, without the row loop
-                cells, n = plain
-                width = opened.spec.layout.width
-                out += [("row", block.start + 1 + i, cells[i * width:(i + 1) * width])
-                        for i in range(n)]
+                out += sorted(plain_rows(opened.spec, block.start, *plain))
                 tail = None
                 continue
             rows, tail = blocks.parse(opened.spec, block, stats)
@@ -49,6 +47,15 @@ def block_path(path: Path, lines_per_block: int, block_bytes: int = 0,
                     out.append(("quarantine", item.line, item.raw, item.reason))
         assert tail is None  # the file's last block finishes every row
     return out, stats.blank
+
+
+def plain_rows(spec: CsvSpec, start: int, cells: list[str], offsets: np.ndarray
+               ) -> list[tuple[str, int, list[str]]]:
+    """A plain block's rows as ``("row", line, cells)``, in the order they were split."""
+    width = spec.layout.width
+    assert len(cells) == width * len(offsets)
+    return [("row", start + 1 + int(offset), cells[i * width:(i + 1) * width])
+            for i, offset in enumerate(offsets)]
 
 
 @settings(max_examples=400, deadline=None,
@@ -168,7 +175,8 @@ def test_plain_blocks_are_split_without_the_row_loop(tmp_path: Path) -> None:
                 if got is not None:
                     parsed, tail = blocks.parse(opened.spec, block)
                     assert tail is None
-                    assert got == ([c for row in parsed for c in row.cells], len(parsed))
+                    assert sorted(plain_rows(opened.spec, block.start, *got)) == [
+                        ("row", row.line, row.cells) for row in parsed]
                     assert [row.line for row in parsed] == list(
                         range(block.start + 1, block.start + 1 + len(parsed)))
             assert all(taken) is plain, name

@@ -24,7 +24,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain, islice
+from itertools import chain, compress, islice
 from operator import methodcaller
 
 import numpy as np
@@ -213,16 +213,17 @@ def join(tail: Block, block: Block) -> Block:
                  tail.undecodable or undecodable)
 
 
-def plain_cells(spec: CsvSpec, block: Block) -> tuple[list[str], int] | None:
-    """The cells of a block whose every line is one whole row of the header's width, flat
-    in file order, and the number of rows; ``None`` for a block that needs :func:`parse`.
+def plain_cells(spec: CsvSpec, block: Block) -> tuple[list[str], np.ndarray] | None:
+    """The cells of a block whose every line is one whole row of the header's width, flat,
+    and each row's line within the block (0 for its first line); ``None`` for a block that
+    needs :func:`parse`.
 
     This is the common block, split without the row loop of
-    :func:`~scalpernet.ingest.readers.csv_rows` and exactly as it splits (its rows start at
-    line ``block.start + 1``, one a line). A block goes to :func:`parse` when any line
-    needs what only the row loop does: a carriage return, undecodable bytes, a blank or
-    empty row, a row of another width, or a quoted field that does not end on its line or
-    that the parser refuses.
+    :func:`~scalpernet.ingest.readers.csv_rows` and exactly as it splits. The lines without
+    a quote come first, in file order, all split at once; then the quoted ones, each through
+    the csv parser. A block goes to :func:`parse` when any line needs what only the row loop
+    does: a carriage return, undecodable bytes, a blank or empty row, a row of another
+    width, or a quoted field that does not end on its line or that the parser refuses.
     """
     whole = block.joined()
     if whole is None or whole[1] or "\r" in whole[0] or len(whole[0]) > CSV_FIELD_LIMIT:
@@ -233,23 +234,36 @@ def plain_cells(spec: CsvSpec, block: Block) -> tuple[list[str], int] | None:
         lines.pop()  # the last line's end (a file's last line may have none)
     if delimiter * (width - 1) in lines:  # a row of empty cells is skipped, not a row
         return None
-    rows = list(map(methodcaller("split", delimiter), lines))
     quoted = [i for i, line in enumerate(lines) if '"' in line]
+    unquoted = lines
+    if quoted:
+        kept = np.ones(len(lines), dtype=bool)
+        kept[quoted] = False
+        unquoted = list(compress(lines, kept.tolist()))
+    # joined by the delimiter, the unquoted lines split into their cells in one call; each
+    # must hold width - 1 delimiters (a blank line holds none)
+    counts = list(map(methodcaller("count", delimiter), unquoted))
+    if counts.count(width - 1) != len(unquoted):
+        return None
+    cells = delimiter.join(unquoted).split(delimiter) if unquoted else []
     if quoted:
         # each quoted line alone through the parser: it must take exactly one line a row
         csv.field_size_limit(CSV_FIELD_LIMIT)
         reader = csv.reader([lines[i] for i in quoted], delimiter=delimiter, quotechar='"',
                             strict=True)
+        rows: list[list[str]] = []
         try:
-            for taken, (i, cells) in enumerate(zip(quoted, reader, strict=True), start=1):
-                if reader.line_num != taken or not any(cells):
+            for taken, row in enumerate(reader, start=1):
+                if reader.line_num != taken or len(row) != width or not any(row):
                     return None
-                rows[i] = cells
+                rows.append(row)
         except (csv.Error, ValueError):  # refused, or ran out inside a quoted field
             return None
-    if rows and (len(set(map(len, rows))) != 1 or len(rows[0]) != width):
-        return None
-    return list(chain.from_iterable(rows)), len(rows)
+        if len(rows) != len(quoted):
+            return None
+        cells += chain.from_iterable(rows)
+        return cells, np.concatenate([np.flatnonzero(kept), quoted])
+    return cells, np.arange(len(lines))
 
 
 def parse(spec: CsvSpec, block: Block,

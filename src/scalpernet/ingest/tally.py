@@ -117,21 +117,24 @@ def tally_rows(rows: Sequence[RawRow | QuarantineItem], today: date) -> BlockTal
     return tallied.finish(lines, read_items)
 
 
-def tally_cells(spec: CsvSpec, start: int, cells: list[str], n: int, today: date) -> BlockTally:
-    """Validate and tally ``n`` rows of a delimited file given as their cells, flat, the
-    rows on lines ``start + 1`` onwards (see :func:`~scalpernet.ingest.blocks.plain_cells`)."""
+def tally_cells(spec: CsvSpec, start: int, cells: list[str], offsets: np.ndarray,
+                today: date) -> BlockTally:
+    """Validate and tally rows of a delimited file given as their cells, flat, the rows on
+    lines ``start + 1 + offsets`` (see :func:`~scalpernet.ingest.blocks.plain_cells`)."""
     layout = spec.layout
     width = layout.width
+    n = len(offsets)
     columns, extras = columns_of(cells, layout, n)
+    lines = offsets + (start + 1)
 
     def raw(i: int) -> tuple[str, int, dict[str, str]]:
         row = cells[i * width:(i + 1) * width]
-        return spec.source, start + 1 + i, dict(zip(layout.headers, row, strict=True))
+        return spec.source, int(lines[i]), dict(zip(layout.headers, row, strict=True))
 
     tallied = _Tallied()
     if n:
         tallied.add(tally_batch(columns, extras, today=today), raw)
-    return tallied.finish(np.arange(start + 1, start + 1 + n, dtype=np.int64), [])
+    return tallied.finish(lines, [])
 
 
 class _Tallied:
@@ -154,11 +157,19 @@ class _Tallied:
                         for i, e in sorted(got.errors.items())]
 
     def finish(self, lines: np.ndarray, read_items: list[QuarantineItem]) -> BlockTally:
-        """The tally of rows on ``lines`` (all rows added, in order) and the reader's own
-        quarantine items."""
+        """The tally of rows on ``lines`` (all rows added, in the order added) and the
+        reader's own quarantine items (in line order)."""
         flagged, errors = self.flagged, self.errors
         key_hashes = np.fromiter(map(hash, self.keys), dtype=np.int64, count=len(self.keys))
         content_values = np.array(self.contents, dtype=np.int64)
+        if len(lines) > 1 and np.any(lines[1:] < lines[:-1]):  # rows added out of line order
+            order = np.argsort(lines, kind="stable")
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order))
+            lines, key_hashes, content_values = lines[order], key_hashes[order], \
+                content_values[order]
+            flagged = {int(rank[i]): f for i, f in flagged.items()}
+            errors = sorted(errors, key=attrgetter("line"))
         if errors:  # keep the valid rows only, and renumber the flagged ones among them
             bad = np.isin(lines, [item.line for item in errors])
             position = np.cumsum(~bad) - 1
