@@ -20,6 +20,9 @@ CONFLICT: Final = 2
 LATER: Final = 3
 #: Slots moved at once when a table doubles.
 _REHASH_SLOTS: Final = 1 << 16
+#: Keys still probing when the rest of the probing goes one key at a time: a few long
+#: probe runs would otherwise cost a round of array operations each step.
+_SCALAR_TAIL: Final = 8
 
 
 class KeyTable:
@@ -60,13 +63,19 @@ class KeyTable:
         found = np.zeros(len(keys), dtype=bool)
         active = np.arange(len(keys))
         probe = keys & mask
-        while active.size:
+        while active.size > _SCALAR_TAIL:
             stored = self._keys[probe]
             hit = stored == keys[active]
             done = hit | (stored == 0)
             slot[active[done]] = probe[done]
             found[active[hit]] = True
             active, probe = active[~done], (probe[~done] + 1) & mask
+        table = self._keys
+        for row, key, at in zip(active.tolist(), keys[active].tolist(), probe.tolist(),
+                                strict=True):
+            while (stored := table.item(at)) != key and stored != 0:
+                at = (at + 1) & mask
+            slot[row], found[row] = at, stored == key
         return slot, found
 
     def _insert(self, keys: np.ndarray, values: np.ndarray) -> None:
@@ -74,7 +83,7 @@ class KeyTable:
         mask = len(self._keys) - 1
         todo = np.arange(len(keys))
         probe = keys & mask
-        while todo.size:
+        while todo.size > _SCALAR_TAIL:
             free = np.flatnonzero(self._keys[probe] == 0)
             placed = np.zeros(len(todo), dtype=bool)
             if free.size:
@@ -85,6 +94,12 @@ class KeyTable:
                 self._values[probe[won]] = values[todo[won]]
                 placed[won] = True
             todo, probe = todo[~placed], (probe[~placed] + 1) & mask
+        table = self._keys
+        for key, value, at in zip(keys[todo].tolist(), values[todo].tolist(), probe.tolist(),
+                                  strict=True):
+            while table.item(at) != 0:
+                at = (at + 1) & mask
+            table[at], self._values[at] = key, value
         self.size += len(keys)
 
     def _grow(self) -> None:
