@@ -64,6 +64,8 @@ from scalpernet.records import (
 )
 
 _KEY_POS: Final = tuple(FIELDS.index(f) for f in KEY_FIELDS)
+#: Payer channel texts: the channel, ``""`` for none given
+_CHANNEL_TEXTS: Final = {**CHANNELS, "": ""}
 _REQUIRED_POS: Final = tuple(FIELDS.index(f) for f in REQUIRED)
 _MS: Final = timedelta(milliseconds=1)
 
@@ -367,14 +369,19 @@ def _canonical_stamps(texts: Sequence[str]) -> tuple[list[str | None], list[int]
     return out.tolist(), np.flatnonzero(~done).tolist()
 
 
-def _stamps(texts: Sequence[str]) -> list[str | _Unsure]:
-    """Content-hash stamps of a datetime column (``""`` when empty), unusable ones marked."""
+def _stamps(texts: Sequence[str], unsure: set[int]) -> list[str | _Unsure]:
+    """Content-hash stamps of a datetime column (``""`` when empty), unusable ones marked
+    and their rows added to ``unsure``."""
     if not any(texts):
         return [""] * len(texts)
     out, left = _canonical_stamps(texts)
     for i in left:
         got = _stamped(texts[i])
-        out[i] = got if got is _UNSURE else got[1]  # type: ignore[index]
+        if got is _UNSURE:
+            out[i] = got  # type: ignore[call-overload]
+            unsure.add(i)
+        else:
+            out[i] = got[1]  # type: ignore[index]
     return out  # type: ignore[return-value]
 
 
@@ -441,15 +448,6 @@ def _printables(texts: Sequence[str]) -> list[bool]:
     return [fine or text.isprintable() for text, fine in zip(texts, ascii_texts, strict=True)]
 
 
-def _spaced(column: Sequence[str], joined: str) -> bool:
-    """Whether a cell of a printable column starts or ends with a space (its only possible
-    whitespace): spaces inside cells, as in datetimes, need no strip."""
-    if " " not in joined:
-        return False
-    marked = "\x00".join(column)  # printable cells hold no NUL
-    return marked[0] == " " or marked[-1] == " " or " \x00" in marked or "\x00 " in marked
-
-
 def _prepare(
     columns: Sequence[Sequence[str]],
     extras: Sequence[dict[str, str]] | None,
@@ -468,9 +466,10 @@ def _prepare(
         unsure.update(i for i, extra in enumerate(extras)
                       if extra and max(map(len, extra.values())) > FIELD_CAP)
     # Printable text holds no whitespace but " " (and no control character): a printable
-    # column without " " has nothing to strip
+    # column without " " has nothing to strip. Stripping a cell with nothing to strip
+    # returns the cell itself, at half the cost of looking for spaces at the cells' ends.
     printable = _printables(joined)
-    cols = [list(column) if fine and not _spaced(column, text) else list(map(str.strip, column))
+    cols = [list(column) if fine and " " not in text else list(map(str.strip, column))
             for column, text, fine in zip(columns, joined, printable, strict=True)]
     for pos in _KEY_POS:
         # stripping only removes characters: no control character before, none after
@@ -483,25 +482,26 @@ def _prepare(
             unsure.update(i for i, v in enumerate(column) if not v)
     # checks whose results the records need: unsure values are marked, their rows set aside
     if stamps:
-        slot = list(map(_slot_stamp.__getitem__, cols[4]))
-        released = list(map(_slot_stamp.__getitem__, cols[5]))
-        checked: list[list[Any]] = [slot, released, _stamps(cols[6]), _stamps(cols[7]),
-                                    _stamps(cols[9]), list(map(_fee_stamp.__getitem__,
-                                                               cols[10]))]
+        checked: list[list[Any]] = [
+            list(map(_slot_stamp.__getitem__, cols[4])),
+            list(map(_slot_stamp.__getitem__, cols[5])),
+            _stamps(cols[6], unsure), _stamps(cols[7], unsure), _stamps(cols[9], unsure),
+            list(map(_fee_stamp.__getitem__, cols[10]))]
+        scanned = (checked[0], checked[1], checked[5])  # _stamps added its own
     else:
-        checked = [list(map(_slot_stamped, cols[4])), list(map(_slot_stamped, cols[5])),
-                   list(map(_stamped, cols[6])), list(map(_stamped, cols[7])),
-                   list(map(_stamped, cols[9])), list(map(_fee_text, cols[10]))]
-    for column in checked:
+        checked = scanned = [
+            list(map(_slot_stamped, cols[4])), list(map(_slot_stamped, cols[5])),
+            list(map(_stamped, cols[6])), list(map(_stamped, cols[7])),
+            list(map(_stamped, cols[9])), list(map(_fee_text, cols[10]))]
+    for column in scanned:
         if _UNSURE in column:
             unsure.update(_rows_where(column, _UNSURE))
     statuses = list(map(STATUSES.get, cols[8]))
     if None in statuses:
         unsure.update(_rows_where(statuses, None))
-    channels = list(map(CHANNELS.get, cols[19]))
+    channels = list(map(_CHANNEL_TEXTS.get, cols[19]))  # "" for none, None for unknown
     if None in channels:
-        unsure.update(i for i, (c, s) in enumerate(zip(channels, cols[19], strict=True))
-                      if c is None and s)
+        unsure.update(_rows_where(channels, None))
     return unsure, cols, checked, statuses, channels
 
 
@@ -677,7 +677,7 @@ def _tallies(
         registration_id, hospital, department, doctor, slot_st, released_st, booked_st,
         paid_st, statuses, cancelled_st, fees, name_key, card_key, phone_key,
         visit_card, account_id, device_id, ip_key, payer_account,
-        [c or "" for c in channels], agent_id, agent_name, agent_key, strict=True)
+        channels, agent_id, agent_name, agent_key, strict=True)
     # a tuple's hash combines its items' hashes: no content text is built
     contents = list(map(hash, parts if extras is None else _with_extras(parts, extras)))
     keys = list(map("|".join, zip(hospital, registration_id, strict=True)))
@@ -729,7 +729,7 @@ def _build(
     flags = [tuple(sorted(filter(None, row))) if any(row) else ()
              for row in zip(card_flag, legacy_flag, junk_flag, phone_flag, agent_flag,
                             ip_flag, early, strict=True)]
-    channel_text = [c or "" for c in channels]
+    channel_text, channels = channels, [c or None for c in channels]
     contents = list(map("\x1f".join, zip(
         registration_id, hospital, department, doctor, slot_st, released_st, booked_st,
         paid_st, statuses, cancelled_st, fee_st, name_key, (c.key for c in card), phone_key,
