@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 from hashlib import blake2b
 from itertools import compress, repeat
-from operator import itemgetter
+from operator import itemgetter, lt
 from typing import Any, Final
 
 import numpy as np
@@ -96,21 +96,21 @@ def _stamped(text: str) -> _Stamped | _Unsure:
 _slot_stamped = lru_cache(maxsize=1 << 12)(_stamped)
 
 
-class _Memo(dict[str, Any]):
-    """``fn`` of each text, computed once: ``map(memo.__getitem__, column)`` finds the texts
-    seen before without a Python call, at about half the cost of an ``lru_cache``
-    (measured); emptied when it holds ``size`` texts."""
+class _Memo(dict[Any, Any]):
+    """``fn`` of each text (or other key), computed once: ``map(memo.__getitem__, column)``
+    finds the texts seen before without a Python call, at about half the cost of an
+    ``lru_cache`` (measured); emptied when it holds ``size`` texts."""
 
     __slots__ = ("fn", "size")
 
-    def __init__(self, fn: Callable[[str], Any], size: int) -> None:
+    def __init__(self, fn: Callable[[Any], Any], size: int) -> None:
         super().__init__()
         self.fn, self.size = fn, size
 
-    def __missing__(self, text: str) -> Any:
+    def __missing__(self, key: Any) -> Any:
         if len(self) >= self.size:
             self.clear()
-        value = self[text] = self.fn(text)
+        value = self[key] = self.fn(key)
         return value
 
 
@@ -190,6 +190,12 @@ _name_key: Final = _Memo(lambda raw: _name_facts(raw)[0], _CACHE_SIZE)
 _name_flag: Final = _Memo(lambda raw: _name_facts(raw)[2], _CACHE_SIZE)
 _ip_key: Final = _Memo(lambda raw: _ip_facts(raw)[2], 2 * _CACHE_SIZE)
 _ip_flag: Final = _Memo(lambda raw: _ip_facts(raw)[3], 2 * _CACHE_SIZE)
+
+
+#: The early-booking flag by whether the booking came before the release
+_EARLY: Final = (None, "booked_before_release")
+#: A row's flags, sorted, from its flag columns (``None``: not flagged)
+_FLAG_SETS: Final = _Memo(lambda row: tuple(sorted(filter(None, row))), 1 << 12)
 
 
 def _rows_where(column: Sequence[object], marker: object) -> list[int]:
@@ -420,12 +426,13 @@ def _phone_flags(phones: Sequence[str], agent: bool = False
     return keys, flags
 
 
-#: What the dry run keeps of a valid row: registration key, content value, flags. The
-#: content value is ``hash()`` of the tuple of parts of the normalised content the record's
-#: ``content_hash`` is computed over: equal contents give equal values within one process,
-#: which is all that duplicate detection in a dry run needs (nothing is stored), at a tenth
-#: of the cost.
-Tally = tuple[str, int, tuple[str, ...]]
+#: What the dry run keeps of a valid row: key value, content value, flags. The key value
+#: is ``hash((hospital, registration_id))``, the record's key; the content value is
+#: ``hash()`` of the tuple of parts of the normalised content the record's
+#: ``content_hash`` is computed over. Equal keys or contents give equal values within one
+#: process, which is all that duplicate detection in a dry run needs (nothing is stored),
+#: at a tenth of the cost.
+Tally = tuple[int, int, tuple[str, ...]]
 
 
 _PRINTABLE_ASCII: Final = bytes(range(0x20, 0x7F))
@@ -583,7 +590,7 @@ class Tallies:
     ``errors`` (then they are placeholders); ``flags`` holds the flags of rows that have any.
     """
 
-    keys: list[str]
+    keys: list[int]
     contents: list[int]
     flags: dict[int, tuple[str, ...]]
     errors: dict[int, RecordError]
@@ -640,7 +647,8 @@ def _tally_batch(
         except RecordError as exc:
             got.errors[i] = _bare(exc)
         else:
-            got.keys[i], got.contents[i] = record.key, hash(parts)
+            got.keys[i] = hash((record.hospital, record.registration_id))
+            got.contents[i] = hash(parts)
             if record.flags:
                 got.flags[i] = record.flags
     return got
@@ -666,13 +674,19 @@ def _tallies(
     agent_key, agent_flag = _phone_flags(agent_phone_s, agent=True)
     ip_key = list(map(_ip_key.__getitem__, ip_s))
     ip_flag = list(map(_ip_flag.__getitem__, ip_s))
-    early = [None if not r or b >= r else "booked_before_release"
-             for b, r in zip(booked_st, released_st, strict=True)]
+    # hex stamps sort as their times; "" (no release time) sorts before every stamp
+    early = list(map(_EARLY.__getitem__, map(lt, booked_st, released_st)))
     flag_columns = (card_flag, legacy_flag, junk_flag, phone_flag, agent_flag, ip_flag, early)
     n = len(registration_id)
     flagged = sorted(set().union(*(compress(range(n), column) for column in flag_columns)))
-    flags = {i: tuple(sorted(filter(None, (column[i] for column in flag_columns))))
-             for i in flagged}
+    flags: dict[int, tuple[str, ...]] = {}
+    if flagged:
+        # each flagged row's flags (a few combinations, memoised) from its row of the columns
+        pick = itemgetter(*flagged)
+        picked = [pick(column) if len(flagged) > 1 else (pick(column),)
+                  for column in flag_columns]
+        flags = dict(zip(flagged, map(_FLAG_SETS.__getitem__, zip(*picked, strict=True)),
+                         strict=True))
     parts = zip(
         registration_id, hospital, department, doctor, slot_st, released_st, booked_st,
         paid_st, statuses, cancelled_st, fees, name_key, card_key, phone_key,
@@ -680,7 +694,8 @@ def _tallies(
         channels, agent_id, agent_name, agent_key, strict=True)
     # a tuple's hash combines its items' hashes: no content text is built
     contents = list(map(hash, parts if extras is None else _with_extras(parts, extras)))
-    keys = list(map("|".join, zip(hospital, registration_id, strict=True)))
+    # the items' hashes are cached by now: the key costs one small tuple hash
+    keys = list(map(hash, zip(hospital, registration_id, strict=True)))
     return Tallies(keys, contents, flags, {})
 
 

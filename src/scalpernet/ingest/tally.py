@@ -87,12 +87,12 @@ def columns_of(cells: list[str], layout: Layout, n: int
 class BlockTally:
     """What counting needs of a block or batch of rows.
 
-    ``keys``, ``contents`` and ``lines``: per valid row in order, ``hash()`` of its
-    registration key, ``hash()`` of its normalised content (equal contents, equal values:
-    workers are forked, so they hash as this process does) and its line. ``flags`` counts
-    the valid rows' flags; ``flagged`` holds them per valid row that has any. ``items``: the
-    block's quarantined rows in line order. ``tail``: the lines of a row the block left
-    unfinished (see :mod:`scalpernet.ingest.blocks`).
+    ``keys``, ``contents`` and ``lines``: per valid row in order, its key value and
+    content value (see :data:`~scalpernet.ingest.columns.Tally`; equal keys or contents,
+    equal values: workers are forked, so they hash as this process does) and its line.
+    ``flags`` counts the valid rows' flags; ``flagged`` holds them per valid row that has
+    any. ``items``: the block's quarantined rows in line order. ``tail``: the lines of a
+    row the block left unfinished (see :mod:`scalpernet.ingest.blocks`).
     """
 
     keys: np.ndarray
@@ -141,7 +141,7 @@ class _Tallied:
     """Batch tallies gathered into one :class:`BlockTally`."""
 
     def __init__(self) -> None:
-        self.keys: list[str] = []
+        self.keys: list[int] = []
         self.contents: list[int] = []
         self.flagged: dict[int, tuple[str, ...]] = {}
         self.errors: list[QuarantineItem] = []
@@ -160,7 +160,7 @@ class _Tallied:
         """The tally of rows on ``lines`` (all rows added, in the order added) and the
         reader's own quarantine items (in line order)."""
         flagged, errors = self.flagged, self.errors
-        key_hashes = np.fromiter(map(hash, self.keys), dtype=np.int64, count=len(self.keys))
+        key_hashes = np.fromiter(self.keys, dtype=np.int64, count=len(self.keys))
         content_values = np.array(self.contents, dtype=np.int64)
         if len(lines) > 1 and np.any(lines[1:] < lines[:-1]):  # rows added out of line order
             order = np.argsort(lines, kind="stable")
