@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from scalpernet.identifiers import parse_id_card, parse_phone
 from scalpernet.ingest import blocks, tally
 from scalpernet.ingest.columns import (
+    NO_TIME,
     Tally,
-    _canonical_stamps,
+    _canonical_numbers,
     _id_flags,
     _phone_facts,
     _phone_flags,
@@ -25,6 +26,8 @@ from scalpernet.ingest.columns import (
     _printables,
     parse_columns,
     tally_columns,
+    tally_parts,
+    time_number,
 )
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import RawRow, ReadStats, open_csv, read_file, source_files
@@ -35,6 +38,7 @@ from scalpernet.ingest.validate import (
     validate_row,
 )
 from scalpernet.records import (
+    CST,
     FIELD_CAP,
     FIELDS,
     Record,
@@ -236,7 +240,8 @@ def reference_tally(vals: list[str], extra: dict[str, str]) -> Tally | RecordErr
         return exc
     assert record.content_hash == blake2b("\x1f".join(content).encode("utf-8", "surrogatepass"),
                                           digest_size=16).hexdigest()
-    return hash((record.hospital, record.registration_id)), hash(content), record.flags
+    return hash((record.hospital, record.registration_id)), hash(tally_parts(record, content)), \
+        record.flags
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -312,20 +317,29 @@ def test_printable_is_isprintable(texts: list[str]) -> None:
     st.just("")),
     min_size=1, max_size=40))
 def test_datetimes_stamped_together_match_parse_datetime(texts: list[str]) -> None:
-    stamps, left = _canonical_stamps(texts)
+    stamps, left = _canonical_numbers(texts)
     assert left == [i for i, stamp in enumerate(stamps) if stamp is None]
     for text, stamp in zip(texts, stamps, strict=True):
         if not text:
-            assert stamp == ""
+            assert stamp == NO_TIME
             continue
         try:
-            want = _stamp(parse_datetime(text))
+            want = time_number(parse_datetime(text))
         except ValueError:
             assert stamp is None
         else:
             assert stamp in (None, want)
             if len(text) in (19, 23, 26) and text[10] == " " and text[4] == "-":
                 assert stamp == want  # the common forms are decided in the batch
+
+
+@given(st.lists(st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2100, 12, 31)),
+                min_size=2, max_size=2))
+def test_time_numbers_order_and_tell_apart_as_the_stamps_do(times: list[datetime]) -> None:
+    a, b = (t.replace(tzinfo=CST) for t in times)
+    assert (time_number(a) == time_number(b)) is (_stamp(a) == _stamp(b)) is (a == b)
+    assert (time_number(a) < time_number(b)) is (a < b)
+    assert time_number(None) < min(time_number(a), time_number(b))
 
 
 def counts_of_stream(paths: list[Path], quarantine: Path) -> tuple[object, ...]:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 from hashlib import blake2b
 from itertools import compress, repeat
-from operator import itemgetter, lt
+from operator import itemgetter, lt, mul
 from typing import Any, Final
 
 import numpy as np
@@ -114,13 +114,29 @@ class _Memo(dict[Any, Any]):
         return value
 
 
-def _stamp_only(text: str) -> str | _Unsure:
+#: The dry run's time number of an empty datetime field: below every time's
+NO_TIME: Final = -1
+# a time number's place values: year, month, day, hour, minute, second, microsecond
+_TIME_PLACES: Final = (13 * 32 * 24 * 3_600_000_000, 32 * 24 * 3_600_000_000,
+                       24 * 3_600_000_000, 3_600_000_000, 60_000_000, 1_000_000, 1)
+
+
+def time_number(value: datetime | None) -> int:
+    """The dry run's stamp of a datetime field: its wall-clock fields (as the content hash
+    takes them) as one number that orders as the times do; :data:`NO_TIME` for none."""
+    if value is None:
+        return NO_TIME
+    return sum(map(mul, (value.year, value.month, value.day, value.hour, value.minute,
+                         value.second, value.microsecond), _TIME_PLACES))
+
+
+def _number_only(text: str) -> int | _Unsure:
     got = _stamped(text)
-    return got if got is _UNSURE else got[1]  # type: ignore[index,return-value]
+    return got if got is _UNSURE else time_number(got[0])  # type: ignore[index,return-value]
 
 
-#: The stamp alone of :func:`_stamped` (the dry run's slot and release times)
-_slot_stamp: Final = _Memo(_stamp_only, 1 << 12)
+#: The dry run's slot and release times: their time numbers, or ``_UNSURE``
+_slot_number: Final = _Memo(_number_only, 1 << 12)
 
 
 @lru_cache(maxsize=1 << 10)
@@ -323,15 +339,12 @@ def _dt_fields(offsets: np.ndarray, width: int) -> np.ndarray:
     return fields
 
 
-# a stamp's first 8 bytes: year (2), month, day, hour, minute, second, microsecond's top byte
-_DT_HEAD: Final = np.array([1 << 48, 1 << 40, 1 << 32, 1 << 24, 1 << 16, 1 << 8, 0],
-                           dtype=np.uint64)
-_DT_STAMP: Final = np.dtype([("head", ">u8"), ("tail", ">u2")])
+_DT_NUMBER: Final = np.array(_TIME_PLACES, dtype=np.int64)
 
 
-def _grid_stamps(grid: np.ndarray, width: int) -> tuple[np.ndarray, list[str]]:
+def _grid_numbers(grid: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Which rows of a grid of datetime texts ``width`` long ``parse_datetime`` accepts, and
-    each row's stamp (meaningless where not accepted)."""
+    each row's :func:`time_number` (meaningless where not accepted)."""
     offsets = grid - _DT_TEMPLATE[:width]  # wraps below the template: a non-digit is above 9
     bad = offsets > _DT_SPAN[:width]
     fields = _dt_fields(offsets, width)
@@ -339,55 +352,50 @@ def _grid_stamps(grid: np.ndarray, width: int) -> tuple[np.ndarray, list[str]]:
     ok = ~(bad.any(axis=1) | outside.any(axis=1)) if bad.any() or outside.any() \
         else np.ones(len(grid), dtype=bool)
     ok &= _valid_dates(fields[:, 0], fields[:, 1], fields[:, 2])
-    # the stamp: 10 bytes as 20 hex digits, a space after every 10 bytes to split them apart
-    micro = fields[:, 6]
-    packed = np.empty(len(grid), dtype=_DT_STAMP)
-    packed["head"] = fields.view(np.uint64) @ _DT_HEAD + (micro >> 16).view(np.uint64)
-    packed["tail"] = micro & 0xFFFF
-    return ok, packed.tobytes().hex(" ", 10).split(" ") if len(grid) else []
+    return ok, fields @ _DT_NUMBER  # wraps only where not accepted
 
 
-def _canonical_stamps(texts: Sequence[str]) -> tuple[list[str | None], list[int]]:
-    """The content-hash stamp of each ``YYYY-MM-DD HH:MM:SS[.fff|.ffffff]`` text that
-    ``parse_datetime`` accepts, ``""`` for an empty text and ``None`` for every other text
-    (left to ``parse_datetime``); and the indexes of those ``None``."""
+def _canonical_numbers(texts: Sequence[str]) -> tuple[list[int | None], list[int]]:
+    """The :func:`time_number` of each ``YYYY-MM-DD HH:MM:SS[.fff|.ffffff]`` text that
+    ``parse_datetime`` accepts, :data:`NO_TIME` for an empty text and ``None`` for every
+    other text (left to ``parse_datetime``); and the indexes of those ``None``."""
     n = len(texts)
     lengths = list(map(len, texts))
     if n and lengths[0] in _DT_WIDTHS and lengths.count(lengths[0]) == n:
         grid = _ascii_grid(texts, lengths[0])
         if grid is not None:  # the usual batch: all one form
-            ok, stamps = _grid_stamps(grid, lengths[0])
+            ok, numbers = _grid_numbers(grid, lengths[0])
             if ok.all():
-                return stamps, []  # type: ignore[return-value]
+                return numbers.tolist(), []  # type: ignore[no-any-return]
     sizes = np.array(lengths, dtype=np.int64)
     out = np.full(n, None, dtype=object)
     done = sizes == 0
-    out[done] = ""
+    out[done] = NO_TIME
     array = np.asarray(texts, dtype=object)
     for width in _DT_WIDTHS:
         rows = np.flatnonzero(sizes == width)
         grid = _ascii_grid(array[rows], width) if len(rows) else None
         if grid is not None:
-            ok, stamps = _grid_stamps(grid, width)
+            ok, numbers = _grid_numbers(grid, width)
             rows = rows[ok]
-            out[rows] = np.array(stamps, dtype=object)[ok]
+            out[rows] = numbers[ok]
             done[rows] = True
     return out.tolist(), np.flatnonzero(~done).tolist()
 
 
-def _stamps(texts: Sequence[str], unsure: set[int]) -> list[str | _Unsure]:
-    """Content-hash stamps of a datetime column (``""`` when empty), unusable ones marked
-    and their rows added to ``unsure``."""
+def _time_numbers(texts: Sequence[str], unsure: set[int]) -> list[int | _Unsure]:
+    """The :func:`time_number` of each text of a datetime column, unusable ones marked and
+    their rows added to ``unsure``."""
     if not any(texts):
-        return [""] * len(texts)
-    out, left = _canonical_stamps(texts)
+        return [NO_TIME] * len(texts)
+    out, left = _canonical_numbers(texts)
     for i in left:
         got = _stamped(texts[i])
         if got is _UNSURE:
             out[i] = got  # type: ignore[call-overload]
             unsure.add(i)
         else:
-            out[i] = got[1]  # type: ignore[index]
+            out[i] = time_number(got[0])  # type: ignore[index]
     return out  # type: ignore[return-value]
 
 
@@ -429,7 +437,8 @@ def _phone_flags(phones: Sequence[str], agent: bool = False
 #: What the dry run keeps of a valid row: key value, content value, flags. The key value
 #: is ``hash((hospital, registration_id))``, the record's key; the content value is
 #: ``hash()`` of the tuple of parts of the normalised content the record's
-#: ``content_hash`` is computed over. Equal keys or contents give equal values within one
+#: ``content_hash`` is computed over, datetimes as their :func:`time_number`
+#: (:func:`tally_parts`). Equal keys or contents give equal values within one
 #: process, which is all that duplicate detection in a dry run needs (nothing is stored),
 #: at a tenth of the cost.
 Tally = tuple[int, int, tuple[str, ...]]
@@ -461,8 +470,8 @@ def _prepare(
     stamps: bool,
 ) -> tuple[set[int], list[list[str]], list[list[Any]], list[str | None], list[str | None]]:
     """The checks both paths share: (unsure rows, stripped columns, datetime and fee
-    results, statuses, channels). ``stamps``: datetimes and fees as their texts in the
-    content hash only (the dry run), not as values."""
+    results, statuses, channels). ``stamps``: for the dry run, datetimes as their
+    :func:`time_number` and fees as their text in the content hash, not as values."""
     unsure: set[int] = set()
     joined = list(map("".join, columns))
     for column, text in zip(columns, joined, strict=True):
@@ -490,11 +499,11 @@ def _prepare(
     # checks whose results the records need: unsure values are marked, their rows set aside
     if stamps:
         checked: list[list[Any]] = [
-            list(map(_slot_stamp.__getitem__, cols[4])),
-            list(map(_slot_stamp.__getitem__, cols[5])),
-            _stamps(cols[6], unsure), _stamps(cols[7], unsure), _stamps(cols[9], unsure),
-            list(map(_fee_stamp.__getitem__, cols[10]))]
-        scanned = (checked[0], checked[1], checked[5])  # _stamps added its own
+            list(map(_slot_number.__getitem__, cols[4])),
+            list(map(_slot_number.__getitem__, cols[5])),
+            _time_numbers(cols[6], unsure), _time_numbers(cols[7], unsure),
+            _time_numbers(cols[9], unsure), list(map(_fee_stamp.__getitem__, cols[10]))]
+        scanned = (checked[0], checked[1], checked[5])  # _time_numbers added its own
     else:
         checked = scanned = [
             list(map(_slot_stamped, cols[4])), list(map(_slot_stamped, cols[5])),
@@ -635,9 +644,9 @@ def _tally_batch(
     # tallies are cheap: computed for every row (unusable values blanked), then the
     # unsure rows' are replaced by the reference's
     for i in unsure:
-        for column in checked:
-            column[i] = ""
-        statuses[i] = ""
+        for column in checked[:5]:
+            column[i] = NO_TIME
+        checked[5][i] = statuses[i] = ""
     got = _tallies(cols, checked, statuses, channels, extras, today)
     for i in unsure:
         got.flags.pop(i, None)
@@ -648,10 +657,18 @@ def _tally_batch(
             got.errors[i] = _bare(exc)
         else:
             got.keys[i] = hash((record.hospital, record.registration_id))
-            got.contents[i] = hash(parts)
+            got.contents[i] = hash(tally_parts(record, parts))
             if record.flags:
                 got.flags[i] = record.flags
     return got
+
+
+def tally_parts(record: Record, parts: tuple[str, ...]) -> tuple[str | int, ...]:
+    """A record's content parts as the dry run hashes them: its datetimes as their
+    :func:`time_number` instead of their stamps."""
+    times = map(time_number, (record.slot_time, record.released_at, record.booked_at,
+                              record.paid_at))
+    return (*parts[:4], *times, parts[8], time_number(record.cancelled_at), *parts[10:])
 
 
 def _tallies(
@@ -674,7 +691,7 @@ def _tallies(
     agent_key, agent_flag = _phone_flags(agent_phone_s, agent=True)
     ip_key = list(map(_ip_key.__getitem__, ip_s))
     ip_flag = list(map(_ip_flag.__getitem__, ip_s))
-    # hex stamps sort as their times; "" (no release time) sorts before every stamp
+    # time numbers order as the times; NO_TIME (no release time) is below every time
     early = list(map(_EARLY.__getitem__, map(lt, booked_st, released_st)))
     flag_columns = (card_flag, legacy_flag, junk_flag, phone_flag, agent_flag, ip_flag, early)
     n = len(registration_id)
