@@ -53,7 +53,8 @@ class KeyTable:
         verdict = np.where(reference == values, SAME, CONFLICT).astype(np.int8)
         new = ~found
         verdict[first[new]] = NEW
-        self._insert(unique[new], values[first[new]])
+        # a new key goes to the empty slot its search ended on, unless another took it
+        self._insert(unique[new], values[first[new]], slot[new])
         return verdict
 
     def _find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -78,11 +79,13 @@ class KeyTable:
             slot[row], found[row] = at, stored == key
         return slot, found
 
-    def _insert(self, keys: np.ndarray, values: np.ndarray) -> None:
-        """Add keys known to be absent and distinct."""
+    def _insert(self, keys: np.ndarray, values: np.ndarray,
+                probe: np.ndarray | None = None) -> None:
+        """Add keys known to be absent and distinct, each probing from its home slot or
+        from ``probe`` (a slot on its probe run with no empty slot before it)."""
         mask = len(self._keys) - 1
         todo = np.arange(len(keys))
-        probe = keys & mask
+        probe = keys & mask if probe is None else probe
         while todo.size > _SCALAR_TAIL:
             free = np.flatnonzero(self._keys[probe] == 0)
             placed = np.zeros(len(todo), dtype=bool)
