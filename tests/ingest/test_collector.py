@@ -20,6 +20,24 @@ def test_thresholds_rise_for_the_block_and_come_back() -> None:
     assert gc.get_threshold() == before
 
 
+def test_what_lived_before_is_frozen_for_the_block_unless_the_process_froze_its_own() -> None:
+    frozen_by_others = gc.get_freeze_count()  # an API test may have started the server
+    gc.unfreeze()
+    try:
+        with fewer_collections():
+            assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() == 0
+        gc.freeze()  # as the API server does at start
+        frozen = gc.get_freeze_count()
+        with fewer_collections():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+        if frozen_by_others:
+            gc.freeze()
+
+
 def test_a_full_collection_runs_every_so_many_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
     monkeypatch.setattr(collector_module.gc, "collect", lambda *a: calls.append(1) or 0)
