@@ -382,7 +382,7 @@ def parse_fields_content(
     today: date | None = None,
 ) -> tuple[Record, tuple[str, ...]]:
     """:func:`parse_fields`, and the parts of the normalised content its ``content_hash``
-    hashes (the parts joined with ``"\x1f"``)."""
+    hashes (the parts joined with ``"\\x1f"``)."""
     if max(map(len, vals)) > FIELD_CAP or (extra and max(map(len, extra.values())) > FIELD_CAP):
         name = next(k for k, v in (*zip(FIELDS, vals, strict=True), *extra.items())
                     if len(v) > FIELD_CAP)

@@ -114,7 +114,7 @@ class _Memo(dict[Any, Any]):
         return value
 
 
-#: The dry run's time number of an empty datetime field: below every time's
+#: The dry run's time number of an empty datetime field: below every time's number
 NO_TIME: Final = -1
 # a time number's place values: year, month, day, hour, minute, second, microsecond
 _TIME_PLACES: Final = (13 * 32 * 24 * 3_600_000_000, 32 * 24 * 3_600_000_000,
