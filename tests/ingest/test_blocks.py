@@ -89,7 +89,6 @@ def test_lines_over_the_cap_arrive_in_the_same_pieces(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     cap = len(",".join(ENGLISH)) + 2  # the header fits; long rows are cut
     monkeypatch.setattr(readers, "LINE_CAP", cap)
-    monkeypatch.setattr(blocks, "LINE_CAP", cap)
     monkeypatch.setattr(blocks, "LONG_LINE_BYTES", cap)  # never more bytes than characters
     rows = [list(ROWS[0]), list(ROWS[1]), list(ROWS[0]), list(ROWS[1])]
     rows[1][2] = "x" * (3 * cap)

@@ -34,7 +34,6 @@ from scalpernet.ingest import readers
 from scalpernet.ingest.quarantine import QuarantineItem
 from scalpernet.ingest.readers import (
     CSV_FIELD_LIMIT,
-    LINE_CAP,
     LINE_ENCODINGS,
     CsvFile,
     CsvSpec,
@@ -118,8 +117,8 @@ class Block:
             if last != "\n":  # the file's last line, without a line end
                 lines.append(last[:-1])
             return lines, undecodable
-        return list(iter(partial(io.StringIO(text, newline="").readline, LINE_CAP), "")), \
-            undecodable  # type: ignore[arg-type]
+        readline = partial(io.StringIO(text, newline="").readline, readers.LINE_CAP)
+        return list(iter(readline, "")), undecodable
 
     def lines(self) -> list[str]:
         return self.decoded()[0]
