@@ -367,6 +367,9 @@ def _canonical_numbers(texts: Sequence[str]) -> tuple[list[int | None], list[int
             ok, numbers = _grid_numbers(grid, lengths[0])
             if ok.all():
                 return numbers.tolist(), []  # type: ignore[no-any-return]
+            out = numbers.astype(object)
+            out[~ok] = None
+            return out.tolist(), np.flatnonzero(~ok).tolist()
     sizes = np.array(lengths, dtype=np.int64)
     out = np.full(n, None, dtype=object)
     done = sizes == 0
