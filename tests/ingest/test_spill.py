@@ -1,19 +1,28 @@
-"""The dry run's ledger on disk judges as one ledger in memory."""
+"""The dry run's ledger on disk judges as one ledger in memory; conflicts are read again."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalpernet.ingest import spill
+from scalpernet.errors import InputError
+from scalpernet.ingest import blocks, spill, tally
 from scalpernet.ingest.ledger import CONFLICT, SAME, BatchLedgers
 from scalpernet.ingest.quarantine import QuarantineItem
+from scalpernet.ingest.readers import ReadStats
 from scalpernet.ingest.spill import HeldItems, SpilledLedger
+from scalpernet.ingest.validate import validate_paths
+from scalpernet.records import FIELDS
+
+from .test_columns import counts_of_stream
+from .test_dry_run import cells, csv_line
 
 TODAY = date(2025, 6, 1)
 # keys that differ in their top bits (partitions), in the bits of later splits, and 0 and 1
@@ -91,3 +100,79 @@ def test_held_items_come_back_as_they_went_in(tmp_path: Path) -> None:
         held.add(file, item)
     assert list(held) == items
     assert list(HeldItems(tmp_path / "none")) == []  # nothing held: no file read
+
+
+def multiline_export(path: Path) -> None:
+    """Rows, every other one with a doctor ending in a line feed; the second half repeats
+    the first half's registrations, every third with another fee: conflicts in blocks that
+    follow a tail, in blocks that leave one, and in blocks of whole lines. A block read
+    without the tail before it starts with the closing quote, which opens a field there."""
+    doctor = [f"李医生{i}\n" if i % 2 else f"李医生{i}" for i in range(30)]
+    rows = [cells(f"M{i}", doctor=doctor[i]) for i in range(30)]
+    rows += [cells(f"M{i}", doctor=doctor[i], fee_yuan="¥400" if i % 3 == 0 else "¥300")
+             for i in range(30)]
+    rows.insert(40, cells("M99", status="?"))  # a quarantined row among the conflicts
+    path.write_text("\n".join([csv_line(list(FIELDS)), *map(csv_line, rows)]) + "\n",
+                    encoding="utf-8")
+
+
+@pytest.mark.parametrize(("block_bytes", "workers"), [(90, 0), (300, 1), (700, 2), (1 << 18, 0)])
+def test_conflicts_read_again_from_blocks_after_a_tail(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int,
+        workers: int) -> None:
+    export = tmp_path / "exports" / "multi.csv"
+    export.parent.mkdir()
+    multiline_export(export)
+    (tmp_path / "exports" / "later.csv").write_bytes(export.read_bytes())  # another file
+    want = counts_of_stream([export.parent], tmp_path / "want.jsonl")
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(spill, "BUFFER_ROWS", 7)  # the records go to the partitions' files
+    monkeypatch.setattr(spill, "PARTITION_KEYS", 3)  # and partitions are split
+    got = validate_paths([export.parent], quarantine_path=tmp_path / "got.jsonl",
+                         today=TODAY, workers=workers)
+    assert (got.read, got.valid, got.quarantined, got.duplicates, got.reasons,
+            got.flags) == want
+    # per file 10 conflicts; repeats: 20 in the first file, all 50 kept rows in the later one
+    assert got.reasons["duplicate_conflict"] == 20 and got.duplicates == 20 + 50
+    assert (tmp_path / "got.jsonl").read_bytes() == (tmp_path / "want.jsonl").read_bytes()
+    first = orjson.loads((tmp_path / "got.jsonl").read_bytes().splitlines()[0])
+    assert (first["reason"], first["raw"]["doctor"]) == ("duplicate_conflict", "李医生0")
+
+
+def test_a_file_changed_before_its_conflicts_are_read_again_is_an_error(
+        tmp_path: Path) -> None:
+    export = tmp_path / "multi.csv"
+    multiline_export(export)
+    stream = tally.tally_paths([export], None, TODAY, ReadStats(), workers=0)
+    for item in stream:
+        if type(item) is tuple and item[0] < 0:  # judged; the conflicts are read next
+            stat = export.stat()
+            os.utime(export, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+            break
+    with pytest.raises(InputError, match="changed while it was read"):
+        list(stream)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_conflicts_in_json_lines_and_parquet_are_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [dict(zip(FIELDS, cells(f"J{i % 40}", fee_yuan=f"¥{300 + (i >= 40 and i % 4 == 0)}"),
+                     strict=True)) for i in range(80)]
+    export = tmp_path / "exports" / f"rows{suffix}"
+    export.parent.mkdir()
+    if suffix == ".jsonl":
+        export.write_bytes(b"\n".join(map(orjson.dumps, rows)) + b"\n")
+    else:
+        pq.write_table(pa.Table.from_pylist(rows), export)
+    want = counts_of_stream([export], tmp_path / "want.jsonl")
+    monkeypatch.setattr(tally, "BATCH_ROWS", 7)
+    monkeypatch.setattr(spill, "BUFFER_ROWS", 5)
+    got = validate_paths([export], quarantine_path=tmp_path / "got.jsonl", today=TODAY,
+                         workers=1)
+    assert (got.read, got.valid, got.quarantined, got.duplicates, got.reasons,
+            got.flags) == want
+    assert got.reasons == {"duplicate_conflict": 10} and got.duplicates == 30
+    assert (tmp_path / "got.jsonl").read_bytes() == (tmp_path / "want.jsonl").read_bytes()

@@ -265,6 +265,21 @@ def plain_cells(spec: CsvSpec, block: Block) -> tuple[list[str], np.ndarray] | N
     return cells, np.arange(len(lines))
 
 
+def plain_rows_at(spec: CsvSpec, block: Block, lines: list[int]) -> list[list[str]]:
+    """The cells of the rows on ``lines`` (physical lines of the file, in the block) of a
+    block :func:`plain_cells` splits, split as it splits them, without splitting the rest."""
+    text, _ = block.joined()  # type: ignore[misc]  # a plain block is one text
+    physical = text.split("\n")
+    delimiter = spec.delimiter
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    rows = []
+    for line in lines:
+        row = physical[line - block.start - 1]
+        rows.append(next(csv.reader([row], delimiter=delimiter, quotechar='"', strict=True))
+                    if '"' in row else row.split(delimiter))
+    return rows
+
+
 def parse(spec: CsvSpec, block: Block,
           stats: ReadStats | None = None) -> tuple[list[RawRow | QuarantineItem], Block | None]:
     """The rows of a block, and the tail it leaves unfinished (``None``: none)."""

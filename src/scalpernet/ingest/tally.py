@@ -4,9 +4,11 @@ The reading process only cuts delimited files into blocks of lines
 (:mod:`scalpernet.ingest.blocks`); worker processes split them into cells, validate them
 column by column and send back a :class:`BlockTally`: per valid row only a key hash and a
 content value (two numpy arrays), the block's flags and its quarantined rows. The reading
-process then judges duplicates for the whole block at once (:mod:`scalpernet.ingest.ledger`)
-in read order, so the results never depend on the number of workers. JSON Lines and Parquet
-files are read in this process and their rows tallied the same way.
+process counts them in read order and keeps the valid rows' records and the quarantined rows
+on disk; once everything is read it judges duplicates (:mod:`scalpernet.ingest.spill`), reads
+the conflicting rows again, and gives every quarantined row in file and line order. So memory
+stays flat in the exports' size, and the results never depend on the number of workers.
+JSON Lines and Parquet files are read in this process and their rows tallied the same way.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import heapq
 import multiprocessing as mp
 import os
+import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
+from scalpernet.errors import InputError
 from scalpernet.ingest import blocks as block_parser
 from scalpernet.ingest.blocks import Block
 from scalpernet.ingest.columns import Tallies, tally_batch
-from scalpernet.ingest.ledger import CONFLICT, SAME, BatchLedgers
 from scalpernet.ingest.quarantine import QuarantineItem
 from scalpernet.ingest.readers import (
     CsvSpec,
@@ -39,6 +42,7 @@ from scalpernet.ingest.readers import (
     read_file,
     source_files,
 )
+from scalpernet.ingest.spill import HeldItems, SpilledLedger, scratch_folder
 
 #: Rows of a JSON Lines or Parquet file tallied together.
 BATCH_ROWS = 2048
@@ -92,7 +96,8 @@ class BlockTally:
     equal values: workers are forked, so they hash as this process does) and its line.
     ``flags`` counts the valid rows' flags; ``flagged`` holds them per valid row that has
     any. ``items``: the block's quarantined rows in line order. ``tail``: the lines of a
-    row the block left unfinished (see :mod:`scalpernet.ingest.blocks`).
+    row the block left unfinished (see :mod:`scalpernet.ingest.blocks`). ``plain``: the
+    block was split by :func:`~scalpernet.ingest.blocks.plain_cells`.
     """
 
     keys: np.ndarray
@@ -103,6 +108,7 @@ class BlockTally:
     items: list[QuarantineItem] = field(default_factory=list)
     blank: int = 0
     tail: Block | None = None
+    plain: bool = False
 
 
 def tally_rows(rows: Sequence[RawRow | QuarantineItem], today: date) -> BlockTally:
@@ -188,7 +194,9 @@ def tally_block(spec: CsvSpec, block: Block, today: date) -> BlockTally:
     """Parse a block of a delimited file and tally its rows (runs in a worker)."""
     plain = block_parser.plain_cells(spec, block)
     if plain is not None:
-        return tally_cells(spec, block.start, *plain, today)
+        tallied = tally_cells(spec, block.start, *plain, today)
+        tallied.plain = True
+        return tallied
     stats = ReadStats()
     rows, tail = block_parser.parse(spec, block, stats)
     tallied = tally_rows(rows, today)
@@ -207,10 +215,11 @@ def default_workers() -> int:
 
 @dataclass(slots=True)
 class _Pending:
-    """A block or batch read, and its tally: computed here, or a worker's future."""
+    """A block or batch read (``ordinal``: its place in the file), and its tally: computed
+    here, or a worker's future."""
 
     file_index: int
-    starts_file: bool
+    ordinal: int
     spec: CsvSpec | None  # None: ``rows`` were read by another reader
     block: Block | None
     rows: list[RawRow | QuarantineItem] | None
@@ -223,62 +232,100 @@ class _Pending:
         return self.tally if type(self.tally) is BlockTally else self.tally.result()  # type: ignore[union-attr,return-value]
 
 
-class _Settler:
-    """Judges tallies in read order; redoes the block after one that left a tail."""
+#: What the stream yields for counting: ``(valid, exact duplicates, flags, quarantined
+#: rows by reason)``.
+Counted = tuple[int, int, Counter[str], Counter[str]]
 
-    def __init__(self, today: date, stats: ReadStats) -> None:
+
+class _Settler:
+    """Takes tallies in read order and holds their valid rows' records and quarantine items
+    on disk (``folder``) until the end; redoes the block after one that left a tail."""
+
+    def __init__(self, today: date, stats: ReadStats, folder: Path) -> None:
         self.today, self.stats = today, stats
-        self.ledgers = BatchLedgers()
+        self.ledger = SpilledLedger(folder)
+        self.held = HeldItems(folder)
+        self.flag_sets: dict[tuple[str, ...], int] = {(): 0}
+        self.joined: set[tuple[int, int]] = set()  # (file, ordinal) of blocks redone
+        self.parsed: set[tuple[int, int]] = set()  # (file, ordinal) of blocks not plain
         self.tail: Block | None = None
 
-    def settle(self, pending: _Pending
-               ) -> Iterator[tuple[int, int, Counter[str]] | QuarantineItem]:
-        if pending.starts_file:
-            self.ledgers.start_file(first=pending.file_index == 0)
+    def settle(self, pending: _Pending) -> Counted:
         if self.tail is not None:  # the worker parsed this block from the wrong line
             assert pending.spec is not None and pending.block is not None
+            self.joined.add((pending.file_index, pending.ordinal))
             pending.block = block_parser.join(self.tail, pending.block)
             tallied = tally_block(pending.spec, pending.block, self.today)
         else:
             tallied = pending.result()
         self.tail = tallied.tail
         self.stats.blank += tallied.blank
-        verdicts = self.ledgers.judge(tallied.keys, tallied.contents)
-        conflicts = np.flatnonzero(verdicts == CONFLICT).tolist()
-        flags = tallied.flags
-        items: Iterable[QuarantineItem] = tallied.items
-        if conflicts:
-            lines = set(tallied.lines[conflicts].tolist())
-            for i in conflicts:
-                flags.subtract(tallied.flagged.get(i, ()))
-            flags = +flags
-            found = [conflict(row) for row in self._rows(pending)  # type: ignore[arg-type]
-                     if type(row) is RawRow and row.line in lines]
-            items = heapq.merge(tallied.items, found, key=attrgetter("line"))
-        yield from items
-        yield (len(tallied.keys) - len(conflicts), int(np.count_nonzero(verdicts == SAME)),
-               flags)
+        if not tallied.plain and pending.spec is not None:
+            self.parsed.add((pending.file_index, pending.ordinal))
+        flag_sets = np.zeros(len(tallied.keys), dtype=np.int32)
+        if tallied.flagged:
+            ids = self.flag_sets
+            flag_sets[list(tallied.flagged)] = [ids.setdefault(f, len(ids))
+                                                for f in tallied.flagged.values()]
+        self.ledger.add(tallied.keys, tallied.contents, tallied.lines, pending.file_index,
+                        flag_sets)
+        for item in tallied.items:
+            self.held.add(pending.file_index, item)
+        return len(tallied.keys), 0, tallied.flags, Counter(
+            item.reason for item in tallied.items)
 
-    def _rows(self, pending: _Pending) -> list[RawRow | QuarantineItem]:
-        if pending.rows is not None:
-            return pending.rows
-        assert pending.spec is not None and pending.block is not None
-        return block_parser.parse(pending.spec, pending.block)[0]
+    def finish(self, reread: Callable[[int, np.ndarray, set[int], set[int]],
+                                      Iterator[QuarantineItem]]
+               ) -> Iterator[Counted | QuarantineItem]:
+        """The run's duplicates and conflicts counted, then every quarantined row's item in
+        read order. ``reread(file, lines, joined, parsed)`` gives the conflict items of a
+        file's rows on ``lines``; ``joined`` and ``parsed``: the ordinals of its blocks that
+        were redone after a tail, and of those that were not plain."""
+        judged = self.ledger.judge()
+        conflicts = judged.conflicts
+        flags: Counter[str] = Counter()
+        codes = list(self.flag_sets)
+        for flag_set, n in enumerate(np.bincount(conflicts["flags"]).tolist()):
+            for code in codes[flag_set] if n else ():
+                flags[code] -= n
+        yield -len(conflicts), judged.duplicates, flags, Counter(
+            {"duplicate_conflict": len(conflicts)} if len(conflicts) else {})
+
+        def found() -> Iterator[tuple[int, QuarantineItem]]:
+            files = conflicts["file"]
+            for file in np.unique(files).tolist():
+                joined = {ordinal for f, ordinal in self.joined if f == file}
+                parsed = {ordinal for f, ordinal in self.parsed if f == file}
+                for item in reread(file, conflicts["line"][files == file], joined, parsed):
+                    yield file, item
+
+        for _, item in heapq.merge(self.held, found(),
+                                   key=lambda held: (held[0], held[1].line)):
+            yield item
+
+    def close(self) -> None:
+        self.ledger.close()
+        self.held.close()
 
 
 def tally_paths(paths: Iterable[Path | str], mapping: dict[str, str] | None, today: date,
                 stats: ReadStats, workers: int, lines_per_block: int | None = None,
-                ) -> Iterator[tuple[int, int, Counter[str]] | QuarantineItem]:
-    """The dry run's stream: each quarantined row as its item, and per block the valid
-    rows as ``(valid, exact duplicates, flags)``: the counts
-    :func:`~scalpernet.ingest.validate.iter_records` would give.
+                ) -> Iterator[Counted | QuarantineItem]:
+    """The dry run's stream: the counts :func:`~scalpernet.ingest.validate.iter_records`
+    would give, then the quarantined rows.
 
-    Blocks are tallied in ``workers`` processes (here when 0, or for a file of one block)
-    while this one reads on, at most two blocks a worker ahead; duplicates are judged here,
-    in read order.
+    While the exports are read, each block is counted as ``(valid, 0, flags, reasons)``.
+    Duplicates are judged once all is read (:mod:`scalpernet.ingest.spill`); a last count,
+    ``(-conflicts, exact duplicates, -their flags, {"duplicate_conflict": conflicts})``,
+    moves the rows found to conflict from the valid rows to the quarantined ones. Then every
+    quarantined row's item follows (already counted), in file and line order. Blocks are
+    tallied in ``workers`` processes (here when 0, or for a file of one block) while this
+    one reads on, at most two blocks a worker ahead; the results never depend on the number
+    of workers.
     """
     lines_per_block = lines_per_block or block_parser.BLOCK_LINES
-    settler = _Settler(today, stats)
+    files = source_files(paths)
+    versions: list[tuple[int, int]] = []
     pool: ProcessPoolExecutor | None = None
     queue: deque[_Pending] = deque()
 
@@ -297,25 +344,89 @@ def tally_paths(paths: Iterable[Path | str], mapping: dict[str, str] | None, tod
             return pool.submit(tally_block, spec, block, today)
         return pool.submit(tally_rows, rows, today)  # type: ignore[arg-type]
 
-    try:
-        for index, path in enumerate(source_files(paths)):
-            starts_file = True
-            for spec, block, rows in _read(path, mapping, stats, lines_per_block):
-                queue.append(_Pending(index, starts_file, spec, block, rows,
-                                      submit(spec, block, rows)))
-                starts_file = False
-                # settle what is done; wait while every worker has two blocks
-                while queue and (len(queue) > 2 * workers or queue[0].ready()):
-                    yield from settler.settle(queue.popleft())
-        while queue:
-            yield from settler.settle(queue.popleft())
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    def reread(file: int, lines: np.ndarray, joined: set[int], parsed: set[int]
+               ) -> Iterator[QuarantineItem]:
+        return _conflict_rows(files[file], versions[file], mapping, lines_per_block, lines,
+                              joined, parsed)
+
+    with scratch_folder() as folder:
+        settler = _Settler(today, stats, Path(folder))
+        try:
+            try:
+                for index, path in enumerate(files):
+                    versions.append(_version(path))
+                    for ordinal, (spec, block, rows) in enumerate(
+                            _read(path, mapping, stats, lines_per_block)):
+                        queue.append(_Pending(index, ordinal, spec, block, rows,
+                                              submit(spec, block, rows)))
+                        # settle what is done; wait while every worker has two blocks
+                        while queue and (len(queue) > 2 * workers or queue[0].ready()):
+                            yield settler.settle(queue.popleft())
+                while queue:
+                    yield settler.settle(queue.popleft())
+            finally:
+                if pool is not None:
+                    pool.shutdown(cancel_futures=True)
+            yield from settler.finish(reread)
+        finally:
+            settler.close()
+
+
+def _version(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _conflict_rows(path: Path, version: tuple[int, int], mapping: dict[str, str] | None,
+                   lines_per_block: int, lines: np.ndarray, joined: set[int],
+                   parsed: set[int]) -> Iterator[QuarantineItem]:
+    """The conflict items of a file's rows on ``lines`` (in order), read again as the run
+    read them. Only the blocks holding those lines are read, and those whose unfinished
+    last row the next one (its ordinal in ``joined``) needs; a plain block (its ordinal not
+    in ``parsed``) only on those lines. The reading stops after the last of them."""
+    if _version(path) != version:
+        raise InputError(f"{path}: the file changed while it was read")
+    wanted = set(lines.tolist())
+    tail: Block | None = None
+    for ordinal, ((spec, block, rows), end) in enumerate(
+            _with_ends(_read(path, mapping, ReadStats(), lines_per_block))):
+        if rows is None:
+            assert spec is not None and block is not None
+            here = lines[np.searchsorted(lines, block.start, "right"):
+                         np.searchsorted(lines, end, "right")].tolist()
+            if tail is not None:
+                rows, tail = block_parser.parse(spec, block_parser.join(tail, block))
+            elif not here and ordinal + 1 not in joined:
+                continue  # none of its rows is wanted (they start on lines start+1..end)
+            elif ordinal in parsed:
+                rows, tail = block_parser.parse(spec, block)
+            else:  # one whole row a line (so it left no tail)
+                rows = [RawRow(spec.source, line, cells, spec.layout) for line, cells in
+                        zip(here, block_parser.plain_rows_at(spec, block, here), strict=True)]
+        for row in rows:
+            if type(row) is RawRow and row.line in wanted:
+                wanted.discard(row.line)
+                yield conflict(row)
+        if not wanted:
+            return
+
+
+_Read = tuple[CsvSpec | None, Block | None, list[RawRow | QuarantineItem] | None]
+
+
+def _with_ends(read: Iterator[_Read]) -> Iterator[tuple[_Read, int]]:
+    """Each block with the line its file's next block starts after (the last: a number
+    past any line)."""
+    held = next(read, None)
+    for following in read:
+        yield held, following[1].start if following[1] is not None else 0  # type: ignore[misc]
+        held = following
+    if held is not None:
+        yield held, sys.maxsize
 
 
 def _read(path: Path, mapping: dict[str, str] | None, stats: ReadStats, lines_per_block: int,
-          ) -> Iterator[tuple[CsvSpec | None, Block | None, list[RawRow | QuarantineItem] | None]]:
+          ) -> Iterator[_Read]:
     """A file as blocks (delimited text) or as batches of rows (JSON Lines, Parquet)."""
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".jsonl", ".ndjson"):

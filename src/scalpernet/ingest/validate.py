@@ -182,8 +182,10 @@ def validate_paths(
     """The dry run: read and validate everything, write quarantined rows, return the counts.
 
     ``quarantine_path`` receives one JSON line per quarantined row (no file when there is
-    none, or when it is ``None``). ``on_progress`` is called about every
-    :data:`PROGRESS_EVERY` rows and at the end. ``workers``: processes that validate
+    none, or when it is ``None``); it is written at the end, in file and line order. Memory
+    stays flat in the exports' size (see :mod:`scalpernet.ingest.spill`). ``on_progress``
+    is called about every :data:`PROGRESS_EVERY` rows and at the end; duplicates and
+    conflicts are known only at the end. ``workers``: processes that validate
     batches beside this one (default :func:`default_workers`; 0: none); the counts and the
     quarantine file are the same whatever the number. Raises :class:`InvariantError` if the
     counts ever fail to add up.
@@ -194,19 +196,24 @@ def validate_paths(
     with fewer_collections() as collector:  # batches keep ~10^5 acyclic objects alive
         try:
             next_progress = PROGRESS_EVERY
+            items = 0
             for item in tally_paths(paths, mapping, today or date.today(), stats,
                                     default_workers() if workers is None else workers):
-                if type(item) is QuarantineItem:
-                    counts.add(item)
+                if type(item) is QuarantineItem:  # counted already
+                    items += 1
                     if writer is not None:
                         writer.write(item)
                     continue
-                valid, duplicates, flags = item  # type: ignore[misc]
-                collector.rows(valid)
-                counts.read += valid
+                valid, duplicates, flags, reasons = item  # type: ignore[misc]
+                # valid < 0 once, at the end: rows found to conflict become quarantined
+                collector.rows(max(valid, 0))
+                quarantined = sum(reasons.values())
+                counts.read += valid + quarantined
                 counts.valid += valid
+                counts.quarantined += quarantined
                 counts.duplicates += duplicates
                 counts.flags.update(flags)
+                counts.reasons.update(reasons)
                 if counts.read >= next_progress:
                     next_progress += PROGRESS_EVERY
                     counts.check()
@@ -217,9 +224,10 @@ def validate_paths(
             if writer is not None:
                 writer.close()
     counts.files, counts.blank = stats.files, stats.blank
-    if writer is not None and writer.count != counts.quarantined:
-        raise InvariantError(f"quarantine file has {writer.count} lines for "
-                             f"{counts.quarantined} quarantined rows")
+    counts.flags = +counts.flags  # the conflicting rows' flags were taken off: no zeros
+    if items != counts.quarantined or (writer is not None and writer.count != items):
+        raise InvariantError(f"{items} quarantined rows given for {counts.quarantined} "
+                             "counted, or not all written")
     counts.check()
     if on_progress is not None:
         on_progress(counts)
