@@ -73,7 +73,7 @@ class SpilledLedger:
         self.splits = 0
         self._buffer = np.empty(buffer_rows or BUFFER_ROWS, dtype=RECORD)
         self._filled = 0
-        self._files: dict[int, IO[bytes]] = {}
+        self._written: set[int] = set()  # partitions with a file
 
     def add(self, keys: np.ndarray, contents: np.ndarray, lines: np.ndarray, file: int,
             flags: np.ndarray) -> None:
@@ -97,38 +97,34 @@ class SpilledLedger:
         the whole run in read order would give it."""
         judged = Judged()
         conflicts: list[np.ndarray] = []
-        if not self._files:  # everything is still in the buffer: one partition
+        if not self._written:  # everything is still in the buffer: one partition
             self._judge(iter([self._buffer[:self._filled]]), judged, conflicts, None)
         else:
             self._flush()
-            paths = [Path(out.name) for out in self._files.values()]
-            for out in self._files.values():
-                out.close()
-            self._files.clear()
-            for path in sorted(paths):
-                self._judge_file(path, 64 - PARTITION_BITS, judged, conflicts)
+            for p in sorted(self._written):
+                self._judge_file(self._path(p), 64 - PARTITION_BITS, judged, conflicts)
+            self._written.clear()
         if conflicts:
             found = np.concatenate(conflicts)
             judged.conflicts = found[np.lexsort((found["line"], found["file"]))]
         return judged
 
-    def close(self) -> None:
-        for out in self._files.values():
-            out.close()
-        self._files.clear()
+    def _path(self, partition: int) -> Path:
+        return self.folder / f"p{partition:03d}"
 
     def _flush(self) -> None:
+        """Append the buffer's records to their partitions' files (opened only to write:
+        a run never holds 256 files open)."""
         records = self._buffer[:self._filled]
         part = _bits(records["key"], 64 - PARTITION_BITS, PARTITION_BITS)
         order = np.argsort(part, kind="stable")  # read order kept within each partition
         records, part = records[order], part[order]
         bounds = np.searchsorted(part, np.arange((1 << PARTITION_BITS) + 1))
+        self.folder.mkdir(parents=True, exist_ok=True)
         for p in np.flatnonzero(np.diff(bounds)).tolist():
-            out = self._files.get(p)
-            if out is None:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                out = self._files[p] = (self.folder / f"p{p:03d}").open("wb")
-            out.write(records[bounds[p]:bounds[p + 1]].tobytes())
+            with self._path(p).open("ab") as out:
+                out.write(records[bounds[p]:bounds[p + 1]].tobytes())
+            self._written.add(p)
         self._filled = 0
 
     def _judge_file(self, path: Path, shift: int, judged: Judged,
@@ -173,9 +169,9 @@ class SpilledLedger:
                 conflicted = verdicts == CONFLICT
                 if conflicted.any():
                     conflicts.append(stretch[conflicted])
-            held = len(ledgers.run) + (len(ledgers.file) if ledgers.file is not ledgers.run
-                                       else 0)
-            if limit is not None and held > limit:
+            registrations = len(ledgers.run) + (
+                len(ledgers.file) if ledgers.file is not ledgers.run else 0)
+            if limit is not None and registrations > limit:
                 raise _TooManyKeys
 
 

@@ -304,7 +304,6 @@ class _Settler:
             yield item
 
     def close(self) -> None:
-        self.ledger.close()
         self.held.close()
 
 
