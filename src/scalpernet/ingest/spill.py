@@ -5,11 +5,15 @@ takes 32 MB per million registrations). The dry run instead appends each valid r
 :data:`RECORD` (key value, content value, file, line, flag set) to one of
 ``2 ** PARTITION_BITS`` files chosen by the top bits of its key value, and judges the files
 one after another once every row is read. All rows of one registration fall in one
-partition, in read order, so replaying a partition through
-:class:`~scalpernet.ingest.ledger.BatchLedgers` gives each row the verdict that one ledger
-of the whole run would. Memory stays bounded whatever the exports' size: a buffer of
-:data:`BUFFER_ROWS` records, and the registrations of one partition, which is split again
-by the next bits of the key while it holds more than :data:`PARTITION_KEYS` of them. Disk
+partition, in read order, so judging a partition gives each row the verdict that
+:class:`~scalpernet.ingest.ledger.BatchLedgers` judging the whole run would. A partition is
+judged a chunk of records at a time, whatever files they come from, with two tables
+(:class:`~scalpernet.ingest.ledger.KeyTable`): one keyed by file and key, which finds the
+conflicts (other content than the registration's first row in that file), and one keyed by
+key, which finds the exact repeats (the content of the registration's first row in the
+run). Memory stays bounded whatever the exports' size: a buffer of
+:data:`BUFFER_ROWS` records, and the tables of one partition, which is split again by the
+next bits of the key while they hold more than :data:`PARTITION_KEYS` entries. Disk
 takes 32 bytes a valid row. A run that never fills the buffer writes no file.
 """
 
@@ -24,7 +28,7 @@ from typing import IO, Final
 
 import numpy as np
 
-from scalpernet.ingest.ledger import CONFLICT, SAME, BatchLedgers
+from scalpernet.ingest.ledger import CONFLICT, SAME, KeyTable
 from scalpernet.ingest.quarantine import QuarantineItem
 
 #: One valid row. ``flags``: the id of its flag set (0: none), see the dry run's stream.
@@ -37,13 +41,15 @@ PARTITION_BITS: Final = 8
 SPLIT_BITS: Final = 4
 #: Records held in memory before they go to the partitions' files (2 MiB).
 BUFFER_ROWS = 1 << 16
-#: Registrations one partition may hold in memory while it is judged (at most ~6 MiB of
-#: tables a ledger; 2^25 valid rows fill the partitions that far).
+#: Entries a partition's two tables may hold while it is judged (~6 MiB of tables at most;
+#: one export of 2^24 registrations fills the partitions that far).
 PARTITION_KEYS = 1 << 17
 #: Records read from a partition's file at once (512 KiB).
 CHUNK_ROWS: Final = 1 << 14
 #: Lowest key bit a split may use: the bits below place keys in the tables.
 _LOWEST_SPLIT_BIT: Final = 32
+#: Odd 64-bit multiplier that spreads file indexes over the key bits (2^64 / golden ratio).
+_FILE_MIX: Final = np.uint64(0x9E3779B97F4A7C15)
 
 
 @dataclass(slots=True)
@@ -55,7 +61,7 @@ class Judged:
 
 
 class _TooManyKeys(Exception):
-    """A partition holds more registrations than :data:`PARTITION_KEYS`: split it."""
+    """A partition's tables hold more than :data:`PARTITION_KEYS` entries: split it."""
 
 
 class SpilledLedger:
@@ -94,7 +100,7 @@ class SpilledLedger:
 
     def judge(self) -> Judged:
         """Every row's verdict, as :class:`~scalpernet.ingest.ledger.BatchLedgers` judging
-        the whole run in read order would give it."""
+        the whole run in read order would give it (tests compare the two)."""
         judged = Judged()
         conflicts: list[np.ndarray] = []
         if not self._written:  # everything is still in the buffer: one partition
@@ -148,31 +154,27 @@ class SpilledLedger:
     @staticmethod
     def _judge(chunks: Iterator[np.ndarray], judged: Judged, conflicts: list[np.ndarray],
                limit: int | None) -> None:
-        """Replay one partition's records in read order, a file's stretch at a time; raise
-        :class:`_TooManyKeys` once it holds more than ``limit`` registrations."""
-        ledgers = BatchLedgers()
-        current = -1
+        """Judge one partition's records, in read order, a chunk at a time; raise
+        :class:`_TooManyKeys` once its tables hold more than ``limit`` entries."""
+        run, in_file = KeyTable(), KeyTable()
         for records in chunks:
-            files = records["file"]
-            cuts = np.flatnonzero(files[1:] != files[:-1]) + 1
-            for start, end in zip([0, *cuts.tolist()], [*cuts.tolist(), len(records)],
-                                  strict=True):
-                stretch = records[start:end]
-                if stretch.size == 0:
-                    continue
-                file = int(stretch["file"][0])
-                if file != current:
-                    ledgers.start_file(first=file == 0)
-                    current = file
-                verdicts = ledgers.judge(stretch["key"], stretch["content"])
-                judged.duplicates += int(np.count_nonzero(verdicts == SAME))
-                conflicted = verdicts == CONFLICT
-                if conflicted.any():
-                    conflicts.append(stretch[conflicted])
-            registrations = len(ledgers.run) + (
-                len(ledgers.file) if ledgers.file is not ledgers.run else 0)
-            if limit is not None and registrations > limit:
+            keys = np.where(records["key"] == 0, 1, records["key"])  # as the tables store it
+            contents = records["content"]
+            conflicted = in_file.see(_in_file(keys, records["file"]), contents) == CONFLICT
+            if conflicted.any():
+                conflicts.append(records[conflicted])
+                kept = ~conflicted
+                keys, contents = keys[kept], contents[kept]
+            # conflicting rows are not entered: the first row of a key never conflicts
+            judged.duplicates += int(np.count_nonzero(run.see(keys, contents) == SAME))
+            if limit is not None and len(run) + len(in_file) > limit:
                 raise _TooManyKeys
+
+
+def _in_file(keys: np.ndarray, files: np.ndarray) -> np.ndarray:
+    """Each key value mixed with its file's index: one value per (file, registration)."""
+    mixed = keys.view(np.uint64) ^ ((files.astype(np.uint64) + np.uint64(1)) * _FILE_MIX)
+    return mixed.view(np.int64)
 
 
 def _bits(keys: np.ndarray, shift: int, bits: int) -> np.ndarray:
