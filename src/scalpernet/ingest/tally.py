@@ -17,7 +17,7 @@ import heapq
 import multiprocessing as mp
 import os
 import sys
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -246,14 +246,14 @@ class _Settler:
         self.ledger = SpilledLedger(folder)
         self.held = HeldItems(folder)
         self.flag_sets: dict[tuple[str, ...], int] = {(): 0}
-        self.joined: set[tuple[int, int]] = set()  # (file, ordinal) of blocks redone
-        self.parsed: set[tuple[int, int]] = set()  # (file, ordinal) of blocks not plain
+        self.joined: defaultdict[int, set[int]] = defaultdict(set)  # blocks redone, by file
+        self.parsed: defaultdict[int, set[int]] = defaultdict(set)  # blocks not plain
         self.tail: Block | None = None
 
     def settle(self, pending: _Pending) -> Counted:
         if self.tail is not None:  # the worker parsed this block from the wrong line
             assert pending.spec is not None and pending.block is not None
-            self.joined.add((pending.file_index, pending.ordinal))
+            self.joined[pending.file_index].add(pending.ordinal)
             pending.block = block_parser.join(self.tail, pending.block)
             tallied = tally_block(pending.spec, pending.block, self.today)
         else:
@@ -261,7 +261,7 @@ class _Settler:
         self.tail = tallied.tail
         self.stats.blank += tallied.blank
         if not tallied.plain and pending.spec is not None:
-            self.parsed.add((pending.file_index, pending.ordinal))
+            self.parsed[pending.file_index].add(pending.ordinal)
         flag_sets = np.zeros(len(tallied.keys), dtype=np.int32)
         if tallied.flagged:
             ids = self.flag_sets
@@ -294,9 +294,8 @@ class _Settler:
         def found() -> Iterator[tuple[int, QuarantineItem]]:
             files = conflicts["file"]
             for file in np.unique(files).tolist():
-                joined = {ordinal for f, ordinal in self.joined if f == file}
-                parsed = {ordinal for f, ordinal in self.parsed if f == file}
-                for item in reread(file, conflicts["line"][files == file], joined, parsed):
+                for item in reread(file, conflicts["line"][files == file], self.joined[file],
+                                   self.parsed[file]):
                     yield file, item
 
         for _, item in heapq.merge(self.held, found(),
@@ -351,23 +350,24 @@ def tally_paths(paths: Iterable[Path | str], mapping: dict[str, str] | None, tod
     with scratch_folder() as folder:
         settler = _Settler(today, stats, Path(folder))
         try:
-            try:
-                for index, path in enumerate(files):
-                    versions.append(_version(path))
-                    for ordinal, (spec, block, rows) in enumerate(
-                            _read(path, mapping, stats, lines_per_block)):
-                        queue.append(_Pending(index, ordinal, spec, block, rows,
-                                              submit(spec, block, rows)))
-                        # settle what is done; wait while every worker has two blocks
-                        while queue and (len(queue) > 2 * workers or queue[0].ready()):
-                            yield settler.settle(queue.popleft())
-                while queue:
-                    yield settler.settle(queue.popleft())
-            finally:
-                if pool is not None:
-                    pool.shutdown(cancel_futures=True)
+            for index, path in enumerate(files):
+                versions.append(_version(path))
+                for ordinal, (spec, block, rows) in enumerate(
+                        _read(path, mapping, stats, lines_per_block)):
+                    queue.append(_Pending(index, ordinal, spec, block, rows,
+                                          submit(spec, block, rows)))
+                    # settle what is done; wait while every worker has two blocks
+                    while queue and (len(queue) > 2 * workers or queue[0].ready()):
+                        yield settler.settle(queue.popleft())
+            while queue:
+                yield settler.settle(queue.popleft())
+            if pool is not None:  # every block is settled: the workers go before judging
+                pool.shutdown()
+                pool = None
             yield from settler.finish(reread)
         finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
             settler.close()
 
 
