@@ -40,6 +40,7 @@ from scalpernet.ingest.readers import (
     RawRow,
     ReadStats,
     Unfinished,
+    csv_reader,
     csv_rows,
 )
 
@@ -247,9 +248,7 @@ def plain_cells(spec: CsvSpec, block: Block) -> tuple[list[str], np.ndarray] | N
     cells = delimiter.join(unquoted).split(delimiter) if unquoted else []
     if quoted:
         # each quoted line alone through the parser: it must take exactly one line a row
-        csv.field_size_limit(CSV_FIELD_LIMIT)
-        reader = csv.reader([lines[i] for i in quoted], delimiter=delimiter, quotechar='"',
-                            strict=True)
+        reader = csv_reader([lines[i] for i in quoted], delimiter)
         rows: list[list[str]] = []
         try:
             for taken, row in enumerate(reader, start=1):
@@ -271,12 +270,10 @@ def plain_rows_at(spec: CsvSpec, block: Block, lines: list[int]) -> list[list[st
     text, _ = block.joined()  # type: ignore[misc]  # a plain block is one text
     physical = text.split("\n")
     delimiter = spec.delimiter
-    csv.field_size_limit(CSV_FIELD_LIMIT)
     rows = []
     for line in lines:
         row = physical[line - block.start - 1]
-        rows.append(next(csv.reader([row], delimiter=delimiter, quotechar='"', strict=True))
-                    if '"' in row else row.split(delimiter))
+        rows.append(next(csv_reader([row], delimiter)) if '"' in row else row.split(delimiter))
     return rows
 
 

@@ -18,6 +18,7 @@ mapping is better than quarantining a million rows.
 
 from __future__ import annotations
 
+import _csv
 import codecs
 import csv
 import io
@@ -349,10 +350,7 @@ def open_csv(path: Path, mapping: dict[str, str] | None = None,
         text = io.TextIOWrapper(binary, encoding=encoding, errors="scalpernet.mark",
                                 newline="")
         lines = _lines(text)
-        # Global in the csv module; 16 MiB lets a 10 MB field be read whole and quarantined
-        # with its neighbours intact instead of derailing the parser.
-        csv.field_size_limit(CSV_FIELD_LIMIT)
-        reader = csv.reader(lines, delimiter=delimiter, quotechar='"', strict=True)
+        reader = csv_reader(lines, delimiter)
         try:
             header = next(reader)
             while not any(cell.strip() for cell in header):  # blank lines before the header
@@ -391,6 +389,15 @@ def read_csv(path: Path, mapping: dict[str, str] | None = None,
                                 opened.undecodable, stats)
 
 
+def csv_reader(lines: Iterable[str], delimiter: str) -> _csv.Reader:
+    """The csv parser of every delimited file: double quotes, strict, fields up to
+    :data:`CSV_FIELD_LIMIT`, which lets a 10 MB field be read whole and quarantined with its
+    neighbours intact instead of derailing the parser (a global of the csv module: set on
+    each use)."""
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    return csv.reader(lines, delimiter=delimiter, quotechar='"', strict=True)
+
+
 def csv_rows(spec: CsvSpec, lines: Iterator[str], read: int, undecodable: Callable[[], bool],
              stats: ReadStats | None, *, final: bool = True,
              ) -> Iterator[RawRow | QuarantineItem | Unfinished]:
@@ -411,8 +418,7 @@ def csv_rows(spec: CsvSpec, lines: Iterator[str], read: int, undecodable: Callab
     def next_line() -> str:
         return handed.pop() if handed else next(lines, "")
 
-    csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.reader(iter(next_line, ""), delimiter=delimiter, quotechar='"', strict=True)
+    reader = csv_reader(iter(next_line, ""), delimiter)
     for physical in lines:
         if '"' not in physical and len(physical) <= CSV_FIELD_LIMIT:
             read += 1
