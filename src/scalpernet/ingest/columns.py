@@ -330,7 +330,8 @@ _DT_FRACTION: Final = np.array([100_000, 10_000, 1_000, 100, 10, 1], dtype=np.in
 
 def _dt_fields(offsets: np.ndarray, width: int) -> np.ndarray:
     """(year, month, day, hour, minute, second, microsecond) per row of a grid's digit values
-    (no matrix product: BLAS could start threads beside the worker processes)."""
+    (integer arrays only: numpy multiplies those without BLAS, which could start threads
+    beside the worker processes)."""
     pairs = offsets[:, _DT_TENS_AT].astype(np.int64) * 10 + offsets[:, _DT_ONES_AT]
     fields = np.empty((len(offsets), 7), dtype=np.int64)
     fields[:, 0] = pairs[:, 0] * 100 + pairs[:, 1]
