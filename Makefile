@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Tests get their own server and data folder, so they never touch the demo's graph.
-TEST_ENV := SCALPERNET_DATA_DIR=$(CURDIR)/.test-data SCALPERNET_BOLT_PORT=7688
+# TEST_BOLT_PORT lets two checkouts on one machine run their suites side by side.
+TEST_BOLT_PORT ?= 7688
+TEST_ENV := SCALPERNET_DATA_DIR=$(CURDIR)/.test-data SCALPERNET_BOLT_PORT=$(TEST_BOLT_PORT)
 
 .PHONY: install demo test lint neo4j-start neo4j-stop clean
 
