@@ -90,14 +90,22 @@ def simulate_cmd(
     records: Annotated[int, typer.Option("--records", help="Registrations to write.")] = 100_000,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 1,
     fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet.")] = "csv",
+    world: Annotated[str, typer.Option(
+        "--world", help="default, or wide: every gang behaviour drawn from its full range, "
+                        "stealth gangs and more look-alikes.")] = "default",
+    drop_columns: Annotated[str, typer.Option(
+        "--drop-columns", help="Optional columns to leave out of the export, comma-separated "
+                               "(e.g. device_id,account_id,escort_agent_id).")] = "",
 ) -> None:
     """Write a synthetic city's registrations and its truth.json (no database needed)."""
-    from scalpernet.simulate import FORMATS, simulate
+    from scalpernet.simulate import FORMATS, WorldParams, simulate
 
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}")
     try:
-        summary = simulate(out, records=records, seed=seed, fmt=fmt)
+        dropped = tuple(c.strip() for c in drop_columns.split(",") if c.strip())
+        params = WorldParams(profile=world, drop_columns=dropped)
+        summary = simulate(out, records=records, seed=seed, fmt=fmt, params=params)
     except ValueError as exc:
         _fail(str(exc))
         return

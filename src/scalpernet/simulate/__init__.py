@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,14 +60,13 @@ def simulate(out_dir: str | Path, records: int = 100_000, seed: int = 1, fmt: st
     began = time.perf_counter()
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    base = params or WorldParams()
-    params = WorldParams(**{**base.__dict__, "records": records, "seed": seed})
+    params = replace(params or WorldParams(), records=records, seed=seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     world = build_world(params)
     n_hosp = len(world.hospitals)
     workers = max(1, min(n_hosp, workers or os.cpu_count() or 1))
-    truth = Truth(world.gangs)
+    truth = Truth(world.gangs, world.columns)
     files: list[Path] = []
     rows = 0
 
@@ -89,7 +88,8 @@ def simulate(out_dir: str | Path, records: int = 100_000, seed: int = 1, fmt: st
                 gather(futures.pop(i).result())
     world_info = {
         "records": params.records, "seed": params.seed, "start": params.start.isoformat(),
-        "days": world.days, "format": fmt,
+        "days": world.days, "format": fmt, "profile": params.profile,
+        "columns": list(world.columns),
         "hospitals": [{"code": h.code, "name": h.name,
                        "release": f"{h.release_minute // 60:02d}:{h.release_minute % 60:02d}",
                        "days_ahead": h.lead_days,

@@ -59,8 +59,9 @@ class HospitalDays:
         self.members: dict = {}
         self.innocent: dict = {}
         self.gang_bookings: Counter = Counter()
-        self.desk = GangDesk(hospital, world.ids, world.phones, world.handles, world.days,
-                             world.export, self.members)
+        self.keep = world.keep
+        self.desk = GangDesk(hospital, world.ids, world.phones, world.handles, world.addresses,
+                             world.days, world.export, self.members, self.innocent, self.keep)
         cast = world.cast
         self.chronic = [c for c in cast.chronic if c.hospital == hospital.index]
         self.busy = [b for b in cast.busy if b.hospital == hospital.index]
@@ -222,7 +223,7 @@ def generate_hospital(world: World, index: int, out_dir: Path, fmt: str) -> Hosp
     hosp = world.hospitals[index]
     gen = HospitalDays(world, hosp)
     crowd = Crowd(world, hosp, gen.innocent)
-    writer = RowWriter(out_dir, hosp.code, fmt, world.params.rows_per_file)
+    writer = RowWriter(out_dir, hosp.code, fmt, world.params.rows_per_file, world.columns)
     clock = world.clock
     carry = 0
     for v in range(world.days):

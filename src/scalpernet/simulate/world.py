@@ -11,6 +11,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
+from scalpernet.records import REQUIRED as REQUIRED_COLUMNS
+from scalpernet.simulate.behaviour import OPTION_KNOBS, RANGE_KNOBS, WIDE, check_knob
+from scalpernet.simulate.bookings import COLUMNS
 from scalpernet.simulate.gangs import Gang, build_gangs
 from scalpernet.simulate.hospitals import DAY, HOUR, Clock, Hospital, build_hospitals
 from scalpernet.simulate.identities import Addresses, Handles, IdNumbers, Phones
@@ -20,6 +23,9 @@ from scalpernet.simulate.rand import derive
 #: Largest world: owner-number ranges of the identifier spaces are sized for it.
 MAX_RECORDS = 20_000_000
 MIN_RECORDS = 500
+PROFILES = ("default", "wide")
+#: The gang knobs (docs/simulator.md): option tuples or (low, high) ranges.
+GANG_KNOBS = (*OPTION_KNOBS, *RANGE_KNOBS)
 
 
 @dataclass(frozen=True)
@@ -47,10 +53,87 @@ class WorldParams:
     # honest timing
     release_watch_share: float = 0.1  # ordinary bookings in the first 10 min after release
     rows_per_file: int = 500_000
+    # which world: "default" (the gangs the simulator has always drawn) or "wide" (every
+    # knob below drawn per gang from its full range, stealth gangs planted)
+    profile: str = "default"
+    gangs: int | None = None  # None: 2 + 1 per 150k records (wide: 4 + 1 per 40k), max 30
+    stealth_gangs: int | None = None  # None: 0 (wide: one gang in four, at least one)
+    # gang knobs, each drawn per gang: None takes the profile's (see behaviour.py)
+    tool_timing: tuple[str, ...] | None = None  # machine, human, mixed
+    machine_ms: tuple[int, int] | None = None  # machine-speed latency after release
+    human_delay_s: tuple[float, float] | None = None  # human-like delays
+    origin: tuple[str, ...] | None = None  # servers, proxies, residential, carrier NAT
+    proxy_pool: tuple[int, int] | None = None  # residential pool size
+    devices: tuple[str, ...] | None = None  # emulators, spoofed, absent
+    tool_accounts: tuple[str, ...] | None = None  # bot, customer
+    money: tuple[str, ...] | None = None  # first_level, technician_first, customer_qr, ...
+    agents_written: tuple[str, ...] | None = None  # always, sometimes, never
+    contact: tuple[str, ...] | None = None  # agent, first_level, customer, mixed
+    first_level_as: tuple[str, ...] | None = None  # agent, payer, phone, payer and phone
+    placeholder_share: tuple[float, float] | None = None
+    agents: tuple[int, int] | None = None  # second-level scalpers per gang
+    activity: tuple[str, ...] | None = None  # whole, burst
+    burst_days: tuple[int, int] | None = None
+    payers: tuple[int, int] | None = None  # first-level payment accounts
+    # the export's shape: optional contract columns left out of the files
+    drop_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not MIN_RECORDS <= self.records <= MAX_RECORDS:
             raise ValueError(f"records must be between {MIN_RECORDS} and {MAX_RECORDS}")
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
+        for name in GANG_KNOBS:
+            value = getattr(self, name)
+            if value is not None:
+                check_knob(name, value)
+        if self.gangs is not None and not 1 <= self.gangs <= 30:
+            raise ValueError("gangs must be between 1 and 30")
+        check_drop_columns(self.drop_columns)
+
+    @classmethod
+    def wide(cls, **overrides: object) -> WorldParams:
+        """The wide world: every gang knob drawn per gang from its full range."""
+        return cls(profile="wide", **overrides)  # type: ignore[arg-type]
+
+    def knobs(self) -> dict[str, tuple]:
+        """The gang knobs each gang draws from: those set, and the wide profile's."""
+        out = {}
+        for name in GANG_KNOBS:
+            value = getattr(self, name)
+            if value is None and self.profile == "wide":
+                value = WIDE[name]
+            if value is not None:
+                out[name] = value
+        return out
+
+    def gang_count(self) -> int:
+        if self.gangs is not None:
+            return self.gangs
+        if self.profile == "wide":
+            return min(30, 4 + self.records // 40_000)
+        return min(30, 2 + self.records // 150_000)
+
+    def stealth(self, count: int) -> set[int]:
+        """Which gangs are stealth gangs: gangs 2, 6, 10, ... (the only one in a one-gang
+        city)."""
+        k = self.stealth_gangs
+        if k is None:
+            k = max(1, count // 4) if self.profile == "wide" else 0
+        picks = [g for g in range(1, count, 4)] or [0]
+        return set(picks[:k])
+
+
+def check_drop_columns(columns: tuple[str, ...]) -> None:
+    """Raise ``ValueError`` (one line) unless every name is an optional contract column."""
+    unknown = [c for c in columns if c not in COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown column(s) {', '.join(unknown)}: the contract columns are "
+                         f"{', '.join(COLUMNS)}")
+    required = [c for c in columns if c in REQUIRED_COLUMNS]
+    if required:
+        raise ValueError(f"cannot drop required column(s) {', '.join(required)}: optional "
+                         f"are {', '.join(c for c in COLUMNS if c not in REQUIRED_COLUMNS)}")
 
 
 @dataclass
@@ -74,6 +157,15 @@ class World:
     quota: list[list[int]]  # rows per hospital per visit day
     hot_slots: list[list[int]]  # slots per hot doctor per hospital per visit day
     summary: dict = field(default_factory=dict)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The export's columns: the contract's, less those dropped."""
+        return tuple(c for c in COLUMNS if c not in self.params.drop_columns)
+
+    @property
+    def keep(self) -> frozenset[str]:
+        return frozenset(self.columns)
 
 
 def _largest_remainder(total: int, weights: list[float]) -> list[int]:
@@ -117,9 +209,13 @@ def build_world(params: WorldParams) -> World:
                     params.virtual_phone_share, params.ipv6_home_share)
     households = cast.reserved + max(600, n // 2)
     population = Population(seed, ids, phones, handles, addresses, routes, cast.overrides)
+    count = params.gang_count()
     gangs, pools = build_gangs(
-        random.Random(derive(seed, "gangs")), min(30, 2 + n // 150_000), hospitals, days, n,
-        params.humanised_share, params.gang_capture, ids, phones, handles, addresses)
+        random.Random(derive(seed, "gangs")), count, hospitals, days, n,
+        params.humanised_share, params.gang_capture, ids, phones, handles, addresses,
+        knobs=params.knobs(), stealth=params.stealth(count), seed=seed,
+        pinned=frozenset(k for k in GANG_KNOBS if getattr(params, k) is not None),
+        nat_ips=routes.nat_ips)
     weights = []
     clock = Clock(params.start)
     for hosp in hospitals:

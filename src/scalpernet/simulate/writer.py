@@ -10,6 +10,7 @@ by counting separators) goes through :mod:`csv` and is quoted as usual.
 from __future__ import annotations
 
 import csv
+from operator import itemgetter
 from pathlib import Path
 from typing import IO
 
@@ -20,23 +21,32 @@ import pyarrow.parquet as pq
 from scalpernet.simulate.bookings import COLUMNS
 
 FORMATS = ("csv", "jsonl", "parquet")
-_SCHEMA = pa.schema([(c, pa.string()) for c in COLUMNS])
 _GROUP = 8192
 
 
-def _plain_csv(text: str, rows: int) -> bool:
-    """Whether ``rows`` rows joined with commas and newlines need no CSV quoting."""
-    return (text.count(",") == rows * (len(COLUMNS) - 1) and text.count("\n") == rows
+def _plain_csv(text: str, rows: int, width: int) -> bool:
+    """Whether ``rows`` rows of ``width`` values joined with commas and newlines need no CSV
+    quoting."""
+    return (text.count(",") == rows * (width - 1) and text.count("\n") == rows
             and '"' not in text and "\r" not in text)
 
 
 class RowWriter:
-    """Writes one hospital's rows to ``registrations_<code>_<part>.<ext>`` files."""
+    """Writes one hospital's rows to ``registrations_<code>_<part>.<ext>`` files.
 
-    def __init__(self, out_dir: Path, code: str, fmt: str, rows_per_file: int) -> None:
+    Rows come with every contract column; ``columns`` (default: all) are the ones written,
+    so an export without some optional columns has no trace of them.
+    """
+
+    def __init__(self, out_dir: Path, code: str, fmt: str, rows_per_file: int,
+                 columns: tuple[str, ...] = COLUMNS) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
         self.out_dir, self.code, self.fmt, self.rows_per_file = out_dir, code, fmt, rows_per_file
+        self.columns = columns
+        self._pick = (None if columns == COLUMNS else
+                      itemgetter(*[COLUMNS.index(c) for c in columns]))
+        self._schema = pa.schema([(c, pa.string()) for c in columns])
         self.files: list[Path] = []
         self.rows = 0
         self._in_file = 0
@@ -53,14 +63,16 @@ class RowWriter:
         if self.fmt == "csv":
             self._fh = path.open("w", encoding="utf-8", newline="")
             self._csv = csv.writer(self._fh, lineterminator="\n")
-            self._csv.writerow(COLUMNS)
+            self._csv.writerow(self.columns)
         elif self.fmt == "jsonl":
             self._fh = path.open("wb")
         else:
-            self._pq = pq.ParquetWriter(path, _SCHEMA, compression="zstd")
+            self._pq = pq.ParquetWriter(path, self._schema, compression="zstd")
 
     def write(self, rows: list[tuple[str, ...]]) -> None:
         """Append rows (tuples of texts in :data:`COLUMNS` order, ``""`` for empty)."""
+        if self._pick is not None:
+            rows = list(map(self._pick, rows))
         i = 0
         while i < len(rows):
             if not self.files or self._in_file >= self.rows_per_file:
@@ -71,13 +83,13 @@ class RowWriter:
             self.rows += len(take)
             if self.fmt == "csv":
                 text = "\n".join(map(",".join, take)) + "\n"
-                if _plain_csv(text, len(take)):
+                if _plain_csv(text, len(take), len(self.columns)):
                     self._fh.write(text)
                 else:
                     self._csv.writerows(take)
             elif self.fmt == "jsonl":
                 self._fh.write(b"".join(
-                    orjson.dumps(dict(zip(COLUMNS, [v or None for v in r], strict=True)))
+                    orjson.dumps(dict(zip(self.columns, [v or None for v in r], strict=True)))
                     + b"\n" for r in take))
             else:
                 self._buffer.extend(take)
@@ -89,7 +101,7 @@ class RowWriter:
             columns = list(zip(*self._buffer, strict=True))
             self._pq.write_table(pa.table(
                 [pa.array([v or None for v in c], pa.string()) for c in columns],
-                schema=_SCHEMA))
+                schema=self._schema))
             self._buffer = []
 
     def _close_file(self) -> None:
