@@ -9,7 +9,7 @@ community step against python-louvain on the same projection, side by side.
    seconds used by this process and by the local Neo4j server (load-independent).
 2. The analysis graph that detection splits (``ring``: the ring bookings' projection;
    ``all``: every booking's entities linked, damp identifiers left out — a much larger
-   graph): our community step (components, Leiden per large component, served-merge),
+   graph): our community step (components, Leiden per large component, entangled merge),
    igraph Leiden with the modularity objective at resolution 1 on the whole graph, and
    python-louvain's ``best_partition`` (resolution 1), each timed on the same graph, with
    the modularity of each partition measured by igraph on the whole graph.

@@ -4,7 +4,7 @@ LFR (Lancichinetti, Fortunato & Radicchi 2008) graphs with power-law degrees and
 sizes; μ is the share of each node's links that leave its community. For μ = 0.1 … 0.6 this
 prints the NMI of ScalperNet's community step (``networks.find_communities``: components,
 then Leiden with the modularity objective at resolution 1, explicit and seeded, per large
-component; the served-merge needs bookings and does nothing here) and of python-louvain.
+component; the entangled merge needs bookings and does nothing here) and of python-louvain.
 
 networkx's generator overshoots the nominal μ (the measured share of links leaving their
 planted community is printed as ``mixing``); ``--calibrated`` asks for μ/1.45 so that the

@@ -1,4 +1,4 @@
-"""The community step on its own: LFR graphs, the served-merge, connectivity, the tree."""
+"""The community step on its own: LFR graphs, the entangled merge, connectivity, the tree."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from scalpernet.detect.evaluate import nmi
 from scalpernet.detect.hierarchy import ring_trees
-from scalpernet.detect.networks import BookingLinks, find_communities, merge_served
+from scalpernet.detect.networks import BookingLinks, find_communities, merge_entangled
 from scalpernet.detect.params import DetectParams
 from scalpernet.detect.tiers import TIER_ORDER
 
@@ -50,7 +50,7 @@ def test_nmi_of_identical_and_independent_partitions() -> None:
 
 def _two_gangs() -> tuple[ig.Graph, BookingLinks]:
     """Two hub-and-spoke gangs (hubs 0 and 50) whose customers share one proxy (vertex 99)."""
-    edges, weight, booking, vertex, owner, channel = [], [], [], [], [], []
+    edges, weight, booking, vertex = [], [], [], []
     b = 0
     for hub, customers in ((0, range(1, 49)), (50, range(51, 99))):
         for c in customers:
@@ -58,17 +58,14 @@ def _two_gangs() -> tuple[ig.Graph, BookingLinks]:
             for u, v in ((c, hub), (c, proxy), (hub, proxy)):
                 edges.append((u, v))
                 weight.append(1.0)
-            for v, is_owner in ((c, True), (hub, False), (proxy, False)):
+            for v in (c, hub, proxy):
                 booking.append(b)
                 vertex.append(v)
-                owner.append(is_owner)
-                channel.append(not is_owner)
             b += 1
     g = ig.Graph(n=100, edges=edges)
     g.es["weight"] = weight
     g.simplify(combine_edges="sum")
-    return g, BookingLinks(np.asarray(booking), np.asarray(vertex), np.asarray(owner),
-                           np.asarray(channel))
+    return g, BookingLinks(np.asarray(booking), np.asarray(vertex))
 
 
 def test_gangs_bridged_by_a_shared_proxy_stay_apart_and_whole() -> None:
@@ -82,15 +79,24 @@ def test_gangs_bridged_by_a_shared_proxy_stay_apart_and_whole() -> None:
     assert sum(len(c) for c in found) == 100
 
 
-def test_served_communities_merge_into_their_server() -> None:
+def test_pieces_of_one_ring_merge_and_a_bridge_joins_one_side_only() -> None:
     _, links = _two_gangs()
-    # pretend Leiden cut gang A's customers 1-24 away from their hub
+    # pretend Leiden cut gang A's customers 1-24 away from their hub, gang B's into three,
+    # and left the shared proxy alone
     labels = np.zeros(100, dtype=np.int64)
     labels[1:25] = 1
     labels[50:] = 2
-    labels[99] = 2
-    merged = merge_served(labels, links, 0.5)
-    assert len(set(merged[:50].tolist())) == 1 and merged[0] != merged[60]
+    labels[51:70] = 3
+    labels[70:80] = 4
+    labels[99] = 5
+    merged = merge_entangled(labels, links, DetectParams().merge_entangled_share)
+    assert len(set(merged[:50].tolist())) == 1
+    assert len(set(merged[50:99].tolist())) == 1
+    assert merged[0] != merged[60]
+    assert merged[99] in (merged[0], merged[60])
+    # nothing spans enough: nothing merges
+    apart = merge_entangled(labels, links, 1.01)
+    assert len(set(apart.tolist())) == 6
 
 
 def test_ring_tree_hangs_every_member_on_one_parent() -> None:

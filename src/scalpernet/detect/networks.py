@@ -8,11 +8,12 @@ never link.
 The community step: connected components; a large component is split with Leiden (Traag,
 Waltman & van Eck 2019, "From Louvain to Leiden: guaranteeing well-connected communities",
 Sci. Rep. 9:5233) run on that component alone, which sidesteps modularity's resolution
-limit on the whole graph. Then one domain rule: a community whose bookings mostly went
-through another community's channels (its tool, payment hub, agents) is the same ring, so
-it is merged back (an agent's customers are a community of their own to Leiden, but not a
-ring of their own); two gangs joined by a shared proxy or customer stay apart. Every
-community is checked for connectivity.
+limit on the whole graph. Then one domain rule: communities that many ring bookings span
+together are the same ring, so they are merged back (Leiden cuts a ring whose tool mixes
+accounts, addresses, payers and agents at random into pieces, and an agent's customers are a
+community of their own to it, but not a ring of their own); two gangs joined by a shared
+proxy or customer are spanned by a few bookings only and stay apart. Every community is
+checked for connectivity.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 import igraph as ig
 import numpy as np
 
-from scalpernet.detect.arrays import combine, sorted_unique
+from scalpernet.detect.arrays import sorted_unique
 from scalpernet.detect.params import DetectParams
 from scalpernet.detect.projection import SLOTS, Projection
 from scalpernet.detect.signals import CHANNEL_SLOTS, EntitySignals, Incidence, RegistrationSignals
@@ -48,12 +49,10 @@ class AnalysisGraph:
 
 @dataclass
 class BookingLinks:
-    """The vertices each ring booking touches: its patient (owner) and its channels."""
+    """The vertices each ring booking touches."""
 
     booking: np.ndarray  # pair -> booking number (0..bookings-1)
     vertex: np.ndarray  # pair -> vertex
-    owner: np.ndarray  # pair -> True where the vertex is the booking's patient
-    channel: np.ndarray  # pair -> True where the vertex booked, paid or brokered it
 
 
 def ring_bookings(proj: Projection, inc: Incidence, sig: EntitySignals) -> np.ndarray:
@@ -111,10 +110,7 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
         g.add_edges(np.stack([uniq // n, uniq % n], axis=1).tolist())
         g.es["weight"] = np.bincount(inv, weights=w).tolist()
         g.es["bookings"] = np.bincount(inv).tolist()
-    slots = inc.slot[pair_idx]
-    links = BookingLinks(booking=np.searchsorted(rows, regs), vertex=vertex,
-                         owner=slots == SLOTS.index("patient"),
-                         channel=np.isin(slots, _CHANNEL_CODES))
+    links = BookingLinks(booking=np.searchsorted(rows, regs), vertex=vertex)
     return AnalysisGraph(graph=g, nodes=nodes, ring_bookings=rows, pair_registration=pair_idx,
                          links=links)
 
@@ -133,83 +129,66 @@ def leiden(graph: ig.Graph, params: DetectParams) -> list[int]:
     return list(part.membership)
 
 
-def _served_by(labels: np.ndarray, links: BookingLinks, home: np.ndarray,
-               ) -> dict[int, tuple[float, int]]:
-    """For each community, its strongest server and the share of bookings behind it."""
+def _entanglement(labels: np.ndarray, links: BookingLinks) -> tuple[np.ndarray, np.ndarray,
+                                                                      np.ndarray]:
+    """Pairs of communities ring bookings span, with the bookings behind each pair and each
+    community's bookings: (pairs as ``c * k + d`` with ``c < d``, shared, bookings per label)."""
     k = int(labels.max()) + 1
-    ch = links.channel & (home[links.booking] >= 0)
-    b = links.booking[ch]
-    c, d = home[b], labels[links.vertex[ch]]
-    own = np.bincount(home[home >= 0], minlength=k)
-    # each booking counted once per community whose channels it touched
-    _, first = np.unique(combine(b, c, d), return_index=True)
-    cc, dc = c[first], d[first]
-    through = np.bincount(dc, minlength=k)
-    candidates: list[tuple[int, int, float]] = []
-    cross = cc != dc
-    # a community with bookings: served by D when its bookings touched D's channels
-    pair, counts = np.unique(cc[cross] * k + dc[cross], return_counts=True)
-    for p, n in zip(pair.tolist(), counts.tolist(), strict=True):
-        client, server = divmod(p, k)
-        if own[client] > 0:
-            candidates.append((client, server, n / own[client]))
-    # a community of bare channels: served by the community its bookings belong to
-    bare = own[dc] == 0
-    pair, counts = np.unique(dc[bare] * k + cc[bare], return_counts=True)
-    for p, n in zip(pair.tolist(), counts.tolist(), strict=True):
-        client, server = divmod(p, k)
-        if client != server:
-            candidates.append((client, server, n / max(int(through[client]), 1)))
-    best: dict[int, tuple[float, int]] = {}
-    for client, server, share in candidates:
-        if client not in best or (share, -server) > (best[client][0], -best[client][1]):
-            best[client] = (share, server)
-    return best
+    touched = np.unique(links.booking * k + labels[links.vertex])
+    booking, label = touched // k, touched % k
+    per_label = np.bincount(label, minlength=k)
+    starts = np.flatnonzero(np.r_[True, booking[1:] != booking[:-1]])
+    sizes = np.diff(np.r_[starts, booking.size])
+    pairs = []
+    for i in range(int(sizes.max()) if sizes.size else 0):
+        for j in range(i + 1, int(sizes.max())):
+            ok = sizes > j
+            pairs.append(label[starts[ok] + i] * k + label[starts[ok] + j])
+    if not pairs:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, per_label
+    pair, shared = np.unique(np.concatenate(pairs), return_counts=True)
+    return pair, shared, per_label
 
 
-def _union(k: int, pairs: list[tuple[int, int]]) -> np.ndarray:
-    """Union-find over ``k`` labels: each label's root (the smallest label of its set)."""
-    parent = list(range(k))
+def merge_entangled(labels: np.ndarray, links: BookingLinks, share: float) -> np.ndarray:
+    """Merge communities that ring bookings span together, the most entangled pairs first.
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return np.asarray([find(x) for x in range(k)], dtype=np.int64)
-
-
-def merge_served(labels: np.ndarray, links: BookingLinks, share: float) -> np.ndarray:
-    """Merge every community whose bookings mostly used another community's channels.
-
-    A booking belongs to its patient's community; community C is *served* by D when at
-    least ``share`` of C's bookings touched a channel (IP, device, account, payer, agent,
-    phone) lying in D. A community without bookings of its own (tool servers alone) is
-    served by the community most of the bookings through it belong to. Served communities
-    are merged into their server, all at once, until none is left.
+    Leiden cuts a ring whose tool mixes its accounts, addresses, payers and agents at random
+    into pieces that many bookings still span (a customer's booking in one piece, the payer
+    or agent behind it in another); two rings bridged by a shared proxy or customer are
+    spanned by a few bookings only. Communities C and D are merged while the bookings that
+    touch both make at least ``share`` of the bookings of the smaller of the two. Each round
+    merges every community with its most entangled partner at most once, most entangled
+    pairs first, then the figures are counted again: a small piece lying between two rings
+    joins one of them and no longer bridges the two.
     """
     labels = labels.copy()
     if links.booking.size == 0 or labels.size == 0:
         return labels
-    home = np.full(int(links.booking.max()) + 1, -1, dtype=np.int64)
     while True:
-        home[links.booking[links.owner]] = labels[links.vertex[links.owner]]
-        best = {c: sv for c, (sh, sv) in _served_by(labels, links, home).items() if sh >= share}
-        if not best:
-            return labels
-        roots = _union(int(labels.max()) + 1, sorted(best.items()))
-        _, labels = np.unique(roots[labels], return_inverse=True)
+        _, labels = np.unique(labels, return_inverse=True)
         labels = labels.reshape(-1)
+        k = int(labels.max()) + 1
+        pair, shared, per_label = _entanglement(labels, links)
+        c, d = pair // k, pair % k
+        ratio = shared / np.maximum(np.minimum(per_label[c], per_label[d]), 1)
+        keep = ratio >= share
+        if not keep.any():
+            return labels
+        order = np.lexsort((pair[keep], -ratio[keep]))
+        root = np.arange(k)
+        used = np.zeros(k, dtype=bool)
+        for a, b in zip(c[keep][order].tolist(), d[keep][order].tolist(), strict=True):
+            if not (used[a] or used[b]):
+                used[a] = used[b] = True
+                root[b] = a
+        labels = root[labels]
 
 
 def find_communities(graph: ig.Graph, params: DetectParams,
                      links: BookingLinks | None = None) -> list[list[int]]:
-    """The community step: components, Leiden inside large ones, the served-merge (when
+    """The community step: components, Leiden inside large ones, the entangled merge (when
     booking links are given), and a connectivity check.
 
     Returns vertex lists, each sorted, the list ordered by smallest vertex (deterministic).
@@ -229,8 +208,8 @@ def find_communities(graph: ig.Graph, params: DetectParams,
         labels[ordered] = nxt + part
         nxt += int(part.max()) + 1
         split[ordered] = True
-    if links is not None and params.merge_served_share <= 1.0 and split.any():
-        labels = merge_served(labels, links, params.merge_served_share)
+    if links is not None and params.merge_entangled_share <= 1.0 and split.any():
+        labels = merge_entangled(labels, links, params.merge_entangled_share)
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1], True])
     out: list[list[int]] = []

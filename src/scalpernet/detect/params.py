@@ -14,7 +14,7 @@ class DetectParams:
     #: fastest 1% of manual bookings took about 2 s).
     machine_ms: int = 1_000
     #: "Within seconds of release": catches grabbing tools that add human-like delays.
-    quick_ms: int = 6_000
+    quick_ms: int = 15_000
     #: Occupy and wash: a cancelled slot re-booked this soon after the cancellation.
     wash_ms: int = 10_000
     #: A channel (IP, device, account, payer, agent, phone) triggers when it booked at least
@@ -43,9 +43,9 @@ class DetectParams:
     leiden_objective: str = "modularity"
     leiden_resolution: float = 1.0
     leiden_seed: int = 20_250_611
-    #: A community whose bookings went through another community's channels (tool, payment
-    #: hub, agents) at least this often is the same ring: merged back (above 1: never).
-    merge_served_share: float = 0.5
+    #: Communities sharing at least this share of the smaller one's link weight are one
+    #: ring: merged back (above 1: never).
+    merge_entangled_share: float = 0.2
     #: A reported network has at least this many members and this risk.
     min_size: int = 4
     min_risk: float = 0.5
