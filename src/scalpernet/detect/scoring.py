@@ -28,6 +28,7 @@ WEIGHTS: dict[str, float] = {
     "placeholder_share": 2.5,
     "ids_per_channel_day": 1.5,
     "customers": 1.0,
+    "money_hub": 1.5,
     "escort_agents": 0.5,
     "before_release": 1.0,
     "quiet_window_share": 1.0,
@@ -68,7 +69,7 @@ def score_ring(k: int, proj: Projection, reg: RegistrationSignals, inc: Incidenc
     before = int(reg.before_release[rows].sum())
     quiet = int(reg.quiet_window[rows].sum())
     kinds = inc.kinds[members]
-    channel = members[np.isin(kinds, [_K["ip"], _K["device"], _K["account"]])]
+    channel = members[~np.isin(kinds, [_K["patient"], _K["id_card"]])]
     per_day = int(sig.max_ids_per_day[channel].max()) if channel.size else 0
     customers = len(np.unique(proj.entities["id_card"][rows]))
     agents = int((kinds == _K["escort_agent"]).sum())
@@ -77,6 +78,7 @@ def score_ring(k: int, proj: Projection, reg: RegistrationSignals, inc: Incidenc
     virtual = int(reg.virtual_phone[rows].sum())
     payers = members[kinds == _K["payer"]]
     top_payer = float(sig.yearly[payers].max()) if payers.size else 0.0
+    paid_for = int(rings.customers[payers].max()) if payers.size else 0
     features = {
         "machine_speed_share": machine / n,
         "within_seconds_share": quick / n,
@@ -84,6 +86,7 @@ def score_ring(k: int, proj: Projection, reg: RegistrationSignals, inc: Incidenc
         "placeholder_share": min(1.0, 4 * placeholders / n),
         "ids_per_channel_day": _log_cap(per_day, 30),
         "customers": _log_cap(customers, 100),
+        "money_hub": _log_cap(paid_for, 50),
         "escort_agents": min(1.0, agents / 2),
         "before_release": _log_cap(before, 10),
         "quiet_window_share": min(1.0, 4 * quiet / n),
@@ -94,8 +97,10 @@ def score_ring(k: int, proj: Projection, reg: RegistrationSignals, inc: Incidenc
         "occupy_and_wash": (wash, f"{wash} slots cancelled and re-booked within seconds"),
         "placeholder_share": (placeholders, f"{placeholders} bookings for placeholder identities"
                               f" ({invalid} invalid ID numbers, {junk} junk names)"),
-        "ids_per_channel_day": (per_day, f"one IP/device/account booked {per_day} distinct ID "
+        "ids_per_channel_day": (per_day, f"one identifier booked {per_day} distinct ID "
                                 "numbers in a day"),
+        "money_hub": (paid_for, f"one payment account paid for {paid_for} customers' "
+                      "bookings in the ring"),
         "customers": (customers, f"{customers} distinct ID numbers booked"),
         "escort_agents": (agents, f"{agents} escort agents bring customers"),
         "before_release": (before, f"{before} bookings before the slots were released"),
