@@ -30,4 +30,4 @@ def test_a_ring_of_thousands_with_a_long_hierarchy_reads_back_in_seconds(
     elapsed = time.perf_counter() - started
     assert back is not None and back.size == MEMBERS and len(back.links) == MEMBERS - 1
     # grouping members by the projected map hashed ~700 KB of links per member: ~20 s
-    assert elapsed < 5.0, f"reading one network took {elapsed:.1f} s"
+    assert elapsed < 10.0, f"reading one network took {elapsed:.1f} s"

@@ -13,10 +13,12 @@ import numpy as np
 
 from scalpernet.detect.arrays import combine, distinct_per
 from scalpernet.detect.networks import AnalysisGraph
-from scalpernet.detect.projection import SLOTS, Projection
+from scalpernet.detect.projection import MISSING, SLOTS, Projection
 from scalpernet.detect.signals import Incidence, RegistrationSignals
 
 _PATIENT = SLOTS.index("patient")
+#: A contact phone given for at least this many customers is a broker's, not a customer's.
+BROKER_MIN_CUSTOMERS = 3
 _PHONE = SLOTS.index("phone")
 
 
@@ -41,7 +43,20 @@ class Rings:
     contact_customers: np.ndarray  # as a contact phone: distinct ID numbers
     contact_agents: np.ndarray  # as a contact phone: distinct agents of those bookings
     contact_no_agent: np.ndarray  # as a contact phone: bookings without an agent
+    contact_bookings: np.ndarray  # as a contact phone: bookings
     owner_agent: np.ndarray  # as an agent's own phone: that agent (dense index, -1 if none)
+    # who brought the customers: contact phones given for several customers ("brokers")
+    brokers: np.ndarray  # distinct broker phones on the entity's ring bookings
+    top_broker_share: np.ndarray  # share of those bookings through its most used broker
+    first_ms: np.ndarray  # first and last ring booking (MISSING when unknown)
+    last_ms: np.ndarray
+    ring_customers: np.ndarray  # ring -> distinct ID numbers booked
+    ring_first_ms: np.ndarray  # ring -> first and last booking
+    ring_last_ms: np.ndarray
+    # each member's ring bookings' times, grouped by member: times[starts[e]:starts[e + 1]]
+    times: np.ndarray
+    time_starts: np.ndarray
+    top_broker: np.ndarray  # the broker phone of top_broker_share (-1 if none)
 
 
 def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: AnalysisGraph,
@@ -89,6 +104,42 @@ def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: 
     if has.any():
         np.maximum.at(owner, inc.index_of(own_phone[has]),
                       inc.index_of(proj.entities["escort_agent"][has]))
+    contact_customers = distinct_per(e[contact], id_card[contact], n)
+    # a contact phone given for several customers is a broker's (an agent's, the first
+    # level's), not a customer's own
+    phone_dense = inc.index_of(proj.entities["phone"][r])
+    broker = np.where((phone_dense >= 0) & (contact_customers[np.maximum(phone_dense, 0)]
+                                            >= BROKER_MIN_CUSTOMERS), phone_dense, -1)
+    via = broker >= 0
+    top_broker = np.zeros(n)
+    top_id = np.full(n, -1, dtype=np.int64)
+    if via.any():
+        ev, bv = e[via], broker[via]
+        _, idx, counts = np.unique(combine(ev, bv), return_index=True, return_counts=True)
+        # the most used broker of each entity (ties: the lowest index)
+        order = np.lexsort((bv[idx], -counts, ev[idx]))
+        head = order[np.r_[True, ev[idx][order][1:] != ev[idx][order][:-1]]]
+        top_id[ev[idx][head]] = bv[idx][head]
+        top = np.zeros(n, dtype=np.int64)
+        top[ev[idx][head]] = counts[head]
+        top_broker = top / np.maximum(np.bincount(ev, minlength=n), 1)
+    booked = proj.booked_ms[r]
+    known = booked != MISSING
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n, MISSING, dtype=np.int64)
+    np.minimum.at(first, e[known], booked[known])
+    np.maximum.at(last, e[known], booked[known])
+    first[last == MISSING] = MISSING
+    ring_of = booking_ring[ring_rows]
+    ring_customers = distinct_per(ring_of, proj.entities["id_card"][ring_rows], count)
+    ring_first = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    ring_last = np.full(count, MISSING, dtype=np.int64)
+    rk = proj.booked_ms[ring_rows] != MISSING
+    np.minimum.at(ring_first, ring_of[rk], proj.booked_ms[ring_rows][rk])
+    np.maximum.at(ring_last, ring_of[rk], proj.booked_ms[ring_rows][rk])
+    ring_first[ring_last == MISSING] = MISSING
+    by_time = np.lexsort((booked, e))
+    time_starts = np.searchsorted(e[by_time], np.arange(n + 1))
     return Rings(
         count=count, entity_ring=entity_ring, booking_ring=booking_ring, members=members,
         bookings=bookings, ring_bookings=ring_bookings,
@@ -99,9 +150,14 @@ def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: 
         machine=np.bincount(e, weights=reg.machine[r].astype(float), minlength=n).astype(int),
         rebooked=np.bincount(e, weights=reg.wash_rebook[r].astype(float),
                              minlength=n).astype(int),
-        contact_customers=distinct_per(e[contact], id_card[contact], n),
+        contact_customers=contact_customers,
+        contact_bookings=np.bincount(e[contact], minlength=n),
         contact_agents=distinct_per(e[contact], agent_dense[contact], n),
         contact_no_agent=np.bincount(e[contact], weights=(agent_dense[contact] < 0).astype(float),
                                      minlength=n).astype(int),
         owner_agent=owner,
+        brokers=distinct_per(e[via], broker[via], n), top_broker_share=top_broker,
+        first_ms=first, last_ms=last, ring_customers=ring_customers,
+        ring_first_ms=ring_first, ring_last_ms=ring_last,
+        times=booked[by_time], time_starts=time_starts, top_broker=top_id,
     )

@@ -1,21 +1,27 @@
-"""Tiers: each ring member's role from its position in the ring and its evidence.
+"""Tiers: each ring member's role from its place in the ring's booking flow and its evidence.
 
-Booking flows patient → second level (escort agent) → first level → technician's tool →
-hospital, and the roles are read off that flow, never off the entity kind alone:
+Booking flows patient → second level (the broker who brought the customer) → first level (the
+money and the pipeline) → technician's tool → hospital. Roles are read off that flow, counted
+over the ring's own bookings, and hold whatever columns the export carries:
 
-* **technician**: an IP, device or account that booked for several customers, or at machine
-  speed: the grabbing tool's servers, proxies, emulators and bot accounts.
-* **first_level**: the hub of the customer pipeline: a payer paying for customers of several
-  agents (or customers without agent); a contact phone spanning several agents' customers;
-  an escort agent whose own phone is such a hub (the big scalper posing as an agent).
-* **second_level**: an escort agent bringing customers; its own phone; a payer or contact
-  phone serving (almost) only one agent's customers.
-* **patient**: patients, ID cards, a customer's own phone or payer (one customer), and
-  placeholders.
-* **none**: an entity in the ring that mostly lives outside it (involvement below the
-  threshold), e.g. an honest patient's own phone pulled in.
-
-A payer used for a single customer is that customer's (role patient), whatever its kind.
+* **technician**: the tool's addresses and devices (ring bookings mostly machine-made: within
+  seconds of release, or of the cancellation they re-booked, or for several customers); app
+  accounts that booked for several customers (bot accounts); a payment account that paid the
+  ring's bookings first and stopped when the money moved to other hub accounts (the
+  technician paying in advance).
+* **first_level**: the hub of the money and the pipeline: a payment account paying for the
+  customers of several brokers (or with no broker at all); a contact phone spanning several
+  escort agents' customers, or bringing most of the ring's customers; an escort agent whose
+  own phone is such a hub (the big scalper posing as an agent).
+* **second_level**: a broker serving one group of customers: an escort agent; its own phone;
+  a contact phone given for several customers (with or without an agent column); a payment
+  account paying (almost) only one broker's customers.
+* **patient**: patients, ID cards, placeholders, and what one customer owns: a phone given for
+  at most two customers, a payer paying for one, an app account booked for one (even when the
+  tool booked through it: the account is the customer's, the tool only used it), an address
+  or device used for one customer at human speed.
+* **none**: a member that mostly lives outside the ring (involvement below the threshold),
+  e.g. an honest patient's own phone given once on a gang booking.
 """
 
 from __future__ import annotations
@@ -25,12 +31,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalpernet.detect.params import DetectParams
-from scalpernet.detect.rings import Rings
+from scalpernet.detect.projection import MISSING
+from scalpernet.detect.rings import BROKER_MIN_CUSTOMERS, Rings
 from scalpernet.detect.signals import KINDS, EntitySignals, Incidence
 
 _K = {k: i for i, k in enumerate(KINDS)}
-#: A payer is one agent's when at least this share of its ring bookings came via that agent.
-ONE_AGENT_SHARE = 0.8
+#: A payer or phone is one broker's when at least this share of its ring bookings came
+#: through that broker (agent or broker phone).
+ONE_BROKER_SHARE = 0.8
+#: A contact phone bringing at least this share of its ring's customers is the pipeline.
+PIPELINE_SHARE = 0.5
+#: An agent's phone given without its agent on this share of its bookings, the other agents'
+#: at most half as often, brings the first level's own customers.
+UNWRITTEN_SHARE = 0.2
+#: A hub payer that stopped paying before this share of the ring's span had passed, while
+#: other hub accounts paid on to its end, paid in advance: the technician's.
+ADVANCE_END_SHARE = 0.6
+#: ... when it had paid at least this share of the hub-paid bookings until it stopped.
+ADVANCE_MIN_SHARE = 0.5
 #: Roles from highest tier to lowest (the hierarchy the views draw).
 TIER_ORDER = ("technician", "first_level", "second_level", "patient", "none")
 
@@ -45,12 +63,68 @@ class Roles:
 
 
 def _hub_phone(rings: Rings) -> np.ndarray:
-    """Contact phones spanning several agents' customers, or the customers without agent."""
-    return (rings.contact_customers >= 3) & (
-        (rings.contact_agents >= 2) | ((rings.contact_no_agent >= 1)
-                                       & (rings.contact_agents <= 1)
-                                       & (rings.contact_no_agent
-                                          >= 0.2 * rings.contact_customers)))
+    """Contact phones spanning several agents' customers, bringing most of the ring's, or
+    alone in bringing the customers no agent is written for.
+
+    Customers without an agent are the first level's own; when one agent's phone takes them
+    while the other agents' phones come with their agent written, that agent is the big
+    scalper posing as one. When every agent's phone comes without its agent now and then, the
+    export merely leaves the column blank at times: nobody stands out.
+    """
+    broker = rings.contact_customers >= BROKER_MIN_CUSTOMERS
+    ring = np.maximum(rings.entity_ring, 0)
+    spans = (rings.contact_agents >= 2) & (rings.top_agent_share < ONE_BROKER_SHARE)
+    pipeline = ((rings.contact_customers >= PIPELINE_SHARE * rings.ring_customers[ring])
+                & (rings.contact_agents <= 1) & (rings.top_agent_share < ONE_BROKER_SHARE)
+                if rings.count else np.zeros(ring.shape, dtype=bool))
+    unwritten = rings.contact_no_agent / np.maximum(rings.contact_bookings, 1)
+    tied = broker & (rings.contact_agents == 1) & (rings.entity_ring >= 0)
+    alone = np.zeros(ring.shape, dtype=bool)
+    for k in np.unique(rings.entity_ring[tied]):
+        phones = np.flatnonzero(tied & (rings.entity_ring == k))
+        lead = phones[np.argmax(unwritten[phones])]
+        others = unwritten[phones[phones != lead]]
+        if unwritten[lead] >= UNWRITTEN_SHARE and (
+                others.size == 0 or float(np.median(others)) <= UNWRITTEN_SHARE / 2):
+            alone[lead] = True
+    return broker & (spans | pipeline | alone)
+
+
+def _paid_in_advance(hub: np.ndarray, rings: Rings) -> np.ndarray:
+    """Hub payers that paid first and stopped while other hub accounts paid on.
+
+    A payer stopped at the time by which it had made 90% of its ring bookings; it paid in
+    advance when that came before ``ADVANCE_END_SHARE`` of the ring's span, another hub
+    account paid on into the ring's last tenth, and it made at least ``ADVANCE_MIN_SHARE`` of
+    the hub accounts' bookings until the middle of its own (it led the money while it paid).
+    """
+    out = np.zeros(hub.shape, dtype=bool)
+    for k in range(rings.count):
+        t0, t1 = int(rings.ring_first_ms[k]), int(rings.ring_last_ms[k])
+        if t0 == MISSING or t1 <= t0:
+            continue
+        members = rings.members[k]
+        hubs = members[hub[members]]
+        if hubs.size < 2:
+            continue
+        times = {int(h): _known(rings.times[rings.time_starts[h]:rings.time_starts[h + 1]])
+                 for h in hubs}
+        stop = {h: float(np.quantile(t, 0.9)) if t.size else float(t1)
+                for h, t in times.items()}
+        middle = {h: float(np.median(t)) if t.size else float(t1) for h, t in times.items()}
+        late = [h for h, t in times.items() if t.size and t[-1] >= t0 + 0.9 * (t1 - t0)]
+        for h, t in times.items():
+            if stop[h] > t0 + ADVANCE_END_SHARE * (t1 - t0) or not any(o != h for o in late):
+                continue
+            own = int((t <= middle[h]).sum())
+            total = sum(int((u <= middle[h]).sum()) for u in times.values())
+            if own >= ADVANCE_MIN_SHARE * total:
+                out[h] = True
+    return out
+
+
+def _known(times: np.ndarray) -> np.ndarray:
+    return times[times != MISSING]
 
 
 def assign_roles(inc: Incidence, sig: EntitySignals, rings: Rings,
@@ -73,12 +147,22 @@ def assign_roles(inc: Incidence, sig: EntitySignals, rings: Rings,
 
     put(involvement < params.involvement_min,
         "none", "most of its bookings are outside the ring")
-    put((kinds == _K["patient"]) | (kinds == _K["id_card"]), "patient", "customer or placeholder")
-    tool = np.isin(kinds, [_K["ip"], _K["device"], _K["account"]])
-    put(tool & ((rings.customers >= 2) | speedy), "technician",
-        "booked for several customers within seconds of release")
-    put(tool, "patient", "a customer's own")
-    # agents: the big scalper's own phone is the pipeline hub
+    put(kinds == _K["patient"], "patient", "a customer or placeholder the ring booked for")
+    put(kinds == _K["id_card"], "patient", "the ID number of a customer or placeholder")
+    # the tool: addresses and devices it books from, app accounts it books for many through
+    machine = np.isin(kinds, [_K["ip"], _K["device"]])
+    put(machine & (rings.customers >= 2), "technician",
+        "booked for several customers: the grabbing tool's address or device")
+    put(machine & speedy, "technician",
+        "booked within seconds of release: the grabbing tool's address or device")
+    put(machine, "patient", "a customer's own address or device, at human speed")
+    account = kinds == _K["account"]
+    put(account & (rings.customers >= 2), "technician",
+        "an app account that booked for several customers: the tool's")
+    put(account & speedy, "patient",
+        "a customer's own app account, booked through by the grabbing tool")
+    put(account, "patient", "a customer's own app account")
+    # escort agents: the big scalper's own phone is the pipeline's hub
     agent = kinds == _K["escort_agent"]
     phone_of_agent = np.full(n, -1, dtype=np.int64)
     own = np.flatnonzero(rings.owner_agent >= 0)
@@ -90,19 +174,26 @@ def assign_roles(inc: Incidence, sig: EntitySignals, rings: Rings,
     put(agent, "second_level", "escort agent bringing customers")
     phone = kinds == _K["phone"]
     owned = phone & (rings.owner_agent >= 0)
-    idx = np.flatnonzero(owned & member & (role == ""))
-    for i in idx:
-        owner_role = role[rings.owner_agent[i]] or "second_level"
-        role[i] = owner_role
+    for i in np.flatnonzero(owned & member & (role == "")):
+        role[i] = role[rings.owner_agent[i]] or "second_level"
         reason[i] = "an escort agent's own phone"
-    put(phone & hub_phone, "first_level", "contact phone for several agents' customers")
-    put(phone & (rings.contact_customers >= 3), "second_level",
-        "contact phone for one agent's customers")
-    put(phone, "patient", "a customer's or placeholder's phone")
+    put(phone & hub_phone, "first_level",
+        "contact phone for several agents' customers, or for most of the ring's")
+    put(phone & (rings.contact_customers >= BROKER_MIN_CUSTOMERS), "second_level",
+        "contact phone for one broker's customers")
+    put(phone, "patient", "a customer's or placeholder's own phone")
     payer = kinds == _K["payer"]
     put(payer & (rings.customers <= 1), "patient", "paid for one customer")
-    put(payer & (rings.agents >= 1) & (rings.top_agent_share >= ONE_AGENT_SHARE),
-        "second_level", "paid for one escort agent's customers")
+    one_agent = (rings.agents >= 1) & (rings.top_agent_share >= ONE_BROKER_SHARE)
+    # one broker's: not the hub's (a payer paying through the first level's phone only)
+    top = np.maximum(rings.top_broker, 0)
+    one_broker = ((rings.brokers >= 1) & (rings.top_broker_share >= ONE_BROKER_SHARE)
+                  & (rings.agents == 0) & (rings.top_broker >= 0)
+                  & (role[top] == "second_level"))
+    put(payer & (one_agent | one_broker), "second_level", "paid for one broker's customers")
+    hub = payer & member & (role == "")
+    put(_paid_in_advance(hub, rings), "technician",
+        "paid the ring's bookings first, until the money moved to other accounts")
     put(payer, "first_level", "paid for customers across the pipeline")
     put(np.ones(n, dtype=bool), "none", "no scalping role")
     return Roles(role=role, reason=reason)
