@@ -249,13 +249,19 @@ def test_stealth_gang_as_police_found_it(make) -> None:
     assert len(paid) >= 100
 
 
-def test_dropped_columns_are_absent_and_truth_lists_only_what_is_there(make) -> None:
-    dropped = ("device_id", "account_id", "escort_agent_id", "escort_agent_name",
-               "escort_agent_phone", "released_at")
-    city = make(drop_columns=dropped)
+@pytest.mark.parametrize("dropped", [
+    ("device_id", "account_id", "escort_agent_id", "escort_agent_name", "escort_agent_phone",
+     "released_at"),
+    ("phone", "ip", "payer_account", "payer_channel", "visit_card"),
+])
+def test_dropped_columns_are_absent_and_truth_lists_only_what_is_there(
+        make, dropped: tuple[str, ...]) -> None:
+    city = make(profile="wide", drop_columns=dropped)
     assert list(city.rows[0]) == [c for c in COLUMNS if c not in dropped]
     kinds = {m["kind"] for m in city.members()} | {i["kind"] for i in city.truth["innocent"]}
-    assert not kinds & {"device", "account", "escort_agent"}
+    gone = {"device_id": "device", "account_id": "account", "escort_agent_id": "escort_agent",
+            "ip": "ip", "payer_account": "payer"}
+    assert not kinds & {gone[c] for c in dropped if c in gone}
     seen: set[tuple[str, str]] = set()
     for r in city.rows:
         seen |= entity_keys({**{c: "" for c in COLUMNS}, **r})
@@ -305,3 +311,31 @@ def test_wide_world_same_bytes_any_worker_count(tmp_path: Path) -> None:
     a = {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()}
     b = {p.name: p.read_bytes() for p in (tmp_path / "b").iterdir()}
     assert a == b
+
+
+def test_wide_look_alikes_are_there_and_innocent(make) -> None:
+    city = make(seed=1, records=20_000, profile="wide")
+    whys = {i["why"] for i in city.truth["innocent"]}
+    assert {"large family", "escort company", "fast human", "kiosk",
+            "company health check"} <= whys
+    gang_keys = {(m["kind"], m["key"]) for m in city.members()}
+    assert not gang_keys & {(i["kind"], i["key"]) for i in city.truth["innocent"]}
+    # release watchers: many honest people 1-3 s after release
+    fast = {k for _, k in city.innocent("fast human")}
+    watched = [latency_s(r) for r in city.rows if r["account_id"] in fast and latency_s(r) < 60]
+    assert len(watched) >= 50 and all(1.0 <= x <= 3.0 for x in watched)
+    # large families: one payer and one phone for more people than one household holds
+    for payer in (k for kind, k in city.innocent("large family") if kind == "payer"):
+        rows = [r for r in city.rows if r["payer_account"] == payer]
+        assert len({parse_phone(r["phone"]).key for r in rows}) == 1
+    clans = [len({r["id_number"] for r in city.rows if r["payer_account"] == k})
+             for kind, k in city.innocent("large family") if kind == "payer"]
+    assert max(clans) >= 4
+    # escort companies: one office address, many clients, minutes after release, by hand
+    for ip in (k for kind, k in city.innocent("escort company") if kind == "ip"):
+        rows = sorted((r for r in city.rows if r["ip"] == ip), key=lambda r: r["booked_at"])
+        assert len({r["id_number"] for r in rows}) >= 20
+        assert all(latency_s(r) >= 120 for r in rows)
+        assert sum(latency_s(r) <= 1_800 for r in rows) >= len(rows) / 2
+    kiosks = {k for kind, k in city.innocent("kiosk") if kind == "ip"}
+    assert 0.06 <= sum(r["ip"] in kiosks for r in city.rows) / len(city.rows) <= 0.14

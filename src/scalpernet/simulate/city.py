@@ -68,6 +68,9 @@ class HospitalDays:
         self.busy_count: Counter = Counter()
         self.companies = [c for c in cast.companies if c.hospital == hospital.index]
         self.escort_rate = 4 / 7 / len(world.hospitals)  # ~4 patients a week per agent
+        self.watchers = world.params.lookalikes()["release_watchers"]
+        self.clans = [c for c in cast.clans if c.hospital == hospital.index]
+        self.offices = [o for o in cast.offices if o.hospital == hospital.index]
         # the day's honest bookings whose rows the crowd builds (hot-pool winners who are
         # ordinary people, chronic patients, busy families)
         self.ready: list[Ready] = []
@@ -116,7 +119,70 @@ class HospitalDays:
         for fam in self.busy:
             if rng.random() < fam.rate and len(out) + len(self.ready) < target:
                 self._busy_family(rng, fam.household, v, released)
+        for clan in self.clans:
+            if rng.random() < clan.rate and len(out) + len(self.ready) < target:
+                out.append((self._clan(rng, clan, v, released), None))
+        for office in self.offices:
+            if weekday < 5:
+                room = max(0, (target - len(out) - len(self.ready)) // 4)
+                self._office_day(rng, office, v, released, room, out)
         return out
+
+    def _innocent(self, kind: str, key: str | None, why: str, column: str) -> None:
+        if key and column in self.keep:
+            self.innocent[(kind, key)] = why
+
+    def _clan(self, rng: random.Random, clan, v: int, released: int) -> Booking:
+        """A large family's head books for one of up to eighteen relatives: her payer and
+        her phone on every booking."""
+        hosp, pop = self.hosp, self.pop
+        h = clan.households[int(rng.random() * len(clan.households))]
+        m = pop.pick_member(rng, pop.household(h))
+        doctor = hosp.ordinary[int(rng.random() * len(hosp.ordinary))]
+        slot = v * DAY + ordinary_slot_minute(rng) * MINUTE
+        booked = human_time(rng, hosp, released + MINUTE, slot - 30 * MINUTE)
+        b = pop.booking(rng, hosp, doctor, slot, released, booked, h, m, route="home")
+        head = clan.households[0]
+        payer, phone = pop.payer(head * 6), pop.phone(head, 0)
+        b.payer, b.channel, b.phone = payer.account, payer.channel, phone
+        b.account, b.device = self.world.handles.account(head * 6), self.world.handles.device(
+            head * 6)
+        b.ip = pop.home_ip(head)
+        self._innocent("payer", payer.account, "large family", "payer_account")
+        self._innocent("phone", phone, "large family", "phone")
+        return self._settle(rng, b)
+
+    def _office_day(self, rng: random.Random, office, v: int, released: int, room: int,
+                    out: list[tuple[Booking, str | None]]) -> None:
+        """An escort company's agents book their clients from the office, one after another
+        within minutes after release (by hand: a minute or more apart)."""
+        hosp, pop = self.hosp, self.pop
+        t = released + rng.randint(2, 5) * MINUTE
+        for _ in range(min(room, rng.randint(*office.per_day))):
+            agent = office.agents[int(rng.random() * len(office.agents))]
+            h = self._regular(rng)
+            m = pop.pick_member(rng, pop.household(h))
+            doctor = hosp.ordinary[int(rng.random() * len(hosp.ordinary))]
+            slot = v * DAY + ordinary_slot_minute(rng) * MINUTE
+            t = next_open(hosp, t + rng.randint(40, 150) * SECOND)
+            if t >= slot - 30 * MINUTE:
+                break
+            b = pop.booking(rng, hosp, doctor, slot, released, t, h, m, route="home")
+            b.account, b.device, b.ip = agent.account, agent.device, office.ip
+            b.agent_id, b.agent_name, b.agent_phone = agent.id, agent.name, agent.phone
+            if rng.random() < 0.5:
+                b.phone = agent.phone
+                self._innocent("phone", agent.phone, "escort company", "phone")
+            if rng.random() < 0.5:
+                b.payer, b.channel = office.payer.account, office.payer.channel
+                self._innocent("payer", office.payer.account, "escort company",
+                               "payer_account")
+            self._innocent("ip", office.ip, "escort company", "ip")
+            self._innocent("escort_agent", agent.id, "escort company", "escort_agent_id")
+            self._innocent("phone", agent.phone, "escort company", "escort_agent_phone")
+            self._innocent("account", agent.account, "escort company", "account_id")
+            self._innocent("device", agent.device, "escort company", "device_id")
+            out.append((self._settle(rng, b), None))
 
     def _hot_pools(self, rng: random.Random, v: int, released: int,
                    out: list[tuple[Booking, str | None]]) -> None:
@@ -132,7 +198,9 @@ class HospitalDays:
                 demand = int(want) + (rng.random() < want - int(want))
                 for k in range(demand):
                     requests.append((gang.latency_ms(rng, k), len(requests), gang))
-            for _ in range((0, 0, 1, 1, 2)[int(rng.random() * 5)]):
+            watchers = ((0, 0, 1, 1, 2)[int(rng.random() * 5)] if self.watchers is None
+                        else rng.randint(*self.watchers))
+            for _ in range(watchers):
                 requests.append((rng.randint(1000, 3000), len(requests), _FAST))
             for _ in range(slots):  # people who sat ready at release: a minute or more
                 requests.append((60_000 + int(rng.expovariate(1 / 90_000)), len(requests), None))
@@ -194,12 +262,14 @@ class HospitalDays:
             self.innocent[("ip", b.ip)] = "licensed escort"
         if rng.random() < 0.4:
             b.phone = as_written(agent.phone, int(rng.random() * 100))
+            self._innocent("phone", agent.phone, "licensed escort", "phone")
         if rng.random() < 0.3:
             b.payer, b.channel = agency.payer.account, agency.payer.channel
             self.innocent[("payer", agency.payer.account)] = "licensed escort"
         b.agent_id, b.agent_name, b.agent_phone = agent.id, agent.name, agent.phone
-        for kind, key in (("escort_agent", agent.id), ("phone", agent.phone),
-                          ("account", agent.account), ("device", agent.device)):
+        self._innocent("phone", agent.phone, "licensed escort", "escort_agent_phone")
+        for kind, key in (("escort_agent", agent.id), ("account", agent.account),
+                          ("device", agent.device)):
             self.innocent[(kind, key)] = "licensed escort"
         return self._settle(rng, b)
 
@@ -215,7 +285,7 @@ class HospitalDays:
         if self.busy_count[h] >= 2:  # pays for two or more of the family by now
             payer = pop.payer(h * 6)
             self.innocent[("payer", payer.account)] = "family payer"
-            self.innocent[("phone", pop.phone(h, 0))] = "family payer"
+            self._innocent("phone", pop.phone(h, 0), "family payer", "phone")
 
 
 def generate_hospital(world: World, index: int, out_dir: Path, fmt: str) -> HospitalResult:

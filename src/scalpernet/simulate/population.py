@@ -365,6 +365,29 @@ class Agency:
     agents: tuple[EscortAgent, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Clan:
+    """A large family: two or three households whose head (member 0 of the first) books,
+    pays and gives her phone for everyone."""
+
+    households: tuple[int, ...]
+    hospital: int
+    rate: float  # bookings per day
+
+
+@dataclass(frozen=True, slots=True)
+class EscortOffice:
+    """An escort company: one office address, several agents booking many clients each
+    day within minutes after release, by hand; the company pays some bookings."""
+
+    index: int
+    payer: Payer
+    ip: str
+    agents: tuple[EscortAgent, ...]
+    hospital: int
+    per_day: tuple[int, int]  # clients booked on a working day
+
+
 @dataclass
 class Cast:
     fast: list[int] = field(default_factory=list)  # households whose member 0 is fast
@@ -372,13 +395,16 @@ class Cast:
     busy: list[BusyFamily] = field(default_factory=list)
     companies: list[Company] = field(default_factory=list)
     agencies: list[Agency] = field(default_factory=list)
+    clans: list[Clan] = field(default_factory=list)
+    offices: list[EscortOffice] = field(default_factory=list)
     reserved: int = 0  # households below this number belong to the cast
     overrides: dict[int, Override] = field(default_factory=dict)
 
 
 def build_cast(rng: random.Random, hospitals: list[Hospital], days: int, n_fast: int,
                n_chronic: int, n_busy: int, n_companies: int, staff: int, n_agencies: int,
-               handles: Handles, phones: Phones, addresses: Addresses) -> Cast:
+               handles: Handles, phones: Phones, addresses: Addresses, n_offices: int = 0,
+               n_clans: int = 0) -> Cast:
     """Reserve the look-alike households and create companies and escort agencies."""
     cast = Cast()
     nxt = 0
@@ -414,5 +440,24 @@ def build_cast(rng: random.Random, hospitals: list[Hospital], days: int, n_fast:
             for k in range(1, rng.randint(2, 4) + 1))
         cast.agencies.append(Agency(a, handles.payer(owner, "alipay"),
                                     addresses.office(1000 + a), agents))
+    for _ in range(n_clans):  # drawn after the default cast, whose draws stay as they were
+        size = rng.randint(2, 3)
+        for k in range(size):
+            cast.overrides[nxt + k] = Override(rng.randint(4, 6), True, True,
+                                               "elder" if k == 0 else None)
+        cast.clans.append(Clan(tuple(range(nxt, nxt + size)), rng.choice(hospitals).index,
+                               rng.uniform(0.3, 0.6)))
+        nxt += size
+    for o in range(n_offices):
+        owner = OTHERS + 20_000 + o * 16
+        agents = tuple(
+            EscortAgent(handles.escort_agent(owner + k), full_name(hash64(owner, k)),
+                        phones.make(owner + k), handles.account(owner + k),
+                        handles.device(owner + k))
+            for k in range(1, rng.randint(3, 8) + 1))
+        lo = rng.randint(3, 8)
+        cast.offices.append(EscortOffice(
+            o, handles.payer(owner, "unionpay"), addresses.office(2000 + o), agents,
+            rng.choice(hospitals).index, (lo, lo + rng.randint(2, 12))))
     cast.reserved = nxt
     return cast

@@ -38,7 +38,7 @@ class WorldParams:
     # how honest bookings reach the server (shares of honest bookings; the rest: home)
     nat_share: float = 0.35
     wifi_share: float = 0.08
-    kiosk_share: float = 0.04
+    kiosk_share: float | None = None  # hall kiosks; None: 0.04 (wide: 0.10)
     patients_per_nat_ip: int = 300
     ipv6_home_share: float = 0.2
     virtual_phone_share: float = 0.015
@@ -75,6 +75,11 @@ class WorldParams:
     activity: tuple[str, ...] | None = None  # whole, burst
     burst_days: tuple[int, int] | None = None
     payers: tuple[int, int] | None = None  # first-level payment accounts
+    # look-alikes beyond the default cast (None: the profile's; see docs/simulator.md)
+    release_watchers: tuple[int, int] | None = None  # fast humans per hot pool per release
+    health_check_companies: int | None = None
+    escort_companies: int | None = None  # offices booking many clients minutes after release
+    large_families: int | None = None  # clans: one payer and one phone for up to 18 people
     # the export's shape: optional contract columns left out of the files
     drop_columns: tuple[str, ...] = ()
 
@@ -93,8 +98,22 @@ class WorldParams:
 
     @classmethod
     def wide(cls, **overrides: object) -> WorldParams:
-        """The wide world: every gang knob drawn per gang from its full range."""
-        return cls(profile="wide", **overrides)  # type: ignore[arg-type]
+        """The wide world: every gang knob drawn per gang from its full range, more and
+        more kinds of look-alikes (hall kiosks carry 10 % of honest bookings)."""
+        return cls(**{"profile": "wide", "kiosk_share": 0.10, **overrides})  # type: ignore[arg-type]
+
+    def lookalikes(self) -> dict[str, object]:
+        """How many of each look-alike: those set, else the profile's."""
+        n, wide = self.records, self.profile == "wide"
+        profile = {
+            "release_watchers": (2, 6) if wide else None,
+            "health_check_companies": min(10, (2 + n // 50_000) if wide else 1 + n // 150_000),
+            "escort_companies": min(6, 1 + n // 100_000) if wide else 0,
+            "large_families": max(5, n // 4_000) if wide else 0,
+            "kiosk_share": 0.10 if wide else 0.04,
+        }
+        return {k: v if getattr(self, k) is None else getattr(self, k)
+                for k, v in profile.items()}
 
     def knobs(self) -> dict[str, tuple]:
         """The gang knobs each gang draws from: those set, and the wide profile's."""
@@ -198,13 +217,17 @@ def build_world(params: WorldParams) -> World:
     phones = Phones(seed)
     ids = IdNumbers(seed, params.start)
     rng = random.Random(derive(seed, "cast"))
+    more = params.lookalikes()
     cast = build_cast(
-        rng, hospitals, days, n_fast=max(5, n // 20_000), n_chronic=max(6, n // 3_000),
-        n_busy=max(10, n // 2_000), n_companies=min(10, 1 + n // 150_000),
+        rng, hospitals, days,
+        n_fast=max(5, n // (2_000 if more["release_watchers"] else 20_000)),
+        n_chronic=max(6, n // 3_000),
+        n_busy=max(10, n // 2_000), n_companies=int(more["health_check_companies"]),
         staff=min(120, max(10, n // 500)), n_agencies=min(6, 1 + n // 250_000),
-        handles=handles, phones=phones, addresses=addresses)
+        handles=handles, phones=phones, addresses=addresses,
+        n_offices=int(more["escort_companies"]), n_clans=int(more["large_families"]))
     honest = n * (1 - params.hot_share)
-    routes = Routes(params.nat_share, params.wifi_share, params.kiosk_share,
+    routes = Routes(params.nat_share, params.wifi_share, float(more["kiosk_share"]),
                     max(3, round(honest * params.nat_share / params.patients_per_nat_ip)),
                     params.virtual_phone_share, params.ipv6_home_share)
     households = cast.reserved + max(600, n // 2)
