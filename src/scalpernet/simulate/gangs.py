@@ -1,11 +1,13 @@
 """Scalper gangs: who is in them, and the bookings their grabbing tool makes.
 
-A gang has one technician (bot servers' and rotating proxies' IPs, emulator devices, bot
-accounts, sometimes his own payment account early on), one first-level scalper (a few payment
-accounts; some also act as an escort agent), several second-level scalpers posing as escort
-agents (their phones given as customers' contact phone, some with their own payment
-accounts), the customers (real people, often from other cities) and placeholder patients
-(junk names, invalid ID numbers, virtual phones) that occupy a slot until a buyer is found.
+A gang has one technician (bot servers, rotating or residential proxies or carrier NAT,
+emulator or spoofed device ids, bot accounts, sometimes his own payment account), one
+first-level scalper (a few payment accounts, a phone; some pose as an escort agent),
+second-level scalpers posing as escort agents (their phones given as the customers'
+contact, some with their own payment accounts), the customers (real people, often from
+other cities) and placeholder patients (junk names, invalid ID numbers, virtual phones) that
+occupy a slot until a buyer is found. How each gang does all this is its
+:class:`~scalpernet.simulate.behaviour.Behaviour`.
 """
 
 from __future__ import annotations
