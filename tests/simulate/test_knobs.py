@@ -108,6 +108,16 @@ def test_residential_pool_books_from_many_addresses_each_used_a_few_times(make) 
         assert {m["as"] for m in _members(city, gang, kind="ip")} == {"residential proxy ip"}
 
 
+def test_rotating_proxies_are_ten_to_forty_per_gang_and_never_shared(make) -> None:
+    city = make(origin=("proxies",), proxy_pool=(200, 300))
+    owner: dict[str, str] = {}
+    for g in city.truth["gangs"]:
+        proxies = {m["key"] for m in g["members"] if m["as"] == "proxy ip"}
+        assert 1 <= len(proxies) <= g["behaviour"]["proxy_pool"] <= 40
+        for ip in proxies:
+            assert owner.setdefault(ip, g["id"]) == g["id"]
+
+
 def test_carrier_nat_addresses_are_shared_with_honest_people_not_gang_members(make) -> None:
     city = make(origin=("carrier NAT",))
     nat = {k for _, k in city.innocent("carrier NAT")}

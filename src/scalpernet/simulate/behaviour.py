@@ -38,7 +38,7 @@ OPTION_KNOBS: dict[str, tuple[str, ...]] = {
 }
 #: Range knobs: name -> the widest range it accepts.
 RANGE_KNOBS: dict[str, tuple[float, float]] = {
-    "machine_ms": (1, 1000), "human_delay_s": (0.5, 60.0), "proxy_pool": (2, 5000),
+    "machine_ms": (1, 1000), "human_delay_s": (0.5, 60.0), "proxy_pool": (2, 500),
     "placeholder_share": (0.0, 1.0), "agents": (1, 64), "burst_days": (1, 60),
     "payers": (1, 8),
 }
@@ -74,7 +74,7 @@ class Behaviour:
     machine_ms: tuple[int, int]  # fastest and slowest machine-speed request
     human_delay_s: tuple[float, float]  # the range human-like delays are drawn from
     origin: str
-    proxy_pool: int  # rotating proxies, or residential addresses live at one time
+    proxy_pool: int  # residential addresses live at one time, or the rotating proxies
     devices: str
     tool_accounts: str
     money: str

@@ -210,9 +210,12 @@ def build_gangs(rng: random.Random, count: int, hospitals: list[Hospital], days:
             agents = [_agent(handles, phones, base, a, how.money == "agents" or (
                 agents[a].payer is not None if a < len(agents) else hash64(base, a, 13) % 10 < 4))
                 for a in range(how.agents)]
-        if how.origin == "proxies" and not proxy_ips:
-            proxy_ips = [addresses.proxy(g * 256 + k) for k in range(how.proxy_pool)]
-        elif how.origin != "proxies":
+        if how.origin == "proxies":  # 10-40 rotating proxies (proxy_pool sizes residential)
+            if not proxy_ips:
+                count = random.Random(derive(seed, "gang", g, "proxies")).randint(10, 40)
+                proxy_ips = [addresses.proxy(g * 256 + k) for k in range(count)]
+            how.proxy_pool = len(proxy_ips)
+        else:
             proxy_ips = []
         nat = random.Random(derive(seed, "gang", g, "nat"))
         active = how.active
