@@ -89,7 +89,7 @@ def main() -> None:
     inc = build_incidence(proj)
     sig = entity_signals(proj, reg, inc, params, np.zeros(inc.count, dtype=bool))
     rows = None if args.louvain_graph == "ring" else np.arange(proj.size)
-    ag = build_analysis_graph(proj, reg, inc, sig, rows)
+    ag = build_analysis_graph(proj, reg, inc, sig, params, rows)
     g = ag.graph
     print(f"community detection on the {args.louvain_graph} projection: "
           f"{g.vcount():,} vertices, {g.ecount():,} edges")

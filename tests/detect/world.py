@@ -168,13 +168,14 @@ def _gang(w: World, gid: str, base: int, humanised: bool, customers: int,
     for k in range(placeholders):
         id_no = id_number(base * 100 + 90 + k, valid=False)
         vphone = phone(base * 1000 + 500 + k, virtual=True)
+        # each gang holds slots of its own (two placeholders never hold one slot)
         hold = w.book(day=k % 8, name="561", id_no=id_no, latency_ms=latency(), phone_no=vphone,
-                      payer=None, slot_min=241 + k, status="cancelled",
+                      payer=None, slot_min=241 + base + k, status="cancelled",
                       cancel_after_ms=3_600_000, virtual=True, junk=True, valid=False, **tool())
         w.note(gid, "patient", f"patient:{id_no}|561", f"id_card:{id_no}", f"phone:{vphone}")
         washed = datetime.fromisoformat(hold["cancelled"]) + timedelta(
             milliseconds=rng.randint(1_000, 4_000) if humanised else rng.randint(300, 2_500))
-        customer(customers + k, k % 8, slot=241 + k, booked_at=washed)
+        customer(customers + k, k % 8, slot=241 + base + k, booked_at=washed)
 
 
 def _honest(w: World) -> None:
@@ -255,3 +256,82 @@ def write_world(graph: Graph, rows: list[dict[str, Any]]) -> None:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+NAT_IP = "117.136.0.9"
+
+
+def _stealth_gang(w: World) -> None:
+    """A tool that leaves no tool identifier: a fresh residential address and device id on
+    every booking, the customers' own app accounts, 3-8 s delays, no agent column; brokers'
+    phones as contacts; money through two hub accounts, the technician's paying at first."""
+    rng = w.rng
+    gid = "gs"
+    hubs = ["gs-alipay-1", "gs-alipay-2"]
+    tech = "gs-alipay-tech"
+    brokers = [phone(70_000 + k) for k in range(3)]
+    broker_payer = "gs-wx-broker-0"
+    w.note(gid, "first_level", *(f"payer:{h}" for h in hubs))
+    w.note(gid, "technician", f"payer:{tech}")
+    w.note(gid, "second_level", *(f"phone:{p}" for p in brokers), f"payer:{broker_payer}")
+    for n in range(42):
+        day = n % 14
+        name, id_no = f"隐客{n}", id_number(7_000 + n)
+        contact = brokers[n % 3]
+        payer = (tech if day < 4 and n % 4 else broker_payer if n % 3 == 0 and n % 7 == 0
+                 else hubs[n % 2])
+        ip, device, account = f"36.{n // 200}.{n % 200}.{7 + n % 3}", f"spoof-{n}", f"own-{n}"
+        w.book(day=day, name=name, id_no=id_no, latency_ms=rng.randint(3_000, 8_000),
+               phone_no=contact, ip=ip, device=device, account=account, payer=payer,
+               doctor="D002", slot_min=n)
+        w.note(gid, "technician", f"ip:{ip}", f"device:{device}")
+        w.note(gid, "patient", f"patient:{id_no}|{name}", f"id_card:{id_no}",
+               f"account:{account}")
+
+
+def _nat_gang(w: World) -> None:
+    """A tool behind a carrier NAT address shared with honest people, no device or account,
+    agents' phones as contacts, customers paying by QR code, placeholders washed."""
+    rng = w.rng
+    gid = "gn"
+    brokers = [phone(80_000 + k) for k in range(4)]
+    w.note(gid, "second_level", *(f"phone:{p}" for p in brokers))
+    w.innocent[f"ip:{NAT_IP}"] = "carrier NAT"
+    for n in range(40):
+        day = n % 10
+        if n % 4 == 0:  # a placeholder holds the slot, washed to the buyer
+            ph_id = id_number(8_500 + n, valid=False)
+            hold = w.book(day=day, name="789", id_no=ph_id, latency_ms=rng.randint(2_000, 6_000),
+                          phone_no=phone(85_000 + n, virtual=True), ip=NAT_IP, device=None,
+                          account=None, payer=None, doctor="D003", slot_min=n,
+                          status="cancelled", cancel_after_ms=7_200_000, virtual=True,
+                          junk=True, valid=False)
+            w.note(gid, "patient", f"patient:{ph_id}|789", f"id_card:{ph_id}",
+                   f"phone:{phone(85_000 + n, virtual=True)}")
+            booked_at = datetime.fromisoformat(hold["cancelled"]) + timedelta(milliseconds=1_500)
+        else:
+            booked_at = None
+        name, id_no = f"网客{n}", id_number(8_000 + n)
+        w.book(day=day, name=name, id_no=id_no, latency_ms=rng.randint(2_000, 6_000),
+               phone_no=brokers[n % 4], ip=NAT_IP, device=None, account=None,
+               payer=f"gn-qr-{n}", doctor="D003", slot_min=n, booked_at=booked_at,
+               paid_after_ms=400_000)
+        w.note(gid, "patient", f"patient:{id_no}|{name}", f"id_card:{id_no}",
+               f"payer:gn-qr-{n}")
+    # the honest people behind the same address: human speed, three of them quick
+    for k in range(90):
+        id_no = id_number(9_000 + k)
+        w.book(day=k % 10, name=f"路人{k}", id_no=id_no, latency_ms=rng.randint(1_200, 2_800)
+               if k < 3 else rng.randint(90_000, 20_000_000), phone_no=phone(90_000 + k),
+               ip=NAT_IP, device=None, account=None, payer=f"nat-pay-{k}", doctor="D015",
+               slot_min=k)
+        w.innocent[f"patient:{id_no}|路人{k}"] = "carrier NAT user"
+
+
+def build_stealth_world() -> World:
+    """Two gangs that show no tool identifier of their own, among honest people."""
+    w = World(rng=random.Random(11))
+    _stealth_gang(w)
+    _nat_gang(w)
+    _honest(w)
+    return w

@@ -164,7 +164,7 @@ def detect(graph: Graph, params: DetectParams | None = None,
     allowed = allowlists.resolve(graph, allow, inc)
     sig = entity_signals(proj, reg, inc, params, allowed)
     lap("signals")
-    ag = build_analysis_graph(proj, reg, inc, sig)
+    ag = build_analysis_graph(proj, reg, inc, sig, params)
     communities = find_communities(ag.graph, params, ag.links)
     lap("communities")
     rings = build_rings(proj, reg, inc, ag, communities)
@@ -172,8 +172,11 @@ def detect(graph: Graph, params: DetectParams | None = None,
     ctx = _Context(proj, reg, inc, sig, ag, rings, roles)
     p999 = payer_yearly_reference(sig, inc)
     scores = {k: score_ring(k, proj, reg, inc, sig, rings, p999) for k in range(rings.count)}
+    # a network holds at least one channel that triggered by itself: its evidence
+    own_trigger = sig.trigger & ~sig.shared
     kept = [k for k in range(rings.count)
-            if scores[k].risk >= params.min_risk and len(rings.members[k]) >= params.min_size]
+            if scores[k].risk >= params.min_risk and len(rings.members[k]) >= params.min_size
+            and own_trigger[rings.members[k]].any()]
     lap("tiers_scoring")
     networks = _networks(graph, ctx, kept, scores, params,
                          previous if previous is not None else previous_networks(graph))

@@ -57,7 +57,9 @@ def evaluate(networks: Iterable[Network], truth: dict[str, Any], *,
     truth_role: dict[str, str] = {}
     members_of: dict[str, set[str]] = {}
     profile: dict[str, str] = {}
+    behaviour: dict[str, dict[str, Any]] = {}
     for gang in truth.get("gangs", []):
+        behaviour[gang["id"]] = gang.get("behaviour", {})
         uids = {f"{m['kind']}:{m['key']}" for m in gang["members"]}
         members_of[gang["id"]] = uids
         profile[gang["id"]] = gang.get("profile", "")
@@ -79,10 +81,15 @@ def evaluate(networks: Iterable[Network], truth: dict[str, Any], *,
         share = count / len(uids) if uids else 0.0
         ok = share >= recovery_share
         recovered += ok
+        gang_core = [u for u in uids if truth_role[u] != "patient"]
         gangs.append({"id": gid, "profile": profile[gid], "members": len(uids),
                       "found": sum(in_net.values()), "best_network": best,
                       "best_share": round(share, 4), "networks": len(in_net),
-                      "recovered": ok})
+                      "recovered": ok, "core_members": len(gang_core),
+                      "role_accuracy": _ratio(sum(1 for u in gang_core
+                                                  if role_of.get(u) == truth_role[u]),
+                                              len(gang_core)),
+                      "behaviour": behaviour[gid]})
     purity = []
     for net in networks:
         labels = Counter(gang_of.get(f"{m.kind}:{m.key}", "-") for m in net.members
@@ -132,7 +139,8 @@ def format_report(report: dict[str, Any]) -> str:
     for g in report["per_gang"]:
         lines.append(f"  {g['id']:<5} {g['profile']:<10} {g['members']:>6} members, "
                      f"{g['found']:>6} found, best network holds {g['best_share']:.1%} "
-                     f"({g['networks']} networks)")
+                     f"({g['networks']} networks), tiers {g['role_accuracy']:.3f} "
+                     f"on {g['core_members']} core")
     if report["role_confusion"]:
         wrong = {k: v for k, v in report["role_confusion"].items()
                  if k.split("->")[0] != k.split("->")[1]}

@@ -55,12 +55,35 @@ class BookingLinks:
     vertex: np.ndarray  # pair -> vertex
 
 
-def ring_bookings(proj: Projection, inc: Incidence, sig: EntitySignals) -> np.ndarray:
-    """Rows of bookings made through at least one triggered channel."""
-    on_channel = np.isin(inc.slot, _CHANNEL_CODES)
+def ring_bookings(proj: Projection, reg: RegistrationSignals, inc: Incidence,
+                  sig: EntitySignals, params: DetectParams) -> np.ndarray:
+    """Rows of bookings made through a triggered channel that is not shared, then through the
+    channels those bookings show to be the ring's.
+
+    A channel is the ring's when at least ``involvement_min`` of its bookings (and two or
+    more) are ring bookings: an agent's phone, a second payer, a proxy the tool used again.
+    Its other bookings join the ring (``expand_steps`` times): a customer an agent brought
+    who paid by QR code through a fresh address and device shows no trigger of its own.
+    Damp channels never pass bookings on, and neither do patients and ID cards (a customer's
+    other bookings are the customer's own). Last, the other half of every occupy-and-wash
+    pair joins: the placeholder that held the slot for the ring's buyer, or the buyer it was
+    washed to.
+    """
+    on_channel = np.isin(inc.slot, _CHANNEL_CODES) & ~sig.damp[inc.entity]
     hit = on_channel & sig.trigger[inc.entity]
     mark = np.zeros(proj.size, dtype=bool)
     mark[inc.registration[hit]] = True
+    for _ in range(params.expand_steps):
+        inside = np.bincount(inc.entity[on_channel], weights=mark[inc.registration[on_channel]],
+                             minlength=inc.count)
+        ours = (inside >= 2) & (inside >= params.involvement_min * sig.bookings)
+        more = on_channel & ours[inc.entity] & ~mark[inc.registration]
+        if not more.any():
+            break
+        mark[inc.registration[more]] = True
+    pairs = reg.wash_pairs
+    either = mark[pairs[:, 0]] | mark[pairs[:, 1]]
+    mark[pairs[either].reshape(-1)] = True
     return np.flatnonzero(mark)
 
 
@@ -70,20 +93,29 @@ def booking_weight(reg: RegistrationSignals) -> np.ndarray:
 
 
 def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incidence,
-                         sig: EntitySignals, rows: np.ndarray | None = None) -> AnalysisGraph:
+                         sig: EntitySignals, params: DetectParams,
+                         rows: np.ndarray | None = None) -> AnalysisGraph:
     """Link the non-damp entities of every ring booking pairwise, weights summed.
 
-    ``rows`` overrides which bookings are linked (the benchmark links all of them).
+    A shared trigger (a tool behind a carrier NAT address) links only to the triggered
+    channels of the ring's suspicious bookings through it: it ties a gang's agents together
+    without pulling in the honest people behind the same address. ``rows`` overrides which
+    bookings are linked (the benchmark links all of them).
     """
     if rows is None:
-        rows = ring_bookings(proj, inc, sig)
+        rows = ring_bookings(proj, reg, inc, sig, params)
     in_ring = np.zeros(proj.size, dtype=bool)
     in_ring[rows] = True
-    pair_idx = np.flatnonzero(in_ring[inc.registration] & ~sig.damp[inc.entity])
+    on_ring = in_ring[inc.registration]
+    glue = on_ring & sig.shared[inc.entity] & reg.suspicious[inc.registration]
+    pair_idx = np.flatnonzero((on_ring & ~sig.damp[inc.entity]) | glue)
     ent = inc.entity[pair_idx]
     regs = inc.registration[pair_idx]
     nodes = sorted_unique(ent)
     vertex = np.searchsorted(nodes, ent)
+    # which ends may link: the shared ones only to triggered channels
+    shared_v = sig.shared[nodes]
+    triggered_v = sig.trigger[nodes] & ~shared_v
     # group the pairs by booking: a clique of the (at most nine) entities of each booking
     order = np.lexsort((vertex, regs))
     regs_s, vert_s = regs[order], vertex[order]
@@ -93,11 +125,23 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
     src, dst, wts = [], [], []
     for a in range(int(sizes.max()) if sizes.size else 0):
         for b in range(a + 1, int(sizes.max())):
-            ok = sizes > b
-            s = starts[ok]
-            src.append(vert_s[s + a])
-            dst.append(vert_s[s + b])
-            wts.append(weight[regs_s[s]])
+            s = starts[sizes > b]
+            x, y = vert_s[s + a], vert_s[s + b]
+            ok = np.where(shared_v[x], triggered_v[y], np.where(shared_v[y], triggered_v[x],
+                                                                 True))
+            src.append(x[ok])
+            dst.append(y[ok])
+            wts.append(weight[regs_s[s[ok]]])
+    # an occupy-and-wash pair links the placeholder that held the slot to the buyer
+    patient = np.full(proj.size, -1, dtype=np.int64)
+    owner = inc.slot[pair_idx] == SLOTS.index("patient")
+    patient[regs[owner]] = vertex[owner]
+    wash = reg.wash_pairs
+    wash = wash[(patient[wash[:, 0]] >= 0) & (patient[wash[:, 1]] >= 0)
+                & (patient[wash[:, 0]] != patient[wash[:, 1]])]
+    src.append(patient[wash[:, 0]])
+    dst.append(patient[wash[:, 1]])
+    wts.append(weight[wash[:, 1]])
     g = ig.Graph(n=int(nodes.size), directed=False)
     if src:
         u = np.concatenate(src).astype(np.int64)
@@ -110,7 +154,10 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
         g.add_edges(np.stack([uniq // n, uniq % n], axis=1).tolist())
         g.es["weight"] = np.bincount(inv, weights=w).tolist()
         g.es["bookings"] = np.bincount(inv).tolist()
-    links = BookingLinks(booking=np.searchsorted(rows, regs), vertex=vertex)
+    # ... and the re-booking touches the placeholder too (the merge counts it)
+    links = BookingLinks(booking=np.concatenate([np.searchsorted(rows, regs),
+                                                 np.searchsorted(rows, wash[:, 1])]),
+                         vertex=np.concatenate([vertex, patient[wash[:, 0]]]))
     return AnalysisGraph(graph=g, nodes=nodes, ring_bookings=rows, pair_registration=pair_idx,
                          links=links)
 

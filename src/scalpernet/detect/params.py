@@ -37,6 +37,12 @@ class DetectParams:
     damp_min_ids: int = 30
     #: ... and at most this share of their bookings quick: human timing, shared innocently.
     damp_max_quick_share: float = 0.1
+    #: A triggered channel with that many distinct ID numbers whose suspicious bookings (quick,
+    #: washed, placeholder, before release, maintenance window) are under this share is
+    #: shared with honest people: only its suspicious bookings join a ring.
+    shared_max_suspicious_share: float = 0.5
+    #: Ring bookings spread through the ring's own channels this many times (0: triggers only).
+    expand_steps: int = 1
     #: Components larger than this are split with Leiden.
     split_min_size: int = 40
     #: Leiden objective and resolution (explicit: igraph's default CPM/1 gives singletons).

@@ -10,7 +10,9 @@ bookings, distinct ID numbers and patients, the most ID numbers in one day, dist
 cards, agents and hospitals, and how many of those bookings carry each registration signal.
 A *trigger* is a channel that booked for many people at machine speed, washed slots or
 booked placeholders; a *damp* identifier has a huge reach at human speed (hospital Wi-Fi,
-carrier NAT, kiosks, a company's desk) or is allow-listed: it never links a ring.
+carrier NAT, kiosks, a company's desk) or is allow-listed: it never links a ring. A *shared*
+trigger is both: a tool hiding among many honest people (behind a carrier NAT address): its
+suspicious bookings are the ring's, the rest are not, and it links nothing.
 """
 
 from __future__ import annotations
@@ -46,10 +48,17 @@ class RegistrationSignals:
     virtual_phone: np.ndarray
     cancelled: np.ndarray
     slot_group: np.ndarray  # (hospital, doctor, slot time) as one integer
+    wash_pairs: np.ndarray  # (cancelled row, re-booking row) of each occupy-and-wash pair
 
     @property
     def wash(self) -> np.ndarray:
         return self.wash_cancel | self.wash_rebook
+
+    @property
+    def suspicious(self) -> np.ndarray:
+        """Bookings that carry a signal of their own: a tool's or a scalper's hand."""
+        return (self.quick | self.wash | self.placeholder | self.before_release
+                | self.quiet_window)
 
 
 @dataclass
@@ -105,6 +114,9 @@ class EntitySignals:
     trigger: np.ndarray
     damp: np.ndarray
     allowlisted: np.ndarray
+    #: Triggered but shared with many honest people (a tool behind carrier NAT): only its
+    #: suspicious bookings are the ring's, and it links nothing (it is damp as well).
+    shared: np.ndarray
 
     def quick_share(self) -> np.ndarray:
         return self.quick / np.maximum(self.bookings, 1)
@@ -119,12 +131,13 @@ def registration_signals(proj: Projection, params: DetectParams) -> Registration
     before = known & (lat < 0)
     cancelled = proj.cancelled
     group = _slot_groups(proj)
-    wash_cancel, wash_rebook = _occupy_and_wash(proj, group, cancelled, params.wash_ms)
+    wash_cancel, wash_rebook, pairs = _occupy_and_wash(proj, group, cancelled, params.wash_ms)
     return RegistrationSignals(
         machine=machine, quick=quick, before_release=before,
         quiet_window=_quiet_window(proj, quick), wash_cancel=wash_cancel,
         wash_rebook=wash_rebook, placeholder=proj.junk_name | ~proj.id_valid,
         virtual_phone=proj.virtual_phone, cancelled=cancelled, slot_group=group,
+        wash_pairs=pairs,
     )
 
 
@@ -140,13 +153,15 @@ def _slot_groups(proj: Projection) -> np.ndarray:
 
 
 def _occupy_and_wash(proj: Projection, group: np.ndarray, cancelled: np.ndarray,
-                     wash_ms: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cancelled bookings whose slot was booked again within ``wash_ms``, and those re-bookings."""
+                     wash_ms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cancelled bookings whose slot was booked again within ``wash_ms``, those re-bookings,
+    and the (cancelled, re-booking) row pairs."""
     n = proj.size
     wash_cancel = np.zeros(n, dtype=bool)
     wash_rebook = np.zeros(n, dtype=bool)
+    no_pairs = np.zeros((0, 2), dtype=np.int64)
     if n == 0:
-        return wash_cancel, wash_rebook
+        return wash_cancel, wash_rebook, no_pairs
     booked = proj.booked_ms
     base = int(booked[booked != MISSING].min()) if (booked != MISSING).any() else 0
     span = 1 << 40  # ~35 years of milliseconds: a group's times never reach the next group
@@ -156,12 +171,13 @@ def _occupy_and_wash(proj: Projection, group: np.ndarray, cancelled: np.ndarray,
     sorted_key = key[order]
     cand = np.flatnonzero(cancelled & (proj.cancelled_ms != MISSING))
     if cand.size == 0:
-        return wash_cancel, wash_rebook
+        return wash_cancel, wash_rebook, no_pairs
     c_rel = np.clip(proj.cancelled_ms[cand] - base, 0, span - 1)
     lo = np.searchsorted(sorted_key, group[cand] * span + c_rel, side="left")
     hi = np.searchsorted(sorted_key, group[cand] * span + np.clip(c_rel + wash_ms, 0, span - 1),
                          side="right")
     # the first booking of the same slot at or after the cancellation, not the cancelled one
+    pairs = [no_pairs]
     for step in range(3):
         pos = lo + step
         ok = pos < hi
@@ -171,7 +187,8 @@ def _occupy_and_wash(proj: Projection, group: np.ndarray, cancelled: np.ndarray,
         hit = ok & (idx != cand)
         wash_cancel[cand[hit]] = True
         wash_rebook[idx[hit]] = True
-    return wash_cancel, wash_rebook
+        pairs.append(np.stack([cand[hit], idx[hit]], axis=1))
+    return wash_cancel, wash_rebook, np.concatenate(pairs)
 
 
 def _quiet_window(proj: Projection, quick: np.ndarray) -> np.ndarray:
@@ -264,6 +281,7 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
         yearly=bookings * (YEAR_MS / np.maximum(last - first, 30 * DAY_MS).astype(np.float64)),
         trigger=np.zeros(n, dtype=bool),
         damp=np.zeros(n, dtype=bool), allowlisted=allowlisted,
+        shared=np.zeros(n, dtype=bool),
     )
     placeholder_ids = distinct_per(ec, idc, n, reg.placeholder[rc])
     wash_slots = distinct_per(ec, reg.slot_group[rc], n, reg.wash[rc])
@@ -280,4 +298,8 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
         | ((placeholder_ids >= params.trigger_placeholders)
            & (share >= params.trigger_placeholder_quick_share))
         | (sig.before_release >= params.trigger_before_release))
+    suspicious = count(reg.suspicious)
+    sig.shared = sig.trigger & (sig.id_numbers >= params.damp_min_ids) & (
+        suspicious < params.shared_max_suspicious_share * sig.bookings)
+    sig.damp |= sig.shared
     return sig

@@ -45,10 +45,10 @@ PIPELINE_SHARE = 0.5
 #: at most half as often, brings the first level's own customers.
 UNWRITTEN_SHARE = 0.2
 #: A hub payer that stopped paying before this share of the ring's span had passed, while
-#: other hub accounts paid on to its end, paid in advance: the technician's.
-ADVANCE_END_SHARE = 0.6
-#: ... when it had paid at least this share of the hub-paid bookings until it stopped.
-ADVANCE_MIN_SHARE = 0.5
+#: other hub accounts paid on to its end, paid in advance: the technician's ...
+ADVANCE_END_SHARE = 0.55
+#: ... when the others paid on at least this fast, against their pace while it paid.
+ADVANCE_PACE = 0.75
 #: Roles from highest tier to lowest (the hierarchy the views draw).
 TIER_ORDER = ("technician", "first_level", "second_level", "patient", "none")
 
@@ -91,12 +91,13 @@ def _hub_phone(rings: Rings) -> np.ndarray:
 
 
 def _paid_in_advance(hub: np.ndarray, rings: Rings) -> np.ndarray:
-    """Hub payers that paid first and stopped while other hub accounts paid on.
+    """Hub payers that paid first and stopped while the money moved to other hub accounts.
 
-    A payer stopped at the time by which it had made 90% of its ring bookings; it paid in
-    advance when that came before ``ADVANCE_END_SHARE`` of the ring's span, another hub
-    account paid on into the ring's last tenth, and it made at least ``ADVANCE_MIN_SHARE`` of
-    the hub accounts' bookings until the middle of its own (it led the money while it paid).
+    A payer stopped at the time by which it had made 90% of its ring bookings. It paid in
+    advance when that came before ``ADVANCE_END_SHARE`` of the ring's span, the other hub
+    accounts paid on into the ring's last tenth, and their pace after it stopped was at least
+    ``ADVANCE_PACE`` times their pace while it paid: the money kept flowing, through them.
+    (The first level's accounts pay side by side to the end of the ring's bookings.)
     """
     out = np.zeros(hub.shape, dtype=bool)
     for k in range(rings.count):
@@ -109,16 +110,17 @@ def _paid_in_advance(hub: np.ndarray, rings: Rings) -> np.ndarray:
             continue
         times = {int(h): _known(rings.times[rings.time_starts[h]:rings.time_starts[h + 1]])
                  for h in hubs}
-        stop = {h: float(np.quantile(t, 0.9)) if t.size else float(t1)
-                for h, t in times.items()}
-        middle = {h: float(np.median(t)) if t.size else float(t1) for h, t in times.items()}
-        late = [h for h, t in times.items() if t.size and t[-1] >= t0 + 0.9 * (t1 - t0)]
         for h, t in times.items():
-            if stop[h] > t0 + ADVANCE_END_SHARE * (t1 - t0) or not any(o != h for o in late):
+            if t.size < 3:
                 continue
-            own = int((t <= middle[h]).sum())
-            total = sum(int((u <= middle[h]).sum()) for u in times.values())
-            if own >= ADVANCE_MIN_SHARE * total:
+            stop = float(np.quantile(t, 0.9))
+            others = np.concatenate([u for o, u in times.items() if o != h])
+            if (stop > t0 + ADVANCE_END_SHARE * (t1 - t0) or others.size == 0
+                    or others.max() < t0 + 0.9 * (t1 - t0)):
+                continue
+            before = (others <= stop).sum() / max(stop - t0, 1.0)
+            after = (others > stop).sum() / max(t1 - stop, 1.0)
+            if after >= ADVANCE_PACE * before:
                 out[h] = True
     return out
 
@@ -145,6 +147,7 @@ def assign_roles(inc: Incidence, sig: EntitySignals, rings: Rings,
         role[todo] = name
         reason[todo] = why
 
+    put(sig.shared, "none", "shared with many honest people: the tool hid behind it")
     put(involvement < params.involvement_min,
         "none", "most of its bookings are outside the ring")
     put(kinds == _K["patient"], "patient", "a customer or placeholder the ring booked for")
