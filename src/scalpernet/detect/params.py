@@ -37,10 +37,11 @@ class DetectParams:
     damp_min_ids: int = 30
     #: ... and at most this share of their bookings quick: human timing, shared innocently.
     damp_max_quick_share: float = 0.1
-    #: A triggered channel with that many distinct ID numbers whose suspicious bookings (quick,
-    #: washed, placeholder, before release, maintenance window) are under this share is
-    #: shared with honest people: only its suspicious bookings join a ring.
-    shared_max_suspicious_share: float = 0.5
+    #: A triggered channel that booked that many distinct ID numbers at human speed (no
+    #: quick, washed, placeholder, before-release or maintenance-window signal), making at
+    #: least this share of its bookings, is shared with honest people (a tool behind carrier
+    #: NAT): its bookings do not make a ring, and it links only triggered channels.
+    shared_min_human_share: float = 0.2
     #: Ring bookings spread through the ring's own channels this many times (0: triggers only).
     expand_steps: int = 1
     #: Components larger than this are split with Leiden.

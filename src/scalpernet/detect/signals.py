@@ -298,8 +298,11 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
         | ((placeholder_ids >= params.trigger_placeholders)
            & (share >= params.trigger_placeholder_quick_share))
         | (sig.before_release >= params.trigger_before_release))
-    suspicious = count(reg.suspicious)
-    sig.shared = sig.trigger & (sig.id_numbers >= params.damp_min_ids) & (
-        suspicious < params.shared_max_suspicious_share * sig.bookings)
+    # shared: many people at human speed besides the tool (a carrier NAT address)
+    human = ~reg.suspicious[rc]
+    human_ids = distinct_per(ec, idc, n, human)
+    human_bookings = np.bincount(ec, weights=human.astype(np.float64), minlength=n)
+    sig.shared = sig.trigger & (human_ids >= params.damp_min_ids) & (
+        human_bookings >= params.shared_min_human_share * sig.bookings)
     sig.damp |= sig.shared
     return sig
