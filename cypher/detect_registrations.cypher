@@ -6,6 +6,7 @@ RETURN collect(id(r)) AS registration,
        collect(coalesce(r.latency_ms, $missing)) AS latency_ms,
        collect(coalesce(r.booked_at.epochMillis, $missing)) AS booked_ms,
        collect(coalesce(r.cancelled_at.epochMillis, $missing)) AS cancelled_ms,
+       collect(coalesce(r.paid_at.epochMillis, $missing)) AS paid_ms,
        collect(coalesce(r.slot_time.epochMillis, $missing)) AS slot_ms,
        collect(coalesce(r.hospital, '')) AS hospital,
        collect(coalesce(r.doctor, '')) AS doctor

@@ -2,6 +2,9 @@
 OPTIONAL MATCH (old:AnalysisRun {current: true})
 SET old.current = false
 WITH count(old) AS retired
+OPTIONAL MATCH (a:Actor)
+DETACH DELETE a
+WITH retired, count(a) AS actors_deleted
 OPTIONAL MATCH (n:Network)
 DETACH DELETE n
-RETURN retired, count(n) AS networks_deleted
+RETURN retired, actors_deleted, count(n) AS networks_deleted

@@ -128,7 +128,10 @@ def test_cli_analyze_networks_json_and_evaluate(world_graph: Graph, world: World
     risks = [n["risk"] for n in doc["networks"]]
     assert risks == sorted(risks, reverse=True) and len(risks) == 2
     for net in doc["networks"]:
-        assert list(net) == ["id", "risk", "size", "signals", "members"]
+        # the contract's fields in its order, then the actors
+        assert list(net) == ["id", "risk", "size", "signals", "members", "actors"]
+        assert {a["role"] for a in net["actors"]} == {"technician", "first_level",
+                                                      "second_level", "patient"}
         assert net["size"] == len(net["members"])
         assert all(list(m) == ["kind", "key", "role", "score"] for m in net["members"])
         assert all(set(s) == {"name", "value", "detail"} for s in net["signals"])

@@ -7,11 +7,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from scalpernet.detect.actors import ActorDraft
 from scalpernet.detect.evaluate import nmi
-from scalpernet.detect.hierarchy import ring_trees
+from scalpernet.detect.hierarchy import member_tree
 from scalpernet.detect.networks import BookingLinks, find_communities, merge_entangled
 from scalpernet.detect.params import DetectParams
-from scalpernet.detect.tiers import TIER_ORDER
 
 
 def _lfr(mu: float) -> tuple[ig.Graph, list[int]]:
@@ -99,12 +99,20 @@ def test_pieces_of_one_ring_merge_and_a_bridge_joins_one_side_only() -> None:
     assert len(set(apart.tolist())) == 6
 
 
-def test_ring_tree_hangs_every_member_on_one_parent() -> None:
-    # technician 0, first level 1, second level 2, patients 3 and 4, none 5
-    edges = np.asarray([[0, 1], [1, 2], [2, 3], [2, 4], [0, 3], [3, 5], [0, 4]])
-    rank = np.asarray([0, 1, 2, 3, 3, TIER_ORDER.index("none")])
-    trees = ring_trees(edges, np.ones(7), np.ones(7, dtype=np.int64), np.zeros(6, np.int64),
-                       rank, np.arange(6), np.ones(6))
-    links = {(t.parent, t.child, t.type) for t in trees[0]}
-    assert links == {(0, 1, "hierarchy"), (1, 2, "hierarchy"), (2, 3, "hierarchy"),
-                     (2, 4, "hierarchy"), (3, 5, "pulled_in")}
+def test_the_member_tree_is_the_actor_tree_at_the_grain_of_identifiers() -> None:
+    # technician 0 (+10), first level 1, second level 2 (+12), patients 3 (+13) and 4, none 5
+    actors = [ActorDraft("technician", [0, 10]), ActorDraft("first_level", [1], parent=0),
+              ActorDraft("second_level", [2, 12], parent=1, link={"bookings": 4}),
+              ActorDraft("patient", [3, 13], parent=2, link={"bookings": 2}),
+              ActorDraft("patient", [4], parent=1, link={"bookings": 1, "payments": 1})]
+    roles = {0: "technician", 10: "technician", 1: "first_level", 2: "second_level",
+             12: "second_level", 3: "patient", 13: "patient", 4: "patient", 5: "none"}
+    members = np.asarray(sorted(roles))
+    tree = member_tree(actors, members, roles, np.ones(14, dtype=np.int64),
+                       {5: [(2.0, 2, 3), (5.0, 1, 0), (9.0, 9, 6)]})
+    links = {(t.parent, t.child, t.type) for t in tree}
+    assert links == {(0, 10, "same_person"), (0, 1, "booked_for"), (1, 2, "contact_for"),
+                     (2, 12, "same_person"), (2, 3, "brought"), (3, 13, "same_person"),
+                     (1, 4, "paid_for"), (0, 5, "pulled_in")}
+    # every member but the root has exactly one parent
+    assert sorted(t.child for t in tree) == sorted(set(roles) - {0})

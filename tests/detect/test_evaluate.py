@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scalpernet.detect.evaluate import evaluate, format_report
-from scalpernet.results.models import Member, Network
+from scalpernet.results.models import Actor, ActorIdentifier, Member, Network
 
 
 def _net(net_id: str, members: list[tuple[str, str, str]]) -> Network:
@@ -51,3 +51,42 @@ def test_precision_recall_roles_and_recovery() -> None:
 def test_nothing_found_scores_zero_not_an_error() -> None:
     r = evaluate([], TRUTH)
     assert r["precision"] == 0.0 and r["recall"] == 0.0 and r["gangs_recovered"] == 0
+
+
+def test_actors_scored_against_the_truths_people() -> None:
+    def who(kind: str, key: str, role: str, actor: str) -> dict[str, str]:
+        return {"kind": kind, "key": key, "role": role, "actor": actor}
+
+    truth = {"gangs": [{"id": "g1", "actors": [
+        {"id": "t", "role": "technician"}, {"id": "f", "role": "first_level"},
+        {"id": "s1", "role": "second_level"}, {"id": "s2", "role": "second_level"},
+        {"id": "c1", "role": "patient"}, {"id": "c2", "role": "patient"}], "members": [
+        who("ip", "1.1.1.1", "technician", "t"), who("device", "d", "technician", "t"),
+        who("payer", "p", "first_level", "f"), who("escort_agent", "a1", "second_level", "s1"),
+        who("phone", "111", "second_level", "s1"), who("escort_agent", "a2", "second_level",
+                                                       "s2"),
+        who("id_card", "A", "patient", "c1"), who("id_card", "B", "patient", "c2")]}]}
+    net = _net("n1", [])
+    net.actors = [
+        Actor(id="x1", role="technician", score=0.9, identifiers=[
+            ActorIdentifier(kind="ip", key="1.1.1.1"), ActorIdentifier(kind="device", key="d")]),
+        Actor(id="x2", role="first_level", score=0.9,
+              identifiers=[ActorIdentifier(kind="payer", key="p")]),
+        Actor(id="x3", role="second_level", score=0.9,
+              identifiers=[ActorIdentifier(kind="escort_agent", key="a1")]),
+        # agent a2 merged into a customer: s2 is nobody's second level, and c2 holds a scalper
+        Actor(id="x4", role="patient", score=0.9, identifiers=[
+            ActorIdentifier(kind="id_card", key="B"),
+            ActorIdentifier(kind="escort_agent", key="a2")]),
+        Actor(id="x5", role="patient", score=0.9, identifiers=[
+            ActorIdentifier(kind="id_card", key="A"),
+            ActorIdentifier(kind="phone", key="111", shared=True)]),
+    ]
+    r = evaluate([net], truth)["actors"]
+    assert r["people"] == 6 and r["core_people"] == 4
+    assert r["tier_accuracy"] == 0.75 and r["second_level_one_to_one"] == 0.5
+    assert r["patients_merged_with_scalpers"] == 1  # the shared phone does not count
+    g = r["per_gang"][0]
+    assert g["technician"] == {"truth": 1, "reported": 1}
+    assert g["second_level"] == {"truth": 2, "reported": 1}
+    assert g["patient"] == {"truth": 2, "reported": 2}

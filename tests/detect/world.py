@@ -335,3 +335,18 @@ def build_stealth_world() -> World:
     _nat_gang(w)
     _honest(w)
     return w
+
+
+def household(w: World) -> tuple[str, str, str]:
+    """Two of the stealth gang's customers who share a mother's phone (and nothing else):
+    returns the phone and both ID numbers."""
+    mother = phone(75_000)
+    ids = (id_number(7_500), id_number(7_501))
+    for n, id_no in enumerate(ids):
+        name = f"家{n}"
+        w.book(day=6, name=name, id_no=id_no, latency_ms=4_000 + n, phone_no=mother,
+               ip=f"36.9.9.{n}", device=f"spoof-h{n}", account=f"own-h{n}",
+               payer="gs-alipay-1", doctor="D002", slot_min=90 + n)
+        w.note("gs", "patient", f"patient:{id_no}|{name}", f"id_card:{id_no}",
+               f"phone:{mother}", f"account:own-h{n}")
+    return mother, *ids

@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 import numpy as np
 
 from scalpernet.detect import allowlist as allowlists
-from scalpernet.detect.hierarchy import TreeLink, ring_trees
+from scalpernet.detect.actors import ActorDraft, resolve_actors
+from scalpernet.detect.hierarchy import member_tree
 from scalpernet.detect.identity import assign_ids
 from scalpernet.detect.networks import AnalysisGraph, build_analysis_graph, find_communities
 from scalpernet.detect.params import DetectParams
@@ -50,7 +51,16 @@ from scalpernet.detect.tiers import TIER_ORDER, Roles, assign_roles
 from scalpernet.entities import ROLES, split_uid
 from scalpernet.graph import Graph
 from scalpernet.privacy import mask_uid
-from scalpernet.results.models import AnalysisRun, EntityRef, Link, Member, Network, Signal
+from scalpernet.results.models import (
+    Actor,
+    ActorIdentifier,
+    AnalysisRun,
+    EntityRef,
+    Link,
+    Member,
+    Network,
+    Signal,
+)
 from scalpernet.results.store import write_results
 
 log = logging.getLogger(__name__)
@@ -66,10 +76,6 @@ class Analysis:
 
 
 _PERSON_KINDS = [KINDS.index("patient"), KINDS.index("id_card")]
-#: What a hierarchy link says, by the kind of its upper end (the views print it on the edge).
-_LINK_TYPES = {"ip": "booked_for", "device": "booked_for", "account": "booked_for",
-               "payer": "paid_for", "escort_agent": "brought", "phone": "contact_for",
-               "patient": "same_person", "id_card": "same_person"}
 
 
 def new_run_id() -> str:
@@ -79,6 +85,18 @@ def new_run_id() -> str:
 def previous_networks(graph: Graph) -> dict[str, set[str]]:
     """The current networks' member uids (to inherit their ids)."""
     return {r["id"]: set(r["members"]) for r in graph.read("detect_previous_networks")}
+
+
+#: (network id, role) -> actor id -> identifier uids, of the current results.
+PreviousActors = dict[tuple[str, str], dict[str, set[str]]]
+
+
+def previous_actors(graph: Graph) -> PreviousActors:
+    """The current networks' actors (to inherit their ids)."""
+    out: PreviousActors = {}
+    for r in graph.read("detect_previous_actors"):
+        out.setdefault((r["network"], r["role"]), {})[r["id"]] = set(r["identifiers"])
+    return out
 
 
 def _when(ms: int) -> datetime | None:
@@ -143,8 +161,11 @@ def _member_signals(i: int, ctx: _Context) -> list[Signal]:
 
 
 def detect(graph: Graph, params: DetectParams | None = None,
-           previous: dict[str, set[str]] | None = None) -> Analysis:
-    """Run detection over the whole graph; nothing is written."""
+           previous: dict[str, set[str]] | None = None,
+           previous_people: PreviousActors | None = None) -> Analysis:
+    """Run detection over the whole graph; nothing is written. ``previous`` and
+    ``previous_people``: the networks and actors whose ids to keep (default: the stored
+    ones)."""
     params = params or DetectParams()
     started = datetime.now(UTC)
     timings: dict[str, float] = {}
@@ -179,7 +200,9 @@ def detect(graph: Graph, params: DetectParams | None = None,
             and own_trigger[rings.members[k]].any()]
     lap("tiers_scoring")
     networks = _networks(graph, ctx, kept, scores, params,
-                         previous if previous is not None else previous_networks(graph))
+                         previous if previous is not None else previous_networks(graph),
+                         previous_people if previous_people is not None
+                         else previous_actors(graph))
     lap("networks")
     by_role = Counter(m.role for net in networks for m in net.members)
     summary = {
@@ -204,7 +227,8 @@ def detect(graph: Graph, params: DetectParams | None = None,
 
 
 def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, RingScore],
-              params: DetectParams, previous: dict[str, set[str]]) -> list[Network]:
+              params: DetectParams, previous: dict[str, set[str]],
+              previous_people: PreviousActors) -> list[Network]:
     rings, inc, sig, ag, proj = ctx.rings, ctx.inc, ctx.sig, ctx.ag, ctx.proj
     members_all = np.concatenate([rings.members[k] for k in kept]) if kept else np.zeros(0, int)
     uids = entity_uids(graph, inc.node_ids[members_all])
@@ -218,7 +242,6 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
     samples = _samples(ctx, members_all, params.evidence_samples)
     keys = registration_keys(graph, proj.registration[np.unique(
         np.concatenate(list(samples.values())))] if samples else [])
-    trees = _trees(ctx, kept, uid_of)
     vertex_of = ag.vertex_of()
     strength = (np.asarray(ag.graph.strength(weights="weight"))
                 if ag.graph.ecount() else np.zeros(ag.graph.vcount()))
@@ -252,23 +275,25 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
         hospitals = sorted(proj.vocab["hospital"][c] for c in codes[codes >= 0])
         anchor = min(rings.members[k], key=lambda i: (
             -strength[vertex_of[int(i)]], uid_of[int(i)]))
-        links = []
-        for t in trees.get(k, []):
-            source = _ref(uid_of, t.parent, ag)
-            kind = _LINK_TYPES.get(source.kind, "shared_bookings") if t.type == "hierarchy" \
-                else t.type
-            links.append(Link(source=source, target=_ref(uid_of, t.child, ag), type=kind,
-                              weight=round(t.weight, 3), registrations=t.bookings))
-        drafts.append((uid_of[int(anchor)], Network(
+        people = resolve_actors(k, proj, ctx.reg, inc, rings, ctx.roles)
+        roles = {int(i): ctx.roles.of(int(i)) for i in rings.members[k]}
+        tree = member_tree(people, rings.members[k], roles, rings.ring_bookings,
+                           _neighbours(ctx, k, roles, vertex_of))
+        links = [Link(source=_ref(uid_of, t.parent), target=_ref(uid_of, t.child), type=t.type,
+                      weight=round(t.weight, 3), registrations=t.bookings) for t in tree]
+        scores_of = {(m.kind, m.key): m.score for m in members}
+        drafts.append((uid_of[int(anchor)], people, scores_of, Network(
             id="", risk=score.risk, size=len(members), signals=score.signals, members=members,
             links=links, hospitals=hospitals,
             first_seen=_when(int(booked.min())) if booked.size else None,
             last_seen=_when(int(booked.max())) if booked.size else None)))
     ids = assign_ids([(anchor, {f"{m.kind}:{m.key}" for m in net.members})
-                      for anchor, net in drafts], previous, params.inherit_jaccard)
+                      for anchor, _, _, net in drafts], previous, params.inherit_jaccard)
     networks = []
-    for net_id, (anchor, net) in zip(ids, drafts, strict=True):
+    for net_id, (anchor, people, scores_of, net) in zip(ids, drafts, strict=True):
         net.id = net_id
+        net.actors = _actors(net_id, people, uid_of, scores_of, previous_people,
+                             params.inherit_jaccard)
         networks.append(net)
         log.info("network %s: risk %.3f, %d members, anchor %s", net_id, net.risk, net.size,
                  mask_uid(anchor))
@@ -276,9 +301,59 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
     return networks
 
 
-def _ref(uid_of: dict[int, str], vertex: int, ag: AnalysisGraph) -> EntityRef:
-    kind, key = split_uid(uid_of[int(ag.nodes[vertex])])
+def _ref(uid_of: dict[int, str], entity: int) -> EntityRef:
+    kind, key = split_uid(uid_of[int(entity)])
     return EntityRef(kind=kind, key=key)  # type: ignore[arg-type]
+
+
+def _neighbours(ctx: _Context, k: int, roles: dict[int, str], vertex_of: dict[int, int],
+                ) -> dict[int, list[tuple[float, int, int]]]:
+    """Each ``none`` member's analysis-graph neighbours in ring ``k``: (weight, bookings,
+    member)."""
+    g, nodes = ctx.ag.graph, ctx.ag.nodes
+    out: dict[int, list[tuple[float, int, int]]] = {}
+    for m, role in roles.items():
+        if role != "none":
+            continue
+        v = vertex_of[m]
+        near = []
+        for e in g.incident(v):
+            edge = g.es[e]
+            other = int(nodes[edge.target if edge.source == v else edge.source])
+            if other in roles:
+                near.append((float(edge["weight"]), int(edge["bookings"]), other))
+        out[m] = near
+    return out
+
+
+def _actors(network_id: str, people: list[ActorDraft], uid_of: dict[int, str],
+            scores_of: dict[tuple[str, str], float], previous: PreviousActors,
+            min_jaccard: float) -> list[Actor]:
+    ids = [""] * len(people)
+    for role in {a.role for a in people}:
+        mine = [i for i, a in enumerate(people) if a.role == role]
+        new = [(f"{network_id}|{role}|{uid_of[people[i].anchor]}",
+                {uid_of[m] for m in people[i].members}) for i in mine]
+        got = assign_ids(new, previous.get((network_id, role), {}), min_jaccard, "act-")
+        for i, own in zip(mine, got, strict=True):
+            ids[i] = own
+    out = []
+    for a, own in zip(people, ids, strict=True):
+        refs = []
+        for m in a.members:
+            kind, key = split_uid(uid_of[m])
+            refs.append(ActorIdentifier(kind=kind, key=key,  # type: ignore[arg-type]
+                                        shared=m in a.shared, operated_by_tool=m in a.operated))
+        score = max((scores_of.get((r.kind, r.key), 0.0) for r in refs), default=0.0)
+        first, last = a.evidence.get("first_ms"), a.evidence.get("last_ms")
+        evidence = {**{k: v for k, v in a.evidence.items() if not k.endswith("_ms")},
+                    "first_seen": _when(int(first)).isoformat() if first is not None else None,
+                    "last_seen": _when(int(last)).isoformat() if last is not None else None,
+                    "identifiers": len(refs)}
+        out.append(Actor(id=own, role=a.role, score=score,  # type: ignore[arg-type]
+                         identifiers=refs, evidence=evidence,
+                         parent=ids[a.parent] if a.parent >= 0 else None, link=a.link))
+    return out
 
 
 def _samples(ctx: _Context, members: np.ndarray, limit: int) -> dict[int, np.ndarray]:
@@ -295,30 +370,6 @@ def _samples(ctx: _Context, members: np.ndarray, limit: int) -> dict[int, np.nda
     starts = np.searchsorted(e, members)
     ends = np.searchsorted(e, members, side="right")
     return {int(m): r[s:min(t, s + limit)] for m, s, t in zip(members, starts, ends, strict=True)}
-
-
-def _trees(ctx: _Context, kept: list[int], uid_of: dict[int, str]) -> dict[int, list[TreeLink]]:
-    ag, rings = ctx.ag, ctx.rings
-    g = ag.graph
-    nv = g.vcount()
-    ring = np.full(nv, -1, dtype=np.int64)
-    rank = np.full(nv, TIER_ORDER.index("none"), dtype=np.int64)
-    name_order = np.zeros(nv, dtype=np.int64)
-    kept_set = set(kept)
-    vertex_of = ag.vertex_of()
-    ranked = sorted(uid_of.items(), key=lambda t: t[1])
-    for pos, (i, _) in enumerate(ranked):
-        v = vertex_of[i]
-        k = int(rings.entity_ring[i])
-        if k in kept_set:
-            ring[v] = k
-            rank[v] = TIER_ORDER.index(ctx.roles.of(i))
-            name_order[v] = pos
-    edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    weight = np.asarray(g.es["weight"] if g.ecount() else [], dtype=np.float64)
-    bookings = np.asarray(g.es["bookings"] if g.ecount() else [], dtype=np.int64)
-    strength = np.asarray(g.strength(weights="weight")) if g.ecount() else np.zeros(nv)
-    return ring_trees(edges, weight, bookings, ring, rank, name_order, strength)
 
 
 def analyze(graph: Graph, params: DetectParams | None = None) -> Analysis:

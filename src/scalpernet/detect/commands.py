@@ -14,8 +14,8 @@ from scalpernet.graph import Graph
 from scalpernet.results.models import Network, NetworksDocument
 from scalpernet.results.store import all_networks, current_run
 
-#: The fields of `networks --json` (contracts §4).
-_NETWORK_FIELDS = {"id", "risk", "size", "signals"}
+#: The fields of `networks --json` (contracts §4), and the actors it adds.
+_NETWORK_FIELDS = {"id", "risk", "size", "signals", "actors"}
 _MEMBER_FIELDS = {"kind", "key", "role", "score"}
 
 
@@ -59,8 +59,8 @@ def networks_document(graph: Graph) -> dict[str, Any]:
 
 
 def _ordered(doc: dict[str, Any]) -> dict[str, Any]:
-    """Contract key order: id, risk, size, signals, members."""
-    order = ("id", "risk", "size", "signals", "members")
+    """Contract key order: id, risk, size, signals, members; then the actors."""
+    order = ("id", "risk", "size", "signals", "members", "actors")
     nets = [{k: n[k] for k in order} for n in doc["networks"]]
     for n in nets:
         n["members"] = [{k: m[k] for k in ("kind", "key", "role", "score")} for m in n["members"]]
@@ -76,10 +76,11 @@ def run_networks(graph: Graph, *, as_json: bool) -> str:
         return "no analysis yet (run: scalpernet analyze)"
     lines = [f"run {doc['run_id']}: {len(doc['networks'])} networks"]
     for n in doc["networks"]:
-        roles = {r: sum(1 for m in n["members"] if m["role"] == r) for r in ROLES}
+        people = {r: sum(1 for a in n["actors"] if a["role"] == r) for r in ROLES}
         top = n["signals"][0]["detail"] if n["signals"] else ""
-        lines.append(f"  {n['id']}  risk {n['risk']:.3f}  size {n['size']:>6}  "
-                     + " ".join(f"{r[:4]} {c}" for r, c in roles.items() if c)
+        lines.append(f"  {n['id']}  risk {n['risk']:.3f}  {n['size']:>6} identifiers, "
+                     f"{len(n['actors'])} people: "
+                     + " ".join(f"{r} {c}" for r, c in people.items() if c)
                      + (f"  | {top}" if top else ""))
     return "\n".join(lines)
 

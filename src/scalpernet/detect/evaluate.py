@@ -118,6 +118,78 @@ def evaluate(networks: Iterable[Network], truth: dict[str, Any], *,
         "gang_recovery": _ratio(recovered, len(gangs)),
         "mean_network_purity": round(sum(purity) / len(purity), 4) if purity else 0.0,
         "per_gang": gangs,
+        "actors": evaluate_actors(networks, truth),
+    }
+
+
+def evaluate_actors(networks: Iterable[Network], truth: dict[str, Any]) -> dict[str, Any]:
+    """Reported actors against the truth's people (each gang member names its ``actor``).
+
+    A reported actor stands for the truth person most of its identifiers belong to. Per gang
+    and tier: how many people the truth has and how many actors stand for them; second-level
+    scalpers matched one-to-one (exactly one second-level actor stands for the person, and
+    stands for nobody else); tier accuracy per person (the actor standing for a core person
+    has its role; a person nobody stands for counts as wrong); and patient actors holding an
+    identifier of a scalper (merged with one).
+    """
+    person_of: dict[str, str] = {}
+    role_of: dict[str, str] = {}
+    gang_of: dict[str, str] = {}
+    people: dict[str, dict[str, str]] = {}
+    for gang in truth.get("gangs", []):
+        for a in gang.get("actors", []):
+            people[a["id"]] = {"role": a["role"], "gang": gang["id"]}
+        for m in gang["members"]:
+            if "actor" in m:
+                u = f"{m['kind']}:{m['key']}"
+                person_of.setdefault(u, m["actor"])
+                role_of.setdefault(u, m["role"])
+                gang_of.setdefault(m["actor"], gang["id"])
+    if not people:
+        return {}
+    stands: dict[str, list[str]] = {}  # truth person -> roles of the actors standing for it
+    merged = 0
+    reported = Counter()
+    for net in networks:
+        for actor in net.actors:
+            votes = Counter(person_of[u] for r in actor.identifiers
+                            if (u := f"{r.kind}:{r.key}") in person_of)
+            if not votes:
+                continue
+            who = votes.most_common(1)[0][0]
+            stands.setdefault(who, []).append(actor.role)
+            reported[(people[who]["gang"], actor.role)] += 1
+            if actor.role == "patient" and any(
+                    role_of.get(f"{r.kind}:{r.key}", "patient") != "patient" and not r.shared
+                    for r in actor.identifiers):
+                merged += 1
+    gangs = []
+    core_ok = core = 0
+    one_to_one = seconds = 0
+    for gid in sorted({p["gang"] for p in people.values()}):
+        mine = {pid: p for pid, p in people.items() if p["gang"] == gid}
+        row: dict[str, Any] = {"id": gid}
+        for tier in ("technician", "first_level", "second_level", "patient"):
+            row[tier] = {"truth": sum(1 for p in mine.values() if p["role"] == tier),
+                         "reported": reported[(gid, tier)]}
+        for pid, p in mine.items():
+            if p["role"] == "patient":
+                continue
+            core += 1
+            roles = stands.get(pid, [])
+            core_ok += bool(roles) and roles[0] == p["role"] and len(set(roles)) == 1
+            if p["role"] == "second_level":
+                seconds += 1
+                one_to_one += roles == ["second_level"]
+        gangs.append(row)
+    return {
+        "people": len(people),
+        "people_found": len(stands),
+        "core_people": core,
+        "tier_accuracy": _ratio(core_ok, core),
+        "second_level_one_to_one": _ratio(one_to_one, seconds),
+        "patients_merged_with_scalpers": merged,
+        "per_gang": gangs,
     }
 
 
@@ -141,6 +213,17 @@ def format_report(report: dict[str, Any]) -> str:
                      f"{g['found']:>6} found, best network holds {g['best_share']:.1%} "
                      f"({g['networks']} networks), tiers {g['role_accuracy']:.3f} "
                      f"on {g['core_members']} core")
+    actors = report.get("actors")
+    if actors:
+        lines.append(f"actors              tier accuracy {actors['tier_accuracy']:.4f} on "
+                     f"{actors['core_people']} core people, second level one-to-one "
+                     f"{actors['second_level_one_to_one']:.4f}, "
+                     f"{actors['patients_merged_with_scalpers']} patient actors merged with "
+                     "a scalper")
+        for g in actors["per_gang"]:
+            lines.append(f"  {g['id']:<5} people (truth/reported): " + ", ".join(
+                f"{t} {g[t]['truth']}/{g[t]['reported']}"
+                for t in ("technician", "first_level", "second_level", "patient")))
     if report["role_confusion"]:
         wrong = {k: v for k, v in report["role_confusion"].items()
                  if k.split("->")[0] != k.split("->")[1]}

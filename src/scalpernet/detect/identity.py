@@ -1,10 +1,11 @@
-"""Network ids that stay put across runs when membership barely changes.
+"""Network and actor ids that stay put across runs when membership barely changes.
 
 A network first inherits the id of the previous run's network it overlaps most (Jaccard of
 member uids at least ``inherit_jaccard``; pairs matched greedily, best overlap first, ties
 by id). A network with no such predecessor gets ``net-`` plus a hash of its anchor: its most
 central member (largest weighted degree, ties by uid), which does not move when customers
-come and go.
+come and go. Actors keep theirs the same way, within their network and role; a new actor's
+anchor is its network's id, its role and its leading identifier.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import hashlib
 from collections.abc import Sequence
 
 
-def anchor_id(anchor_uid: str) -> str:
-    """``net-`` + 12 hex characters of SHA-256 of the anchor's uid (no personal data shown)."""
-    return "net-" + hashlib.sha256(anchor_uid.encode("utf-8")).hexdigest()[:12]
+def anchor_id(anchor_uid: str, prefix: str = "net-") -> str:
+    """``prefix`` + 12 hex characters of SHA-256 of the anchor's uid (no personal data)."""
+    return prefix + hashlib.sha256(anchor_uid.encode("utf-8")).hexdigest()[:12]
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -25,8 +26,9 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 
 def assign_ids(new: Sequence[tuple[str, set[str]]], previous: dict[str, set[str]],
-               min_jaccard: float) -> list[str]:
-    """Ids for the new networks, given as (anchor uid, member uids), in their order."""
+               min_jaccard: float, prefix: str = "net-") -> list[str]:
+    """Ids for the new networks (or actors: ``prefix`` ``act-``), given as (anchor uid,
+    member uids), in their order."""
     by_member: dict[str, list[str]] = {}
     for pid, members in previous.items():
         for m in members:
@@ -48,7 +50,7 @@ def assign_ids(new: Sequence[tuple[str, set[str]]], previous: dict[str, set[str]
     for i, (anchor, _) in enumerate(new):
         if ids[i] is not None:
             continue
-        base = candidate = anchor_id(anchor)
+        base = candidate = anchor_id(anchor, prefix)
         suffix = 2
         while candidate in taken:
             candidate = f"{base}-{suffix}"

@@ -15,6 +15,9 @@ class DetectParams:
     machine_ms: int = 1_000
     #: "Within seconds of release": catches grabbing tools that add human-like delays.
     quick_ms: int = 15_000
+    #: A booking paid this soon after it was made was paid by a machine or a scalper's
+    #: standing order: a person confirming a payment in an app takes longer.
+    auto_pay_ms: int = 10_000
     #: Occupy and wash: a cancelled slot re-booked this soon after the cancellation.
     wash_ms: int = 10_000
     #: A channel (IP, device, account, payer, agent, phone) triggers when it booked at least

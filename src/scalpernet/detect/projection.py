@@ -44,6 +44,7 @@ class Projection:
     latency_ms: np.ndarray
     booked_ms: np.ndarray
     cancelled_ms: np.ndarray
+    paid_ms: np.ndarray
     slot_ms: np.ndarray
     booked_minute: np.ndarray  # minute of the day, China Standard Time
     cancelled: np.ndarray  # a cancellation time is recorded
@@ -177,7 +178,8 @@ def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projec
     cancelled_ms = ints("cancelled_ms")
     return Projection(
         registration=registration, entities=entities, latency_ms=ints("latency_ms"),
-        booked_ms=booked, cancelled_ms=cancelled_ms, slot_ms=ints("slot_ms"),
+        booked_ms=booked, cancelled_ms=cancelled_ms, paid_ms=ints("paid_ms"),
+        slot_ms=ints("slot_ms"),
         booked_minute=minute, cancelled=cancelled_ms != MISSING,
         junk_name=_member_of(results["flags"]["junk_name"], patient),
         id_valid=~_member_of(results["flags"]["invalid_id"], entities["id_card"]),

@@ -40,6 +40,7 @@ class Rings:
     quick: np.ndarray
     machine: np.ndarray
     rebooked: np.ndarray  # re-bookings within seconds of a cancellation (occupy and wash)
+    auto_paid: np.ndarray  # bookings paid within seconds of being made
     contact_customers: np.ndarray  # as a contact phone: distinct ID numbers
     contact_agents: np.ndarray  # as a contact phone: distinct agents of those bookings
     contact_no_agent: np.ndarray  # as a contact phone: bookings without an agent
@@ -57,6 +58,22 @@ class Rings:
     times: np.ndarray
     time_starts: np.ndarray
     top_broker: np.ndarray  # the broker phone of top_broker_share (-1 if none)
+    top_agent: np.ndarray  # the agent of top_agent_share (-1 if none)
+
+
+def _most_used(entity: np.ndarray, value: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each entity's most frequent value (ties: the lowest) and the share of its pairs it
+    makes (-1 and 0 for entities without pairs)."""
+    top_id = np.full(n, -1, dtype=np.int64)
+    share = np.zeros(n)
+    if entity.size == 0:
+        return top_id, share
+    _, idx, counts = np.unique(combine(entity, value), return_index=True, return_counts=True)
+    order = np.lexsort((value[idx], -counts, entity[idx]))
+    head = order[np.r_[True, entity[idx][order][1:] != entity[idx][order][:-1]]]
+    top_id[entity[idx][head]] = value[idx][head]
+    share[entity[idx][head]] = counts[head]
+    return top_id, share / np.maximum(np.bincount(entity, minlength=n), 1)
 
 
 def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: AnalysisGraph,
@@ -87,14 +104,9 @@ def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: 
     agent_dense = inc.index_of(agent)
     ring_bookings = np.bincount(e, minlength=n)
     with_agent = agent_dense >= 0
-    top_share = np.zeros(n)
-    if with_agent.any():
-        ew = e[with_agent]
-        _, idx, counts = np.unique(combine(ew, agent_dense[with_agent]), return_index=True,
-                                   return_counts=True)
-        top = np.zeros(n, dtype=np.int64)
-        np.maximum.at(top, ew[idx], counts)
-        top_share = top / np.maximum(ring_bookings, 1)
+    top_agent, top_share = _most_used(e[with_agent], agent_dense[with_agent], n)
+    top_share = top_share * np.bincount(e[with_agent], minlength=n) / np.maximum(
+        ring_bookings, 1)
     contact = s == _PHONE
     # an agent's own phone (HAS_PHONE), read off the projection: when the agent also gave it
     # as the contact phone the incidence pair keeps the contact slot only
@@ -111,18 +123,7 @@ def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: 
     broker = np.where((phone_dense >= 0) & (contact_customers[np.maximum(phone_dense, 0)]
                                             >= BROKER_MIN_CUSTOMERS), phone_dense, -1)
     via = broker >= 0
-    top_broker = np.zeros(n)
-    top_id = np.full(n, -1, dtype=np.int64)
-    if via.any():
-        ev, bv = e[via], broker[via]
-        _, idx, counts = np.unique(combine(ev, bv), return_index=True, return_counts=True)
-        # the most used broker of each entity (ties: the lowest index)
-        order = np.lexsort((bv[idx], -counts, ev[idx]))
-        head = order[np.r_[True, ev[idx][order][1:] != ev[idx][order][:-1]]]
-        top_id[ev[idx][head]] = bv[idx][head]
-        top = np.zeros(n, dtype=np.int64)
-        top[ev[idx][head]] = counts[head]
-        top_broker = top / np.maximum(np.bincount(ev, minlength=n), 1)
+    top_id, top_broker = _most_used(e[via], broker[via], n)
     booked = proj.booked_ms[r]
     known = booked != MISSING
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
@@ -150,6 +151,8 @@ def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: 
         machine=np.bincount(e, weights=reg.machine[r].astype(float), minlength=n).astype(int),
         rebooked=np.bincount(e, weights=reg.wash_rebook[r].astype(float),
                              minlength=n).astype(int),
+        auto_paid=np.bincount(e, weights=reg.auto_paid[r].astype(float),
+                              minlength=n).astype(int),
         contact_customers=contact_customers,
         contact_bookings=np.bincount(e[contact], minlength=n),
         contact_agents=distinct_per(e[contact], agent_dense[contact], n),
@@ -160,4 +163,5 @@ def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: 
         first_ms=first, last_ms=last, ring_customers=ring_customers,
         ring_first_ms=ring_first, ring_last_ms=ring_last,
         times=booked[by_time], time_starts=time_starts, top_broker=top_id,
+        top_agent=top_agent,
     )

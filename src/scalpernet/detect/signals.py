@@ -49,6 +49,7 @@ class RegistrationSignals:
     cancelled: np.ndarray
     slot_group: np.ndarray  # (hospital, doctor, slot time) as one integer
     wash_pairs: np.ndarray  # (cancelled row, re-booking row) of each occupy-and-wash pair
+    auto_paid: np.ndarray  # paid within seconds of booking: no hand confirms a payment so fast
 
     @property
     def wash(self) -> np.ndarray:
@@ -137,8 +138,14 @@ def registration_signals(proj: Projection, params: DetectParams) -> Registration
         quiet_window=_quiet_window(proj, quick), wash_cancel=wash_cancel,
         wash_rebook=wash_rebook, placeholder=proj.junk_name | ~proj.id_valid,
         virtual_phone=proj.virtual_phone, cancelled=cancelled, slot_group=group,
-        wash_pairs=pairs,
+        wash_pairs=pairs, auto_paid=_auto_paid(proj, params.auto_pay_ms),
     )
+
+
+def _auto_paid(proj: Projection, within_ms: int) -> np.ndarray:
+    known = (proj.paid_ms != MISSING) & (proj.booked_ms != MISSING)
+    delay = proj.paid_ms - proj.booked_ms
+    return known & (delay >= 0) & (delay < within_ms)
 
 
 def _slot_groups(proj: Projection) -> np.ndarray:

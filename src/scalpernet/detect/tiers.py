@@ -186,6 +186,10 @@ def assign_roles(inc: Incidence, sig: EntitySignals, rings: Rings,
         "contact phone for one broker's customers")
     put(phone, "patient", "a customer's or placeholder's own phone")
     payer = kinds == _K["payer"]
+    # a customer pays by hand, minutes after booking; the gang's accounts pay at once
+    auto = rings.auto_paid >= 0.5 * np.maximum(rings.ring_bookings, 1)
+    put(payer & (rings.customers <= 1) & auto, "second_level",
+        "paid for one customer within seconds of booking: a scalper's account")
     put(payer & (rings.customers <= 1), "patient", "paid for one customer")
     one_agent = (rings.agents >= 1) & (rings.top_agent_share >= ONE_BROKER_SHARE)
     # one broker's: not the hub's (a payer paying through the first level's phone only)

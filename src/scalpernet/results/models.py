@@ -44,6 +44,30 @@ class Link(BaseModel):
     registrations: int = 0
 
 
+class ActorIdentifier(BaseModel):
+    """An identifier an actor uses; ``shared`` when another actor of the network uses it too,
+    ``operated_by_tool`` for a customer's own account the grabbing tool booked through."""
+
+    kind: Kind
+    key: str
+    shared: bool = False
+    operated_by_tool: bool = False
+
+
+class Actor(BaseModel):
+    """A person behind a network's identifiers: a role, the identifiers, the evidence, and
+    its place in the tree (``parent``: the actor of the tier above, ``link``: the bookings
+    and payments between them)."""
+
+    id: str
+    role: Role
+    score: float = Field(ge=0.0, le=1.0)
+    identifiers: list[ActorIdentifier] = Field(default_factory=list)
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    parent: str | None = None
+    link: dict[str, int] = Field(default_factory=dict)
+
+
 class Network(BaseModel):
     """One detected network (ring), ranked by `risk` in [0, 1]."""
 
@@ -56,6 +80,7 @@ class Network(BaseModel):
     hospitals: list[str] = Field(default_factory=list)
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    actors: list[Actor] = Field(default_factory=list)
 
 
 class AnalysisRun(BaseModel):

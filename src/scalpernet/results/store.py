@@ -15,7 +15,16 @@ import orjson
 
 from scalpernet.entities import split_uid, uid
 from scalpernet.graph import Graph, load_query
-from scalpernet.results.models import AnalysisRun, EntityRef, Link, Member, Network, Signal
+from scalpernet.results.models import (
+    Actor,
+    ActorIdentifier,
+    AnalysisRun,
+    EntityRef,
+    Link,
+    Member,
+    Network,
+    Signal,
+)
 
 _BATCH = 5_000
 
@@ -60,11 +69,30 @@ def _member_rows(net: Network) -> list[dict[str, Any]]:
     ]
 
 
+def _actor_rows(net: Network) -> list[dict[str, Any]]:
+    return [
+        {
+            "network": net.id,
+            "id": a.id,
+            "role": a.role,
+            "score": a.score,
+            "evidence": _json(a.evidence),
+            "parent": a.parent,
+            "link": _json(a.link),
+            "identifiers": [{"uid": uid(i.kind, i.key), "shared": i.shared,
+                             "operated_by_tool": i.operated_by_tool} for i in a.identifiers],
+        }
+        for a in net.actors
+    ]
+
+
 def write_results(graph: Graph, run: AnalysisRun, networks: Sequence[Network]) -> None:
     """Replace the current results with `networks`, found by `run`, in one transaction."""
     run_row = {**run.model_dump(), "params": _json(run.params), "summary": _json(run.summary)}
     network_rows = [_network_row(net) for net in networks]
     member_rows = [row for net in networks for row in _member_rows(net)]
+    actor_rows = [row for net in networks for row in _actor_rows(net)]
+    uses = sum(len(row["identifiers"]) for row in actor_rows)
 
     def work(tx: neo4j.ManagedTransaction) -> None:
         tx.run(load_query("results_retire")).consume()
@@ -79,9 +107,48 @@ def write_results(graph: Graph, run: AnalysisRun, networks: Sequence[Network]) -
         if created != len(member_rows):
             # A member that is not in the graph means the results do not match the data.
             raise RuntimeError(f"{len(member_rows) - created} network members are not in the graph")
+        linked = 0
+        for chunk in _actor_chunks(actor_rows):
+            record = tx.run(load_query("results_create_actors"), rows=chunk,
+                            run_id=run.id).single()
+            linked += record["created"] if record else 0
+        if linked != uses:
+            raise RuntimeError(f"{uses - linked} actor identifiers are not in the graph")
 
     with graph.driver.session(database=graph.database) as session:
         session.execute_write(work)
+
+
+def _actor_chunks(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
+    """Batches of about ``_BATCH`` identifiers (a technician's actor may hold thousands)."""
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for row in rows:
+        batch.append(row)
+        size += len(row["identifiers"]) + 1
+        if size >= _BATCH:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _actor(row: dict[str, Any], identifiers: list[dict[str, Any]]) -> Actor:
+    refs = []
+    for ident in identifiers:
+        kind, key = split_uid(ident["uid"])
+        refs.append(ActorIdentifier(kind=kind, key=key,  # type: ignore[arg-type]
+                                    shared=bool(ident.get("shared")),
+                                    operated_by_tool=bool(ident.get("operated_by_tool"))))
+    return Actor(id=row["id"], role=row["role"], score=row["score"], identifiers=refs,
+                 evidence=orjson.loads(row.get("evidence") or "{}"), parent=row.get("parent"),
+                 link=orjson.loads(row.get("link") or "{}"))
+
+
+def network_actors(graph: Graph, network_id: str) -> list[Actor]:
+    """The actors of one current network, highest tier first."""
+    return [_actor(r["actor"], r["identifiers"])
+            for r in graph.read("network_actors", id=network_id)]
 
 
 def _run(props: dict[str, Any]) -> AnalysisRun:
@@ -155,11 +222,13 @@ def list_networks(
 
 
 def get_network(graph: Graph, network_id: str) -> Network | None:
-    """One current network with its members and links, or None."""
+    """One current network with its members, links and actors, or None."""
     records = graph.read("network_get", id=network_id)
     if not records:
         return None
-    return network_from_record(records[0]["network"], records[0]["members"])
+    net = network_from_record(records[0]["network"], records[0]["members"])
+    net.actors = network_actors(graph, network_id)
+    return net
 
 
 def all_networks(graph: Graph) -> list[Network]:
@@ -192,6 +261,7 @@ __all__ = [
     "get_network",
     "list_networks",
     "memberships",
+    "network_actors",
     "network_from_record",
     "write_results",
 ]

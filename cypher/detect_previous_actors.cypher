@@ -1,0 +1,7 @@
+// Detection: the current networks' actors with their identifiers' uids (to keep actor ids
+// stable across runs).
+MATCH (:AnalysisRun {current: true})-[:FOUND]->(n:Network)-[:HAS_ACTOR]->(a:Actor)
+OPTIONAL MATCH (a)-[:USES]->(e:Entity)
+WITH n, a, e ORDER BY e.uid
+RETURN n.id AS network, a.id AS id, a.role AS role, collect(e.uid) AS identifiers
+ORDER BY network, id

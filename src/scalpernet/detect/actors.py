@@ -1,0 +1,251 @@
+"""Actors: the people behind a ring's identifiers, and the ring as a tree of people.
+
+Inside each ring, the identifiers one person controls are grouped, from the booking flow and
+the direct links, with the reason for every grouping:
+
+* a **patient** (customer or placeholder): the ID card, the patient records under it, and what
+  only that customer used — the phone given for them alone, the payer that paid only for them,
+  their own app account (marked *operated by the tool* when the tool booked through it: the
+  tool's fingerprint, not the technician's identity), an address or device used only for them
+  at human speed;
+* a **second-level** scalper: an escort agent with its own phone, the contact phones given for
+  its customers and the payer paying for them; with no agent column, a broker's phone and the
+  payer paying through it;
+* the **first level**: every first-level identifier of the ring (the money hub's accounts, its
+  phone, the agent identity it poses as);
+* the **technician**: every technician identifier (the tool's servers, proxies, devices, bot
+  accounts, and the account it paid from in advance).
+
+An identifier several customers used (a family's phone) stays with each of them, flagged as
+shared. Members with role ``none`` belong to no actor. The tree: technician → first level →
+second levels → patients, each patient under the second level that brought most of its
+bookings (the first level when none did), each link with the bookings and payments behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scalpernet.detect.projection import MISSING, Projection
+from scalpernet.detect.rings import Rings
+from scalpernet.detect.signals import KINDS, Incidence, RegistrationSignals
+from scalpernet.detect.tiers import Roles
+
+_K = {k: i for i, k in enumerate(KINDS)}
+#: Slots that name a channel of the booking (an agent's own phone is the agent's: HAS_PHONE).
+_CHANNEL_SLOTS = ("phone", "ip", "device", "account", "payer", "escort_agent")
+#: Actor tiers from the top of the tree down.
+ACTOR_TIERS = ("technician", "first_level", "second_level", "patient")
+
+
+@dataclass
+class ActorDraft:
+    """One person of a ring, before ids are given."""
+
+    role: str
+    members: list[int]  # dense entity indices, the anchor first
+    shared: set[int] = field(default_factory=set)  # members another actor uses too
+    operated: set[int] = field(default_factory=set)  # the customer's accounts the tool used
+    parent: int = -1  # index of the actor above in the ring's list (-1: the root)
+    evidence: dict[str, float | int | str | None] = field(default_factory=dict)
+    link: dict[str, int] = field(default_factory=dict)  # bookings and payments with the parent
+
+    @property
+    def anchor(self) -> int:
+        return self.members[0]
+
+
+@dataclass
+class _Ring:
+    """A ring's bookings with the dense member of each slot (-1: none or not a member)."""
+
+    rows: np.ndarray
+    cols: dict[str, np.ndarray]
+
+
+def _ring_columns(k: int, proj: Projection, inc: Incidence, rings: Rings) -> _Ring:
+    rows = rings.bookings[k]
+    cols = {}
+    for slot in ("patient", "id_card", *_CHANNEL_SLOTS):
+        dense = inc.index_of(proj.entities[slot][rows])
+        ok = dense >= 0
+        ok[ok] = rings.entity_ring[dense[ok]] == k
+        cols[slot] = np.where(ok, dense, -1)
+    return _Ring(rows, cols)
+
+
+def resolve_actors(k: int, proj: Projection, reg: RegistrationSignals, inc: Incidence,
+                   rings: Rings, roles: Roles) -> list[ActorDraft]:
+    """The people of ring ``k``: technician, first level, second levels, then patients (by
+    ID card order), each with its identifiers, evidence and parent."""
+    ring = _ring_columns(k, proj, inc, rings)
+    members = rings.members[k]
+    role = {int(m): roles.of(int(m)) for m in members}
+    strength = rings.ring_bookings
+
+    def by_strength(ids: list[int]) -> list[int]:
+        return sorted(ids, key=lambda i: (-int(strength[i]), i))
+
+    actors: list[ActorDraft] = []
+    for tier in ("technician", "first_level"):
+        ids = [m for m, r in role.items() if r == tier]
+        if ids:
+            actors.append(ActorDraft(tier, by_strength(ids)))
+    # second level: one actor per escort agent, or per broker phone with no agent
+    unit_of: dict[int, int] = {}
+    seconds = [m for m, r in role.items() if r == "second_level"]
+    agents = [m for m in seconds if inc.kinds[m] == _K["escort_agent"]]
+    for a in by_strength(agents):
+        unit_of[a] = len(actors)
+        actors.append(ActorDraft("second_level", [a]))
+
+    def unit_for(m: int) -> int | None:
+        owner = int(rings.owner_agent[m])
+        if owner in unit_of:
+            return unit_of[owner]
+        agent = int(rings.top_agent[m])
+        if agent in unit_of:
+            return unit_of[agent]
+        return None
+
+    phones = [m for m in seconds if inc.kinds[m] == _K["phone"]]
+    for p in by_strength(phones):
+        u = unit_for(p)
+        if u is None:
+            unit_of[p] = u = len(actors)
+            actors.append(ActorDraft("second_level", [p]))
+        else:
+            actors[u].members.append(p)
+        unit_of.setdefault(p, u)
+    for m in by_strength([m for m in seconds if m not in unit_of]):
+        u = unit_for(m)
+        broker = int(rings.top_broker[m])
+        if u is None and broker in unit_of:
+            u = unit_of[broker]
+        if u is None:  # a second-level payer whose broker is not in the ring: its own person
+            u = len(actors)
+            actors.append(ActorDraft("second_level", []))
+        actors[u].members.append(m)
+        unit_of[m] = u
+    _patients(ring, inc, rings, role, actors)
+    _tree(ring, actors, unit_of, inc)
+    _evidence(ring, proj, reg, actors)
+    return actors
+
+
+def _patients(ring: _Ring, inc: Incidence, rings: Rings, role: dict[int, str],
+              actors: list[ActorDraft]) -> None:
+    """One actor per ID card of the ring, with what only its customer used."""
+    cards = ring.cols["id_card"]
+    actor_of_card: dict[int, int] = {}
+    for card in np.unique(cards[cards >= 0]).tolist():
+        actor_of_card[card] = len(actors)
+        actors.append(ActorDraft("patient", [card]))
+    for slot in ("patient", *_CHANNEL_SLOTS):
+        col = ring.cols[slot]
+        ok = (col >= 0) & (cards >= 0)
+        if not ok.any():
+            continue
+        pairs = np.unique(np.stack([col[ok], cards[ok]], axis=1), axis=0)
+        owned = [p for p in pairs.tolist() if role.get(p[0]) == "patient"]
+        users: dict[int, list[int]] = {}
+        for entity, card in owned:
+            users.setdefault(entity, []).append(actor_of_card[card])
+        for entity, who in users.items():
+            for a in who:
+                actors[a].members.append(entity)
+                if len(who) > 1:
+                    actors[a].shared.add(entity)
+            if (inc.kinds[entity] == _K["account"]
+                    and rings.quick[entity] + rings.rebooked[entity]
+                    >= 0.5 * max(int(rings.ring_bookings[entity]), 1)):
+                for a in who:
+                    actors[a].operated.add(entity)
+
+
+def _tree(ring: _Ring, actors: list[ActorDraft], unit_of: dict[int, int],
+          inc: Incidence) -> None:
+    """Each actor's parent and the bookings and payments that link them."""
+    tiers = {a.role: i for i, a in reversed(list(enumerate(actors)))
+             if a.role in ("technician", "first_level")}
+    top = tiers.get("first_level", tiers.get("technician", -1))
+    if "first_level" in tiers and "technician" in tiers:
+        actors[tiers["first_level"]].parent = tiers["technician"]
+    for a in actors:
+        if a.role == "second_level":
+            a.parent = top
+    # each booking's second-level actor: via its agent, its broker phone, or its payer
+    nb = ring.rows.size
+    unit = np.full(nb, -1, dtype=np.int64)
+    for slot in ("payer", "phone", "escort_agent"):  # later slots win: the agent first
+        col = ring.cols[slot]
+        for b in np.flatnonzero(col >= 0).tolist():
+            u = unit_of.get(int(col[b]))
+            if u is not None:
+                unit[b] = u
+    cards = ring.cols["id_card"]
+    card_actor = {a.members[0]: i for i, a in enumerate(actors) if a.role == "patient"}
+    ok = (cards >= 0) & (unit >= 0)
+    best: dict[int, tuple[int, int]] = {}
+    if ok.any():
+        pairs, counts = np.unique(np.stack([cards[ok], unit[ok]], axis=1), axis=0,
+                                  return_counts=True)
+        for (card, u), c in zip(pairs.tolist(), counts.tolist(), strict=True):
+            if card not in best or (c, -u) > (best[card][1], -best[card][0]):
+                best[card] = (u, c)
+    for card, i in card_actor.items():
+        actors[i].parent = best[card][0] if card in best else top
+    # link evidence: the child's bookings that touch the parent, and that the parent paid
+    payers = [{m for m in a.members if inc.kinds[m] == _K["payer"]} for a in actors]
+    touch = _touches(ring, actors)
+    paid_by = ring.cols["payer"]
+    for i, a in enumerate(actors):
+        if a.parent < 0:
+            continue
+        mine = touch[i]
+        theirs = touch[a.parent]
+        a.link = {"bookings": len(mine & theirs),
+                  "payments": int(sum(1 for b in mine if int(paid_by[b]) in payers[a.parent]))}
+
+
+def _touches(ring: _Ring, actors: list[ActorDraft]) -> list[set[int]]:
+    """The ring bookings (positions in ``ring.rows``) touching each actor's identifiers."""
+    owner: dict[int, list[int]] = {}
+    for i, a in enumerate(actors):
+        for m in a.members:
+            owner.setdefault(m, []).append(i)
+    out: list[set[int]] = [set() for _ in actors]
+    for col in ring.cols.values():
+        for b in np.flatnonzero(col >= 0).tolist():
+            for i in owner.get(int(col[b]), ()):
+                out[i].add(b)
+    return out
+
+
+def _evidence(ring: _Ring, proj: Projection, reg: RegistrationSignals,
+              actors: list[ActorDraft]) -> None:
+    """Each actor's numbers over the ring bookings touching its identifiers."""
+    touch = _touches(ring, actors)
+    payers = ring.cols["payer"]
+    cards = ring.cols["id_card"]
+    for a, mine in zip(actors, touch, strict=True):
+        idx = np.fromiter(sorted(mine), dtype=np.int64, count=len(mine))
+        rows = ring.rows[idx]
+        own = set(a.members)
+        booked = proj.booked_ms[rows]
+        booked = booked[booked != MISSING]
+        a.evidence = {
+            "bookings": int(idx.size),
+            "customers": int(np.unique(cards[idx][cards[idx] >= 0]).size),
+            "payments": int(sum(1 for p in payers[idx].tolist() if p in own)),
+            "machine_speed": int(reg.machine[rows].sum()),
+            "within_seconds": int(reg.quick[rows].sum()),
+            "washed": int(reg.wash[rows].sum()),
+            "first_ms": int(booked.min()) if booked.size else None,
+            "last_ms": int(booked.max()) if booked.size else None,
+        }
+
+
+__all__ = ["ACTOR_TIERS", "ActorDraft", "resolve_actors"]
