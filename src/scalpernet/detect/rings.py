@@ -48,7 +48,7 @@ class Rings:
     owner_agent: np.ndarray  # as an agent's own phone: that agent (dense index, -1 if none)
     # who brought the customers: contact phones given for several customers ("brokers")
     brokers: np.ndarray  # distinct broker phones on the entity's ring bookings
-    top_broker_share: np.ndarray  # share of those bookings through its most used broker
+    top_broker_share: np.ndarray  # share of its ring bookings through its most used broker
     first_ms: np.ndarray  # first and last ring booking (MISSING when unknown)
     last_ms: np.ndarray
     ring_customers: np.ndarray  # ring -> distinct ID numbers booked
@@ -124,6 +124,7 @@ def build_rings(proj: Projection, reg: RegistrationSignals, inc: Incidence, ag: 
                                             >= BROKER_MIN_CUSTOMERS), phone_dense, -1)
     via = broker >= 0
     top_id, top_broker = _most_used(e[via], broker[via], n)
+    top_broker = top_broker * np.bincount(e[via], minlength=n) / np.maximum(ring_bookings, 1)
     booked = proj.booked_ms[r]
     known = booked != MISSING
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
