@@ -14,6 +14,7 @@ def test_contract_examples() -> None:
     assert mask_phone("13812345678") == "138****5678"
     assert mask_key("patient", "510107199001011234|张三") == "510107********1234|张三"
     assert mask_key("payer", "alipay-1") == "alipay-1"
+    assert mask_key("account", "13144808824") == "131****8824"  # by content, any kind
     assert mask_uid("phone:13812345678") == "phone:138****5678"
 
 
@@ -40,8 +41,7 @@ def test_free_text_masks_phones_however_they_are_written(phone: str, sep: str,
     from scalpernet.privacy import mask_text
 
     written = f"{before}{phone[:3]}{sep}{phone[3:7]}{sep}{phone[7:]} 转客服"
-    kept = "" if before.startswith("+86") else before  # the country code goes with the number
-    assert mask_text(written) == f"{kept}{phone[:3]}****{phone[7:]} 转客服"
+    assert mask_text(written) == f"{before}{phone[:3]}****{phone[7:]} 转客服"
 
 
 def test_free_text_masks_landlines_and_leaves_times_and_amounts() -> None:

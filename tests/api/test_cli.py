@@ -84,9 +84,14 @@ def test_serve_runs_the_api_over_http(api: Api, tmp_path: Path) -> None:
                 time.sleep(0.3)
         assert health.status_code == 200 and health.json()["neo4j"]["reachable"] is True
         url = f"http://127.0.0.1:{port}/entities/phone/13812345678"
-        answer = httpx.get(url, headers={"X-API-Key": api.keys["analyst"]}, timeout=10)
-        assert answer.status_code == 200 and answer.json()["entity"]["key"] == "138****5678"
+        answer = httpx.get(url, headers={"X-API-Key": api.keys["investigator"]}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["entity"]["key"] == "13812345678"
         assert "server" not in answer.headers
+        # this server's references are its own (its data folder has its own keys)
+        ref = answer.json()["entity"]["ref"]
+        masked = httpx.get(f"http://127.0.0.1:{port}/entities/phone/{ref}",
+                           headers={"X-API-Key": api.keys["analyst"]}, timeout=10)
+        assert masked.status_code == 200 and masked.json()["entity"]["key"] == "138****5678"
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0].decode()
