@@ -305,7 +305,8 @@ def mask_text(text: str) -> str:
 
 def mask_value(value: Any) -> Any:
     """`mask_text` applied to every string in nested dicts and lists, dict keys included;
-    an integer that reads as an identifier (a phone stored as a number) becomes its mask."""
+    a whole number that reads as an identifier (a phone stored as a number) becomes its
+    mask."""
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, dict):
@@ -313,7 +314,10 @@ def mask_value(value: Any) -> Any:
                 for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [mask_value(v) for v in value]
-    if isinstance(value, int) and not isinstance(value, bool) and value > 99_999_999:
+    if isinstance(value, float) and value.is_integer() and abs(value) > 99_999_999:
+        masked = mask_value(int(value))
+        return value if isinstance(masked, int) else masked
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 99_999_999:
         text = str(value)
         masked = mask_text(text)
         return value if masked == text else masked
