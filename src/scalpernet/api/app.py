@@ -17,9 +17,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from scalpernet import __version__
+from scalpernet.api.asgi import HttpMiddleware
 from scalpernet.api.audit import AuditLog, AuditTrail, route_template
 from scalpernet.api.auth import Authenticate, KeyVerifier
 from scalpernet.api.bodies import BodyTimeout
@@ -70,16 +71,10 @@ offset are +08:00.
 """
 
 
-class AccessLog:
+class AccessLog(HttpMiddleware):
     """Request id and a log line naming the route template, never the path."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
         start = time.perf_counter()

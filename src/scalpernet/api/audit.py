@@ -31,8 +31,9 @@ import anyio.to_thread
 import orjson
 from starlette.datastructures import QueryParams
 from starlette.routing import Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from scalpernet.api.asgi import HttpMiddleware
 from scalpernet.api.auth import is_public
 from scalpernet.api.errors import error_body
 from scalpernet.api.responses import render_json
@@ -216,16 +217,10 @@ def _refusal() -> tuple[Message, Message]:
             {"type": "http.response.body", "body": body, "more_body": False})
 
 
-class AuditTrail:
+class AuditTrail(HttpMiddleware):
     """ASGI middleware: one audit line per HTTP request, written before its answer starts."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = scope.setdefault("state", {})
         audit: AuditLog = scope["app"].state.audit
         refused = False

@@ -19,8 +19,9 @@ from cachetools import TTLCache
 from fastapi.security import APIKeyHeader
 from starlette.requests import HTTPConnection
 from starlette.responses import RedirectResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from scalpernet.api.asgi import HttpMiddleware
 from scalpernet.api.errors import ApiError, error_response
 from scalpernet.api.responses import masked_viewer
 from scalpernet.api.throttle import Throttle
@@ -146,7 +147,7 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
-class Authenticate:
+class Authenticate(HttpMiddleware):
     """ASGI middleware: every request but a public one is authenticated before it is routed.
 
     The caller goes to ``scope["state"]["principal"]`` (read by the audit log and by
@@ -154,13 +155,7 @@ class Authenticate:
     per-address and per-key rate limits are applied (429 with ``Retry-After``).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
         state = connection.app.state
         throttle: Throttle = state.throttle

@@ -12,20 +12,18 @@ import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from scalpernet.api.asgi import HttpMiddleware
 from scalpernet.api.errors import ApiError
 
 
-class BodyTimeout:
+class BodyTimeout(HttpMiddleware):
     """ASGI middleware: at most `idle_s` seconds between two pieces of a request body."""
 
     def __init__(self, app: ASGIApp, idle_s: float) -> None:
-        self.app = app
+        super().__init__(app)
         self.idle_s = idle_s
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         complete = False
 
         async def receive_in_time() -> Message:

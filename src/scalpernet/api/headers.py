@@ -13,7 +13,9 @@ import html
 import re
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from scalpernet.api.asgi import HttpMiddleware
 
 #: For answers that are not pages (JSON): nothing may be loaded or framed.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -41,16 +43,10 @@ def page_policy(body: bytes) -> str:
     return _with_frame_ancestors(html.unescape(found[1].decode("utf-8", "replace")))
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """ASGI middleware: no caching, no sniffing, no framing, no referrer; CSP on everything."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         held: Message | None = None
         chunks: list[bytes] = []
 
