@@ -85,7 +85,7 @@ class Ctx:
                            "is returned; tell the administrator") from exc
         self.request.state.audited_status = status
 
-    def respond(self, payload: dict[str, Any], *, entities: Iterable[str] = (),
+    async def respond(self, payload: dict[str, Any], *, entities: Iterable[str] = (),
                 status: int = 200) -> Response:
         """Answer with `payload` (plus the query trace when asked for), naming what it shows."""
         if self.trace is not None:
@@ -96,7 +96,7 @@ class Ctx:
         self.shows(entities)
         return JSON(payload, status_code=status)
 
-    def respond_rendered(self, body: bytes, *, entities: Iterable[str] = ()) -> Response:
+    async def respond_rendered(self, body: bytes, *, entities: Iterable[str] = ()) -> Response:
         """Answer with JSON already rendered (a cached answer), naming what it shows."""
         self.shows(entities)
         return Response(body, media_type="application/json")

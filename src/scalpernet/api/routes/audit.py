@@ -28,4 +28,4 @@ async def read_audit(
     """Audit entries (identifiers masked), newest first, filtered by key, route and time."""
     entries = await asyncio.to_thread(ctx.audit.read, limit=limit, offset=offset,
                                       key_id=key_id, route=route, since=zoned(since))
-    return ctx.respond({"limit": limit, "offset": offset, "entries": entries})
+    return await ctx.respond({"limit": limit, "offset": offset, "entries": entries})

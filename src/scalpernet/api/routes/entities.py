@@ -51,7 +51,7 @@ async def get_neighbours(
     payload, shown = await service.neighbours(
         ctx.explain(explain), kind, key, types=list(types or service.REL_TYPES),
         kinds=list(kinds or _all_kinds()), limit=limit, scan=scan)
-    return ctx.respond(payload, entities=shown)
+    return await ctx.respond(payload, entities=shown)
 
 
 @router.get("/{kind}/{key:path}/registrations", response_model=None,
@@ -72,7 +72,7 @@ async def get_registrations(
     payload, shown = await service.timeline(ctx.explain(explain), kind, key, since=since,
                                             until=until, descending=order == "desc",
                                             limit=limit, offset=offset)
-    return ctx.respond(payload, entities=shown)
+    return await ctx.respond(payload, entities=shown)
 
 
 @router.get("/{kind}/{key:path}", response_model=None,
@@ -83,7 +83,7 @@ async def get_entity(ctx: Reader, kind: Kind, key: KeyParam,
     statuses, booking latency), its flags, and the current networks it belongs to with its
     role and the evidence there."""
     payload, shown = await service.entity_summary(ctx.explain(explain), kind, key)
-    return ctx.respond(payload, entities=shown)
+    return await ctx.respond(payload, entities=shown)
 
 
 def _all_kinds() -> list[str]:

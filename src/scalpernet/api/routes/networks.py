@@ -42,9 +42,9 @@ async def list_networks(
              "limit": limit, "offset": offset}
     if explain:  # the queries are the point: answer without the cache
         payload, shown = await service.list_networks(ctx.explain(explain), **query)
-        return ctx.respond(payload, entities=shown)
+        return await ctx.respond(payload, entities=shown)
     body, shown = await service.list_networks_rendered(ctx, **query)
-    return ctx.respond_rendered(body, entities=shown)
+    return await ctx.respond_rendered(body, entities=shown)
 
 
 @router.get("/{network_id}", response_model=None,
@@ -66,11 +66,11 @@ async def get_network(
         payload, shown = await service.network_detail(
             ctx.explain(explain), network_id, limit=members_limit, offset=members_offset,
             role=role, children_limit=children_limit)
-        return ctx.respond(payload, entities=shown)
+        return await ctx.respond(payload, entities=shown)
     body, shown = await service.network_detail_rendered(
         ctx, network_id, limit=members_limit, offset=members_offset, role=role,
         children_limit=children_limit)
-    return ctx.respond_rendered(body, entities=shown)
+    return await ctx.respond_rendered(body, entities=shown)
 
 
 @router.get("/{network_id}/view", response_class=HTMLResponse,

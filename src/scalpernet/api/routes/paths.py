@@ -39,4 +39,4 @@ async def get_paths(
     payload, shown = await service.paths(ctx.explain(explain), source, target,
                                          max_hops=max_hops,
                                          types=list(types or service.REL_TYPES), limit=limit)
-    return ctx.respond(payload, entities=shown)
+    return await ctx.respond(payload, entities=shown)

@@ -24,18 +24,18 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 async def ingest_runs(ctx: Reader, limit: Limit = 20, offset: Offset = 0) -> Response:
     """Recent `scalpernet ingest` runs, newest first."""
     payload, _ = await service.ingest_runs(ctx, limit=limit, offset=offset)
-    return ctx.respond(payload)
+    return await ctx.respond(payload)
 
 
 @router.get("/analysis/runs", response_model=None, responses=responses(RunsOut, *AUTH_ERRORS))
 async def analysis_runs(ctx: Reader, limit: Limit = 20, offset: Offset = 0) -> Response:
     """Recent `scalpernet analyze` runs, newest first; `current` marks the served one."""
     payload, _ = await service.analysis_runs(ctx, limit=limit, offset=offset)
-    return ctx.respond(payload)
+    return await ctx.respond(payload)
 
 
 @router.get("/nightly/passes", response_model=None, responses=responses(RunsOut, *AUTH_ERRORS))
 async def nightly_passes(ctx: Reader, limit: Limit = 20, offset: Offset = 0) -> Response:
     """Recent `scalpernet nightly` passes, newest first: files, counts, analysis, status."""
     payload, _ = await service.nightly_passes(ctx, limit=limit, offset=offset)
-    return ctx.respond(payload)
+    return await ctx.respond(payload)

@@ -36,4 +36,4 @@ async def search(
         raise ApiError(422, "invalid_parameter", "q: must not be blank")
     payload, shown = await service.search(ctx.explain(explain), q, mode=mode,
                                           kinds=list(kinds or KIND_LABELS), limit=limit)
-    return ctx.respond(payload, entities=shown)
+    return await ctx.respond(payload, entities=shown)
