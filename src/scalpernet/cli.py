@@ -185,6 +185,24 @@ def apikey_revoke(key_id: Annotated[str, typer.Argument(help="The key id (apikey
     typer.echo(f"revoked {record['role']} key {record['id']}")
 
 
+@apikey_app.command("rotate-refs")
+def apikey_rotate_refs(
+    grace_days: Annotated[float, typer.Option(
+        help="Days references made under the current key stay readable.", min=0)] = 30.0,
+) -> None:
+    """Start a new reference key (ref_…); restart the servers to use it. References handed
+    out under the old key keep working for the grace period, then find nothing."""
+    from datetime import timedelta
+
+    from scalpernet.privacy import REF_KEYS_FILE, rotate_ref_keys
+
+    path = get_settings().data_dir / "api" / REF_KEYS_FILE
+    keyring = rotate_ref_keys(path, grace=timedelta(days=grace_days))
+    old = keyring.keys[-2]
+    typer.echo(f"reference key {keyring.current.id} is current; key {old.id} decodes until "
+               f"{old.expires_at:%Y-%m-%d %H:%M} UTC ({path}); restart the servers")
+
+
 # -- ingest --------------------------------------------------------------------------------
 @app.command("ingest")
 def ingest(

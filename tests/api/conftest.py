@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scalpernet.api import create_app
+from scalpernet.api.throttle import ApiLimits
 from scalpernet.apikeys import create_key, revoke_key
 from scalpernet.config import Settings, get_settings
 from scalpernet.graph import Graph
@@ -91,6 +92,12 @@ def load_world(graph: Graph) -> None:
                   [gang(), wifi()])
 
 
+#: Limits the suite's many requests stay under; the limits themselves are tested with
+#: apps of their own (test_limits.py).
+ROOMY = ApiLimits(rate_per_key="100000/minute", rate_per_address="100000/minute",
+                  lookup_misses="100000/minute", uploads="10000/hour")
+
+
 @dataclass
 class Api:
     """The running app and a key per role."""
@@ -103,6 +110,12 @@ class Api:
     def get(self, url: str, role: str | None = "investigator", **kwargs: object):
         headers = {"X-API-Key": self.keys[role]} if role else {}
         return self.client.get(url, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+    def ref(self, kind: str, key: str) -> str:
+        """The opaque reference of an entity (the same for every role), as analysts use it."""
+        response = self.get(f"/entities/{kind}/{key}", role="investigator")
+        assert response.status_code == 200, response.text
+        return response.json()["entity"]["ref"]
 
     def audit_lines(self) -> list[dict]:
         path = self.data_dir / "audit" / "api-audit.jsonl"
@@ -141,6 +154,6 @@ def api(world: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]
     revoked_record, keys["revoked"] = create_key(world, "investigator", name="revoked")
     revoke_key(world, revoked_record["id"])
     app = create_app(api_settings(data_dir), key_cache_ttl=0, run_cache_ttl=0,
-                     max_upload_bytes=64 * 1024)
+                     max_upload_bytes=64 * 1024, limits=ROOMY)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client=client, keys=keys, data_dir=data_dir, graph=world)

@@ -84,11 +84,34 @@ def test_serve_runs_the_api_over_http(api: Api, tmp_path: Path) -> None:
                 time.sleep(0.3)
         assert health.status_code == 200 and health.json()["neo4j"]["reachable"] is True
         url = f"http://127.0.0.1:{port}/entities/phone/13812345678"
-        answer = httpx.get(url, headers={"X-API-Key": api.keys["analyst"]}, timeout=10)
-        assert answer.status_code == 200 and answer.json()["entity"]["key"] == "138****5678"
+        answer = httpx.get(url, headers={"X-API-Key": api.keys["investigator"]}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["entity"]["key"] == "13812345678"
         assert "server" not in answer.headers
+        # this server's references are its own (its data folder has its own keys)
+        ref = answer.json()["entity"]["ref"]
+        masked = httpx.get(f"http://127.0.0.1:{port}/entities/phone/{ref}",
+                           headers={"X-API-Key": api.keys["analyst"]}, timeout=10)
+        assert masked.status_code == 200 and masked.json()["entity"]["key"] == "138****5678"
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0].decode()
     assert "/entities/{kind}/{key} 200" in output  # the access log names the route…
     assert "13812345678" not in output  # …and never the phone in the path
+
+
+def test_rotate_refs_starts_a_new_key_and_keeps_the_old_one_for_a_while(
+        tmp_path: Path, monkeypatch: object) -> None:
+    from scalpernet.privacy import REF_KEYS_FILE, RefCipher, load_ref_keyring
+
+    monkeypatch.setenv("SCALPERNET_DATA_DIR", str(tmp_path))  # type: ignore[attr-defined]
+    get_settings.cache_clear()
+    try:
+        path = tmp_path / "api" / REF_KEYS_FILE
+        old_ref = RefCipher(load_ref_keyring(path)).encode("ip:10.0.0.1")
+        result = CliRunner().invoke(cli_app, ["apikey", "rotate-refs", "--grace-days", "2"])
+        assert result.exit_code == 0 and "reference key 2 is current" in result.output
+        rotated = RefCipher(load_ref_keyring(path))
+        assert rotated.decode(old_ref) == "ip:10.0.0.1"
+        assert rotated.encode("ip:10.0.0.1") != old_ref
+    finally:
+        get_settings.cache_clear()

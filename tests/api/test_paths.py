@@ -67,7 +67,7 @@ def test_bad_requests(api: Api, query: str, status: int, fragment: str) -> None:
 
 
 def test_references_stand_in_for_keys(api: Api) -> None:
-    phone = api.get("/entities/phone/17012345678", role="analyst").json()["entity"]
-    body = api.get(f"/paths?source={phone['ref']}&target=ip:203.0.113.7",
+    ref = api.ref("phone", "17012345678")
+    body = api.get(f"/paths?source={ref}&target=ip:203.0.113.7",
                    role="analyst").json()
     assert body["source"]["key"] == "170****5678" and body["paths"][0]["length"] == 2

@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from scalpernet.api import create_app
 from scalpernet.config import get_settings
+from tests.api.conftest import ROOMY
 
 if TYPE_CHECKING:
     from tests.api.conftest import Api
@@ -33,7 +34,8 @@ def _app() -> Any:
     data_dir = Path(tempfile.mkdtemp(prefix="scalpernet-schemathesis-"))
     settings_ = base.model_copy(update={"data_dir": data_dir, "drop_dir": data_dir / "drop",
                                         "neo4j_password": base.password})
-    return create_app(settings_, key_cache_ttl=60, max_upload_bytes=4096)
+    # roomy limits, so that the generated cases reach the routes (429 is documented anyway)
+    return create_app(settings_, key_cache_ttl=60, max_upload_bytes=4096, limits=ROOMY)
 
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", _app())

@@ -49,9 +49,14 @@ def test_analysts_cannot_prefix_search_personal_identifiers(api: Api) -> None:
     body = api.get("/search?q=510107", role="analyst").json()
     assert body["restricted_kinds"] == ["id_card", "patient", "phone"]
     assert body["results"] == []
-    # exact search stays open, and the answer is masked
-    exact = api.get("/search?q=13812345678&mode=exact", role="analyst").json()
-    assert [r["key"] for r in exact["results"]] == ["138****5678"]
+    # nor search them exactly: a yes/no on a full number undoes the mask
+    exact = api.get("/search?q=13812345678&mode=exact", role="analyst")
+    assert exact.status_code == 403 and exact.json()["error"]["code"] == "reference_required"
+    assert api.get("/search?q=1381234&mode=exact&kinds=phone", role="analyst").json()[
+        "restricted_kinds"] == ["phone"]
+    # a reference finds its entity, masked
+    by_ref = api.get(f"/search?q={api.ref('phone', '13812345678')}", role="analyst").json()
+    assert [r["key"] for r in by_ref["results"]] == ["138****5678"]
     # names are not masked: a patient found by name comes back with a masked key
     named = api.get("/search?q=张", role="analyst").json()["results"]
     assert named[0]["key"] == "110105********002X|张三"

@@ -17,18 +17,22 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from scalpernet import __version__
-from scalpernet.api.audit import AuditLog
-from scalpernet.api.auth import KeyVerifier
+from scalpernet.api.asgi import HttpMiddleware
+from scalpernet.api.audit import AuditLog, AuditTrail, route_template
+from scalpernet.api.auth import Authenticate, KeyVerifier
+from scalpernet.api.bodies import BodyTimeout
 from scalpernet.api.caching import CurrentRun, DetailCache
 from scalpernet.api.deps import reject_unknown_query
 from scalpernet.api.errors import ErrorBoundary, install_error_handlers
+from scalpernet.api.headers import SecurityHeaders
 from scalpernet.api.present import ShownCache
 from scalpernet.api.responses import JSON
 from scalpernet.api.routes import (
     audit,
+    docs,
     entities,
     health,
     ingest,
@@ -39,15 +43,13 @@ from scalpernet.api.routes import (
     ui,
 )
 from scalpernet.api.service import TreeCache, coalescers
+from scalpernet.api.throttle import ApiLimits, Throttle
 from scalpernet.config import Settings, get_settings
 from scalpernet.graph.async_session import AsyncGraph
-from scalpernet.privacy import RefCipher, load_ref_secret
+from scalpernet.privacy import REF_KEYS_FILE, RefCipher, load_ref_keyring
 
 log = logging.getLogger("scalpernet.api")
 access_log = logging.getLogger("scalpernet.api.access")
-
-#: Largest upload accepted by POST /ingest/upload.
-MAX_UPLOAD_BYTES = 2 * 1024**3
 
 DESCRIPTION = """
 Investigators and hospital security analysts map scalper networks: ranked networks with
@@ -59,41 +61,37 @@ Every route but `/health` needs `X-API-Key` (`scalpernet apikey create --role RO
 (`510107********123X`, `138****5678`); every entity carries `ref`, an opaque reference
 accepted wherever a key is. **admin**: everything plus `GET /audit`. **ingest**: upload only.
 
-Every request is written to the audit log (identifiers masked) before it is answered.
-Errors are `{"error": {"code", "message"}}`. Datetimes without an offset are +08:00.
+Analysts reach ID numbers and phones only through references: a key that is or holds a
+personal identifier is refused to them (403 `reference_required`), in lookups, paths and
+search alike. Requests are rate-limited per key and per address (429 with `Retry-After`).
+
+Every request, whatever its outcome, is written to the audit log (identifiers masked)
+before it is answered. Errors are `{"error": {"code", "message"}}`. Datetimes without an
+offset are +08:00.
 """
 
 
-class AccessLog:
-    """Request id, no-store caching and a log line naming the route template, never the path."""
+class AccessLog(HttpMiddleware):
+    """Request id and a log line naming the route template, never the path."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
         start = time.perf_counter()
         status = 500
 
-        async def send_with_headers(message: Message) -> None:
+        async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
-                headers += [(b"x-request-id", request_id.encode()),
-                            (b"cache-control", b"no-store"),
-                            (b"x-content-type-options", b"nosniff")]
-                message = {**message, "headers": headers}
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"x-request-id", request_id.encode())]}
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, receive, send_with_id)
         finally:
-            route = getattr(scope.get("route"), "path", "<unrouted>")
+            route = route_template(scope.get("route")) or "<unrouted>"
             access_log.info("%s %s %d %.1fms %s", scope.get("method"), route, status,
                             (time.perf_counter() - start) * 1000, request_id)
 
@@ -124,16 +122,20 @@ def log_config() -> dict[str, Any]:
 
 
 def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
-               run_cache_ttl: float = 1.0, max_upload_bytes: int = MAX_UPLOAD_BYTES,
+               run_cache_ttl: float = 1.0, max_upload_bytes: int | None = None,
                cors_origins: Sequence[str] = (), audit_fsync: bool = False,
-               freeze_gc: bool = True) -> FastAPI:
+               freeze_gc: bool = True, limits: ApiLimits | None = None) -> FastAPI:
     """The API application. CORS stays closed unless `cors_origins` names origins.
 
-    A revoked key stops working within `key_cache_ttl` seconds; network details of a new
-    analysis run replace the previous run's within `run_cache_ttl` seconds. `freeze_gc`
-    applies :func:`settle_garbage_collector` once the app has started.
+    A revoked key stops working within `key_cache_ttl` seconds; answers of a new analysis
+    run replace the previous run's within `run_cache_ttl` seconds. `limits` defaults to
+    the environment's (:class:`ApiLimits`); `max_upload_bytes` overrides its upload size.
+    `freeze_gc` applies :func:`settle_garbage_collector` once the app has started.
     """
     settings = settings or get_settings()
+    limits = limits or ApiLimits()
+    if max_upload_bytes is not None:
+        limits = limits.model_copy(update={"max_upload_bytes": max_upload_bytes})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -142,9 +144,9 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
         app.state.verifier = KeyVerifier(graph, ttl=key_cache_ttl)
         app.state.current_run = CurrentRun(graph, ttl=run_cache_ttl)
         app.state.details = DetailCache()
+        app.state.lists = DetailCache(size=256)
         app.state.coalescers = coalescers(graph)
-        app.state.audit = AuditLog(settings.data_dir / "audit", fsync=audit_fsync)
-        app.state.refs = RefCipher(load_ref_secret(settings.data_dir / "api" / "ref.key"))
+        app.state.refs = RefCipher(load_ref_keyring(settings.data_dir / "api" / REF_KEYS_FILE))
         app.state.shown = ShownCache()
         try:
             await graph.ping()
@@ -158,21 +160,35 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
             await graph.close()
             app.state.audit.close()
 
+    # Swagger UI is served from the installed package by `routes.docs` (no CDN: police
+    # intranets are offline); ReDoc would load from a CDN and is left out. A path with a
+    # trailing slash is a 404: a redirect would be built from the Host header.
     app = FastAPI(title="ScalperNet Investigator API", version=__version__,
                   description=DESCRIPTION, lifespan=lifespan,
-                  default_response_class=JSON,
-                  dependencies=[Depends(reject_unknown_query)])
+                  default_response_class=JSON, docs_url=None, redoc_url=None,
+                  redirect_slashes=False, dependencies=[Depends(reject_unknown_query)])
     app.state.settings = settings
-    app.state.max_upload_bytes = max_upload_bytes
+    app.state.limits = limits
+    app.state.max_upload_bytes = limits.max_upload_bytes
+    app.state.throttle = Throttle(limits)
     app.state.trees = TreeCache()
+    # open before the first request: a refused request is audited too
+    app.state.audit = AuditLog(settings.data_dir / "audit", fsync=audit_fsync)
     install_error_handlers(app)
-    for module in (health, networks, entities, paths, search, runs, ingest, audit, ui):
+    for module in (health, networks, entities, paths, search, runs, ingest, audit, ui, docs):
         app.include_router(module.router)
-    app.add_middleware(ErrorBoundary)
+    docs.mount_assets(app)
+    # outermost last: AccessLog → SecurityHeaders → AuditTrail → ErrorBoundary →
+    # BodyTimeout → (CORS) → Authenticate → routes
+    app.add_middleware(Authenticate)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["X-API-Key"])
+    app.add_middleware(BodyTimeout, idle_s=limits.body_idle_s)
+    app.add_middleware(ErrorBoundary)
+    app.add_middleware(AuditTrail)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     return app

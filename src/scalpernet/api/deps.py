@@ -1,7 +1,9 @@
 """Request context: the authenticated caller, the graph, the audit log and the presenter.
 
-Every route that reads data takes a :class:`Ctx` from :func:`require` and answers through
-:meth:`Ctx.respond`, which writes the audit line first: no line, no answer.
+Every route that reads data takes a :class:`Ctx` from :func:`require` (the caller was
+authenticated before routing, by ``auth.Authenticate``) and answers through
+:meth:`Ctx.respond`, which names what the answer shows for its audit line (written by
+``audit.AuditTrail``: no line, no answer).
 """
 
 from __future__ import annotations
@@ -9,19 +11,21 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, get_args, get_origin
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
-from scalpernet.api.audit import AuditLog, mask_params
-from scalpernet.api.auth import KeyVerifier, Principal, api_key_header, presented_key_id
+from scalpernet.api.audit import AuditLog, audit_entry, mask_params
+from scalpernet.api.auth import SESSION_COOKIE as SESSION_COOKIE
+from scalpernet.api.auth import Principal, api_key_header
 from scalpernet.api.errors import ApiError
 from scalpernet.api.present import Presenter
 from scalpernet.api.responses import JSON
+from scalpernet.api.throttle import Throttle
 from scalpernet.graph.async_session import AsyncGraph, QueryTrace
-from scalpernet.privacy import RefCipher, mask_value
+from scalpernet.privacy import RefCipher
 
 log = logging.getLogger("scalpernet.api")
 
@@ -41,11 +45,15 @@ class Ctx:
     present: Presenter
     request_id: str
     trace: QueryTrace | None = None
-    extra_params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def masked(self) -> bool:
         return self.principal.masked
+
+    @property
+    def extra_params(self) -> dict[str, Any]:
+        """Parameters for the audit line beyond the request's own (an upload's digest)."""
+        return self.request.scope["state"].setdefault("audit_params", {})
 
     def explain(self, enabled: bool) -> Ctx:
         """Record the queries of this request when `enabled`."""
@@ -56,43 +64,41 @@ class Ctx:
                    **params: Any) -> list[dict[str, Any]]:
         return await self.graph.read(name, timeout_=timeout, trace_=self.trace, **params)
 
-    def params(self) -> dict[str, Any]:
-        """Path and query parameters of the request, as given (masked when logged)."""
-        out: dict[str, Any] = dict(self.request.path_params)
-        for name in self.request.query_params:
-            values = self.request.query_params.getlist(name)
-            out[name] = values[0] if len(values) == 1 else values
-        out.update(self.extra_params)
-        return out
+    def shows(self, entities: Iterable[str]) -> None:
+        """Name the entities this answer shows, for its audit line."""
+        self.request.state.audit_entities = list(entities)
 
-    async def audit_ok(self, entities: Iterable[str], status: int = 200) -> None:
-        """Write this request's audit line; a failure becomes a 500 and no data leaves."""
+    @property
+    def throttle(self) -> Throttle:
+        return self.request.app.state.throttle
+
+    async def audit_ok(self, entities: Iterable[str] = (), status: int = 200) -> None:
+        """Write this request's audit line now, before a side effect that must not happen
+        unlogged (an upload kept); a failure becomes a 500 and nothing happens."""
+        self.shows(entities)
         try:
-            await self.audit.record(
-                key_id=self.principal.key_id, role=self.principal.role,
-                method=self.request.method, route=route_template(self.request), status=status,
-                params=self.params(), entities=entities, request_id=self.request_id)
+            await self.audit.record(audit_entry(self.request.scope, status))
         except Exception as exc:
             log.error("audit write failed (%s): refusing the response", type(exc).__name__)
             raise ApiError(500, "audit_unavailable",
                            "the access could not be recorded in the audit log, so no data "
                            "is returned; tell the administrator") from exc
+        self.request.state.audited_status = status
 
     async def respond(self, payload: dict[str, Any], *, entities: Iterable[str] = (),
-                      status: int = 200) -> Response:
-        """Audit, then answer with `payload` (plus the query trace when asked for)."""
+                status: int = 200) -> Response:
+        """Answer with `payload` (plus the query trace when asked for), naming what it shows."""
         if self.trace is not None:
             entries = self.trace.entries
             if self.masked:
-                entries = [{**e, "parameters": mask_value(mask_params(e["parameters"]))}
-                           for e in entries]
+                entries = [{**e, "parameters": mask_params(e["parameters"])} for e in entries]
             payload["explain"] = {"queries": entries}
-        await self.audit_ok(entities, status)
+        self.shows(entities)
         return JSON(payload, status_code=status)
 
     async def respond_rendered(self, body: bytes, *, entities: Iterable[str] = ()) -> Response:
-        """Audit, then answer with JSON already rendered (a cached answer)."""
-        await self.audit_ok(entities)
+        """Answer with JSON already rendered (a cached answer), naming what it shows."""
+        self.shows(entities)
         return Response(body, media_type="application/json")
 
 
@@ -141,58 +147,27 @@ async def reject_unknown_query(request: Request) -> None:
                        f"{repeated[0]}: give it once (it takes a single value)")
 
 
-def route_template(request: Request) -> str:
-    route = request.scope.get("route")
-    return getattr(route, "path", request.url.path)
-
-
 def _state(request: Request) -> Any:
     return request.app.state
 
 
-async def _denied(request: Request, key_id: str | None, role: str | None, status: int,
-                  outcome: str) -> None:
-    """Log a refused request; refusals are answered even when the log cannot be written."""
-    try:
-        await _state(request).audit.record(
-            key_id=key_id, role=role, method=request.method, route=route_template(request),
-            status=status, params=dict(request.path_params), outcome=outcome,
-            request_id=request.state.request_id if hasattr(request.state, "request_id")
-            else "")
-    except Exception as exc:
-        log.error("audit write failed for a refused request: %s", type(exc).__name__)
-
-
-#: The cookie in which a signed-in browser keeps its key (pages under /ui only).
-SESSION_COOKIE = "scalpernet_key"
-
-
-def require(*roles: str, cookie: bool = False) -> Callable[..., Awaitable[Ctx]]:
-    """A dependency that authenticates the caller and admits only `roles`.
-
-    The key comes from ``X-API-Key``; with `cookie` (the browser pages) a signed-in browser's
-    session cookie is accepted too.
-    """
+def require(*roles: str) -> Callable[..., Awaitable[Ctx]]:
+    """A dependency that admits only callers of `roles` (authenticated before routing)."""
 
     async def dependency(request: Request,
-                         api_key: Annotated[str | None, Depends(api_key_header)]) -> Ctx:
-        state = _state(request)
-        verifier: KeyVerifier = state.verifier
-        if api_key is None and cookie:
-            api_key = request.cookies.get(SESSION_COOKIE)
-        try:
-            principal = await verifier.verify(api_key)
-        except ApiError as exc:
-            await _denied(request, presented_key_id(request), None, exc.status, "unauthenticated")
-            raise
+                         _: Annotated[str | None, Depends(api_key_header)]) -> Ctx:
+        principal: Principal | None = request.scope.get("state", {}).get("principal")
+        if principal is None:  # a public path cannot use a route that needs a caller
+            raise ApiError(401, "unauthorized", "missing X-API-Key header",
+                           headers={"WWW-Authenticate": "X-API-Key"})
         if principal.role not in roles:
-            await _denied(request, principal.key_id, principal.role, 403, "denied")
             raise ApiError(403, "forbidden",
                            f"the {principal.role} role may not use this route "
                            f"(allowed: {', '.join(roles)})")
+        state = _state(request)
         refs: RefCipher = state.refs
         return Ctx(request=request, principal=principal, graph=state.graph, audit=state.audit,
                    present=Presenter(refs, masked=principal.masked, shown=state.shown),
-                   request_id=getattr(request.state, "request_id", uuid.uuid4().hex[:16]))
+                   request_id=request.scope["state"].get("request_id") or uuid.uuid4().hex[:16])
 
     return dependency

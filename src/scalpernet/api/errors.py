@@ -10,17 +10,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from scalpernet.api.asgi import HttpMiddleware
 from scalpernet.api.responses import JSON
-from scalpernet.privacy import mask_text
+from scalpernet.privacy import mask_text, mask_value
 
 log = logging.getLogger("scalpernet.api")
 
 _STATUS_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 406: "not_acceptable", 411: "length_required",
-    413: "too_large", 415: "unsupported_media_type", 422: "invalid_parameter",
+    405: "method_not_allowed", 406: "not_acceptable", 408: "body_timeout",
+    411: "length_required", 413: "too_large", 415: "unsupported_media_type",
+    422: "invalid_parameter", 429: "rate_limited",
     500: "internal", 501: "not_implemented", 503: "unavailable", 504: "timeout",
 }
 
@@ -38,7 +40,9 @@ class ApiError(Exception):
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, **extra}}
+    """The error shape; the message is masked by content for every caller (a message may
+    quote what the caller typed, and that may be an ID number or a phone)."""
+    return {"error": {"code": code, "message": mask_text(message), **mask_value(extra)}}
 
 
 def error_response(status: int, code: str, message: str, *,
@@ -94,16 +98,10 @@ def fault_response(exc: BaseException) -> tuple[int, dict[str, Any]]:
                                        "the server log has the details")
 
 
-class ErrorBoundary:
+class ErrorBoundary(HttpMiddleware):
     """ASGI middleware: an exception escaping a route becomes a JSON 5xx, not a traceback."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -117,6 +115,10 @@ class ErrorBoundary:
         except Exception as exc:
             if started:  # headers are out: nothing sane can be sent any more
                 log.error("failure after the response started: %s", type(exc).__name__)
+                return
+            if isinstance(exc, ApiError):  # raised outside a route (a body that stopped)
+                await error_response(exc.status, exc.code, exc.message,
+                                     headers=exc.headers)(scope, receive, send)
                 return
             status, body = fault_response(exc)
             await JSON(body, status_code=status)(scope, receive, send)

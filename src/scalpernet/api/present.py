@@ -1,8 +1,10 @@
 """How entities, registrations and evidence are shown to one caller: full or masked.
 
-Masking is structural first (the key of an ``id_card``, ``phone`` or ``patient`` by its kind)
-and then textual for free text written by other modules (evidence, signal details, unknown
-export columns), so nothing shaped like an ID number or a phone reaches an analyst.
+Every string of an answer to a masked caller is masked by content where the answer is
+serialised (:func:`scalpernet.api.responses.render_json`). What is shown here on top of that
+needs to know the field: the key of an ID card or a phone is personal whatever its shape
+(:func:`scalpernet.privacy.mask_key`), an ID card's birth date is the hidden part of its
+number, and a visit card number is personal as a whole.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from cachetools import LRUCache
 
 from scalpernet.entities import split_uid
-from scalpernet.privacy import PERSONAL_KINDS, RefCipher, mask_key, mask_phone, mask_value
+from scalpernet.privacy import RefCipher, mask_key, mask_phone, mask_value
 
 #: Properties an analyst may not see even though the key is masked: an ID card's birth
 #: date is the very part of the number the mask hides.
@@ -22,10 +25,11 @@ _SHOWN_SIZE = 200_000
 
 
 class ShownCache:
-    """How each uid is shown, masked and not, under one reference secret (one per app)."""
+    """How each uid is shown, masked and not, under one reference keyring (one per app)."""
 
     def __init__(self) -> None:
-        self.by_mask: dict[bool, dict[str, dict[str, str]]] = {True: {}, False: {}}
+        self.by_mask: dict[bool, LRUCache[str, dict[str, str]]] = {
+            True: LRUCache(_SHOWN_SIZE), False: LRUCache(_SHOWN_SIZE)}
 
 
 class Presenter:
@@ -38,20 +42,17 @@ class Presenter:
         self._cache = (shown or ShownCache()).by_mask[masked]
 
     def key(self, kind: str, key: str) -> str:
-        return mask_key(kind, key) if self.masked and kind in PERSONAL_KINDS else key
+        return mask_key(kind, key) if self.masked else key
 
     def entity(self, uid_value: str, **extra: Any) -> dict[str, Any]:
         """``{kind, key, uid, ref}``: key and uid masked for analysts; ref always usable."""
-        cache = self._cache
-        base = cache.get(uid_value)
+        base = self._cache.get(uid_value)
         if base is None:
             kind, key = split_uid(uid_value)
             shown = self.key(kind, key)
-            base = {"kind": kind, "key": shown, "uid": f"{kind}:{shown}",
-                    "ref": self.refs.encode(uid_value)}
-            if len(cache) >= _SHOWN_SIZE:
-                cache.clear()
-            cache[uid_value] = base
+            base = self._cache[uid_value] = {"kind": kind, "key": shown,
+                                             "uid": f"{kind}:{shown}",
+                                             "ref": self.refs.encode(uid_value)}
         return {**base, **extra}
 
     def text(self, value: Any) -> Any:
@@ -74,10 +75,6 @@ class Presenter:
                     out[name] = orjson.loads(raw)
                 except orjson.JSONDecodeError:
                     out[name] = raw
-        if self.masked:
-            if isinstance(out.get("visit_card"), str):
-                out["visit_card"] = mask_phone(out["visit_card"])
-            for name in _REGISTRATION_FREE_TEXT:
-                if name in out:
-                    out[name] = mask_value(out[name])
-        return out
+        if self.masked and isinstance(out.get("visit_card"), str):
+            out["visit_card"] = mask_phone(out["visit_card"])
+        return self.text(out)

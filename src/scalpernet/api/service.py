@@ -25,7 +25,7 @@ from scalpernet.api.responses import render_json
 from scalpernet.entities import KIND_LABELS, split_uid, uid
 from scalpernet.graph.async_session import AsyncGraph
 from scalpernet.identifiers import normalise_name, parse_id_card, parse_ip, parse_phone
-from scalpernet.privacy import PERSONAL_KINDS, REF_PREFIX
+from scalpernet.privacy import PERSONAL_KINDS, REF_PREFIX, mask_key, mask_text
 
 #: Relationship types of the graph model an investigator can filter on.
 REL_TYPES = ("FOR", "CONTACT", "FROM_IP", "ON_DEVICE", "BY_ACCOUNT", "PAID_BY", "VIA_AGENT",
@@ -57,8 +57,19 @@ def normalise_key(kind: str, raw: str) -> str:
     return text
 
 
+def personal(kind: str, key: str) -> bool:
+    """Whether a key is, or holds, a personal identifier (what analysts see masked)."""
+    return kind in PERSONAL_KINDS or mask_key(kind, key) != key
+
+
 def resolve(ctx: Ctx, kind: str, key_or_ref: str) -> str:
-    """The uid named by a key, or by an opaque reference given in place of the key."""
+    """The uid named by a key, or by an opaque reference given in place of the key.
+
+    A caller who sees masks may not name an entity by a key that is or holds a personal
+    identifier: trying keys one by one would otherwise tell which exist, undoing the mask.
+    Such a caller navigates by references. Any caller's lookups by key that find nothing
+    are counted (``Throttle.check_lookup``).
+    """
     if key_or_ref.startswith(REF_PREFIX):
         decoded = ctx.present.refs.decode(key_or_ref)
         if decoded is not None:
@@ -67,9 +78,21 @@ def resolve(ctx: Ctx, kind: str, key_or_ref: str) -> str:
                 raise ApiError(400, "ref_kind_mismatch",
                                f"this reference names a {ref_kind}, not a {kind}")
             return decoded
+        if ctx.masked:  # not a genuine reference, and no key such a caller may type
+            raise ApiError(404, "not_found", f"no {kind} entity for this reference")
     if not key_or_ref.strip():
         raise ApiError(422, "invalid_parameter", "key: must not be empty")
-    return uid(kind, normalise_key(kind, key_or_ref))
+    key = normalise_key(kind, key_or_ref)
+    if ctx.masked and personal(kind, key):
+        raise reference_required()
+    ctx.throttle.check_lookup(ctx.principal.key_id)
+    return uid(kind, key)
+
+
+def reference_required() -> ApiError:
+    return ApiError(403, "reference_required",
+                    "your role sees ID numbers and phones masked, so it may not name an entity "
+                    "by one: use the entity's reference (ref_…) from an earlier answer")
 
 
 def resolve_uid(ctx: Ctx, value: str, name: str) -> str:
@@ -88,8 +111,11 @@ def resolve_uid(ctx: Ctx, value: str, name: str) -> str:
 
 
 def _not_found(kind: str, key_or_ref: str, ctx: Ctx) -> ApiError:
-    shown = key_or_ref if key_or_ref.startswith(REF_PREFIX) else ctx.present.key(kind, key_or_ref)
-    return ApiError(404, "not_found", f"no {kind} entity with key {shown}")
+    """A 404 that echoes at most the masked key; a lookup by key that missed is counted."""
+    if key_or_ref.startswith(REF_PREFIX):
+        return ApiError(404, "not_found", f"no {kind} entity for this reference")
+    ctx.throttle.lookup_missed(ctx.principal.key_id)
+    return ApiError(404, "not_found", f"no {kind} entity with key {mask_key(kind, key_or_ref)}")
 
 
 def _json_field(value: Any, default: Any) -> Any:
@@ -130,6 +156,23 @@ async def list_networks(ctx: Ctx, *, min_risk: float, hospital: str | None,
         "total": record["total"], "limit": limit, "offset": offset,
         "networks": [_network_summary(ctx, props) for props in record["networks"]],
     }, []
+
+
+async def list_networks_rendered(ctx: Ctx, **query: Any) -> tuple[bytes, list[str]]:
+    """:func:`list_networks` as JSON bytes, rendered once per analysis run, query and
+    masking, then served from memory until the next run (like network details)."""
+    state = ctx.request.app.state
+    run_id = await state.current_run.id()
+    lists: DetailCache = state.lists
+    key = ("networks", ctx.masked, *sorted(query.items()))
+    hit = lists.get(run_id, key)
+    if hit is not None:
+        return hit
+    payload, shown = await list_networks(ctx, **query)
+    body = render_json(payload)
+    if payload["run_id"] == run_id:  # a run stored in between is cached on a later request
+        lists.put(run_id, key, body, shown)
+    return body, shown
 
 
 def _stored_json(ctx: Ctx, value: Any, default: Any) -> Any:
@@ -398,7 +441,7 @@ def _rendered_hierarchy(ctx: Ctx, tree: Tree, children_limit: int
         if len(tree.rendered) >= 16:
             tree.rendered.clear()
         hit = tree.rendered[key] = (
-            orjson.Fragment(orjson.dumps(hierarchy_)),
+            orjson.Fragment(render_json(hierarchy_)),
             _shown_in_tree(tree, tree.roots + tree.unattached, children_limit))
     return hit
 
@@ -583,6 +626,8 @@ async def paths(ctx: Ctx, source: str, target: str, *, max_hops: int, types: lis
     missing = {a, b} - {r["uid"] for r in found}
     if missing:
         which = "source" if a in missing else "target"
+        if not (source if which == "source" else target).startswith(REF_PREFIX):
+            ctx.throttle.lookup_missed(ctx.principal.key_id)
         raise ApiError(404, "not_found", f"the {which} entity does not exist")
     records = await ctx.read(f"api_paths_{max_hops}", source=a, target=b, types=types,
                              limit=limit, timeout=PATH_TIMEOUT_S)
@@ -611,11 +656,16 @@ def _prefix(kind: str, text: str) -> str:
 async def search(ctx: Ctx, q: str, *, mode: str, kinds: list[str], limit: int) -> Payload:
     """Entities whose key (exact or prefix) or name (patients, escort agents) matches `q`.
 
-    Analysts cannot prefix-search ID numbers, phones or patient keys: completing a masked
-    number digit by digit would undo the mask. Exact search stays open to them.
+    A caller who sees masks searches without personal identifiers: a `q` that holds one is
+    refused, ID numbers, phones and patient keys are not searched by key at all, and a `q`
+    with a digit finds no entity whose key or name holds a masked identifier — completing a
+    masked number digit by digit, or asking whether it exists, would undo the mask.
     """
     q = q.strip()
-    restricted = sorted(PERSONAL_KINDS & set(kinds)) if ctx.masked and mode == "prefix" else []
+    guarded = ctx.masked and any(ch.isdigit() for ch in q)
+    if ctx.masked and not q.startswith(REF_PREFIX) and mask_text(q) != q:
+        raise reference_required()
+    restricted = sorted(PERSONAL_KINDS & set(kinds)) if ctx.masked else []
     key_kinds = [k for k in kinds if k not in restricted]
     hits: dict[str, dict[str, Any]] = {}
     fetch = limit + 1  # one more than shown tells whether the answer was cut
@@ -623,6 +673,7 @@ async def search(ctx: Ctx, q: str, *, mode: str, kinds: list[str], limit: int) -
     if q.startswith(REF_PREFIX) and (decoded := ctx.present.refs.decode(q)) is not None:
         found = await ctx.read("api_search_keys_exact", uids=[decoded], limit=1)
         rows = [(r, "ref") for r in found]
+        guarded = False
     else:
         queries = []
         if key_kinds:
@@ -640,14 +691,16 @@ async def search(ctx: Ctx, q: str, *, mode: str, kinds: list[str], limit: int) -
         rows = [(r, how) for (how, _), found in zip(queries, results, strict=True)
                 for r in found]
     for row, how in rows:
-        kind = row["uid"].partition(":")[0]
+        kind, key = split_uid(row["uid"])
         if kind not in kinds or row["uid"] in hits:
+            continue
+        if guarded and (personal(kind, key) if how == "key"
+                        else mask_text(row.get("name") or "") != (row.get("name") or "")):
             continue
         hits[row["uid"]] = ctx.present.entity(row["uid"], matched=how, name=row.get("name"))
     items = list(hits.values())[:limit]
-    payload = {"q": ctx.present.text(q) if ctx.masked else q, "mode": mode, "kinds": kinds,
-               "restricted_kinds": restricted, "results": items,
-               "truncated": len(hits) > limit}
+    payload = {"q": q, "mode": mode, "kinds": kinds, "restricted_kinds": restricted,
+               "results": items, "truncated": len(hits) > limit}
     return payload, [u for u in list(hits)[:limit]]
 
 

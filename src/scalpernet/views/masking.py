@@ -1,9 +1,8 @@
 """What a page shows of personal identifiers: everything for investigators, masked for analysts.
 
-Keys are masked by kind (`scalpernet.privacy.mask_key`). Free text written by other modules
-(signal details, evidence) is masked too: anything shaped like an ID number or a phone
-(`scalpernet.privacy.mask_text`), and the network's own personal keys wherever they appear,
-which also catches the ones no shape rule knows (an invalid ID number, say).
+Keys and free text are masked by content (`scalpernet.privacy.mask_key`, `mask_text`). The
+network's own personal keys are also looked for in free text, which catches the ones no
+shape rule knows (an ID number of 14 digits, say).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from scalpernet.privacy import PERSONAL_KINDS, mask_id_number, mask_key, mask_text
+from scalpernet.privacy import PERSONAL_KINDS, mask_key, mask_text, mask_value
 
 #: Shorter keys are not searched for in free text: they would mask unrelated numbers.
 _MIN_KNOWN_KEY = 5
@@ -31,8 +30,8 @@ class IdentifierMask:
                 known[key] = mask_key(kind, key)
                 if kind == "patient":  # its ID number also appears on its own
                     id_number = key.partition("|")[0]
-                    known[id_number] = mask_id_number(id_number)
-        # Only keys the shape rules miss need a search of their own; longest first, so a
+                    known[id_number] = mask_key("id_card", id_number)
+        # Only keys the content rules miss need a search of their own; longest first, so a
         # patient key is masked whole before the ID number inside it.
         keys = sorted((key for key, shown in known.items()
                        if len(key) >= _MIN_KNOWN_KEY and mask_text(key) != shown),
@@ -64,4 +63,4 @@ class IdentifierMask:
             return {self.text(str(k)): self.value(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return [self.value(v) for v in value]
-        return value
+        return mask_value(value)

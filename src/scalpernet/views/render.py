@@ -141,7 +141,7 @@ def _label(member: Member, mask: IdentifierMask) -> str:
 
 
 def _signal_rows(signals: Sequence[Signal], mask: IdentifierMask) -> list[list[str]]:
-    return [[mask.text(s.name), _number(s.value), mask.text(s.detail)] for s in signals]
+    return [[mask.text(s.name), mask.text(_number(s.value)), mask.text(s.detail)] for s in signals]
 
 
 def _member_info(member: Member, mask: IdentifierMask) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from scalpernet.api.errors import ApiError
 
 #: The contract's zone for datetimes given without an offset (China Standard Time).
 CST = timezone(timedelta(hours=8))
-#: Errors every authenticated route can answer.
-AUTH_ERRORS = (401, 403, 422, 503)
+#: Errors every authenticated route can answer (429: a rate limit, see `api.throttle`).
+AUTH_ERRORS = (401, 403, 422, 429, 503)
 
 
 def window(since: datetime | None, until: datetime | None) -> tuple[datetime | None,

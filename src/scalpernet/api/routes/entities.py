@@ -1,7 +1,10 @@
 """One entity: its summary, its one-hop neighbourhood and its registrations over time.
 
 ``{key}`` is the contract key (normalised the way ingestion keys it, so ``+86 138 1234 5678``
-finds phone ``13812345678``) or an opaque reference (``ref_…``) from an earlier answer.
+finds phone ``13812345678``) or an opaque reference (``ref_…``) from an earlier answer. A key
+may hold ``/`` (a device id ``dev/42``); the expansion and timeline routes are matched
+first, so a key that itself ends in ``/neighbours`` or ``/registrations`` is reached by
+its reference.
 """
 
 from __future__ import annotations
@@ -29,18 +32,7 @@ MAX_SCAN = 50_000
 MAX_PAGE = 500
 
 
-@router.get("/{kind}/{key}", response_model=None,
-            responses=responses(EntitySummary, 400, 404, *AUTH_ERRORS))
-async def get_entity(ctx: Reader, kind: Kind, key: KeyParam,
-                     explain: ExplainParam = False) -> Response:
-    """The entity, a summary of its registrations (counts, first/last booking, hospitals,
-    statuses, booking latency), its flags, and the current networks it belongs to with its
-    role and the evidence there."""
-    payload, shown = await service.entity_summary(ctx.explain(explain), kind, key)
-    return await ctx.respond(payload, entities=shown)
-
-
-@router.get("/{kind}/{key}/neighbours", response_model=None,
+@router.get("/{kind}/{key:path}/neighbours", response_model=None,
             responses=responses(Neighbourhood, 400, 404, *AUTH_ERRORS))
 async def get_neighbours(
     ctx: Reader, kind: Kind, key: KeyParam,
@@ -62,7 +54,7 @@ async def get_neighbours(
     return await ctx.respond(payload, entities=shown)
 
 
-@router.get("/{kind}/{key}/registrations", response_model=None,
+@router.get("/{kind}/{key:path}/registrations", response_model=None,
             responses=responses(Timeline, 400, 404, *AUTH_ERRORS))
 async def get_registrations(
     ctx: Reader, kind: Kind, key: KeyParam,
@@ -80,6 +72,17 @@ async def get_registrations(
     payload, shown = await service.timeline(ctx.explain(explain), kind, key, since=since,
                                             until=until, descending=order == "desc",
                                             limit=limit, offset=offset)
+    return await ctx.respond(payload, entities=shown)
+
+
+@router.get("/{kind}/{key:path}", response_model=None,
+            responses=responses(EntitySummary, 400, 404, *AUTH_ERRORS))
+async def get_entity(ctx: Reader, kind: Kind, key: KeyParam,
+                     explain: ExplainParam = False) -> Response:
+    """The entity, a summary of its registrations (counts, first/last booking, hospitals,
+    statuses, booking latency), its flags, and the current networks it belongs to with its
+    role and the evidence there."""
+    payload, shown = await service.entity_summary(ctx.explain(explain), kind, key)
     return await ctx.respond(payload, entities=shown)
 
 

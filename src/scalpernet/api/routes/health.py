@@ -8,12 +8,13 @@ from fastapi import APIRouter, Request
 
 from scalpernet import __version__
 from scalpernet.api.responses import JSON
-from scalpernet.api.schemas import HealthOut
+from scalpernet.api.schemas import ErrorOut, HealthOut
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=None, responses={200: {"model": HealthOut},
+                                                      429: {"model": ErrorOut},
                                                       503: {"model": HealthOut}})
 async def health(request: Request) -> JSON:
     """Liveness and Neo4j reachability (503 while the database does not answer)."""

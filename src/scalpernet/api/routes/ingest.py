@@ -67,13 +67,15 @@ async def upload(
 ) -> Response:
     """Store one export file in the drop folder with a `.done` marker (ingest, admin)."""
     name = _safe_name(filename)
+    key_id = ctx.principal.key_id
+    ctx.throttle.upload_started(key_id)
     limit: int = request.app.state.max_upload_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, "too_large", f"uploads are limited to {limit} bytes")
     folder = drop_dir(request)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    final = folder / f"{stamp}-{ctx.principal.key_id[:8]}-{secrets.token_hex(3)}-{name}"
+    final = folder / f"{stamp}-{key_id[:8]}-{secrets.token_hex(3)}-{name}"
     partial = folder / f".{final.name}.partial"
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
@@ -83,6 +85,7 @@ async def upload(
             size += len(chunk)
             if size > limit:
                 raise ApiError(413, "too_large", f"uploads are limited to {limit} bytes")
+            ctx.throttle.upload_bytes(key_id, len(chunk))
             digest.update(chunk)
             await asyncio.to_thread(handle.write, chunk)
         await asyncio.to_thread(handle.flush)

@@ -38,10 +38,13 @@ async def list_networks(
 ) -> Response:
     """Current networks ranked by risk, highest first, with the total that match."""
     since, until = window(since, until)
-    payload, shown = await service.list_networks(
-        ctx.explain(explain), min_risk=min_risk, hospital=hospital, since=since, until=until,
-        limit=limit, offset=offset)
-    return await ctx.respond(payload, entities=shown)
+    query = {"min_risk": min_risk, "hospital": hospital, "since": since, "until": until,
+             "limit": limit, "offset": offset}
+    if explain:  # the queries are the point: answer without the cache
+        payload, shown = await service.list_networks(ctx.explain(explain), **query)
+        return await ctx.respond(payload, entities=shown)
+    body, shown = await service.list_networks_rendered(ctx, **query)
+    return await ctx.respond_rendered(body, entities=shown)
 
 
 @router.get("/{network_id}", response_model=None,

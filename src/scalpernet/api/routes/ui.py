@@ -17,9 +17,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scalpernet.api import service
-from scalpernet.api.auth import READERS
+from scalpernet.api.auth import READERS, Principal
 from scalpernet.api.deps import SESSION_COOKIE, Ctx, require
 from scalpernet.api.errors import ApiError
+from scalpernet.apikeys import parse_key
 from scalpernet.results.store import network_from_record
 
 router = APIRouter(prefix="/ui", tags=["pages"], include_in_schema=False)
@@ -28,7 +29,7 @@ NetworkId = Annotated[str, Path(min_length=1, max_length=200)]
 SESSION_S = 8 * 3600
 #: Networks listed on the overview page.
 OVERVIEW_LIMIT = 500
-_reader = require(*READERS, cookie=True)
+_reader = require(*READERS)
 
 _LOGIN = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -51,6 +52,11 @@ def _login_page(error: str = "", status: int = 200) -> HTMLResponse:
         "Cache-Control": "no-store",
         "Content-Security-Policy":
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"})
+
+
+def presented_key_id_of(key: str | None) -> str | None:
+    parsed = parse_key(key or "")
+    return parsed[0] if parsed else None
 
 
 async def _session(request: Request) -> Ctx | None:
@@ -77,7 +83,10 @@ async def login(request: Request) -> Response:
     try:
         principal = await request.app.state.verifier.verify(key)
     except ApiError as exc:
+        _audit_sign_in(request, "sign_in_failed", key_id=presented_key_id_of(key))
         return _login_page(exc.message, status=401)
+    _audit_sign_in(request, "signed_in" if principal.role in READERS else "sign_in_failed",
+                   principal=principal)
     if principal.role not in READERS:
         return _login_page(f"a {principal.role} key cannot read networks", status=403)
     response = RedirectResponse("/ui/networks", status_code=303)
@@ -86,9 +95,23 @@ async def login(request: Request) -> Response:
     return response
 
 
+def _audit_sign_in(request: Request, outcome: str, *, principal: Principal | None = None,
+                   key_id: str | None = None) -> None:
+    """Say who signed in or out for the request's audit line."""
+    request.state.audit_outcome = outcome
+    request.state.principal = principal
+    request.state.key_id = key_id
+
+
 @router.post("/logout")
-async def logout() -> Response:
+async def logout(request: Request) -> Response:
     """Forget the key in this browser."""
+    key = request.cookies.get(SESSION_COOKIE)
+    try:
+        principal: Principal | None = await request.app.state.verifier.verify(key)
+    except ApiError:
+        principal = None
+    _audit_sign_in(request, "signed_out", principal=principal, key_id=presented_key_id_of(key))
     response = RedirectResponse("/ui/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/ui")
     return response
