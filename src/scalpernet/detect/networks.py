@@ -199,16 +199,16 @@ def _entanglement(labels: np.ndarray, links: BookingLinks) -> tuple[np.ndarray, 
 
 
 def merge_entangled(labels: np.ndarray, links: BookingLinks, share: float) -> np.ndarray:
-    """Merge communities that ring bookings span together, the most entangled pairs first.
+    """Merge communities that ring bookings span together.
 
     Leiden cuts a ring whose tool mixes its accounts, addresses, payers and agents at random
     into pieces that many bookings still span (a customer's booking in one piece, the payer
     or agent behind it in another); two rings bridged by a shared proxy or customer are
-    spanned by a few bookings only. Communities C and D are merged while the bookings that
-    touch both make at least ``share`` of the bookings of the smaller of the two. Each round
-    merges every community with its most entangled partner at most once, most entangled
-    pairs first, then the figures are counted again: a small piece lying between two rings
-    joins one of them and no longer bridges the two.
+    spanned by a few bookings only. Community C joins D when the bookings that touch both
+    make at least ``share`` of C's bookings and D has more bookings than C: each community
+    joins its most entangled larger partner, all at once, and the figures are counted again
+    until nothing joins. A small piece lying between two rings joins one of them, never both,
+    and the two rings (each the larger side of their own pair) stay apart.
     """
     labels = labels.copy()
     if links.booking.size == 0 or labels.size == 0:
@@ -219,18 +219,30 @@ def merge_entangled(labels: np.ndarray, links: BookingLinks, share: float) -> np
         k = int(labels.max()) + 1
         pair, shared, per_label = _entanglement(labels, links)
         c, d = pair // k, pair % k
-        ratio = shared / np.maximum(np.minimum(per_label[c], per_label[d]), 1)
+        # each pair looked at from its smaller side (fewer bookings; ties: the higher label)
+        small_c = (per_label[c] < per_label[d]) | ((per_label[c] == per_label[d]) & (c > d))
+        joiner, host = np.where(small_c, c, d), np.where(small_c, d, c)
+        ratio = shared / np.maximum(per_label[joiner], 1)
         keep = ratio >= share
         if not keep.any():
             return labels
-        order = np.lexsort((pair[keep], -ratio[keep]))
+        joiner, host, ratio = joiner[keep], host[keep], ratio[keep]
+        # each joiner's most entangled host (ties: the larger host, then the lower label)
+        order = np.lexsort((host, -per_label[host], -ratio, joiner))
+        first = order[np.r_[True, joiner[order][1:] != joiner[order][:-1]]]
         root = np.arange(k)
-        used = np.zeros(k, dtype=bool)
-        for a, b in zip(c[keep][order].tolist(), d[keep][order].tolist(), strict=True):
-            if not (used[a] or used[b]):
-                used[a] = used[b] = True
-                root[b] = a
-        labels = root[labels]
+        root[joiner[first]] = host[first]
+        labels = _union(root)[labels]
+
+
+def _union(parent: np.ndarray) -> np.ndarray:
+    """Each label's root under ``parent`` pointers (the pointers form a forest)."""
+    root = parent.copy()
+    while True:
+        nxt = root[root]
+        if np.array_equal(nxt, root):
+            return root
+        root = nxt
 
 
 def find_communities(graph: ig.Graph, params: DetectParams,
