@@ -281,6 +281,8 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
     typer.echo(f"  quarantined      {report.quarantined:>12,}  ({where})")
     for reason, n in sorted(report.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
         typer.echo(f"    {reason:<38} {n:>10,}")
+    if report.blank:
+        typer.echo(f"  blank rows skipped {report.blank:,}")
     typer.echo(f"read = ingested + already present + quarantined: {report.read:,} = "
                f"{report.ingested:,} + {report.already_present:,} + {report.quarantined:,}")
     if strict and report.quarantined:
@@ -293,7 +295,7 @@ def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
     """Validate everything, print the counts; the quarantine file gets the bad rows."""
     import time
 
-    from scalpernet.ingest.validate import Counts, validate_paths
+    from scalpernet.ingest.validate import IngestReport, validate_paths
 
     started = time.monotonic()
     if sys.stderr.isatty():
@@ -304,7 +306,7 @@ def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
                       TimeElapsedColumn(), transient=True) as bar:
             task = bar.add_task("validate", total=None, rate="")
 
-            def on_progress(counts: Counts) -> None:
+            def on_progress(counts: IngestReport) -> None:
                 rate = counts.read / max(time.monotonic() - started, 1e-6)
                 bar.update(task, completed=counts.read, rate=f"{rate:,.0f} rows/s")
 
@@ -312,7 +314,7 @@ def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
     else:
         last = [started]
 
-        def on_progress(counts: Counts) -> None:  # plain lines, at most one per 5 s
+        def on_progress(counts: IngestReport) -> None:  # plain lines, at most one per 5 s
             now = time.monotonic()
             if now - last[0] >= 5:
                 last[0] = now
@@ -321,8 +323,9 @@ def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
 
         counts = validate_paths(paths, header_map, quarantine, on_progress=on_progress)
     seconds = time.monotonic() - started
-    typer.echo(f"dry run: {counts.files} file(s), {counts.read:,} rows read in {seconds:.1f} s "
-               f"({counts.read / max(seconds, 1e-6):,.0f} rows/s); nothing written to Neo4j")
+    typer.echo(f"dry run: {len(counts.files)} file(s), {counts.read:,} rows read in "
+               f"{seconds:.1f} s ({counts.read / max(seconds, 1e-6):,.0f} rows/s); "
+               "nothing written to Neo4j")
     typer.echo(f"  valid        {counts.valid:>12,}  (exact duplicates {counts.duplicates:,})")
     where = str(quarantine) if counts.quarantined else "no file written"
     typer.echo(f"  quarantined  {counts.quarantined:>12,}  ({where})")
