@@ -537,7 +537,9 @@ def _cell(value: Any, identifier: bool) -> str:
         return value
     if isinstance(value, int | float):
         return _number_text(value, identifier)
-    return orjson.dumps(value).decode("utf-8")
+    if isinstance(value, list | dict):
+        return orjson.dumps(value, default=str).decode("utf-8")
+    return str(value)  # a Decimal, a date: their exact text
 
 
 # -- JSON Lines ------------------------------------------------------------------------------
