@@ -206,6 +206,9 @@ def ingest(
         "--batch-size", min=100, max=100_000, help="Rows per write transaction.")] = 5_000,
     writers: Annotated[int, typer.Option(
         "--writers", min=1, max=8, help="Write transactions in flight at once.")] = 2,
+    bulk: Annotated[bool, typer.Option(
+        "--bulk", help="First backfill of an empty database through neo4j-admin import "
+        "(many times faster; see docs/ingestion.md).")] = False,
 ) -> None:
     """Ingest registration exports: validate, normalise, quarantine unusable rows, write."""
     from datetime import datetime
@@ -213,6 +216,9 @@ def ingest(
     from scalpernet.ingest.readers import load_mapping
 
     header_map = load_mapping(mapping) if mapping is not None else None
+    if bulk and not dry_run:
+        _ingest_bulk(paths, header_map, quarantine, strict=strict)
+        return
     if not dry_run:
         _ingest_to_graph(paths, header_map, quarantine, force=force, strict=strict,
                          batch_size=batch_size, writers=writers)
@@ -276,6 +282,48 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
                f"{len(report.skipped_files)} skipped (already ingested), "
                f"{report.read:,} rows read in {report.seconds:.1f} s ({rate:,.0f} rows/s)")
     typer.echo(f"  ingested         {report.ingested:>12,}  (updated {report.updated:,})")
+    typer.echo(f"  already present  {report.already_present:>12,}")
+    where = str(report.quarantine_path) if report.quarantined else "no file written"
+    typer.echo(f"  quarantined      {report.quarantined:>12,}  ({where})")
+    for reason, n in sorted(report.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+        typer.echo(f"    {reason:<38} {n:>10,}")
+    if report.blank:
+        typer.echo(f"  blank rows skipped {report.blank:,}")
+    typer.echo(f"read = ingested + already present + quarantined: {report.read:,} = "
+               f"{report.ingested:,} + {report.already_present:,} + {report.quarantined:,}")
+    if strict and report.quarantined:
+        typer.echo(f"error: {report.quarantined:,} rows quarantined (--strict)", err=True)
+        raise typer.Exit(code=2)
+
+
+def _ingest_bulk(paths: list[Path], header_map: dict[str, str] | None,
+                 quarantine: Path | None, *, strict: bool) -> None:
+    """Bulk-load an empty database; print each stage as it starts, then the accounting."""
+    import time
+
+    from scalpernet.ingest.bulk import bulk_load
+    from scalpernet.ingest.validate import IngestReport
+
+    started = time.monotonic()
+    last = [""]
+
+    def on_stage(stage: str, report: IngestReport) -> None:
+        if stage.startswith("neo4j-admin"):
+            typer.echo("NEO4J_URI names another server: run the importer there (its server "
+                       f"stopped), then start it and run `scalpernet ingest` once:\n  {stage}")
+            return
+        if stage != last[0] or time.monotonic() - started > 0:
+            if stage != last[0]:
+                typer.echo(f"... {stage} ({report.read:,} rows read, "
+                           f"{time.monotonic() - started:.0f} s)", err=True)
+            last[0] = stage
+
+    report = bulk_load(get_settings(), paths, mapping=header_map, quarantine_path=quarantine,
+                       on_stage=on_stage)
+    rate = report.read / max(report.seconds, 1e-6)
+    typer.echo(f"bulk load {report.run_id}: {len(report.files)} file(s), {report.read:,} rows "
+               f"read in {report.seconds:.1f} s ({rate:,.0f} rows/s), {report.status}")
+    typer.echo(f"  ingested         {report.ingested:>12,}")
     typer.echo(f"  already present  {report.already_present:>12,}")
     where = str(report.quarantine_path) if report.quarantined else "no file written"
     typer.echo(f"  quarantined      {report.quarantined:>12,}  ({where})")
