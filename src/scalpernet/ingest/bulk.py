@@ -251,8 +251,8 @@ def _read(path: Path, names: list[str]) -> pa.Table:
 def importer_args(files: _Files, database: str) -> list[str]:
     """The arguments of ``neo4j-admin`` that import ``files`` into ``database``."""
     args = ["database", "import", "full", database, "--overwrite-destination=true",
-            "--multiline-fields=true", "--array-delimiter=;", "--high-parallel-io=on",
-            "--verbose"]
+            "--multiline-fields=true", "--array-delimiter=;", "--ignore-empty-strings=true",
+            "--high-parallel-io=on"]
     for name, parts in files.parts.items():
         if not parts:
             continue

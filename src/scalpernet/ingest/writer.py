@@ -67,6 +67,7 @@ def cypher_rows(table: pa.Table, run_id: str) -> list[Row]:
     rows = [dict(zip(names, values, strict=True)) for values in zip(*data.values(), strict=True)]
     for row in rows:
         row["ingest_run"] = run_id
+        row["flags"] = row["flags"] or None  # no flags: no property, as the bulk load has it
     return rows
 
 
