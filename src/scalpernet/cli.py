@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -282,6 +282,11 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
                f"{len(report.skipped_files)} skipped (already ingested), "
                f"{report.read:,} rows read in {report.seconds:.1f} s ({rate:,.0f} rows/s)")
     typer.echo(f"  ingested         {report.ingested:>12,}  (updated {report.updated:,})")
+    _print_accounting(report, strict=strict)
+
+
+def _print_accounting(report: Any, *, strict: bool) -> None:
+    """The end of a run that wrote: where every row went; exit 2 under --strict."""
     typer.echo(f"  already present  {report.already_present:>12,}")
     where = str(report.quarantine_path) if report.quarantined else "no file written"
     typer.echo(f"  quarantined      {report.quarantined:>12,}  ({where})")
@@ -324,18 +329,7 @@ def _ingest_bulk(paths: list[Path], header_map: dict[str, str] | None,
     typer.echo(f"bulk load {report.run_id}: {len(report.files)} file(s), {report.read:,} rows "
                f"read in {report.seconds:.1f} s ({rate:,.0f} rows/s), {report.status}")
     typer.echo(f"  ingested         {report.ingested:>12,}")
-    typer.echo(f"  already present  {report.already_present:>12,}")
-    where = str(report.quarantine_path) if report.quarantined else "no file written"
-    typer.echo(f"  quarantined      {report.quarantined:>12,}  ({where})")
-    for reason, n in sorted(report.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
-        typer.echo(f"    {reason:<38} {n:>10,}")
-    if report.blank:
-        typer.echo(f"  blank rows skipped {report.blank:,}")
-    typer.echo(f"read = ingested + already present + quarantined: {report.read:,} = "
-               f"{report.ingested:,} + {report.already_present:,} + {report.quarantined:,}")
-    if strict and report.quarantined:
-        typer.echo(f"error: {report.quarantined:,} rows quarantined (--strict)", err=True)
-        raise typer.Exit(code=2)
+    _print_accounting(report, strict=strict)
 
 
 def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
