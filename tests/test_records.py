@@ -53,7 +53,7 @@ def parse_record(values: dict[str, str], **kw: Any) -> SimpleNamespace:
     got = parse_row(values, today=TODAY, **kw)
     for name in ("slot_time", "released_at", "booked_at", "paid_at", "cancelled_at"):
         if got[name] is not None:
-            got[name] = _EPOCH + timedelta(microseconds=got[name])
+            got[name] = (_EPOCH + timedelta(microseconds=got[name])).astimezone(CST)
     got["fee_yuan"] = None if got["fee_yuan"] is None else Decimal(got["fee_yuan"])
     got["flags"] = tuple(got["flags"])
     got["extra"] = orjson.loads(got["extra"]) if got["extra"] else {}
