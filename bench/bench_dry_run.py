@@ -111,28 +111,18 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def run_one(path: Path, workers: int | None) -> dict[str, float | int]:
-    """Dry-run one file in this process; report rows, seconds, rows/s and peak RSS.
+def run_one(path: Path) -> dict[str, float | int]:
+    """Dry-run one file in this process; report rows, seconds, rows/s, CPU and peak RSS."""
+    from scalpernet.ingest.validate import validate_paths
 
-    CPU seconds and peak RSS are given for this process and for its validation workers.
-    """
-    from scalpernet.ingest.validate import default_workers, validate_paths
-
-    workers = default_workers() if workers is None else workers
-    start, cpu_start, times = time.perf_counter(), time.process_time(), os.times()
-    counts = validate_paths([path], quarantine_path=None, workers=workers)
+    start, cpu_start = time.perf_counter(), time.process_time()
+    counts = validate_paths([path], quarantine_path=None)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    after = os.times()  # the workers have been waited for: their CPU time is in
-    worker_cpu = (after.children_user - times.children_user
-                  + after.children_system - times.children_system)
-    worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"rows": counts.read, "valid": counts.valid, "quarantined": counts.quarantined,
             "duplicates": counts.duplicates, "seconds": round(seconds, 2),
-            "rows_per_s": round(counts.read / seconds), "workers": workers,
-            "cpu_s": round(cpu, 2), "worker_cpu_s": round(worker_cpu, 2),
-            "rows_per_cpu_s": round(counts.read / (cpu + worker_cpu)),
+            "rows_per_s": round(counts.read / seconds), "cpu_s": round(cpu, 2),
+            "rows_per_cpu_s": round(counts.read / cpu),
             "peak_rss_mb": round(_peak_rss_mb(), 1),
-            "worker_peak_rss_mb": round(worker_rss, 1) if workers else 0.0,
             "file_mb": round(path.stat().st_size / 2**20, 1)}
 
 
@@ -140,12 +130,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="*", default=[250_000, 1_000_000])
     parser.add_argument("--file", type=Path, help="dry-run this export instead of generating")
-    parser.add_argument("--workers", type=int, help="validation worker processes "
-                        "(default: one per CPU, at most 4, none on one CPU; 0: none)")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # child process mode
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.workers)))
+        print(json.dumps(run_one(args.one)))
         return
     with tempfile.TemporaryDirectory(prefix="bench-dry-run-") as tmp:
         if args.file:
@@ -165,17 +153,14 @@ def main() -> None:
             load = os.getloadavg()[0]
             # a fresh process per file, so each peak RSS is that run's own
             command = [sys.executable, __file__, "--one", str(path)]
-            if args.workers is not None:
-                command += ["--workers", str(args.workers)]
             out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
             result = json.loads(out)
             print(f"{path.name}: {result['rows']:,} rows ({result['file_mb']} MB) in "
-                  f"{result['seconds']}s = {result['rows_per_s']:,} rows/s with "
-                  f"{result['workers']} worker(s) (CPU {result['cpu_s']}s main + "
-                  f"{result['worker_cpu_s']}s workers = {result['rows_per_cpu_s']:,} rows per "
-                  f"CPU-second; load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, "
-                  f"on {os.cpu_count()} CPUs), peak RSS {result['peak_rss_mb']} MB main, "
-                  f"{result['worker_peak_rss_mb']} MB worker (valid {result['valid']:,}, "
+                  f"{result['seconds']}s = {result['rows_per_s']:,} rows/s (CPU "
+                  f"{result['cpu_s']}s = {result['rows_per_cpu_s']:,} rows per CPU-second; "
+                  f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, on "
+                  f"{os.cpu_count()} CPUs), peak RSS {result['peak_rss_mb']} MB (valid "
+                  f"{result['valid']:,}, "
                   f"quarantined {result['quarantined']:,}, exact duplicates "
                   f"{result['duplicates']:,})", flush=True)
 

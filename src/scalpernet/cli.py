@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -224,6 +224,9 @@ def ingest(
         "--batch-size", min=100, max=100_000, help="Rows per write transaction.")] = 5_000,
     writers: Annotated[int, typer.Option(
         "--writers", min=1, max=8, help="Write transactions in flight at once.")] = 2,
+    bulk: Annotated[bool, typer.Option(
+        "--bulk", help="First backfill of an empty database through neo4j-admin import "
+        "(many times faster; see docs/ingestion.md).")] = False,
 ) -> None:
     """Ingest registration exports: validate, normalise, quarantine unusable rows, write."""
     from datetime import datetime
@@ -231,6 +234,9 @@ def ingest(
     from scalpernet.ingest.readers import load_mapping
 
     header_map = load_mapping(mapping) if mapping is not None else None
+    if bulk and not dry_run:
+        _ingest_bulk(paths, header_map, quarantine, strict=strict)
+        return
     if not dry_run:
         _ingest_to_graph(paths, header_map, quarantine, force=force, strict=strict,
                          batch_size=batch_size, writers=writers)
@@ -294,11 +300,18 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
                f"{len(report.skipped_files)} skipped (already ingested), "
                f"{report.read:,} rows read in {report.seconds:.1f} s ({rate:,.0f} rows/s)")
     typer.echo(f"  ingested         {report.ingested:>12,}  (updated {report.updated:,})")
+    _print_accounting(report, strict=strict)
+
+
+def _print_accounting(report: Any, *, strict: bool) -> None:
+    """The end of a run that wrote: where every row went; exit 2 under --strict."""
     typer.echo(f"  already present  {report.already_present:>12,}")
     where = str(report.quarantine_path) if report.quarantined else "no file written"
     typer.echo(f"  quarantined      {report.quarantined:>12,}  ({where})")
     for reason, n in sorted(report.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
         typer.echo(f"    {reason:<38} {n:>10,}")
+    if report.blank:
+        typer.echo(f"  blank rows skipped {report.blank:,}")
     typer.echo(f"read = ingested + already present + quarantined: {report.read:,} = "
                f"{report.ingested:,} + {report.already_present:,} + {report.quarantined:,}")
     if strict and report.quarantined:
@@ -306,12 +319,43 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
         raise typer.Exit(code=2)
 
 
+def _ingest_bulk(paths: list[Path], header_map: dict[str, str] | None,
+                 quarantine: Path | None, *, strict: bool) -> None:
+    """Bulk-load an empty database; print each stage as it starts, then the accounting."""
+    import time
+
+    from scalpernet.ingest.bulk import bulk_load
+    from scalpernet.ingest.validate import IngestReport
+
+    started = time.monotonic()
+    last = [""]
+
+    def on_stage(stage: str, report: IngestReport) -> None:
+        if stage.startswith("neo4j-admin"):
+            typer.echo("NEO4J_URI names another server: run the importer there (its server "
+                       f"stopped), then start it and run `scalpernet ingest` once:\n  {stage}")
+            return
+        if stage != last[0] or time.monotonic() - started > 0:
+            if stage != last[0]:
+                typer.echo(f"... {stage} ({report.read:,} rows read, "
+                           f"{time.monotonic() - started:.0f} s)", err=True)
+            last[0] = stage
+
+    report = bulk_load(get_settings(), paths, mapping=header_map, quarantine_path=quarantine,
+                       on_stage=on_stage)
+    rate = report.read / max(report.seconds, 1e-6)
+    typer.echo(f"bulk load {report.run_id}: {len(report.files)} file(s), {report.read:,} rows "
+               f"read in {report.seconds:.1f} s ({rate:,.0f} rows/s), {report.status}")
+    typer.echo(f"  ingested         {report.ingested:>12,}")
+    _print_accounting(report, strict=strict)
+
+
 def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
                     quarantine: Path) -> None:
     """Validate everything, print the counts; the quarantine file gets the bad rows."""
     import time
 
-    from scalpernet.ingest.validate import Counts, validate_paths
+    from scalpernet.ingest.validate import IngestReport, validate_paths
 
     started = time.monotonic()
     if sys.stderr.isatty():
@@ -322,7 +366,7 @@ def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
                       TimeElapsedColumn(), transient=True) as bar:
             task = bar.add_task("validate", total=None, rate="")
 
-            def on_progress(counts: Counts) -> None:
+            def on_progress(counts: IngestReport) -> None:
                 rate = counts.read / max(time.monotonic() - started, 1e-6)
                 bar.update(task, completed=counts.read, rate=f"{rate:,.0f} rows/s")
 
@@ -330,7 +374,7 @@ def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
     else:
         last = [started]
 
-        def on_progress(counts: Counts) -> None:  # plain lines, at most one per 5 s
+        def on_progress(counts: IngestReport) -> None:  # plain lines, at most one per 5 s
             now = time.monotonic()
             if now - last[0] >= 5:
                 last[0] = now
@@ -339,8 +383,9 @@ def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
 
         counts = validate_paths(paths, header_map, quarantine, on_progress=on_progress)
     seconds = time.monotonic() - started
-    typer.echo(f"dry run: {counts.files} file(s), {counts.read:,} rows read in {seconds:.1f} s "
-               f"({counts.read / max(seconds, 1e-6):,.0f} rows/s); nothing written to Neo4j")
+    typer.echo(f"dry run: {len(counts.files)} file(s), {counts.read:,} rows read in "
+               f"{seconds:.1f} s ({counts.read / max(seconds, 1e-6):,.0f} rows/s); "
+               "nothing written to Neo4j")
     typer.echo(f"  valid        {counts.valid:>12,}  (exact duplicates {counts.duplicates:,})")
     where = str(quarantine) if counts.quarantined else "no file written"
     typer.echo(f"  quarantined  {counts.quarantined:>12,}  ({where})")

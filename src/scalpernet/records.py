@@ -1,18 +1,22 @@
 """The registration record: one hospital booking as exported, parsed, validated and keyed.
 
 Hospitals export bookings with Chinese or English headers, local times without offsets,
-Chinese status words and fees written as "¥1,200元". :func:`parse_record` turns one row
-(canonical field names already resolved by the reader) into a :class:`Record` whose
-identifiers are keyed for the graph, or raises :class:`RecordError` with a stable reason code
-that sends the row to quarantine.
+Chinese status words and fees written as "¥1,200元". This module holds every rule a row is
+judged by, once: the per-value parsers below (datetimes, status, fee, channel) and, for
+identifiers, :mod:`scalpernet.identifiers`. :mod:`scalpernet.ingest.rows` applies them to
+whole columns of a batch.
 
 Rules investigators can rely on:
 
 * Datetimes are ISO 8601, ``YYYY-MM-DD HH:MM:SS[.fff]`` or ``YYYY/MM/DD ...``; a value without
-  offset is China Standard Time (+08:00). Every datetime is returned aware, in +08:00,
-  milliseconds kept; a value with another offset is converted (same instant).
+  offset is China Standard Time (+08:00); a value with another offset is converted (same
+  instant), microseconds kept.
 * Invalid ID numbers, virtual phones, junk names and unusable IP text are evidence: they are
   kept and listed in ``flags``, never a quarantine reason.
+* A control character (NUL, an ANSI escape's ESC, any C0/C1 control or DEL) in a key field
+  is corruption; in any other field too, except tab and line breaks in free text. Such a row
+  is quarantined (``control_characters:<field>``), never stored with the bytes stripped:
+  stripping would hide the corruption from whoever fixes the export.
 * Unknown extra columns are kept in ``extra``.
 * Patient key: ``<ID card key>|<name>``, the name NFKC-normalised with whitespace and
   invisible characters removed (:func:`scalpernet.identifiers.normalise_name`): one person as
@@ -26,25 +30,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from functools import lru_cache
-from hashlib import blake2b
-from operator import itemgetter
 from typing import Final
-
-from scalpernet.identifiers import (
-    IdCard,
-    Ip,
-    Phone,
-    junk_name_reason,
-    normalise_name,
-    parse_id_card,
-    parse_ip,
-    parse_phone,
-)
 
 #: China Standard Time: the zone of a datetime written without an offset.
 CST: Final = timezone(timedelta(hours=8))
@@ -135,8 +123,10 @@ CHANNELS: Final[dict[str, str]] = {
 }
 
 _SEPARATORS = re.compile(r"[\s\-]+")
-# C0/C1 controls and DEL; tab, CR and LF included: none belongs inside a key
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: C0/C1 controls and DEL; tab, CR and LF included: none belongs inside a key.
+KEY_CONTROL: Final = "[\x00-\x1f\x7f-\x9f]"
+#: The same without tab and line breaks, which free text (a department's name) may hold.
+TEXT_CONTROL: Final = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 _FEE_NOISE = re.compile(r"[\s,，¥￥元]|rmb|cny", re.IGNORECASE)
 _FEE = re.compile(r"\d{1,9}(?:\.\d{1,4})?")
 _LOOSE_DATETIME = re.compile(
@@ -241,251 +231,21 @@ def parse_channel(text: str) -> str | None:
     return CHANNELS.get(_SEPARATORS.sub("_", key.strip().casefold()))
 
 
-@dataclass(slots=True)
-class Record:
-    """One valid registration, normalised; identifiers keyed for the graph."""
-
-    registration_id: str
-    hospital: str
-    department: str
-    doctor: str
-    slot_time: datetime
-    released_at: datetime | None
-    booked_at: datetime
-    paid_at: datetime | None
-    status: str
-    cancelled_at: datetime | None
-    fee_yuan: Decimal | None
-    patient_name: str
-    name_key: str
-    junk_reason: str | None
-    id_card: IdCard
-    phone: Phone | None
-    visit_card: str | None
-    account_id: str | None
-    device_id: str | None
-    ip: Ip | None
-    ip_raw: str | None
-    payer_account: str | None
-    payer_channel: str | None
-    escort_agent_id: str | None
-    escort_agent_name: str | None
-    escort_agent_phone: Phone | None
-    extra: dict[str, str]
-    latency_ms: int | None
-    flags: tuple[str, ...]
-    content_hash: str
-    source_file: str = ""
-    source_line: int = 0
-    #: Set by the pipeline: an exact repeat of a registration already seen in this run.
-    duplicate: bool = field(default=False, compare=False)
-
-    @property
-    def key(self) -> str:
-        """Registration key ``<hospital>|<registration_id>``."""
-        return f"{self.hospital}|{self.registration_id}"
-
-    @property
-    def patient_key(self) -> str:
-        """Patient key ``<ID card key>|<normalised name>``."""
-        return f"{self.id_card.key}|{self.name_key}"
 
 
-def _stamp(value: datetime | None) -> str:
-    """A datetime's wall-clock fields in +08:00 as hex, for the content hash.
-
-    The pickle state bytes (year to microsecond): a format Python keeps stable so that old
-    pickles load, and ~8x cheaper than ``isoformat`` on the hot path. Every datetime here is
-    in +08:00 (no DST, fold is always 0), so equal stamps are equal instants.
-    """
-    return "" if value is None else value.__reduce__()[1][0].hex()  # type: ignore[index]
-
-
-# Caches: real exports repeat the same IPs, phones, ID numbers, names and slot times many
-# times over (that repetition is what the graph is about), and keying them is the costliest
-# per-row work. Bounded, so memory stays flat however big the export.
-_CACHE_SIZE = 1 << 14  # per cache: ~5 MB at most; hot keys (NAT IPs, scalper IDs) stay
-
-
-@lru_cache(maxsize=_CACHE_SIZE)
-def _id_card(raw: str, today: date) -> IdCard:
-    return parse_id_card(raw, today=today)
-
-
-@lru_cache(maxsize=_CACHE_SIZE)
-def _name(raw: str) -> tuple[str, str | None]:
-    return normalise_name(raw), junk_name_reason(raw)
-
-
-_ip = lru_cache(maxsize=_CACHE_SIZE)(parse_ip)
-_phone_key = lru_cache(maxsize=_CACHE_SIZE)(parse_phone)
-_slot_datetime = lru_cache(maxsize=1 << 12)(parse_datetime)
-_fee = lru_cache(maxsize=1 << 10)(parse_fee)
-
-
-def _when(name: str, text: str, parse: Callable[[str], datetime]) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return parse(text)
-    except ValueError:
-        raise RecordError(f"bad_datetime:{name}", f"{name!r} is not a usable datetime") from None
-
-
-_KEY_INDEXES = itemgetter(*(FIELDS.index(f) for f in KEY_FIELDS))
-_REQUIRED_INDEXES = itemgetter(*(FIELDS.index(f) for f in REQUIRED))
-
-
-def parse_record(
-    values: Mapping[str, str],
-    *,
-    source_file: str = "",
-    source_line: int = 0,
-    today: date | None = None,
-) -> Record:
-    """Validate and normalise one row given as ``{field or unknown header: text}``.
-
-    Keys that are not canonical field names are kept in ``extra``. Raises
-    :class:`RecordError` for quarantine; see :func:`parse_fields` for the reasons.
-    """
-    vals = [values.get(f) or "" for f in FIELDS]
-    extra = {k: v for k, v in values.items() if k not in FIELD_SET}
-    return parse_fields(vals, extra, source_file=source_file, source_line=source_line,
-                        today=today)
-
-
-def parse_fields(
-    vals: Sequence[str],
-    extra: dict[str, str],
-    *,
-    source_file: str = "",
-    source_line: int = 0,
-    today: date | None = None,
-) -> Record:
-    """Validate and normalise one row given positionally (``vals`` in :data:`FIELDS` order).
-
-    The reference for one row (batches go through :mod:`scalpernet.ingest.columns`).
-    ``extra`` holds unknown columns (emptied values are dropped). Reasons, first found wins:
-    ``field_too_large``, ``control_characters:<field>``, ``missing_required:<field>``,
-    ``bad_datetime:<field>``, ``bad_status``, ``bad_fee``.
-    """
-    return parse_fields_content(vals, extra, source_file=source_file,
-                                source_line=source_line, today=today)[0]
-
-
-def parse_fields_content(
-    vals: Sequence[str],
-    extra: dict[str, str],
-    *,
-    source_file: str = "",
-    source_line: int = 0,
-    today: date | None = None,
-) -> tuple[Record, tuple[str, ...]]:
-    """:func:`parse_fields`, and the parts of the normalised content its ``content_hash``
-    hashes (the parts joined with ``"\\x1f"``)."""
-    if max(map(len, vals)) > FIELD_CAP or (extra and max(map(len, extra.values())) > FIELD_CAP):
-        name = next(k for k, v in (*zip(FIELDS, vals, strict=True), *extra.items())
-                    if len(v) > FIELD_CAP)
-        raise RecordError("field_too_large",
-                          f"field {name!r} has more than {FIELD_CAP} characters")
-    stripped = list(map(str.strip, vals))
-    keys = _KEY_INDEXES(stripped)
-    if _CONTROL.search("".join(keys)):
-        name = next(f for f, v in zip(KEY_FIELDS, keys, strict=True) if _CONTROL.search(v))
-        raise RecordError(f"control_characters:{name}",
-                          f"a control character in key field {name!r}")
-    if not all(_REQUIRED_INDEXES(stripped)):
-        name = next(f for f, v in zip(REQUIRED, _REQUIRED_INDEXES(stripped), strict=True)
-                    if not v)
-        raise RecordError(f"missing_required:{name}", f"required field {name!r} is empty")
-    (registration_id, hospital, department, doctor, slot_s, released_s, booked_s, paid_s,
-     status_s, cancelled_s, fee_s, patient_name, id_number, phone_s, visit_card, account_id,
-     device_id, ip_s, payer_account, channel_s, agent_id, agent_name, agent_phone_s) = stripped
-
-    slot_time = _when("slot_time", slot_s, _slot_datetime)
-    released_at = _when("released_at", released_s, _slot_datetime)
-    booked_at = _when("booked_at", booked_s, parse_datetime)
-    paid_at = _when("paid_at", paid_s, parse_datetime)
-    cancelled_at = _when("cancelled_at", cancelled_s, parse_datetime)
-    status = STATUSES.get(status_s) or STATUSES.get(_status_key(status_s))
-    if status is None:
-        raise RecordError("bad_status", "status is not one of booked/cancelled/attended/"
-                          "no_show or a known synonym")
-    fee = None
-    if fee_s:
-        try:
-            fee = _fee(fee_s)
-        except ValueError:
-            raise RecordError("bad_fee", "fee_yuan is not a non-negative amount") from None
-
-    flags: list[str] = []
-    id_card = _id_card(id_number, today or date.today())
-    if id_card.reason is not None:
-        flags.append(f"invalid_id:{id_card.reason}")
-    if id_card.legacy:
-        flags.append("legacy_id")
-    name_key, junk = _name(patient_name)
-    if junk is not None:
-        flags.append(f"junk_name:{junk}")
-    phone = _phone(phone_s, "", flags) if phone_s else None
-    agent_phone = _phone(agent_phone_s, "agent_", flags) if agent_phone_s else None
-
-    ip = ip_raw = None
-    if ip_s:
-        ip = _ip(ip_s)
-        if ip is None:
-            ip_raw = ip_s
-            flags.append("bad_ip")
-        elif ip.private:
-            flags.append("private_ip")
-
-    if extra:
-        extra = {k: t for k, v in extra.items() if (t := v.strip())}
-    channel = None
-    if channel_s:
-        channel = CHANNELS.get(channel_s) or parse_channel(channel_s)
-        if channel is None:
-            channel = "other"
-            extra["payer_channel_as_given"] = channel_s
-
-    latency_ms = None
-    if released_at is not None:
-        delta = booked_at - released_at  # type: ignore[operator]  # booked_at is required
-        latency_ms = delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
-        if latency_ms < 0:
-            flags.append("booked_before_release")
-    if len(flags) > 1:
-        flags.sort()
-
-    content = (
-        registration_id, hospital, department, doctor, _stamp(slot_time),
-        _stamp(released_at), _stamp(booked_at), _stamp(paid_at), status, _stamp(cancelled_at),
-        "" if fee is None else str(fee), name_key, id_card.key,
-        "" if phone is None else phone.key, visit_card, account_id, device_id,
-        ip.key if ip is not None else ip_s, payer_account, channel or "", agent_id, agent_name,
-        "" if agent_phone is None else agent_phone.key,
-        *((f"{k}={v}" for k, v in sorted(extra.items())) if extra else ()),
-    )
-    content_hash = blake2b("\x1f".join(content).encode("utf-8", "surrogatepass"),
-                           digest_size=16).hexdigest()
-    return Record(
-        registration_id, hospital, department, doctor, slot_time,  # type: ignore[arg-type]
-        released_at, booked_at, paid_at, status, cancelled_at,  # type: ignore[arg-type]
-        fee, patient_name, name_key, junk, id_card, phone, visit_card or None,
-        account_id or None, device_id or None, ip, ip_raw, payer_account or None, channel,
-        agent_id or None, agent_name or None, agent_phone, extra, latency_ms, tuple(flags),
-        content_hash, source_file, source_line,
-    ), content
-
-
-def _phone(raw: str, prefix: str, flags: list[str]) -> Phone | None:
-    """Key a phone field and add its flags; ``None`` when there is no usable number."""
-    phone = _phone_key(raw)
-    if not phone.key:
-        flags.append(f"{prefix}bad_phone")
-        return None
-    if phone.virtual:
-        flags.append(f"{prefix}virtual_phone")
-    elif phone.kind == "unknown":
-        flags.append(f"{prefix}unknown_phone")
-    return phone
+def reason_message(code: str) -> str:
+    """The quarantine message of a validation reason code (names fields, never values)."""
+    kind, _, name = code.partition(":")
+    if kind == "field_too_large":
+        return f"field {name!r} has more than {FIELD_CAP} characters"
+    if kind == "control_characters":
+        return f"a control character in field {name!r}"
+    if kind == "missing_required":
+        return f"required field {name!r} is empty"
+    if kind == "bad_datetime":
+        return f"{name!r} is not a usable datetime"
+    if kind == "bad_status":
+        return "status is not one of booked/cancelled/attended/no_show or a known synonym"
+    if kind == "bad_fee":
+        return "fee_yuan is not a non-negative amount"
+    raise ValueError(code)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from array import array
 from typing import Literal
 
-from scalpernet.ingest.validate import _content_value
+
+def _content_value(content_hash: str) -> int:
+    return int(content_hash[:16], 16) - (1 << 63)
 
 
 class RegistrationLedger:

@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
@@ -17,20 +18,17 @@ from hypothesis import strategies as st
 from scalpernet.errors import InputError
 from scalpernet.ingest.quarantine import QuarantineItem
 from scalpernet.ingest.readers import (
-    CSV_FIELD_LIMIT,
-    RawRow,
     ReadStats,
     build_layout,
     detect_delimiter,
     detect_encoding,
     load_mapping,
-    read_csv,
     read_file,
     source_files,
 )
-from scalpernet.ingest.readers import _lines as physical_lines
-from scalpernet.ingest.validate import iter_records
-from scalpernet.records import FIELDS, Record
+from scalpernet.ingest.rows import TextBatch
+from scalpernet.ingest.validate import iter_batches
+from scalpernet.records import FIELDS
 
 ENGLISH = list(FIELDS)
 CHINESE = ["挂号单号", "医院", "科室", "医生", "就诊时间", "放号时间", "下单时间", "支付时间",
@@ -53,13 +51,35 @@ def csv_text(header: list[str], rows: list[list[str]], sep: str = ",", eol: str 
     return "".join(sep.join(cell(v) for v in r) + eol for r in [header, *rows])
 
 
+class RawRow(SimpleNamespace):
+    """One row of a text batch: ``line`` and ``cells``."""
+
+
+class Record(SimpleNamespace):
+    """One valid row (the columns of ``ROW_SCHEMA``)."""
+
+
 def items(path: Path, mapping: dict[str, str] | None = None,
-          stats: ReadStats | None = None) -> list[RawRow | QuarantineItem]:
-    return list(read_file(path, mapping, stats))
+          stats: ReadStats | None = None) -> list[Any]:
+    """What the reader yields, a row at a time, in line order."""
+    out: list[Any] = []
+    for item in read_file(path, mapping, stats):
+        if isinstance(item, TextBatch):
+            cells = list(zip(*(c.to_pylist() for c in item.columns), strict=True))
+            out.extend(RawRow(line=int(line), cells=list(row))
+                       for line, row in zip(item.lines, cells, strict=True))
+        else:
+            out.append(item)
+    return sorted(out, key=lambda r: r.line)
 
 
-def records(path: Path, mapping: dict[str, str] | None = None) -> list[Record | QuarantineItem]:
-    return list(iter_records([path], mapping))
+def records(path: Path, mapping: dict[str, str] | None = None) -> list[Any]:
+    """Valid rows and quarantine items of one file, in line order."""
+    out: list[Any] = []
+    for batch in iter_batches([path], mapping):
+        out.extend(Record(**row) for row in batch.rows.to_pylist())
+        out.extend(batch.quarantined)
+    return sorted(out, key=lambda r: r.source_line if isinstance(r, Record) else r.line)
 
 
 def test_gb18030_chinese_headers_and_bom_utf8_english_headers_give_the_same_records(
@@ -139,6 +159,7 @@ def test_cut_off_last_line_inside_quotes_is_quarantined(tmp_path: Path) -> None:
     assert (got[-1].line, got[-1].reason) == (4, "row_shape")
     assert "cut-off" in got[-1].message
     assert [type(r) for r in got[:2]] == [RawRow, RawRow]
+    assert got[-1].raw == 'R3,H01,"心内'  # the text as read, never null
 
 
 def test_cut_off_last_line_with_too_few_cells_is_quarantined(tmp_path: Path) -> None:
@@ -146,17 +167,18 @@ def test_cut_off_last_line_with_too_few_cells_is_quarantined(tmp_path: Path) -> 
     path.write_text(csv_text(ENGLISH, ROWS) + "R3,H01,心内科", encoding="utf-8")
     last = items(path)[-1]
     assert isinstance(last, QuarantineItem)
-    assert (last.line, last.reason, last.raw) == (4, "row_shape", ["R3", "H01", "心内科"])
+    assert (last.line, last.reason, last.raw) == (4, "row_shape", "R3,H01,心内科")
 
 
-def test_extra_empty_trailing_cells_are_tolerated_but_extra_data_is_not(tmp_path: Path) -> None:
+def test_a_row_wider_than_the_header_is_quarantined_with_its_text(tmp_path: Path) -> None:
     path = tmp_path / "trailing.csv"
     lines = csv_text(ENGLISH, ROWS).splitlines()
     path.write_text("\n".join([lines[0], lines[1] + ",,", lines[2] + ",surprise"]) + "\n",
                     encoding="utf-8")
     got = items(path)
-    assert isinstance(got[0], RawRow) and len(got[0].cells) == len(FIELDS)
-    assert isinstance(got[1], QuarantineItem) and got[1].reason == "row_shape"
+    assert [(r.line, r.reason) for r in got] == [(2, "row_shape"), (3, "row_shape")]
+    assert got[1].raw == lines[2] + ",surprise"
+    assert got[0].message == f"{len(FIELDS) + 2} cells where the header has {len(FIELDS)}"
 
 
 def test_undecodable_bytes_quarantine_only_their_row(tmp_path: Path) -> None:
@@ -185,12 +207,14 @@ def test_two_columns_for_one_field_is_an_input_error() -> None:
         build_layout([*ENGLISH, "姓名"], None, "x.csv")
 
 
-def test_unknown_columns_are_kept_and_repeated_names_told_apart() -> None:
+def test_unknown_columns_are_kept_and_repeated_names_told_apart(tmp_path: Path) -> None:
     layout = build_layout([*ENGLISH, "备注", "备注"], None, "x.csv")
     assert layout.extra == ((23, "备注"), (24, "备注#2"))
-    row = RawRow("x.csv", 2, [*ROWS[0], "a", "b"], layout)
-    _, extra = row.values()
-    assert extra == {"备注": "a", "备注#2": "b"}
+    path = tmp_path / "extra.csv"
+    path.write_text(csv_text([*ENGLISH, "备注", "备注"], [[*ROWS[0], "a", " b "]]),
+                    encoding="utf-8")
+    (got,) = records(path)
+    assert got.extra == '{"备注":"a","备注#2":"b"}'
 
 
 @pytest.mark.parametrize("suffix", [".yaml", ".toml"])
@@ -246,9 +270,8 @@ def test_jsonl_values_blank_lines_bad_lines_and_cut_last_line(tmp_path: Path) ->
         (6, "QuarantineItem")]
     assert {r.reason for r in got if isinstance(r, QuarantineItem)} == {"bad_json"}
     assert stats.blank == 1
-    vals, extra = got[1].values()  # type: ignore[union-attr]
-    assert vals[FIELDS.index("fee_yuan")] == "300"
-    assert extra == {"note": "", "tags": '["vip"]'}
+    assert got[1].cells[ENGLISH.index("fee_yuan")] == "300"
+    assert got[1].cells[len(ENGLISH):] == ["", '["vip"]']
 
 
 def test_jsonl_missing_required_key_is_a_row_problem(tmp_path: Path) -> None:
@@ -275,7 +298,7 @@ def test_jsonl_object_naming_one_field_twice_is_quarantined_alone(tmp_path: Path
 
 
 def test_parquet_with_typed_columns(tmp_path: Path) -> None:
-    from datetime import datetime
+    from datetime import UTC, datetime
     from decimal import Decimal
 
     table = pa.table({
@@ -291,8 +314,9 @@ def test_parquet_with_typed_columns(tmp_path: Path) -> None:
     assert [r.source_line for r in got] == [1, 2]  # type: ignore[union-attr]
     first = got[0]
     assert isinstance(first, Record)
-    assert first.booked_at.isoformat() == "2025-02-26T18:00:00.020000+08:00"
-    assert str(first.fee_yuan) == "300.00" and got[1].fee_yuan is None  # type: ignore[union-attr]
+    assert first.booked_at == int(datetime(2025, 2, 26, 10, 0, 0, 20_000,
+                                           tzinfo=UTC).timestamp() * 1_000_000)
+    assert first.fee_yuan == "300.00" and got[1].fee_yuan is None
 
 
 def test_folders_are_walked_recursively_in_sorted_order(tmp_path: Path) -> None:
@@ -306,137 +330,50 @@ def test_folders_are_walked_recursively_in_sorted_order(tmp_path: Path) -> None:
 
 
 # -- the quote-free fast path against the CSV parser alone --------------------------------------
-def parser_only(path: Path) -> tuple[list[tuple[Any, ...]], int]:
-    """What the reader yields when every row goes through the csv module (the reference):
-    ``(kind, line, cells or raw, reason, message)`` per item, and the blank rows."""
-    data = path.read_bytes()
-    encoding = detect_encoding(data)
-    sample = data.decode(encoding, errors="replace")
-    header_line = sample.lstrip("\ufeff").splitlines()[0] if sample.strip() else ""
-    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="surrogateescape",
-                            newline="")
-    csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.reader(physical_lines(text), delimiter=detect_delimiter(
-        header_line, path.suffix), quotechar='"', strict=True)
-    out: list[tuple[Any, ...]] = []
-    blank = 0
-    try:
-        header = next(reader)
-        while not any(cell.strip() for cell in header):
-            header = next(reader)
-    except StopIteration:
-        return out, blank
-    width = len(header)
-    line = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return out, blank
-        except csv.Error as exc:
-            reason = "field_too_large" if "field limit" in str(exc) else "row_shape"
-            out.append(("quarantine", line, None, reason))
-            line = reader.line_num + 1
-            continue
-        start, line = line, reader.line_num + 1
-        if not any(cells):
-            blank += 1
-        elif len(cells) == width or (len(cells) > width and not any(cells[width:])):
-            out.append(("row", start, cells[:width]))
-        else:
-            out.append(("quarantine", start, cells, "row_shape"))
-
-
-def fast_path(path: Path) -> tuple[list[tuple[Any, ...]], int]:
-    stats = ReadStats()
-    out: list[tuple[Any, ...]] = []
-    for item in read_csv(path, stats=stats):
-        if isinstance(item, RawRow):
-            out.append(("row", item.line, item.cells))
-        else:
-            out.append(("quarantine", item.line, item.raw, item.reason))
-    return out, stats.blank
-
-
-HEADER = "registration_id,hospital,department,doctor,slot_time,booked_at,status,patient_name"
-WIDTH = HEADER.count(",") + 2  # with the id_number column added below
-_cell = st.text(alphabet=st.sampled_from(list('ab,"\r\n \x00\x01心')), max_size=6)
-_eol = st.sampled_from(["\n", "\r\n", "\r"])
-# cells of plain rows: delimiters and quotes, no line break
-_plain_cell = st.text(alphabet='ab,"  心\x01', max_size=6)
+_cell = st.text(alphabet=st.sampled_from(list('ab,"\r\n \x01心')), max_size=6)
+_eol = st.sampled_from(["\n", "\r\n"])
 
 
 @st.composite
-def csv_files(draw: st.DrawFn, plain: bool = False) -> str:
-    """Header, then rows of about the header's width, quoted at random (cells may hold
-    commas, quotes, newlines), raw junk lines (stray or unbalanced quotes), blank lines,
-    mixed line ends, and a last line that may be cut anywhere. ``plain``: mostly rows of
-    the header's width on lines ending in "\n", with the odd messy line among them."""
-    lines = [HEADER + draw(st.sampled_from([",id_number", ',"id_number"'])) + draw(_eol)]
+def csv_files(draw: st.DrawFn) -> str:
+    """The contract header, then rows quoted at random (cells may hold commas, quotes,
+    line breaks), rows of another width, and blank lines, with mixed line ends."""
+    lines = [",".join(ENGLISH) + draw(_eol)]
     for _ in range(draw(st.integers(0, 12))):
-        kind = draw(st.sampled_from(["row", "row", "row", "blank", "junk"]))
-        messy = not plain or draw(st.integers(0, 15)) == 0  # one plain line in 16 is not
-        eol = _eol if messy else st.just("\n")
-        cell = _cell if messy else _plain_cell
-        if plain and not messy:
-            kind = "row"
+        kind = draw(st.sampled_from(["row", "row", "row", "blank", "short"]))
         if kind == "blank":
-            lines.append(draw(st.sampled_from(["", " ", ",,,", "," * WIDTH])) + draw(eol))
-        elif kind == "junk":
-            lines.append(draw(st.text(alphabet=st.sampled_from(list('ab,"心')), max_size=12))
-                         + draw(eol))
-        else:
-            size = draw(st.integers(WIDTH - 2, WIDTH + 1) if messy else st.just(WIDTH))
-            values = draw(st.lists(cell, min_size=size, max_size=size))
-            quoted = [('"' + v.replace('"', '""') + '"' if draw(st.booleans())
-                       or any(c in v for c in ',"\r\n') else v) for v in values]
-            lines.append(",".join(quoted) + draw(eol))
-    text = "".join(lines)
-    cut = draw(st.integers(len(lines[0]), len(text)))
-    return text[:cut] if draw(st.booleans()) else text
+            lines.append(draw(st.sampled_from(["", ",,,"])) + draw(_eol))
+            continue
+        width = len(ENGLISH) if kind == "row" else draw(st.sampled_from([2, 22, 24]))
+        values = draw(st.lists(_cell, min_size=width, max_size=width))
+        quoted = [('"' + v.replace('"', '""') + '"' if draw(st.booleans())
+                   or any(c in v for c in ',"\r\n') else v) for v in values]
+        lines.append(",".join(quoted) + draw(_eol))
+    return "".join(lines)
 
 
-@settings(max_examples=400, deadline=None,
+def python_csv(text: str) -> list[tuple[str, int, Any]]:
+    """The reference: Python's csv module, its line numbers, blank rows dropped."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    next(reader)
+    out: list[tuple[str, int, Any]] = []
+    line = reader.line_num + 1
+    for cells in reader:
+        start, line = line, reader.line_num + 1
+        if not any(cells):
+            continue
+        shaped = len(cells) == len(ENGLISH)
+        out.append(("row", start, cells) if shaped else ("quarantine", start, None))
+    return out
+
+
+@settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=csv_files())
-def test_fast_path_yields_what_the_csv_parser_yields(tmp_path: Path, text: str) -> None:
+def test_rows_cells_and_line_numbers_are_those_of_the_csv_module(tmp_path: Path,
+                                                                 text: str) -> None:
     path = tmp_path / "generated.csv"
     path.write_bytes(text.encode("utf-8"))
-    assert fast_path(path) == parser_only(path)
-
-
-def test_fast_path_matches_the_parser_on_messy_exports(tmp_path: Path) -> None:
-    rows = [list(ROWS[0]), list(ROWS[1]), list(ROWS[0]), list(ROWS[1])]
-    rows[0][2] = "心内科, 二病区"
-    rows[0][3] = "张医生\n(副主任)"
-    rows[1][11] = "王\x01芳\x00"
-    rows[2][3] = 'a "quoted" word'
-    files = {
-        "crlf_blank.csv": ("\ufeff" + csv_text(ENGLISH, rows, eol="\r\n").replace(
-            "\r\nR2", "\r\n\r\n,,\r\n \r\nR2")).encode("utf-8"),
-        "gb.csv": (csv_text(CHINESE, rows) + "R9,H01,\"心内").encode("gb18030"),
-        "gbk.tsv": csv_text(CHINESE, [[v.replace("¥", "￥") for v in r] for r in rows],
-                            sep="\t").encode("gbk"),
-        "short_long.csv": (csv_text(ENGLISH, rows) + "R5,H01\n" + ",".join(ROWS[0])
-                           + ",,\n" + ",".join(ROWS[0]) + ",x\n" + "R6,H01,心内").encode(),
-        "bad_quotes.csv": (csv_text(ENGLISH, rows) + 'R7,"H0"1,x\nR8,H"01,x\n'
-                           + ",".join(ROWS[1]) + "\n").encode(),
-    }
-    for name, data in files.items():
-        path = tmp_path / name
-        path.write_bytes(data)
-        got = fast_path(path)
-        assert got == parser_only(path), name
-        assert len(got[0]) >= 4
-
-
-def test_a_field_over_the_parser_limit_is_quarantined_alone(tmp_path: Path) -> None:
-    path = tmp_path / "huge.csv"
-    huge = "x" * (CSV_FIELD_LIMIT + 1)
-    path.write_text(csv_text(ENGLISH, ROWS[:1]) + ",".join(["R3", huge, *ROWS[1][2:]]) + "\n"
-                    + ",".join(ROWS[1]) + "\n", encoding="utf-8")
-    got = fast_path(path)
-    assert got == parser_only(path)
-    assert [(kind, line) for kind, line, *_ in got[0]] == [
-        ("row", 2), ("quarantine", 3), ("row", 4)]
-    assert got[0][1][3] == "field_too_large"
+    got = [("row", r.line, r.cells) if isinstance(r, RawRow) else ("quarantine", r.line, None)
+           for r in items(path)]
+    assert got == python_csv(text), repr(text)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from hashlib import blake2b
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import orjson
 import pytest
@@ -12,16 +14,31 @@ from hypothesis import strategies as st
 
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter, quarantine_line
 from scalpernet.ingest.validate import (
-    Counts,
+    IngestReport,
     InvariantError,
-    iter_records,
+    iter_batches,
     validate_paths,
 )
-from scalpernet.records import FIELD_CAP, FIELDS, Record
+from scalpernet.records import FIELD_CAP, FIELDS
 
 from .row_ledger import RegistrationLedger
 
 HEADER = ",".join(FIELDS)
+
+
+class Record(SimpleNamespace):
+    """A valid row of the stream, ``duplicate`` marking an exact repeat."""
+
+
+def iter_records(paths: list[Path]) -> list[Any]:
+    """Valid rows and quarantine items of the stream, in file and line order."""
+    out: list[Any] = []
+    for batch in iter_batches(paths):
+        rows = [Record(**r, duplicate=bool(d)) for r, d in
+                zip(batch.rows.to_pylist(), batch.duplicate, strict=True)]
+        out.extend(sorted([*rows, *batch.quarantined], key=lambda i: getattr(
+            i, "source_line", None) or i.line))
+    return out
 
 
 def line(reg: str = "R1", *, status: str = "booked", department: str = "心内科",
@@ -78,10 +95,10 @@ def test_a_later_export_in_another_file_is_not_a_conflict(tmp_path: Path) -> Non
 
 
 def test_counts_check_fails_loudly_when_rows_go_missing() -> None:
-    counts = Counts(read=3, valid=2, quarantined=0)
+    counts = IngestReport(read=3, valid=2, quarantined=0)
     with pytest.raises(InvariantError, match="read 3 != valid 2"):
         counts.check()
-    counts = Counts(read=1, valid=0, quarantined=1)
+    counts = IngestReport(read=1, valid=0, quarantined=1)
     with pytest.raises(InvariantError, match="reasons sum 0"):
         counts.check()
 
@@ -124,7 +141,7 @@ def test_control_characters_and_injection_strings(tmp_path: Path) -> None:
     got = list(iter_records([path]))
     reasons = [i.reason if isinstance(i, QuarantineItem) else "valid" for i in got]
     assert reasons == ["valid", "valid", "control_characters:registration_id",
-                       "control_characters:patient_name", "valid"]
+                       "control_characters:patient_name", "control_characters:department"]
     assert got[0].department == injections[0]  # type: ignore[union-attr]
     assert got[0].patient_name == "<script>"  # type: ignore[union-attr]
 
@@ -144,3 +161,14 @@ def test_quarantine_writer_creates_nothing_without_items(tmp_path: Path) -> None
     with QuarantineWriter(path) as writer:
         writer.write(QuarantineItem("a.csv", 2, ["x"], "row_shape", "1 cells where 23"))
     assert path.exists() and len(path.read_bytes().splitlines()) == 1
+
+
+def test_a_row_of_a_million_cells_keeps_a_bounded_quarantine_line(tmp_path: Path) -> None:
+    path = write(tmp_path, line("R1"), ",".join(["x"] * 1_000_000), line("R2"))
+    qpath = tmp_path / "q.jsonl"
+    counts = validate_paths([path], quarantine_path=qpath)
+    assert (counts.read, counts.valid, counts.quarantined) == (3, 2, 1)
+    (doc,) = [orjson.loads(x) for x in qpath.read_bytes().splitlines()]
+    assert (doc["line"], doc["reason"]) == (3, "row_shape")
+    assert qpath.stat().st_size < 64 * 1024
+    assert doc["truncated"] and "kept" in doc["truncated"][0]

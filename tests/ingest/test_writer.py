@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pyarrow as pa
+
 from scalpernet.graph import Graph
-from scalpernet.ingest.writer import write_batch
-from scalpernet.records import Record, parse_record
+from scalpernet.ingest.rows import ROW_SCHEMA, parse_row
+from scalpernet.ingest.writer import cypher_rows, write_batch
 
 INJECTION = "'; MATCH (n) DETACH DELETE n //"
 
@@ -23,8 +27,9 @@ def _row(**over: str) -> dict[str, str]:
     return row
 
 
-def _record(**over: str) -> Record:
-    return parse_record(_row(**over))
+def _record(**over: str) -> dict[str, Any]:
+    row = parse_row(_row(**over))
+    return cypher_rows(pa.Table.from_pylist([row], schema=ROW_SCHEMA), "run")[0]
 
 
 def _counts(graph: Graph) -> tuple[int, int]:

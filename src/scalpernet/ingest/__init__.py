@@ -1,20 +1,19 @@
-"""Ingestion of hospital registration exports: read, validate, normalise, quarantine.
+"""Ingestion: export files → validated batches → Neo4j (transactional or bulk), or counted.
 
-``iter_records`` is the stream of validated records and quarantined rows that the dry run
-counts and the database writer consumes; ``validate_paths`` is the dry run itself.
+``iter_batches`` is the one path every run reads; ``validate_paths`` is the dry run.
 """
 
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import ReadStats, load_mapping, read_file, source_files
-from scalpernet.ingest.validate import Counts, InvariantError, iter_records, validate_paths
+from scalpernet.ingest.validate import IngestReport, InvariantError, iter_batches, validate_paths
 
 __all__ = [
-    "Counts",
+    "IngestReport",
     "InvariantError",
     "QuarantineItem",
     "QuarantineWriter",
     "ReadStats",
-    "iter_records",
+    "iter_batches",
     "load_mapping",
     "read_file",
     "source_files",

@@ -19,12 +19,11 @@ import queue
 import secrets
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 from neo4j.exceptions import ConstraintError, ServiceUnavailable, SessionExpired, TransientError
 
 from scalpernet.config import get_settings
@@ -32,11 +31,10 @@ from scalpernet.errors import InputError, ScalperNetError
 from scalpernet.graph import Graph
 from scalpernet.ingest import runs
 from scalpernet.ingest.collector import fewer_collections
-from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
-from scalpernet.ingest.readers import source_files
-from scalpernet.ingest.validate import iter_records
-from scalpernet.ingest.writer import BatchResult, write_batch
-from scalpernet.records import Record
+from scalpernet.ingest.quarantine import QuarantineWriter
+from scalpernet.ingest.readers import ReadStats, source_files
+from scalpernet.ingest.validate import FileReport, IngestReport, iter_batches
+from scalpernet.ingest.writer import BatchResult, Row, cypher_rows, write_batch
 
 log = logging.getLogger(__name__)
 
@@ -59,55 +57,6 @@ class IngestError(ScalperNetError):
     """An ingestion run stopped; rerunning the same command resumes it."""
 
 
-@dataclass(slots=True)
-class FileReport:
-    path: str
-    checksum: str
-    size: int
-    status: str  # 'ingested', 'skipped' (already complete), 'forced'
-    read: int = 0
-    valid: int = 0
-    quarantined: int = 0
-
-
-@dataclass(slots=True)
-class IngestReport:
-    """What one `scalpernet ingest` did."""
-
-    run_id: str
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    already_present: int = 0
-    quarantined: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
-    files: list[FileReport] = field(default_factory=list)
-    quarantine_path: Path | None = None
-    status: str = "running"
-    seconds: float = 0.0
-
-    @property
-    def ingested(self) -> int:
-        return self.created + self.updated
-
-    @property
-    def settled(self) -> int:
-        """Rows whose fate is final: committed to Neo4j or quarantined."""
-        return self.ingested + self.already_present + self.quarantined
-
-    @property
-    def skipped_files(self) -> list[FileReport]:
-        return [f for f in self.files if f.status == "skipped"]
-
-    def balanced(self) -> bool:
-        return self.read == self.ingested + self.already_present + self.quarantined
-
-    def counts(self) -> dict[str, int]:
-        return {"read": self.read, "ingested": self.ingested, "updated": self.updated,
-                "already_present": self.already_present, "quarantined": self.quarantined,
-                "skipped_files": len(self.skipped_files)}
-
-
 def estimate_rows(path: Path, sample: int = 1 << 20) -> int:
     """About how many rows a file holds (for progress and ETA): Parquet knows, text is sampled."""
     if path.suffix.lower() == ".parquet":
@@ -128,7 +77,7 @@ def new_run_id() -> str:
     return f"ingest-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def write_with_retry(graph: Graph, batch: Sequence[Record], run_id: str,
+def write_with_retry(graph: Graph, batch: Sequence[Row], run_id: str,
                      waits: Sequence[float] = RETRY_WAITS_S) -> BatchResult:
     """Write a batch, waiting and retrying while Neo4j is unreachable or restarting.
 
@@ -170,7 +119,7 @@ class _Writers:
                  on_batch: Callable[[IngestReport], None] | None = None) -> None:
         self.graph, self.run_id, self.report, self.waits = graph, run_id, report, waits
         self.on_batch = on_batch
-        self.batches: queue.Queue[list[Record] | None] = queue.Queue(maxsize=count + 1)
+        self.batches: queue.Queue[list[Row] | None] = queue.Queue(maxsize=count + 1)
         self.error: BaseException | None = None
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._run, name=f"scalpernet-writer-{i}",
@@ -197,7 +146,7 @@ class _Writers:
                 if self.on_batch is not None:
                     self.on_batch(self.report)
 
-    def put(self, batch: list[Record]) -> None:
+    def put(self, batch: list[Row]) -> None:
         if self.error is not None:
             raise self.error
         self.batches.put(batch)
@@ -272,31 +221,27 @@ def ingest_paths(
     writer = _Writers(graph, run_id, report, max(1, writers), retry_waits, on_progress)
     writer.start()
     quarantine = QuarantineWriter(quarantine_path)
+    stats = ReadStats()
     with fewer_collections() as collector:
-        batch: list[Record] = []
+        pending: list[pa.Table] = []
+        held = 0
         try:
-            for item in iter_records(todo, mapping):
-                report.read += 1
-                if type(item) is QuarantineItem:
+            for batch in iter_batches(todo, mapping, stats=stats):
+                for item in batch.quarantined:
                     quarantine.write(item)
-                    report.quarantined += 1
-                    report.reasons[item.reason] += 1
-                    file_report = by_path.get(item.file)
-                    if file_report is not None:
-                        file_report.read += 1
-                        file_report.quarantined += 1
-                    continue
-                file_report = by_path.get(item.source_file)  # type: ignore[union-attr]
-                if file_report is not None:
-                    file_report.read += 1
-                    file_report.valid += 1
-                batch.append(item)  # type: ignore[arg-type]
-                if len(batch) >= batch_size:
-                    writer.put(batch)
-                    collector.rows(len(batch))
-                    batch = []
-            if batch:
-                writer.put(batch)
+                report.add(batch, by_path.get(batch.file))
+                report.blank = stats.blank
+                if batch.rows.num_rows:
+                    pending.append(batch.rows)
+                    held += batch.rows.num_rows
+                while held >= batch_size:
+                    table = pa.concat_tables(pending)
+                    writer.put(cypher_rows(table.slice(0, batch_size), run_id))
+                    collector.rows(min(batch_size, held))
+                    rest = table.slice(batch_size)
+                    pending, held = ([rest] if rest.num_rows else []), rest.num_rows
+            if held:
+                writer.put(cypher_rows(pa.concat_tables(pending), run_id))
             writer.finish()
         except BaseException as exc:
             writer.abandon()
@@ -327,23 +272,17 @@ def ingest_paths(
         runs.mark_file(graph, checksum=f.checksum, path=Path(f.path), size=f.size,
                        status="complete", run_id=run_id, rows=f.read)
     report.status = "complete"
-    runs.finish_run(graph, run_id, "complete", report.counts(), _files(report))
+    runs.finish_run(graph, run_id, "complete", report.counts(), report.file_list())
     if on_progress is not None:
         on_progress(report)
     return report
-
-
-def _files(report: IngestReport) -> list[dict[str, object]]:
-    return [{"path": f.path, "checksum": f.checksum, "size": f.size, "status": f.status,
-             "read": f.read, "valid": f.valid, "quarantined": f.quarantined}
-            for f in report.files]
 
 
 def _record_failure(graph: Graph, report: IngestReport, exc: BaseException | None) -> None:
     """Best effort: say in the graph that the run failed (Neo4j may be the thing that failed)."""
     reason = f"{type(exc).__name__}: {exc}"[:300] if exc is not None else "accounting"
     try:
-        runs.finish_run(graph, report.run_id, "failed", report.counts(), _files(report),
+        runs.finish_run(graph, report.run_id, "failed", report.counts(), report.file_list(),
                         error=reason)
     except Exception:  # the original failure is what the user must see
         log.warning("could not record the failed run %s in Neo4j", report.run_id)

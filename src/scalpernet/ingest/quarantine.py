@@ -3,8 +3,9 @@
 Investigators and data stewards read the quarantine file to fix an export or to argue that no
 booking was lost: one JSON line per row, ``{file, line, raw, reason, message}``. ``raw`` is
 the row as read (a header→text object, a list of cells for a row of the wrong shape, or the
-line's text); a field longer than :data:`RAW_FIELD_CAP` is cut and the cut is said in
-``truncated``. Undecodable bytes appear as ``\\udcXX`` escapes.
+line's text); a field longer than :data:`RAW_FIELD_CAP` is cut, a row of more than
+:data:`RAW_CELLS_CAP` cells keeps its first ones, and each cut is said in ``truncated``.
+Undecodable bytes appear as ``\\udcXX`` escapes.
 
 This file holds personal data (ID numbers, phones) by necessity; it is written only where
 the user says. Messages name fields, never their values, so counts and reasons can be
@@ -23,6 +24,8 @@ import orjson
 
 #: Characters kept of one raw field in the quarantine file.
 RAW_FIELD_CAP = 1024
+#: Cells (or keys) kept of one raw row; a row of a million cells keeps its first ones.
+RAW_CELLS_CAP = 256
 
 #: Reason codes (the part before ``:``) and what each means, for reports and docs.
 REASONS: dict[str, str] = {
@@ -37,6 +40,7 @@ REASONS: dict[str, str] = {
     "bad_json": "a JSON Lines line is not a JSON object",
     "ambiguous_columns": "two keys of one JSON object name the same field",
     "duplicate_conflict": "a registration seen earlier in this run with different content",
+    "inexact_number": "an identifier given as a number its type does not hold exactly",
 }
 
 
@@ -66,6 +70,10 @@ def _cap(text: str, truncated: list[str], name: str) -> str:
 def _bounded(raw: Any, truncated: list[str]) -> Any:
     if isinstance(raw, str):
         return _cap(raw, truncated, "line")
+    if isinstance(raw, dict | list | tuple) and len(raw) > RAW_CELLS_CAP:
+        truncated.append(f"{len(raw)} cells, first {RAW_CELLS_CAP} kept")
+        raw = (dict(list(raw.items())[:RAW_CELLS_CAP]) if isinstance(raw, dict)
+               else list(raw[:RAW_CELLS_CAP]))
     if isinstance(raw, dict):
         return {str(k)[:RAW_FIELD_CAP]: _cap(v, truncated, str(k)) if isinstance(v, str) else v
                 for k, v in raw.items()}

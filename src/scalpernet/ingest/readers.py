@@ -3,13 +3,21 @@
 Exports arrive as whatever the hospital's system writes: UTF-8, UTF-8 with BOM, GB18030/GBK,
 Excel's UTF-16 "Unicode text", comma, tab, semicolon or ``|`` separated, CRLF, Chinese or
 English headers, or the user's own headers mapped with a small file. The readers stream (a
-5 GB export never sits in memory) and yield, per data row, a :class:`RawRow` (file, physical
-starting line, cells, the file's column :class:`Layout`) or a
-:class:`~scalpernet.ingest.quarantine.QuarantineItem` for a row that cannot even be split
-into cells (wrong number of cells, cut-off last line, undecodable bytes, bad JSON).
+5 GB export never sits in memory) and yield, in line order, batches of rows as text
+(:class:`~scalpernet.ingest.rows.TextBatch`: columns, and the physical line each row starts
+on) and a :class:`~scalpernet.ingest.quarantine.QuarantineItem` for a row that cannot even be
+split into cells (wrong number of cells, a file that ends inside a quoted field, undecodable
+bytes, bad JSON, a typed number that does not hold an identifier exactly).
 
-Blank lines and rows whose every cell is empty are not rows; they are counted in
-:class:`ReadStats` and skipped. For Parquet the "line" is the 1-based row number.
+Delimited files are split by pyarrow's CSV reader (``pyarrow.csv.open_csv``), the one
+splitter; files in another encoding than UTF-8 are decoded on the way in. Blank lines and
+rows whose every cell is empty are not rows; they are counted in :class:`ReadStats`. For
+Parquet the "line" is the 1-based row number.
+
+Typed columns (Parquet, JSON numbers) are turned into text exactly: an identifier field
+(:data:`~scalpernet.records.KEY_FIELDS`) given as a number must hold an integer that its type
+represents exactly, else the row is quarantined as ``inexact_number:<field>``: a float with a
+fraction or beyond 2**53, a decimal with a fraction, an integer beyond the int64 range.
 
 A file whose header cannot be used (no column for a required field, two columns naming one
 field) raises :class:`~scalpernet.errors.InputError` before any row is read: fixing the
@@ -18,47 +26,60 @@ mapping is better than quarantining a million rows.
 
 from __future__ import annotations
 
-import _csv
 import codecs
-import csv
 import io
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import yaml
 
 from scalpernet.errors import InputError
 from scalpernet.ingest.quarantine import QuarantineItem
-from scalpernet.records import FIELD_SET, FIELDS, REQUIRED, canonical_field, normalise_header
+from scalpernet.ingest.rows import TextBatch
+from scalpernet.records import (
+    FIELD_SET,
+    FIELDS,
+    KEY_FIELDS,
+    REQUIRED,
+    canonical_field,
+    normalise_header,
+)
 
 #: File suffixes picked up when walking a folder.
 SUFFIXES: Final = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".parquet")
 #: Bytes sampled from the head of a CSV file to detect its encoding and delimiter.
 SAMPLE_BYTES: Final = 1 << 20
-#: Longest physical line read at once; a longer one is cut (its row ends up quarantined).
+#: Bytes of a delimited file parsed at once (about 16k rows of a typical export).
+BLOCK_BYTES: Final = 4 << 20
+#: Largest block tried for a file with a row longer than a block (each try 4x the last).
+MAX_BLOCK_BYTES: Final = 256 << 20
+#: Longest JSON Lines line read whole; a longer one is quarantined.
 LINE_CAP: Final = 32 << 20
-#: Longest field the CSV parser accepts; beyond it the parser gives up on the row.
-CSV_FIELD_LIMIT: Final = 16 << 20
-#: Rows per Parquet batch.
-PARQUET_BATCH: Final = 8192
+#: Rows per batch of JSON Lines and Parquet.
+BATCH_ROWS: Final = 16_384
 DELIMITERS: Final = (",", "\t", ";", "|")
+#: Largest integer a float64 holds exactly, with every integer below it.
+EXACT_FLOAT: Final = 2**53
 
 # zip (xlsx), OLE2 (xls), Parquet, PDF, gzip: exports saved in the wrong format
 _BINARY_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"PAR1", b"%PDF", b"\x1f\x8b")
 _SURROGATE = re.compile("[\udc00-\udcff]")
+_KEYS: Final = frozenset(KEY_FIELDS)
+CUT_OFF: Final = "the file ends inside a quoted field (cut-off last line)"
 
 
 @dataclass(slots=True)
 class ReadStats:
-    """What the readers saw besides rows: files and skipped blank rows."""
+    """What the readers saw besides rows: files, skipped blank rows, encodings."""
 
     files: int = 0
     blank: int = 0
@@ -70,46 +91,23 @@ class Layout:
     """How one file's columns map onto the canonical fields.
 
     ``headers`` are the file's own names (a repeated unknown name gets ``#2``, ``#3``);
-    ``fields`` picks the cells in :data:`~scalpernet.records.FIELDS` order from a row with
-    one empty cell appended (a field the file lacks points at it); ``indexes`` are the same
-    cell positions as numbers (``width`` for a field the file lacks); ``extra`` lists the
-    unknown columns as ``(index, header)``.
+    ``fields`` the column of each of :data:`~scalpernet.records.FIELDS` (``None``: the file
+    lacks it); ``extra`` the unknown columns as ``(index, header)``.
     """
 
     headers: tuple[str, ...]
-    fields: itemgetter  # type: ignore[type-arg]
+    fields: tuple[int | None, ...]
     extra: tuple[tuple[int, str], ...]
     mapped: dict[str, str]  # canonical field -> the file's header
-    indexes: tuple[int, ...] = ()
 
     @property
     def width(self) -> int:
         return len(self.headers)
 
-
-@dataclass(slots=True)
-class RawRow:
-    """One data row as read: cells in the file's column order."""
-
-    file: str
-    line: int
-    cells: list[str]
-    layout: Layout
-
-    def values(self) -> tuple[Sequence[str], dict[str, str]]:
-        """The cells in canonical field order, and the unknown columns by header."""
-        layout = self.layout
-        cells = self.cells
-        extra = {name: cells[i] for i, name in layout.extra} if layout.extra else {}
-        cells.append("")  # the cell every absent field points at
-        try:
-            return layout.fields(cells), extra
-        finally:
-            cells.pop()
-
-    def raw(self) -> dict[str, str]:
-        """The row as read, by the file's own headers (for the quarantine file)."""
-        return dict(zip(self.layout.headers, self.cells, strict=False))
+    def batch(self, file: str, lines: Sequence[int] | np.ndarray,
+              columns: list[pa.Array]) -> TextBatch:
+        return TextBatch(file, np.asarray(lines, dtype=np.int64), columns, self.headers,
+                         self.fields, self.extra)
 
 
 # -- header mapping ------------------------------------------------------------------------
@@ -174,9 +172,8 @@ def build_layout(headers: Sequence[str], mapping: dict[str, str] | None, source:
         if missing:
             raise InputError(f"{source}: no column for required field(s) {', '.join(missing)}; "
                              f"headers are {', '.join(names)[:300]}; map them with --mapping")
-    width = len(names)
-    indexes = tuple(index_of.get(f, width) for f in FIELDS)
-    return Layout(tuple(names), itemgetter(*indexes), tuple(extra), mapped, indexes)
+    return Layout(tuple(names), tuple(index_of.get(f) for f in FIELDS), tuple(extra), mapped)
+
 
 
 # -- paths -----------------------------------------------------------------------------------
@@ -200,7 +197,7 @@ def source_files(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def read_file(path: Path, mapping: dict[str, str] | None = None,
-              stats: ReadStats | None = None) -> Iterator[RawRow | QuarantineItem]:
+              stats: ReadStats | None = None) -> Iterator[TextBatch | QuarantineItem]:
     """Rows of one export file, by its suffix: Parquet, JSON Lines, else CSV."""
     stats = stats if stats is not None else ReadStats()
     stats.files += 1
@@ -212,22 +209,52 @@ def read_file(path: Path, mapping: dict[str, str] | None = None,
     return read_csv(path, mapping, stats)
 
 
+def _blank(batch: TextBatch, stats: ReadStats) -> TextBatch:
+    """The batch without its rows whose every cell is empty (counted as blank)."""
+    if not batch.columns:
+        return batch
+    empty = pc.equal(pc.utf8_length(batch.columns[0]), 0)
+    for column in batch.columns[1:]:
+        empty = pc.and_(empty, pc.equal(pc.utf8_length(column), 0))
+    blank = pc.sum(empty).as_py() or 0
+    if not blank:
+        return batch
+    stats.blank += blank
+    keep = pc.invert(empty)
+    return TextBatch(batch.file, batch.lines[keep.to_numpy(zero_copy_only=False)],
+                     [c.filter(keep) for c in batch.columns], batch.headers, batch.fields,
+                     batch.extra)
+
+
+def _undecodable(batch: TextBatch, encoding: str) -> tuple[TextBatch, list[QuarantineItem]]:
+    """Rows holding bytes that are not valid text, quarantined; the batch without them."""
+    bad: set[int] = set()
+    for column in batch.columns:
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid:
+            for i, value in enumerate(column.cast(pa.binary()).to_pylist()):
+                try:
+                    value.decode("utf-8")
+                except UnicodeDecodeError:
+                    bad.add(i)
+    if not bad:
+        return batch, []
+    items = []
+    for i in sorted(bad):
+        raw = {h: c.cast(pa.binary())[i].as_py().decode("utf-8", "surrogateescape")
+               for h, c in zip(batch.headers, batch.columns, strict=True)}
+        items.append(QuarantineItem(batch.file, int(batch.lines[i]), raw, "bad_encoding",
+                                    f"bytes that are not valid {encoding}"))
+    keep = np.ones(len(batch), dtype=bool)
+    keep[sorted(bad)] = False
+    mask = pa.array(keep)
+    columns = [pc.cast(c.cast(pa.binary()).filter(mask), pa.string()) for c in batch.columns]
+    return TextBatch(batch.file, batch.lines[keep], columns, batch.headers, batch.fields,
+                     batch.extra), items
+
+
 # -- CSV -------------------------------------------------------------------------------------
-_decode_errors = [0]
-
-
-def _mark_undecodable(exc: UnicodeError) -> tuple[str, int]:
-    """Like ``surrogateescape``, and counts: rows are checked only after an error happened."""
-    if not isinstance(exc, UnicodeDecodeError):
-        raise exc
-    _decode_errors[0] += 1
-    bad = exc.object[exc.start:exc.end]
-    return "".join(chr(0xDC00 + b) for b in bad), exc.end
-
-
-codecs.register_error("scalpernet.mark", _mark_undecodable)
-
-
 def _count_undecodable(head: bytes, encoding: str) -> tuple[int, int]:
     """(undecodable bytes, non-ASCII characters) when ``head`` is read as ``encoding``."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
@@ -264,72 +291,75 @@ def detect_delimiter(header_line: str, suffix: str = "") -> str:
     return best if counts[best] else ","
 
 
-def _lines(text: io.TextIOBase) -> Iterator[str]:
-    """Physical lines, none longer than :data:`LINE_CAP` (a 5 GB line must not be read).
+class _Recoded(io.RawIOBase):
+    """A file in another encoding, read as UTF-8 for the CSV reader; undecodable bytes pass
+    through unchanged (so they stay invalid UTF-8, and the row is quarantined)."""
 
-    ``iter(callable, "")`` rather than a generator: lines are pulled without a Python frame
-    in between.
-    """
-    return iter(partial(text.readline, LINE_CAP), "")
+    def __init__(self, binary: io.BufferedReader, encoding: str) -> None:
+        self._binary = binary
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
+        self._pending = b""
 
+    def readable(self) -> bool:
+        return True
 
-def _quarantine_unparsable(source: str, line: int, end: int, exc: csv.Error) -> QuarantineItem:
-    """The item for lines ``line``-``end`` that the CSV parser gave up on."""
-    message = str(exc)
-    if "field limit" in message:
-        return QuarantineItem(source, line, None, "field_too_large",
-                              f"a field is longer than {CSV_FIELD_LIMIT} characters; "
-                              f"lines {line}-{end} skipped")
-    if "end of data" in message:
-        message = "the file ends inside a quoted field (cut-off last line)"
-    return QuarantineItem(source, line, None, "row_shape", f"malformed quoting: {message}")
-
-
-@dataclass(frozen=True, slots=True)
-class CsvSpec:
-    """How every data row of one delimited file is split and named, known from its head."""
-
-    source: str
-    encoding: str
-    delimiter: str
-    layout: Layout
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._binary.read(1 << 20)
+            text = self._decoder.decode(chunk, final=not chunk)
+            self._pending = text.encode("utf-8", "surrogateescape")
+            if not chunk:
+                break
+        size = min(len(buffer), len(self._pending))
+        buffer[:size], self._pending = self._pending[:size], self._pending[size:]
+        return size
 
 
 @dataclass(slots=True)
-class CsvFile:
-    """An open delimited file after its header: the physical lines still to read.
+class _Refused:
+    """Rows the CSV reader refused (wrong number of cells): (row number, cells, text)."""
 
-    ``data_offset``: the byte offset of the first line after the header, for encodings in
-    which a line can be found in the bytes (``None`` otherwise).
-    """
+    rows: list[tuple[int, int, str]] = field(default_factory=list)
 
-    spec: CsvSpec
-    path: Path
-    lines: Iterator[str]
-    read: int  # physical lines consumed by the header
-    undecodable: Callable[[], bool]  # whether any byte read so far failed to decode
-    data_offset: int | None = None
+    def __call__(self, row: Any) -> str:
+        self.rows.append((row.number, row.actual_columns, row.text))
+        return "skip"
 
 
-#: Encodings in which the byte 0x0A is always a line feed (never part of another character),
-#: and the codec that decodes a file's lines from a line start on.
-LINE_ENCODINGS: Final = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gb18030": "gb18030"}
+def _breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
-@dataclass(frozen=True, slots=True)
-class Unfinished:
-    """The lines ran out inside the quoted field of a row that starts at ``line``."""
+def _column_breaks(columns: list[pa.Array], n: int) -> np.ndarray:
+    """Line breaks inside each row's cells (quoted fields spanning lines)."""
+    total = np.zeros(n, dtype=np.int64)
+    for column in columns:
+        if pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py():
+            for text, sign in (("\n", 1), ("\r", 1), ("\r\n", -1)):
+                total += sign * pc.count_substring(column, text).to_numpy(zero_copy_only=False)
+    return total
 
-    line: int
+
+def _odd_quotes(path: Path, encoding: str) -> bool:
+    """Whether the file holds an odd number of double quotes: it ends inside a quoted field.
+
+    In UTF-8 and GB18030 the byte 0x22 is always a quote; other encodings are decoded."""
+    count = 0
+    with path.open("rb") as binary:
+        if encoding in ("utf-8", "utf-8-sig", "gb18030"):
+            while chunk := binary.read(BLOCK_BYTES):
+                count += chunk.count(b'"')
+        else:
+            decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+            while chunk := binary.read(BLOCK_BYTES):
+                count += decoder.decode(chunk).count('"')
+    return count % 2 == 1
 
 
-@contextmanager
-def open_csv(path: Path, mapping: dict[str, str] | None = None,
-             stats: ReadStats | None = None) -> Iterator[CsvFile | None]:
-    """Open a delimited file, detect its encoding and delimiter, read its header.
-
-    Yields ``None`` for a file without a header (empty or blank).
-    """
+def read_csv(path: Path, mapping: dict[str, str] | None = None,
+             stats: ReadStats | None = None) -> Iterator[TextBatch | QuarantineItem]:
+    """Rows of a delimited text file; see the module docstring for what is detected."""
+    stats = stats if stats is not None else ReadStats()
     source = str(path)
     with path.open("rb") as binary:
         head = binary.read(SAMPLE_BYTES)
@@ -339,147 +369,197 @@ def open_csv(path: Path, mapping: dict[str, str] | None = None,
             raise InputError(f"{source}: not a text export (binary content; an .xlsx file "
                              "must be saved as CSV first)")
         encoding = detect_encoding(head)
-        if stats is not None:
-            stats.encodings[source] = encoding
-        sample = head.decode(encoding, errors="replace")
-        header_line = sample.lstrip("\ufeff").splitlines()[0] if sample.strip() else ""
-        delimiter = detect_delimiter(header_line, path.suffix.lower())
-        binary.seek(0)
-        # before the first read: the wrapper decodes whole chunks ahead of the parser
-        errors_before = _decode_errors[0]
-        text = io.TextIOWrapper(binary, encoding=encoding, errors="scalpernet.mark",
-                                newline="")
-        lines = _lines(text)
-        reader = csv_reader(lines, delimiter)
-        try:
-            header = next(reader)
-            while not any(cell.strip() for cell in header):  # blank lines before the header
-                header = next(reader)
-        except StopIteration:
-            yield None
+        stats.encodings[source] = encoding
+        lines = head.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()
+        skipped = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if skipped is None:
             return
-        except csv.Error as exc:
-            raise InputError(f"{source}: the header line cannot be read ({exc})") from None
-        spec = CsvSpec(source, encoding, delimiter, build_layout(header, mapping, source))
-        offset = _line_offset(head, reader.line_num) if encoding in LINE_ENCODINGS else None
-        yield CsvFile(spec, path, lines, reader.line_num,
-                      lambda: _decode_errors[0] != errors_before, offset)
-
-
-_LINE_END = re.compile(rb"\r\n|\r|\n")
-
-
-def _line_offset(head: bytes, lines: int) -> int | None:
-    """The byte offset after the first ``lines`` physical lines of ``head`` (the start of a
-    file in an encoding of :data:`LINE_ENCODINGS`); ``None`` when ``head`` does not show it."""
-    for count, end in enumerate(_LINE_END.finditer(head), start=1):
-        if count == lines:
-            if end.group() == b"\r" and end.end() == len(head):
-                return None  # a "\n" may follow, beyond the head
-            return end.end()
-    return None
-
-
-def read_csv(path: Path, mapping: dict[str, str] | None = None,
-             stats: ReadStats | None = None) -> Iterator[RawRow | QuarantineItem]:
-    """Rows of a delimited text file; see the module docstring for what is detected."""
-    with open_csv(path, mapping, stats) as opened:
-        if opened is not None:
-            yield from csv_rows(opened.spec, opened.lines, opened.read,  # type: ignore[misc]
-                                opened.undecodable, stats)
-
-
-def csv_reader(lines: Iterable[str], delimiter: str) -> _csv.Reader:
-    """The csv parser of every delimited file: double quotes, strict, fields up to
-    :data:`CSV_FIELD_LIMIT`, which lets a 10 MB field be read whole and quarantined with its
-    neighbours intact instead of derailing the parser (a global of the csv module: set on
-    each use)."""
-    csv.field_size_limit(CSV_FIELD_LIMIT)
-    return csv.reader(lines, delimiter=delimiter, quotechar='"', strict=True)
-
-
-def csv_rows(spec: CsvSpec, lines: Iterator[str], read: int, undecodable: Callable[[], bool],
-             stats: ReadStats | None, *, final: bool = True,
-             ) -> Iterator[RawRow | QuarantineItem | Unfinished]:
-    """The data rows in ``lines``, physical lines after the first ``read`` of the file.
-
-    A line without a quote character (and shorter than :data:`CSV_FIELD_LIMIT`) is one
-    whole row whose cells are the line split at the delimiter: exactly what the CSV parser
-    makes of it, about twice as fast. Every other line starts a row that the parser reads,
-    over as many physical lines as its quoted fields span. ``undecodable`` says whether rows
-    must be searched for undecodable bytes. Unless ``final`` (the lines are only part of the
-    file), lines that end inside a quoted field end the rows with :class:`Unfinished`.
-    """
-    source, delimiter, layout = spec.source, spec.delimiter, spec.layout
-    width = layout.width
-    # The parser reads a line handed back to it first, then the next lines.
-    handed: list[str] = []
-
-    def next_line() -> str:
-        return handed.pop() if handed else next(lines, "")
-
-    reader = csv_reader(iter(next_line, ""), delimiter)
-    for physical in lines:
-        if '"' not in physical and len(physical) <= CSV_FIELD_LIMIT:
-            read += 1
-            start = read
-            cells = physical.rstrip("\r\n").split(delimiter)
-        else:
-            start = read + 1
-            handed.append(physical)
-            parsed = reader.line_num
+        delimiter = detect_delimiter(lines[skipped], path.suffix.lower())
+        layout = build_layout(_header(lines[skipped], delimiter), mapping, source)
+        cut_off = _odd_quotes(path, encoding)
+        done = 0  # the last line yielded: a retry with bigger blocks goes on after it
+        block = BLOCK_BYTES
+        while True:
+            binary.seek(0)
             try:
-                cells = next(reader)
-            except StopIteration:  # pragma: no cover - the parser was handed a line
+                for item in _csv_batches(source, encoding, layout,
+                                         *_open(binary, encoding, layout, delimiter, block,
+                                                skipped), skipped + 2, cut_off, delimiter,
+                                         stats):
+                    if isinstance(item, QuarantineItem):
+                        if item.line > done:
+                            yield item
+                        continue
+                    if len(item) and int(item.lines[-1]) > done:
+                        yield item if int(item.lines[0]) > done else _after(item, done)
+                        done = int(item.lines[-1])
                 return
-            except csv.Error as exc:
-                read += reader.line_num - parsed
-                if not final and "end of data" in str(exc):
-                    yield Unfinished(start)
-                    return
-                yield _quarantine_unparsable(source, start, read, exc)
-                continue
-            read += reader.line_num - parsed
-        if len(cells) != width:
-            if not any(cells):
-                if stats is not None:
-                    stats.blank += 1
-                continue
-            if len(cells) > width and not any(cells[width:]):
-                del cells[width:]  # trailing delimiters, as Excel writes them
-            else:
-                yield QuarantineItem(source, start, cells, "row_shape",
-                                     f"{len(cells)} cells where the header has {width}")
-                continue
-        elif not any(cells):
-            if stats is not None:
+            except pa.ArrowInvalid as exc:
+                if "straddl" not in str(exc) or block >= MAX_BLOCK_BYTES:
+                    raise InputError(f"{source}: a row longer than {block >> 20} MiB, or "
+                                     f"unreadable CSV ({exc})") from None
+                block *= 4  # a row longer than a block: read again, and go on after it
+
+
+def _after(batch: TextBatch, line: int) -> TextBatch:
+    keep = batch.lines > line
+    mask = pa.array(keep)
+    return TextBatch(batch.file, batch.lines[keep], [c.filter(mask) for c in batch.columns],
+                     batch.headers, batch.fields, batch.extra)
+
+
+def _open(binary: Any, encoding: str, layout: Layout, delimiter: str, block: int,
+          skipped: int) -> tuple[Any, _Refused]:
+    """pyarrow's streaming CSV reader over the data rows, every column as text."""
+    stream: Any = binary if encoding in ("utf-8", "utf-8-sig") else _Recoded(binary, encoding)
+    refused = _Refused()
+    names = [f"c{i}" for i in range(layout.width)]
+    reader = pacsv.open_csv(
+        stream,
+        read_options=pacsv.ReadOptions(use_threads=False, block_size=block,
+                                       skip_rows=skipped + 1, column_names=names),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                         ignore_empty_lines=False,
+                                         invalid_row_handler=refused),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), check_utf8=False,
+            strings_can_be_null=False, quoted_strings_can_be_null=False))
+    return reader, refused
+
+
+def _header(line: str, delimiter: str) -> list[str]:
+    """The header line's cells, split by the same reader as the rows."""
+    table = pacsv.read_csv(
+        io.BytesIO(line.encode("utf-8", "surrogateescape") + b"\n"),
+        read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        convert_options=pacsv.ConvertOptions(
+            check_utf8=False, strings_can_be_null=False, quoted_strings_can_be_null=False,
+            column_types={f"f{i}": pa.string() for i in range(line.count(delimiter) + 1)}))
+    return [str(c[0].as_py()) if c[0].is_valid else "" for c in table.columns]
+
+
+def _csv_batches(source: str, encoding: str, layout: Layout, reader: Any,
+                 refused: _Refused, first_row: int, cut_off: bool, delimiter: str,
+                 stats: ReadStats) -> Iterator[TextBatch | QuarantineItem]:
+    """The reader's record batches as text batches with physical line numbers, the rows it
+    refused as quarantine items before the batch they fall in, in line order.
+
+    The reader numbers rows (blank and header rows included); a row's physical line is its
+    number plus the line breaks inside the quoted cells of every row before it."""
+    next_row = first_row  # the number of the first row not placed yet
+    shift = 0  # line breaks inside the cells of every row placed so far
+    pending: list[tuple[int, int, str]] = []
+    held: TextBatch | None = None
+    last_refused = 0
+    for record_batch in (*_batches(reader), None):
+        pending.extend(refused.rows)
+        refused.rows.clear()
+        pending.sort()
+        columns = list(record_batch.columns) if record_batch is not None else []
+        n = record_batch.num_rows if record_batch is not None else 0
+        numbers = np.setdiff1d(
+            np.arange(next_row, next_row + n + len(pending), dtype=np.int64),
+            np.array([r for r, _, _ in pending], dtype=np.int64), assume_unique=True)[:n]
+        last = int(numbers[-1]) if n else (pending[-1][0] if pending else next_row - 1)
+        placed = [p for p in pending if p[0] <= last]
+        pending = [p for p in pending if p[0] > last]
+        order = np.concatenate([numbers, np.array([r for r, _, _ in placed], np.int64)])
+        row_breaks = np.concatenate([_column_breaks(columns, n),
+                                     np.array([_breaks(t) for _, _, t in placed], np.int64)])
+        sort = np.argsort(order, kind="stable")
+        before = np.empty(len(order), np.int64)
+        before[sort] = shift + np.cumsum(row_breaks[sort]) - row_breaks[sort]
+        physical = order + before
+        shift += int(row_breaks.sum())
+        next_row = last + 1
+        if held is not None and record_batch is not None:
+            yield held
+            held = None
+        for (_, cells, text), line in zip(placed, physical[n:].tolist(), strict=True):
+            if all(c in ("", '""') for c in text.rstrip("\r\n").split(delimiter)):  # blank
                 stats.blank += 1
-            continue
-        if undecodable() and _SURROGATE.search("".join(cells)):
-            yield QuarantineItem(source, start, dict(zip(layout.headers, cells, strict=True)),
-                                 "bad_encoding", f"bytes that are not valid {spec.encoding}")
-            continue
-        yield RawRow(source, start, cells, layout)
+                continue
+            last_refused = line
+            message = (CUT_OFF if cut_off and text.count('"') % 2 else
+                       f"{cells} cells where the header has {layout.width}")
+            yield QuarantineItem(source, line, text, "row_shape", message)
+        if record_batch is None:
+            break
+        batch = _blank(layout.batch(source, physical[:n], columns), stats)
+        batch, bad = _undecodable(batch, encoding)
+        yield from bad
+        held = batch
+    if held is not None:
+        if cut_off and len(held) and int(held.lines[-1]) > last_refused:
+            last_row = len(held) - 1
+            yield QuarantineItem(source, int(held.lines[last_row]), held.raw(last_row),
+                                 "row_shape", CUT_OFF)
+            keep = pa.array([True] * last_row + [False])
+            held = TextBatch(held.file, held.lines[:last_row],
+                             [c.filter(keep) for c in held.columns], held.headers,
+                             held.fields, held.extra)
+        yield held
 
 
-# -- JSON Lines ------------------------------------------------------------------------------
-def _cell(value: Any) -> str:
+def _batches(reader: Any) -> Iterator[pa.RecordBatch]:
+    while True:
+        try:
+            yield reader.read_next_batch()
+        except StopIteration:
+            return
+# -- typed values ----------------------------------------------------------------------------
+class Inexact(ValueError):
+    """A number that does not hold an identifier exactly."""
+
+
+def _number_text(value: int | float, identifier: bool) -> str:
+    """A JSON number as text; an identifier's must be an exact integer (see the module)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if not identifier:
+        return str(value)
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            raise Inexact("an integer beyond the int64 range")
+        return str(value)
+    if not value.is_integer():
+        raise Inexact("a number with a fraction")
+    if abs(value) >= EXACT_FLOAT:
+        raise Inexact("a float beyond the range it holds integers exactly in")
+    return str(int(value))
+
+
+def _cell(value: Any, identifier: bool) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if isinstance(value, int | float):
-        return str(value)
-    return orjson.dumps(value).decode("utf-8")
+        return _number_text(value, identifier)
+    if isinstance(value, list | dict):
+        return orjson.dumps(value, default=str).decode("utf-8")
+    return str(value)  # a Decimal, a date: their exact text
 
 
+# -- JSON Lines ------------------------------------------------------------------------------
 def read_jsonl(path: Path, mapping: dict[str, str] | None = None,
-               stats: ReadStats | None = None) -> Iterator[RawRow | QuarantineItem]:
+               stats: ReadStats | None = None) -> Iterator[TextBatch | QuarantineItem]:
     """Rows of a JSON Lines file: one object per line, values turned into text."""
+    stats = stats if stats is not None else ReadStats()
     source = str(path)
     layouts: dict[tuple[str, ...], Layout] = {}
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    layout: Layout | None = None
+
+    def flush() -> Iterator[TextBatch]:
+        if rows and layout is not None:
+            columns = [pa.array(c, pa.string()) for c in zip(*rows, strict=True)]
+            yield layout.batch(source, lines, columns)
+        rows.clear()
+        lines.clear()
+
     with path.open("rb") as binary:
         line_no = 0
         while chunk := binary.readline(LINE_CAP):
@@ -489,87 +569,163 @@ def read_jsonl(path: Path, mapping: dict[str, str] | None = None,
             if not chunk.endswith(b"\n") and len(chunk) == LINE_CAP:
                 while (rest := binary.readline(LINE_CAP)) and not rest.endswith(b"\n"):
                     pass
-                yield QuarantineItem(source, line_no, chunk[:4096].decode("utf-8", "replace"),
+                yield QuarantineItem(source, line_no, chunk.decode("utf-8", "replace"),
                                      "field_too_large", f"a line longer than {LINE_CAP} bytes")
                 continue
             if not chunk.strip():
-                if stats is not None:
-                    stats.blank += 1
+                stats.blank += 1
                 continue
-            try:
-                obj = orjson.loads(chunk)
-            except orjson.JSONDecodeError:
+            item = _json_object(source, line_no, chunk)
+            if isinstance(item, QuarantineItem):
+                yield item
+                continue
+            if not item:
+                stats.blank += 1
+                continue
+            keys = tuple(item)
+            found = layouts.get(keys)
+            if found is None:
                 try:
-                    text = chunk.decode("utf-8")
-                except UnicodeDecodeError:
-                    yield QuarantineItem(source, line_no, chunk.decode("utf-8", "surrogateescape"),
-                                         "bad_encoding", "bytes that are not valid UTF-8")
-                    continue
-                yield QuarantineItem(source, line_no, text.rstrip("\r\n"), "bad_json",
-                                     "not valid JSON (cut-off or damaged line)")
-                continue
-            if not isinstance(obj, dict):
-                yield QuarantineItem(source, line_no, chunk.decode("utf-8").rstrip("\r\n"),
-                                     "bad_json", f"a JSON {type(obj).__name__}, not an object")
-                continue
-            if not obj:
-                if stats is not None:
-                    stats.blank += 1
-                continue
-            keys = tuple(obj)
-            layout = layouts.get(keys)
-            if layout is None:
-                try:
-                    layout = build_layout(keys, mapping, source, require=False)
+                    found = build_layout(keys, mapping, source, require=False)
                 except InputError as exc:  # one odd object must not stop the file
-                    yield QuarantineItem(source, line_no, obj, "ambiguous_columns",
+                    yield QuarantineItem(source, line_no, item, "ambiguous_columns",
                                          str(exc).split(": ", 1)[-1])
                     continue
                 if len(layouts) < 1024:  # bounded: a file with ever-changing keys stays flat
-                    layouts[keys] = layout
-            yield RawRow(source, line_no, [_cell(v) for v in obj.values()], layout)
+                    layouts[keys] = found
+            cells = _cells(source, line_no, item, found)
+            if isinstance(cells, QuarantineItem):
+                yield cells
+                continue
+            if found is not layout or len(rows) >= BATCH_ROWS:
+                yield from flush()
+                layout = found
+            rows.append(cells)
+            lines.append(line_no)
+    yield from flush()
+
+
+def _cells(source: str, line_no: int, item: dict[str, Any],
+           layout: Layout) -> list[str] | QuarantineItem:
+    """An object's values as text in its layout's column order."""
+    cells = []
+    for index, value in enumerate(item.values()):
+        name = _field_of(layout, index)
+        try:
+            cells.append(_cell(value, name in _KEYS))
+        except Inexact as exc:
+            return QuarantineItem(source, line_no, item, f"inexact_number:{name}",
+                                  f"{name!r} is {exc}: not an exact identifier")
+    return cells
+
+
+def _field_of(layout: Layout, index: int) -> str | None:
+    return next((f for f, i in zip(FIELDS, layout.fields, strict=True) if i == index), None)
+
+
+def _json_object(source: str, line_no: int, chunk: bytes) -> dict[str, Any] | QuarantineItem:
+    try:
+        obj = orjson.loads(chunk)
+    except orjson.JSONDecodeError as exc:
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            return QuarantineItem(source, line_no, chunk.decode("utf-8", "surrogateescape"),
+                                  "bad_encoding", "bytes that are not valid UTF-8")
+        if "64-bit" in str(exc):
+            return QuarantineItem(source, line_no, text.rstrip("\r\n"), "inexact_number",
+                                  "a number beyond the int64 range")
+        return QuarantineItem(source, line_no, text.rstrip("\r\n"), "bad_json",
+                              "not valid JSON (cut-off or damaged line)")
+    if not isinstance(obj, dict):
+        return QuarantineItem(source, line_no, chunk.decode("utf-8").rstrip("\r\n"),
+                              "bad_json", f"a JSON {type(obj).__name__}, not an object")
+    return obj
 
 
 # -- Parquet ---------------------------------------------------------------------------------
-def _column_text(column: Any) -> list[str]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        return pc.fill_null(column, "").to_pylist()  # type: ignore[no-any-return]
+def _typed_text(column: pa.Array, identifier: bool) -> tuple[pa.Array, pa.Array | None]:
+    """A typed column as text, and (identifiers only) the mask of rows it does not hold
+    exactly (``None``: every row is exact)."""
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return pc.fill_null(column.cast(pa.string()), ""), None
+    if pa.types.is_timestamp(kind) and kind.tz is not None:  # an instant: say it in +08:00
+        local = pc.strftime(column.cast(pa.timestamp("us", tz="+08:00")),
+                            format="%Y-%m-%dT%H:%M:%S")
+        return pc.fill_null(pc.binary_join_element_wise(local, "+08:00", ""), ""), None
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        values = [v.decode("utf-8", "surrogateescape") if v is not None else ""
+                  for v in column.to_pylist()]
+        return pa.array(values, pa.string()), None
+    inexact = None
+    if identifier and pa.types.is_floating(kind):
+        floats = column.cast(pa.float64())
+        inexact = pc.fill_null(pc.or_(pc.not_equal(pc.floor(floats), floats),
+                                      pc.greater_equal(pc.abs(floats), float(EXACT_FLOAT))),
+                               False)
+        whole = pc.if_else(inexact, 0.0, floats)
+        column = pc.if_else(pc.is_null(floats), pa.scalar(None, pa.int64()),
+                            pc.cast(whole, pa.int64()))
+    elif identifier and pa.types.is_decimal(kind):
+        scaled = pc.round(column, 0)
+        inexact = pc.fill_null(pc.not_equal(scaled, column), False)
+        limit = pa.scalar(2**63 - 1).cast(pa.decimal128(38, 0))
+        inexact = pc.or_(inexact, pc.fill_null(
+            pc.greater(pc.abs(pc.cast(scaled, pa.decimal128(38, 0))), limit), False))
+        column = pc.if_else(inexact, pa.scalar(None, kind), scaled)
+        column = pc.cast(pc.cast(column, pa.decimal128(38, 0)), pa.string())
+        return pc.fill_null(column, ""), inexact
+    elif identifier and pa.types.is_unsigned_integer(kind):
+        inexact = pc.fill_null(pc.greater(column, pa.scalar(2**63 - 1, kind)), False)
     try:
-        return pc.fill_null(pc.cast(column, pa.string()), "").to_pylist()  # type: ignore[no-any-return]
+        text = pc.cast(column, pa.string())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return [_cell(v) if not isinstance(v, bytes) else v.decode("utf-8", "surrogateescape")
-                for v in column.to_pylist()]
+        text = pa.array([_cell(v, False) for v in column.to_pylist()], pa.string())
+    return pc.fill_null(text, ""), inexact
 
 
 def read_parquet(path: Path, mapping: dict[str, str] | None = None,
-                 stats: ReadStats | None = None) -> Iterator[RawRow | QuarantineItem]:
+                 stats: ReadStats | None = None) -> Iterator[TextBatch | QuarantineItem]:
     """Rows of a Parquet file, batch by batch; "line" is the 1-based row number."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    stats = stats if stats is not None else ReadStats()
     source = str(path)
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{source}: not a readable Parquet file ({exc})") from None
     layout = build_layout(parquet.schema_arrow.names, mapping, source)
-    row = 0
+    fields = [_field_of(layout, i) for i in range(layout.width)]
+    row = 1
     with parquet:
-        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH):
-            columns = [_column_text(col) for col in batch.columns]
-            for cells in zip(*columns, strict=True):
-                row += 1
-                if not any(cells):
-                    if stats is not None:
-                        stats.blank += 1
-                    continue
-                values = list(cells)
-                if _SURROGATE.search("".join(values)):
-                    yield QuarantineItem(source, row, dict(zip(layout.headers, values,
-                                                               strict=True)),
-                                         "bad_encoding", "binary cells that are not UTF-8")
-                    continue
-                yield RawRow(source, row, values, layout)
+        for record_batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+            n = record_batch.num_rows
+            lines = np.arange(row, row + n, dtype=np.int64)
+            row += n
+            columns, keep = [], np.ones(n, dtype=bool)
+            wrong: dict[int, str] = {}
+            for column, name in zip(record_batch.columns, fields, strict=True):
+                text, inexact = _typed_text(column, name in _KEYS)
+                columns.append(text)
+                if inexact is not None and pc.any(inexact).as_py():
+                    for i in np.flatnonzero(inexact.to_numpy(zero_copy_only=False)).tolist():
+                        wrong.setdefault(i, name)  # type: ignore[arg-type]
+            for i, name in sorted(wrong.items()):
+                keep[i] = False
+                raw = {h: _cell(c[i].as_py(), False) if not isinstance(c[i].as_py(), str)
+                       else c[i].as_py() for h, c in zip(layout.headers, record_batch.columns,
+                                                        strict=True)}
+                yield QuarantineItem(source, int(lines[i]), raw, f"inexact_number:{name}",
+                                     f"{name!r} is a number that does not hold an identifier "
+                                     "exactly (a fraction, or beyond the range its type "
+                                     "holds integers exactly in)")
+            if wrong:
+                mask = pa.array(keep)
+                columns = [c.filter(mask) for c in columns]
+                lines = lines[keep]
+            batch = _blank(layout.batch(source, lines, columns), stats)
+            batch, bad = _undecodable(batch, "UTF-8")
+            yield from bad
+            yield batch

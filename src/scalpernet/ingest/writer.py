@@ -23,19 +23,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import neo4j
-import orjson
+import pyarrow as pa
 
 from scalpernet.graph import Graph, load_query
-from scalpernet.records import Record
+from scalpernet.ingest.rows import iso
+from scalpernet.records import CST
+
+#: Row columns sent as datetimes (ISO text: the driver packs aware datetimes ~15x slower).
+TIME_COLUMNS = ("slot_time", "released_at", "booked_at", "paid_at", "cancelled_at",
+                "last_event")
+Row = dict[str, Any]
+#: What ``ingest_registrations`` reads of a row.
+_REGISTRATION = (
+    "key", "patient", "phone", "ip", "device", "account", "payer", "agent", "registration_id",
+    "hospital", "department", "doctor", *TIME_COLUMNS, "latency_ms", "status", "fee_yuan",
+    "visit_card", "payer_channel", "ip_raw", "extra", "flags", "content_hash", "source_file",
+    "source_line", "ingest_run")
 
 
 @dataclass(slots=True)
 class BatchResult:
-    """What one batch did: every record is exactly one of these."""
+    """What one batch did: every row is exactly one of these."""
 
     created: int = 0
     updated: int = 0
@@ -46,99 +57,66 @@ class BatchResult:
         return self.created + self.updated
 
 
-def last_event(record: Record) -> datetime:
-    """The latest time a row speaks of: a newer export of a booking wins over an older one."""
-    times = [t for t in (record.booked_at, record.paid_at, record.cancelled_at) if t is not None]
-    return max(times)
+def cypher_rows(table: pa.Table, run_id: str) -> list[Row]:
+    """Valid rows (:data:`~scalpernet.ingest.rows.ROW_SCHEMA`) as query parameters:
+    datetimes as fixed-width ISO text in +08:00, which also orders as the times do."""
+    columns = {name: table.column(name).combine_chunks() for name in table.column_names}
+    data: dict[str, list[Any]] = {name: iso(columns[name]) if name in TIME_COLUMNS
+                                  else column.to_pylist() for name, column in columns.items()}
+    names = list(data)
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*data.values(), strict=True)]
+    for row in rows:
+        row["ingest_run"] = run_id
+        row["flags"] = row["flags"] or None  # no flags: no property, as the bulk load has it
+    return rows
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+def _entities(rows: Sequence[Row]) -> dict[str, list[Row]]:
+    """Distinct entity rows per merge query, sorted by key (deterministic).
 
-
-def _registration_row(record: Record, run_id: str) -> dict[str, Any]:
-    """One registration as the parameters of ``ingest_registrations``.
-
-    Datetimes travel as ISO text and become DateTime values in Cypher: the driver packs
-    timezone-aware Python datetimes about 15x slower than strings (measured).
-    """
-    return {
-        "key": record.key,
-        "patient": record.patient_key,
-        "phone": record.phone.key if record.phone else None,
-        "ip": record.ip.key if record.ip else None,
-        "device": record.device_id,
-        "account": record.account_id,
-        "payer": record.payer_account,
-        "agent": record.escort_agent_id,
-        "registration_id": record.registration_id,
-        "hospital": record.hospital,
-        "department": record.department,
-        "doctor": record.doctor,
-        "slot_time": record.slot_time.isoformat(),
-        "released_at": _iso(record.released_at),
-        "booked_at": record.booked_at.isoformat(),
-        "paid_at": _iso(record.paid_at),
-        "cancelled_at": _iso(record.cancelled_at),
-        "last_event": last_event(record).isoformat(),
-        "latency_ms": record.latency_ms,
-        "status": record.status,
-        "fee_yuan": None if record.fee_yuan is None else str(record.fee_yuan),
-        "visit_card": record.visit_card,
-        "payer_channel": record.payer_channel,
-        "ip_raw": record.ip_raw,
-        "extra": orjson.dumps(record.extra, option=orjson.OPT_SORT_KEYS).decode()
-        if record.extra else None,
-        "flags": list(record.flags),
-        "content_hash": record.content_hash,
-        "source_file": record.source_file,
-        "source_line": record.source_line,
-        "ingest_run": run_id,
-    }
-
-
-def _entities(records: Sequence[Record]) -> dict[str, list[dict[str, Any]]]:
-    """Distinct entity rows per merge query, sorted by key (deterministic)."""
-    id_cards: dict[str, dict[str, Any]] = {}
-    phones: dict[str, dict[str, Any]] = {}
-    ips: dict[str, dict[str, Any]] = {}
-    payers: dict[str, dict[str, Any]] = {}
-    accounts: dict[str, dict[str, Any]] = {}
-    devices: dict[str, dict[str, Any]] = {}
-    patients: dict[str, dict[str, Any]] = {}
-    agents: dict[str, dict[str, Any]] = {}
-    for r in records:
-        card = r.id_card
-        if card.key not in id_cards:
-            id_cards[card.key] = {
-                "key": card.key, "valid": card.valid, "invalid_reason": card.reason,
-                "birth_date": card.birth_date, "sex": card.sex, "region": card.region,
+    An escort agent is linked to every distinct phone given for it; its name, and a payer's
+    channel, are the first known in row order."""
+    id_cards: dict[str, Row] = {}
+    phones: dict[str, Row] = {}
+    ips: dict[str, Row] = {}
+    payers: dict[str, Row] = {}
+    accounts: dict[str, Row] = {}
+    devices: dict[str, Row] = {}
+    patients: dict[str, Row] = {}
+    agents: dict[str, Row] = {}
+    agent_phones: dict[tuple[str, str], Row] = {}
+    for r in rows:
+        if r["id_card"] not in id_cards:
+            id_cards[r["id_card"]] = {
+                "key": r["id_card"], "valid": r["id_valid"], "invalid_reason": r["id_reason"],
+                "birth_date": r["id_birth_date"], "sex": r["id_sex"], "region": r["id_region"],
             }
-        for phone in (r.phone, r.escort_agent_phone):
-            if phone is not None and phone.key not in phones:
-                phones[phone.key] = {"key": phone.key, "kind": phone.kind,
-                                     "virtual": phone.virtual}
-        if r.ip is not None and r.ip.key not in ips:
-            ips[r.ip.key] = {"key": r.ip.key, "version": r.ip.version,
-                             "private": r.ip.private, "range": str(r.ip.range)}
-        if r.payer_account:
-            payer = payers.setdefault(r.payer_account, {"key": r.payer_account, "channel": None})
-            payer["channel"] = payer["channel"] or r.payer_channel
-        if r.account_id:
-            accounts.setdefault(r.account_id, {"key": r.account_id})
-        if r.device_id:
-            devices.setdefault(r.device_id, {"key": r.device_id})
-        if r.patient_key not in patients:
-            patients[r.patient_key] = {
-                "key": r.patient_key, "name": r.patient_name, "id_card": card.key,
-                "junk_name": r.junk_reason is not None, "junk_reason": r.junk_reason,
+        for prefix in ("phone", "agent_phone"):
+            key = r[prefix]
+            if key is not None and key not in phones:
+                phones[key] = {"key": key, "kind": r[f"{prefix}_kind"],
+                               "virtual": r[f"{prefix}_virtual"]}
+        if r["ip"] is not None and r["ip"] not in ips:
+            ips[r["ip"]] = {"key": r["ip"], "version": r["ip_version"],
+                            "private": r["ip_private"], "range": r["ip_range"]}
+        if r["payer"]:
+            payer = payers.setdefault(r["payer"], {"key": r["payer"], "channel": None})
+            payer["channel"] = payer["channel"] or r["payer_channel"]
+        if r["account"]:
+            accounts.setdefault(r["account"], {"key": r["account"]})
+        if r["device"]:
+            devices.setdefault(r["device"], {"key": r["device"]})
+        if r["patient"] not in patients:
+            patients[r["patient"]] = {
+                "key": r["patient"], "name": r["patient_name"], "id_card": r["id_card"],
+                "junk_name": r["junk_reason"] is not None, "junk_reason": r["junk_reason"],
             }
-        if r.escort_agent_id:
-            agent = agents.setdefault(r.escort_agent_id,
-                                      {"key": r.escort_agent_id, "name": None, "phone": None})
-            agent["name"] = agent["name"] or r.escort_agent_name
-            if agent["phone"] is None and r.escort_agent_phone is not None:
-                agent["phone"] = r.escort_agent_phone.key
+        if r["agent"]:
+            agent = agents.setdefault(r["agent"], {"key": r["agent"], "name": None})
+            agent["name"] = agent["name"] or r["agent_name"]
+            if r["agent_phone"] is not None:
+                agent_phones.setdefault((r["agent"], r["agent_phone"]),
+                                        {"agent": r["agent"], "phone": r["agent_phone"]})
     return {
         "ingest_merge_id_cards": _sorted(id_cards),
         "ingest_merge_phones": _sorted(phones),
@@ -148,21 +126,24 @@ def _entities(records: Sequence[Record]) -> dict[str, list[dict[str, Any]]]:
         "ingest_merge_devices": _sorted(devices),
         "ingest_merge_patients": _sorted(patients),
         "ingest_merge_escort_agents": _sorted(agents),
+        "ingest_merge_agent_phones": [agent_phones[k] for k in sorted(agent_phones)],
     }
 
 
-def _sorted(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _sorted(rows: dict[str, Row]) -> list[Row]:
     """Entity rows in key order: concurrent batches then take their locks in one order."""
     return [rows[key] for key in sorted(rows)]
 
 
-def _stored(tx: neo4j.ManagedTransaction,
-            records: Sequence[Record]) -> dict[str, tuple[str, Any]]:
-    """Content hash and last event of the batch's bookings already stored."""
+def _stored(tx: neo4j.ManagedTransaction, rows: Sequence[Row]) -> dict[str, tuple[str, Any]]:
+    """Content hash and last event (as :func:`cypher_rows` writes it) of the batch's
+    bookings already stored."""
     return {
-        rec["key"]: (rec["content_hash"], rec["last_event"])
+        rec["key"]: (rec["content_hash"], None if rec["last_event"] is None else
+                     rec["last_event"].to_native().astimezone(CST).strftime(
+                         "%Y-%m-%dT%H:%M:%S.%f+08:00"))
         for rec in tx.run(load_query("ingest_registration_states"),
-                          keys=[r.key for r in records])
+                          keys=[r["key"] for r in rows])
     }
 
 
@@ -170,19 +151,19 @@ def _stored(tx: neo4j.ManagedTransaction,
 class _Plan:
     """What a batch must write, decided against what is stored."""
 
-    to_write: dict[str, Record]
+    to_write: dict[str, Row]
     changed: list[str]
     already_present: int
 
 
-def _plan(records: Sequence[Record], stored: dict[str, tuple[str, Any]]) -> _Plan:
+def _plan(rows: Sequence[Row], stored: dict[str, tuple[str, Any]]) -> _Plan:
     plan = _Plan({}, [], 0)
     to_write = plan.to_write
-    for record in records:
-        key = record.key
+    for record in rows:
+        key = record["key"]
         if key in to_write:  # the same booking twice in one batch: the newer row wins
-            if to_write[key].content_hash == record.content_hash or \
-                    last_event(record) < last_event(to_write[key]):
+            if to_write[key]["content_hash"] == record["content_hash"] or \
+                    record["last_event"] < to_write[key]["last_event"]:
                 plan.already_present += 1
                 continue
             to_write[key] = record
@@ -190,8 +171,8 @@ def _plan(records: Sequence[Record], stored: dict[str, tuple[str, Any]]) -> _Pla
             continue
         if key in stored:
             content_hash, stored_event = stored[key]
-            if content_hash == record.content_hash or (
-                stored_event is not None and last_event(record) < stored_event.to_native()
+            if content_hash == record["content_hash"] or (
+                stored_event is not None and record["last_event"] < stored_event
             ):
                 plan.already_present += 1
                 continue
@@ -200,7 +181,7 @@ def _plan(records: Sequence[Record], stored: dict[str, tuple[str, Any]]) -> _Pla
     return plan
 
 
-def _write_entities(tx: neo4j.ManagedTransaction, records: Sequence[Record]) -> None:
+def _write_entities(tx: neo4j.ManagedTransaction, records: Sequence[Row]) -> None:
     """MERGE the entities of the bookings the batch will write (none of superseded rows)."""
     plan = _plan(records, _stored(tx, records))
     for query, rows in _entities(list(plan.to_write.values())).items():
@@ -208,7 +189,7 @@ def _write_entities(tx: neo4j.ManagedTransaction, records: Sequence[Record]) -> 
             tx.run(load_query(query), rows=rows).consume()
 
 
-def _write_registrations(tx: neo4j.ManagedTransaction, records: Sequence[Record],
+def _write_registrations(tx: neo4j.ManagedTransaction, records: Sequence[Row],
                          run_id: str) -> BatchResult:
     """Decide again against what is stored now, then create (or replace) and link."""
     plan = _plan(records, _stored(tx, records))
@@ -217,7 +198,7 @@ def _write_registrations(tx: neo4j.ManagedTransaction, records: Sequence[Record]
         return result
     if plan.changed:
         tx.run(load_query("ingest_replace_changed"), keys=plan.changed).consume()
-    rows = [_registration_row(r, run_id) for r in plan.to_write.values()]
+    rows = [{k: r[k] for k in _REGISTRATION} for r in plan.to_write.values()]
     written = tx.run(load_query("ingest_registrations"), rows=rows).single()
     if written is None or written["written"] != len(rows):
         raise RuntimeError("a registration could not be linked to its patient")
@@ -226,7 +207,7 @@ def _write_registrations(tx: neo4j.ManagedTransaction, records: Sequence[Record]
     return result
 
 
-def write_batch(graph: Graph, records: Sequence[Record], run_id: str) -> BatchResult:
+def write_batch(graph: Graph, records: Sequence[Row], run_id: str) -> BatchResult:
     """Write one batch: its entities in one transaction, then its registrations in another.
 
     Two transactions, so that a concurrent batch's registrations never wait for this one's

@@ -1,0 +1,156 @@
+"""The bulk load builds the graph the transactional path builds, from the same messy input.
+
+Runs on a server of its own (its own data folder and port), since a bulk load stops and
+restarts the server it loads.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from scalpernet.config import get_settings
+from scalpernet.graph import get_graph
+from scalpernet.graph.schema import ensure_schema, reset_graph
+from scalpernet.graph.session import close_graph
+from scalpernet.ingest.bulk import BulkError, bulk_load
+from scalpernet.ingest.pipeline import ingest_paths
+from scalpernet.ingest.validate import validate_paths
+from scalpernet.localserver import LocalServer
+from scalpernet.records import FIELDS
+
+from .test_dry_run import CHINESE, cells, csv_line
+
+pytestmark = pytest.mark.server
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    """A second local server; the suite's own server is left alone."""
+    mp = pytest.MonkeyPatch()
+    close_graph()
+    mp.setenv("SCALPERNET_DATA_DIR", str(tmp_path_factory.mktemp("bulk-server")))
+    mp.setenv("SCALPERNET_BOLT_PORT", str(_free_port()))
+    mp.delenv("NEO4J_URI", raising=False)
+    get_settings.cache_clear()
+    server = LocalServer(get_settings())
+    server.start()
+    try:
+        yield server
+    finally:
+        close_graph()
+        server.stop()
+        mp.undo()
+        get_settings.cache_clear()
+
+
+def messy(folder: Path) -> list[Path]:
+    """Every entity kind, GB18030 with Chinese headers, duplicates, a conflict, quarantined
+    rows, a later export of a booking in another file, JSON Lines."""
+    folder.mkdir()
+    agent = {"escort_agent_id": "E7", "escort_agent_name": "陪诊员甲",
+             "escort_agent_phone": "13900139000"}
+    rows = [cells("G1", **agent), cells("G2", department="心内科, 二病区", doctor="张\n医生"),
+            cells("G3", patient_name="561", id_number="110105194912310021", **agent),
+            cells("G4", booked_at="昨天"), cells("G1", **agent),  # bad; exact duplicate
+            cells("G5", status="待定", payer_account="pay2"),
+            cells("G6", ip="bad ip", escort_agent_id="E7", escort_agent_phone="13900139001"),
+            cells("G8", phone="", account_id="", device_id="", ip="", payer_account="",
+                  payer_channel="", visit_card=""),
+            cells("G9", payer_account="pay9", payer_channel="微信"),
+            cells("G9", payer_account="pay9", status="已取消",  # same file: a conflict
+                  cancelled_at="2025-02-26 19:00:00")]
+    gb = folder / "a.csv"
+    gb.write_bytes(("\r\n".join([csv_line(CHINESE), *map(csv_line, rows)]) + "\r\n\r\n")
+                   .encode("gb18030"))
+    later = [cells("G1", status="已取消", cancelled_at="2025-02-27 09:00:00", **agent),
+             cells("G3", patient_name="561", id_number="110105194912310021",
+                   booked_at="2025-02-20 18:00:00", **agent)]  # older: the stored one stays
+    utf = folder / "b.csv"
+    utf.write_text("\n".join([csv_line(list(FIELDS)), *map(csv_line, later)]) + "\n",
+                   encoding="utf-8")
+    objs = [dict(zip(FIELDS, cells("J1", hospital="H03", device_id="DEV9"), strict=True)),
+            dict(zip(FIELDS, cells("J2", id_number=""), strict=True))]
+    (folder / "c.jsonl").write_bytes(b"\n".join(map(orjson.dumps, objs)) + b"\n{cut\n")
+    return [folder]
+
+
+_VARYING = {"ingest_run"}  # the run's own id
+
+
+def dump() -> tuple[list[Any], list[Any]]:
+    """Every node and relationship of the model, with every property, in a stable order
+    (the run records aside: their ids and times are the run's own)."""
+    graph = get_graph()
+    nodes = graph.driver.execute_query(
+        "MATCH (n) WHERE NOT n:IngestRun AND NOT n:IngestedFile "
+        "RETURN labels(n) AS labels, properties(n) AS props", database_=graph.database)[0]
+    links = graph.driver.execute_query(
+        "MATCH (a)-[r]->(b) WHERE NOT a:IngestRun "
+        "RETURN type(r) AS type, a.key AS a, b.key AS b, properties(r) AS props",
+        database_=graph.database)[0]
+
+    def plain(props: dict[str, Any]) -> list[tuple[str, str]]:
+        return sorted((k, repr(v)) for k, v in props.items() if k not in _VARYING)
+
+    return (sorted((sorted(r["labels"]), plain(r["props"])) for r in nodes),
+            sorted((r["type"], r["a"], r["b"], plain(r["props"])) for r in links))
+
+
+def test_bulk_and_transactional_build_the_same_graph(own_server: LocalServer,
+                                                     tmp_path: Path) -> None:
+    paths = messy(tmp_path / "exports")
+    dry = validate_paths(paths, quarantine_path=tmp_path / "dry.jsonl")
+    graph = get_graph()
+    ensure_schema(graph)
+    reset_graph(graph)
+    bulk = bulk_load(get_settings(), paths, quarantine_path=tmp_path / "bulk.jsonl")
+    bulk_graph = dump()
+    with pytest.raises(BulkError, match="db reset"):
+        bulk_load(get_settings(), paths, quarantine_path=tmp_path / "again.jsonl")
+    again = ingest_paths(get_graph(), paths, quarantine_path=tmp_path / "skip.jsonl")
+    assert len(again.skipped_files) == 3 and again.read == 0  # known by checksum
+    more = tmp_path / "more.csv"  # an incremental export on top of the bulk-loaded graph
+    more.write_text("\n".join([csv_line(list(FIELDS)), csv_line(cells("N1")),
+                               csv_line(cells("G1", status="已取消", cancelled_at=
+                                              "2025-02-28 09:00:00"))]) + "\n",
+                    encoding="utf-8")
+    incremental = ingest_paths(get_graph(), [more], quarantine_path=tmp_path / "more.jsonl")
+    assert (incremental.created, incremental.updated) == (1, 1)
+    graph = get_graph()
+    reset_graph(graph)
+    graph.driver.execute_query("MATCH (n) DETACH DELETE n", database_=graph.database)
+    tx = ingest_paths(graph, paths, quarantine_path=tmp_path / "tx.jsonl", writers=1)
+    tx_graph = dump()
+    for got, want in zip(tx_graph, bulk_graph, strict=True):
+        extra = [x for x in got if x not in want]
+        missing = [x for x in want if x not in got]
+        assert not extra and not missing, f"transactional only {extra}; bulk only {missing}"
+    assert tx_graph == bulk_graph
+    nodes, links = bulk_graph
+    labels = {label for ls, _ in nodes for label in ls}
+    assert labels >= {"Registration", "Patient", "IDCard", "Phone", "IP", "Payer",
+                      "EscortAgent", "Account", "Device", "Entity"}
+    assert {t for t, *_ in links} == {"FOR", "HAS_ID", "CONTACT", "FROM_IP", "ON_DEVICE",
+                                     "BY_ACCOUNT", "PAID_BY", "VIA_AGENT", "HAS_PHONE"}
+    for report in (bulk, tx):
+        assert (report.read, report.valid, report.quarantined, report.duplicates,
+                report.blank) == (dry.read, dry.valid, dry.quarantined, dry.duplicates,
+                                  dry.blank)
+        assert report.reasons == dry.reasons and report.flags == dry.flags
+        assert report.balanced()
+    dry_lines = (tmp_path / "dry.jsonl").read_bytes()
+    assert (tmp_path / "bulk.jsonl").read_bytes() == dry_lines
+    assert (tmp_path / "tx.jsonl").read_bytes() == dry_lines
+    assert dry.reasons["duplicate_conflict"] == 1 and dry.duplicates == 1 and dry.blank == 1
