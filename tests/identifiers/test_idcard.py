@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from scalpernet.identifiers.idcard import (
     CHECK_CHARS,
-    PROVINCE_CODES,
+    REGION_CODES,
     WEIGHTS,
     check_char,
     parse_id_card,
@@ -99,6 +99,8 @@ def test_legacy_15_digit_number_is_upgraded_to_18() -> None:
         ("11010549123100A", "bad_characters"),
         (valid_number(region="990105"), "bad_region"),
         (valid_number(region="000000"), "bad_region"),
+        (valid_number(region="511099"), "bad_region"),  # Sichuan, no such county
+        (valid_number(region="110199"), "bad_region"),
         ("110105" + "19491331" + "002" + check_char("11010519491331002"), "bad_birth_date"),
         ("110105" + "20230229" + "002" + check_char("11010520230229002"), "bad_birth_date"),
         ("440524188001010014", "bad_birth_date"),  # the standard's 1880 example: before 1900
@@ -121,15 +123,12 @@ def test_a_wrong_check_char_is_never_valid(body: str, last: str) -> None:
 
 
 @given(
-    st.sampled_from(sorted(PROVINCE_CODES)),
-    st.text(alphabet="0123456789", min_size=4, max_size=4),
+    st.sampled_from(sorted(REGION_CODES)),
     st.dates(min_value=date(1900, 1, 1), max_value=TODAY),
     st.text(alphabet="0123456789", min_size=3, max_size=3),
 )
-def test_every_well_formed_number_is_valid(
-    province: str, county: str, born: date, seq: str
-) -> None:
-    card = parse_id_card(valid_number(province + county, born, seq), today=TODAY)
+def test_every_well_formed_number_is_valid(region: str, born: date, seq: str) -> None:
+    card = parse_id_card(valid_number(region, born, seq), today=TODAY)
     assert card.valid, card.reason
     assert card.birth_date == born
     assert card.sex == ("M" if int(seq[2]) % 2 else "F")
@@ -140,3 +139,21 @@ def test_never_raises_and_key_has_no_whitespace(raw: str) -> None:
     card = parse_id_card(raw, today=TODAY)
     assert not any(ch.isspace() for ch in card.key)
     assert card.valid == (card.reason is None)
+
+
+@pytest.mark.parametrize("region", [
+    "110103",  # Chongwen district, Beijing: merged away in 2010, its people keep the code
+    "510116",  # Shuangliu district, Chengdu since 2016: someone born in 1950 moved in later
+    "510100",  # a prefecture's own code
+    "810000", "820000", "830000",  # residence permits of Hong Kong, Macao, Taiwan residents
+])
+def test_any_region_code_that_ever_existed_is_valid(region: str) -> None:
+    card = parse_id_card(valid_number(region, date(1950, 2, 3)), today=TODAY)
+    assert card.valid, card.reason
+    assert card.region == region
+
+
+def test_region_list_is_the_national_one() -> None:
+    assert 6_000 <= len(REGION_CODES) <= 8_000
+    assert {"510104", "440106", "650102"} <= REGION_CODES
+    assert not {"511099", "990101", "000000"} & REGION_CODES

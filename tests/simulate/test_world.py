@@ -14,8 +14,10 @@ from scalpernet.identifiers import (
     parse_id_card,
     parse_phone,
 )
+from scalpernet.identifiers.idcard import REGION_CODES
 from scalpernet.identifiers.phone import VIRTUAL_SEGMENTS
 from scalpernet.simulate import WorldParams, simulate
+from scalpernet.simulate.identities import LOCAL_REGIONS, OTHER_REGIONS
 from scalpernet.simulate.world import build_world
 
 from .conftest import City, entity_keys, latency_s, read_rows, ts
@@ -189,6 +191,10 @@ def test_customers_are_real_people_often_from_elsewhere(city: City) -> None:
     assert all(c.valid for c in cards)
     elsewhere = sum(not (c.region or "").startswith("5101") for c in cards) / len(cards)
     assert elsewhere >= 0.3
+
+
+def test_every_region_code_the_simulator_writes_is_real() -> None:
+    assert set(LOCAL_REGIONS + OTHER_REGIONS) <= REGION_CODES
 
 
 def test_honest_ids_are_valid_and_some_phones_virtual(city: City) -> None:

@@ -4,21 +4,18 @@ Placeholder patients in scalper networks often carry ID numbers that fail the ch
 name an impossible birth date or region. Such a number is evidence, so it is parsed and kept
 with a reason, never rejected.
 
-Province-level region codes accepted as the first two digits (GB/T 2260):
+The region (the first six digits) must be a code of GB/T 2260, the national list of
+administrative divisions, as python-stdnum ships it (``stdnum.cn.loc``): province,
+prefecture and county codes, each of them at any time since the list began. A number keeps
+the code of the county that issued it, and counties are merged, renamed and re-coded with
+every reform, so a code abolished since is still a real person's number. python-stdnum's own
+``cn.ric`` check goes further and demands that the county existed in the birth year; that
+would accuse people registered after birth under a newer code, so it is not used here. Two
+codes not in the list are accepted as well: 810000 and 820000 (residence permits of Hong Kong
+and Macao residents, listed) and 830000 (those of Taiwan residents, not listed).
 
-====  =========================================================================
-11-15 Beijing, Tianjin, Hebei, Shanxi, Inner Mongolia
-21-23 Liaoning, Jilin, Heilongjiang
-31-37 Shanghai, Jiangsu, Zhejiang, Anhui, Fujian, Jiangxi, Shandong
-41-46 Henan, Hubei, Hunan, Guangdong, Guangxi, Hainan
-50-54 Chongqing, Sichuan, Guizhou, Yunnan, Tibet
-61-65 Shaanxi, Gansu, Qinghai, Ningxia, Xinjiang
-71    Taiwan
-81-83 Hong Kong, Macao residence permits; 83 Taiwan residents' residence permits
-====  =========================================================================
-
-Only the province is checked: prefecture and county codes change with every administrative
-reform and old numbers keep their old codes, so a finer check would accuse honest people.
+A made-up county code with a correct check digit is therefore invalid (``bad_region``),
+like a wrong check digit: evidence, never a reason to reject the row.
 """
 
 from __future__ import annotations
@@ -30,20 +27,33 @@ from functools import lru_cache
 from operator import mul
 from typing import Literal
 
+from stdnum import numdb
+
 #: Weights W_i = 2^(18-i) mod 11 for positions 1..17 (GB 11643-1999).
 WEIGHTS: tuple[int, ...] = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 #: ISO 7064 MOD 11-2: check character indexed by (weighted sum mod 11).
 CHECK_CHARS = "10X98765432"
-#: Province-level codes (first two digits); see the module docstring.
-PROVINCE_CODES: frozenset[str] = frozenset(
-    [str(c) for c in range(11, 16)]
-    + [str(c) for c in range(21, 24)]
-    + [str(c) for c in range(31, 38)]
-    + [str(c) for c in range(41, 47)]
-    + [str(c) for c in range(50, 55)]
-    + [str(c) for c in range(61, 66)]
-    + ["71", "81", "82", "83"]
-)
+#: Region codes outside the list that real numbers carry (see the module docstring).
+EXTRA_REGIONS: frozenset[str] = frozenset({"830000"})
+
+
+def _divisions() -> frozenset[str]:
+    """Every six-digit code of python-stdnum's GB/T 2260 list (``cn/loc``), past and present:
+    two-digit province entries, each with its four-digit prefecture and county entries."""
+    codes = set(EXTRA_REGIONS)
+    for _, lo, hi, _, counties in numdb.get("cn/loc").prefixes:
+        for province in range(int(lo), int(hi) + 1):
+            for _, c_lo, c_hi, props, _ in counties:
+                if "county" in props:
+                    codes.update(f"{province:02d}{c:04d}" for c in range(int(c_lo),
+                                                                          int(c_hi) + 1))
+    return frozenset(codes)
+
+
+#: Every region code accepted (see the module docstring).
+REGION_CODES: frozenset[str] = _divisions()
+#: Province-level codes (the first two digits of :data:`REGION_CODES`).
+PROVINCE_CODES: frozenset[str] = frozenset(code[:2] for code in REGION_CODES)
 #: Earliest birth year accepted: older numbers are typing errors or inventions.
 MIN_BIRTH_YEAR = 1900
 
@@ -135,7 +145,7 @@ def parse_id_card(raw: str, *, today: date | None = None) -> IdCard:
         return IdCard(key, False, "bad_characters", None, None, None)
 
     sex: Literal["M", "F"] = "M" if int(body[16]) % 2 else "F"
-    region = body[:6] if body[:2] in PROVINCE_CODES else None
+    region = body[:6] if body[:6] in REGION_CODES else None
     born = _birth_date(body[6:14])
     reason: Reason | None = None
     if region is None:
