@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from scalpernet.config import get_settings
-from scalpernet.graph import get_graph
+from scalpernet.graph import get_graph, session
 from scalpernet.graph.schema import ensure_schema, reset_graph
 from scalpernet.graph.session import close_graph
 from scalpernet.ingest.bulk import BulkError, bulk_load
@@ -37,9 +37,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    """A second local server; the suite's own server is left alone."""
+    """A second local server; the suite's own server, and the driver the other tests hold,
+    are left alone (a bulk load closes the process's driver to restart its server)."""
     mp = pytest.MonkeyPatch()
-    close_graph()
+    suite_graph = session._graph
+    session._graph = None
     mp.setenv("SCALPERNET_DATA_DIR", str(tmp_path_factory.mktemp("bulk-server")))
     mp.setenv("SCALPERNET_BOLT_PORT", str(_free_port()))
     mp.delenv("NEO4J_URI", raising=False)
@@ -53,6 +55,7 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer
         server.stop()
         mp.undo()
         get_settings.cache_clear()
+        session._graph = suite_graph
 
 
 def messy(folder: Path) -> list[Path]:
