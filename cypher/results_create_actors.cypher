@@ -2,9 +2,9 @@
 // identifiers each uses; $rows: {network, id, role, score, evidence, parent, link,
 // identifiers: [{uid, shared, operated_by_tool}]}.
 UNWIND $rows AS row
-MATCH (n:Network {id: row.network})
-CREATE (n)-[:HAS_ACTOR]->(a:Actor {id: row.id})
-SET a.network_id = row.network, a.run_id = $run_id, a.role = row.role, a.score = row.score,
+MATCH (n:Network {id: row.network, run_id: $run_id})
+CREATE (n)-[:HAS_ACTOR]->(a:Actor {id: row.id, run_id: $run_id})
+SET a.network_id = row.network, a.role = row.role, a.score = row.score,
     a.evidence = row.evidence, a.parent = row.parent, a.link = row.link
 WITH a, row
 UNWIND row.identifiers AS ident

@@ -1,8 +1,8 @@
 // Creates a batch of networks found by the run $run_id.
 MATCH (r:AnalysisRun {id: $run_id})
 UNWIND $rows AS row
-CREATE (r)-[:FOUND]->(n:Network {id: row.id})
-SET n.run_id = $run_id, n.risk = row.risk, n.size = row.size, n.signals = row.signals,
+CREATE (r)-[:FOUND]->(n:Network {id: row.id, run_id: $run_id})
+SET n.risk = row.risk, n.size = row.size, n.signals = row.signals,
     n.links = row.links, n.hospitals = row.hospitals, n.first_seen = row.first_seen,
     n.last_seen = row.last_seen
 RETURN count(n) AS created

@@ -15,8 +15,12 @@ CREATE CONSTRAINT entity_uid IF NOT EXISTS FOR (n:Entity) REQUIRE n.uid IS UNIQU
 CREATE CONSTRAINT ingest_run_id IF NOT EXISTS FOR (n:IngestRun) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT ingested_file_checksum IF NOT EXISTS FOR (n:IngestedFile) REQUIRE n.checksum IS UNIQUE;
 CREATE CONSTRAINT analysis_run_id IF NOT EXISTS FOR (n:AnalysisRun) REQUIRE n.id IS UNIQUE;
-CREATE CONSTRAINT network_id IF NOT EXISTS FOR (n:Network) REQUIRE n.id IS UNIQUE;
-CREATE CONSTRAINT actor_id IF NOT EXISTS FOR (a:Actor) REQUIRE a.id IS UNIQUE;
+// Networks and actors keep their ids across runs: a new run is written beside the current
+// one (docs/graph-model.md, Results), so an id is unique within its run.
+DROP CONSTRAINT network_id IF EXISTS;
+DROP CONSTRAINT actor_id IF EXISTS;
+CREATE CONSTRAINT network_run_id IF NOT EXISTS FOR (n:Network) REQUIRE (n.id, n.run_id) IS UNIQUE;
+CREATE CONSTRAINT actor_run_id IF NOT EXISTS FOR (a:Actor) REQUIRE (a.id, a.run_id) IS UNIQUE;
 CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT nightly_pass_id IF NOT EXISTS FOR (n:NightlyPass) REQUIRE n.id IS UNIQUE;
 CREATE INDEX patient_name IF NOT EXISTS FOR (n:Patient) ON (n.name);

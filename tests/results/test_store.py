@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 import pytest
 
 from scalpernet.graph import Graph
-from scalpernet.results.models import AnalysisRun, EntityRef, Link, Member, Network, Signal
+from scalpernet.results.models import (
+    Actor,
+    ActorIdentifier,
+    AnalysisRun,
+    EntityRef,
+    Link,
+    Member,
+    Network,
+    Signal,
+)
 from scalpernet.results.store import (
     all_networks,
     current_run,
@@ -83,3 +92,34 @@ def test_a_failed_write_leaves_the_previous_results(empty_graph: Graph) -> None:
         write_results(empty_graph, AnalysisRun(id="r2", started_at=T0), [broken])
     assert current_run(empty_graph).id == "r1"
     assert [n.id for n in list_networks(empty_graph)[1]] == ["a"]
+    # the next write deletes the failed one's leftovers and says it was abandoned
+    write_results(empty_graph, AnalysisRun(id="r3", started_at=T0), [_network("a", 0.7)])
+    records, _, _ = empty_graph.driver.execute_query(
+        "MATCH (n) WHERE n:Network OR n:Actor RETURN collect(DISTINCT n.run_id) AS runs",
+        database_=empty_graph.database)
+    assert records[0]["runs"] == ["r3"]
+    records, _, _ = empty_graph.driver.execute_query(
+        "MATCH (r:AnalysisRun {id: 'r2'}) RETURN r.status AS status, r.current AS current",
+        database_=empty_graph.database)
+    assert (records[0]["status"], records[0]["current"]) == ("abandoned", False)
+
+
+def test_a_network_keeps_its_id_from_run_to_run_with_its_actors(empty_graph: Graph) -> None:
+    _seed(empty_graph)
+    for run_id, risk in (("r1", 0.5), ("r2", 0.8)):
+        net = _network("kept", risk)
+        net.actors = [Actor(id="act-1", role="technician", score=0.9, identifiers=[
+            ActorIdentifier(kind="ip", key="203.0.113.7")]),
+            Actor(id="act-2", role="first_level", score=0.9, parent="act-1",
+                  link={"bookings": 2, "payments": 2},
+                  identifiers=[ActorIdentifier(kind="payer", key="p1")])]
+        write_results(empty_graph, AnalysisRun(id=run_id, started_at=T0), [net])
+    back = get_network(empty_graph, "kept")
+    assert back is not None and back.risk == 0.8
+    assert [(a.id, a.role, a.parent) for a in back.actors] == [
+        ("act-1", "technician", None), ("act-2", "first_level", "act-1")]
+    assert back.actors[1].link == {"bookings": 2, "payments": 2}
+    records, _, _ = empty_graph.driver.execute_query(
+        "MATCH (n) WHERE n:Network OR n:Actor RETURN count(n) AS nodes",
+        database_=empty_graph.database)
+    assert records[0]["nodes"] == 3  # the new run's network and two actors only

@@ -10,11 +10,10 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-import neo4j
 import orjson
 
 from scalpernet.entities import split_uid, uid
-from scalpernet.graph import Graph, load_query
+from scalpernet.graph import Graph
 from scalpernet.results.models import (
     Actor,
     ActorIdentifier,
@@ -87,36 +86,50 @@ def _actor_rows(net: Network) -> list[dict[str, Any]]:
 
 
 def write_results(graph: Graph, run: AnalysisRun, networks: Sequence[Network]) -> None:
-    """Replace the current results with `networks`, found by `run`, in one transaction."""
+    """Make `networks`, found by `run`, the current results.
+
+    The new run's networks, members and actors are written beside the current ones, a batch
+    per transaction (a million bookings' results would not fit one transaction's memory),
+    under a run that is not yet current; one small transaction then makes it current, and
+    the previous run's results are deleted a batch at a time. Readers always go through the
+    current run, so they see the old results or the new, never a mix; a write that fails
+    half-way leaves the old ones current, and its leftovers are deleted by the next write.
+    """
     run_row = {**run.model_dump(), "params": _json(run.params), "summary": _json(run.summary)}
     network_rows = [_network_row(net) for net in networks]
     member_rows = [row for net in networks for row in _member_rows(net)]
     actor_rows = [row for net in networks for row in _actor_rows(net)]
     uses = sum(len(row["identifiers"]) for row in actor_rows)
+    before = current_run(graph)
+    delete_stale(graph, before.id if before else None)
 
-    def work(tx: neo4j.ManagedTransaction) -> None:
-        tx.run(load_query("results_retire")).consume()
-        tx.run(load_query("results_create_run"), run=run_row).consume()
-        for chunk in _chunks(network_rows):
-            tx.run(load_query("results_create_networks"), rows=chunk, run_id=run.id).consume()
-        created = 0
-        for chunk in _chunks(member_rows):
-            record = tx.run(load_query("results_create_members"), rows=chunk,
-                            run_id=run.id).single()
-            created += record["created"] if record else 0
-        if created != len(member_rows):
-            # A member that is not in the graph means the results do not match the data.
-            raise RuntimeError(f"{len(member_rows) - created} network members are not in the graph")
-        linked = 0
-        for chunk in _actor_chunks(actor_rows):
-            record = tx.run(load_query("results_create_actors"), rows=chunk,
-                            run_id=run.id).single()
-            linked += record["created"] if record else 0
-        if linked != uses:
-            raise RuntimeError(f"{uses - linked} actor identifiers are not in the graph")
+    def created(query: str, chunk: Sequence[dict[str, Any]]) -> int:
+        record = graph.write(query, rows=list(chunk), run_id=run.id)
+        return int(record[0]["created"]) if record else 0
 
-    with graph.driver.session(database=graph.database) as session:
-        session.execute_write(work)
+    graph.write("results_create_run", run=run_row)
+    for chunk in _chunks(network_rows):
+        created("results_create_networks", chunk)
+    members = sum(created("results_create_members", chunk) for chunk in _chunks(member_rows))
+    if members != len(member_rows):
+        # A member that is not in the graph means the results do not match the data.
+        raise RuntimeError(f"{len(member_rows) - members} network members are not in the graph")
+    linked = sum(created("results_create_actors", chunk) for chunk in _actor_chunks(actor_rows))
+    if linked != uses:
+        raise RuntimeError(f"{uses - linked} actor identifiers are not in the graph")
+    graph.write("results_switch", run_id=run.id, status=run.status)
+    delete_stale(graph, run.id)
+
+
+def delete_stale(graph: Graph, keep: str | None, *, batch: int = _BATCH) -> int:
+    """Delete the networks and actors of every run but ``keep`` (all of them when None), a
+    batch per transaction; returns how many nodes and relationships went."""
+    total = 0
+    while True:
+        deleted = int(graph.write("results_delete_stale", keep=keep, limit=batch)[0]["deleted"])
+        total += deleted
+        if deleted == 0:
+            return total
 
 
 def _actor_chunks(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
@@ -258,6 +271,7 @@ __all__ = [
     "all_networks",
     "analysis_runs",
     "current_run",
+    "delete_stale",
     "get_network",
     "list_networks",
     "memberships",
