@@ -157,8 +157,7 @@ def _member_signals(i: int, ctx: _Context) -> list[Signal]:
     if sig.quiet_window[i]:
         out.append(("maintenance_window", sig.quiet_window[i],
                     f"{sig.quiet_window[i]} bookings in the maintenance window"))
-    # built by this module from numbers it computed: no validation needed (a million of them)
-    return [Signal.model_construct(name=n, value=float(v), detail=d) for n, v, d in out]
+    return [Signal(name=n, value=float(v), detail=d) for n, v, d in out]
 
 
 def detect(graph: Graph, params: DetectParams | None = None,
@@ -280,8 +279,7 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
         roles = {int(i): ctx.roles.of(int(i)) for i in rings.members[k]}
         tree = member_tree(people, rings.members[k], roles, rings.ring_bookings,
                            _neighbours(ctx, k, roles, vertex_of))
-        links = [Link.model_construct(source=_ref(uid_of, t.parent),
-                                      target=_ref(uid_of, t.child), type=t.type,
+        links = [Link(source=_ref(uid_of, t.parent), target=_ref(uid_of, t.child), type=t.type,
                       weight=round(t.weight, 3), registrations=t.bookings) for t in tree]
         scores_of = {(m.kind, m.key): m.score for m in members}
         drafts.append((uid_of[int(anchor)], people, scores_of, Network(
@@ -305,7 +303,7 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
 
 def _ref(uid_of: dict[int, str], entity: int) -> EntityRef:
     kind, key = split_uid(uid_of[int(entity)])
-    return EntityRef.model_construct(kind=kind, key=key)
+    return EntityRef(kind=kind, key=key)  # type: ignore[arg-type]
 
 
 def _neighbours(ctx: _Context, k: int, roles: dict[int, str], vertex_of: dict[int, int],
@@ -344,8 +342,8 @@ def _actors(network_id: str, people: list[ActorDraft], uid_of: dict[int, str],
         refs = []
         for m in a.members:
             kind, key = split_uid(uid_of[m])
-            refs.append(ActorIdentifier.model_construct(
-                kind=kind, key=key, shared=m in a.shared, operated_by_tool=m in a.operated))
+            refs.append(ActorIdentifier(kind=kind, key=key,  # type: ignore[arg-type]
+                                        shared=m in a.shared, operated_by_tool=m in a.operated))
         score = max((scores_of.get((r.kind, r.key), 0.0) for r in refs), default=0.0)
         first, last = a.evidence.get("first_ms"), a.evidence.get("last_ms")
         evidence = {**{k: v for k, v in a.evidence.items() if not k.endswith("_ms")},
