@@ -198,53 +198,83 @@ def _tree(ring: _Ring, actors: list[ActorDraft], unit_of: dict[int, int],
     for card, i in card_actor.items():
         actors[i].parent = best[card][0] if card in best else top
     # link evidence: the child's bookings that touch the parent, and that the parent paid
-    payers = [{m for m in a.members if inc.kinds[m] == _K["payer"]} for a in actors]
-    touch = _touches(ring, actors)
-    paid_by = ring.cols["payer"]
+    touch, paid = _touches(ring, actors)
+    parent = np.asarray([a.parent for a in actors], dtype=np.int64)
+    nb = max(ring.rows.size, 1)
+    act, pos = touch // nb, touch % nb
+    up = parent[act]
+    has_up = up >= 0
+    shared = has_up & np.isin(np.where(has_up, up, 0) * nb + pos, touch)
+    paid_up = has_up & np.isin(np.where(has_up, up, 0) * nb + pos, paid)
+    n = len(actors)
+    bookings = np.bincount(act[shared], minlength=n)
+    payments = np.bincount(act[paid_up], minlength=n)
     for i, a in enumerate(actors):
-        if a.parent < 0:
-            continue
-        mine = touch[i]
-        theirs = touch[a.parent]
-        a.link = {"bookings": len(mine & theirs),
-                  "payments": int(sum(1 for b in mine if int(paid_by[b]) in payers[a.parent]))}
+        if a.parent >= 0:
+            a.link = {"bookings": int(bookings[i]), "payments": int(payments[i])}
 
 
-def _touches(ring: _Ring, actors: list[ActorDraft]) -> list[set[int]]:
-    """The ring bookings (positions in ``ring.rows``) touching each actor's identifiers."""
-    owner: dict[int, list[int]] = {}
-    for i, a in enumerate(actors):
-        for m in a.members:
-            owner.setdefault(m, []).append(i)
-    out: list[set[int]] = [set() for _ in actors]
-    for col in ring.cols.values():
-        for b in np.flatnonzero(col >= 0).tolist():
-            for i in owner.get(int(col[b]), ()):
-                out[i].add(b)
-    return out
+def _touches(ring: _Ring, actors: list[ActorDraft]) -> tuple[np.ndarray, np.ndarray]:
+    """(actor, booking) pairs as ``actor * bookings + position in ring.rows``, sorted and
+    distinct: the ring bookings touching each actor's identifiers, and those one of its
+    payers paid."""
+    owner_e = np.asarray([m for a in actors for m in a.members], dtype=np.int64)
+    owner_a = np.asarray([i for i, a in enumerate(actors) for _ in a.members], dtype=np.int64)
+    order = np.argsort(owner_e, kind="stable")
+    owner_e, owner_a = owner_e[order], owner_a[order]
+    nb = max(ring.rows.size, 1)
+
+    def pairs(cols: list[np.ndarray]) -> np.ndarray:
+        pos = np.concatenate([np.flatnonzero(c >= 0) for c in cols]) if cols else np.zeros(0, int)
+        ent = np.concatenate([c[c >= 0] for c in cols]) if cols else np.zeros(0, int)
+        lo = np.searchsorted(owner_e, ent, side="left")
+        hi = np.searchsorted(owner_e, ent, side="right")
+        count = hi - lo
+        if not count.any():
+            return np.zeros(0, dtype=np.int64)
+        which = np.repeat(np.arange(ent.size), count)
+        start = np.repeat(lo - np.cumsum(np.r_[0, count[:-1]]), count)
+        who = owner_a[start + np.arange(which.size)]
+        return np.unique(who * nb + pos[which])
+
+    return pairs(list(ring.cols.values())), pairs([ring.cols["payer"]])
 
 
 def _evidence(ring: _Ring, proj: Projection, reg: RegistrationSignals,
               actors: list[ActorDraft]) -> None:
     """Each actor's numbers over the ring bookings touching its identifiers."""
-    touch = _touches(ring, actors)
-    payers = ring.cols["payer"]
-    cards = ring.cols["id_card"]
-    for a, mine in zip(actors, touch, strict=True):
-        idx = np.fromiter(sorted(mine), dtype=np.int64, count=len(mine))
-        rows = ring.rows[idx]
-        own = set(a.members)
-        booked = proj.booked_ms[rows]
-        booked = booked[booked != MISSING]
+    touch, paid = _touches(ring, actors)
+    n, nb = len(actors), max(ring.rows.size, 1)
+    act, pos = touch // nb, touch % nb
+    rows = ring.rows[pos]
+
+    def total(flag: np.ndarray) -> np.ndarray:
+        return np.bincount(act, weights=flag[rows].astype(np.float64), minlength=n)
+
+    cards = ring.cols["id_card"][pos]
+    known = cards >= 0
+    customers = np.bincount(np.unique(act[known] * (int(cards.max(initial=0)) + 1)
+                                      + cards[known]) // (int(cards.max(initial=0)) + 1),
+                            minlength=n)
+    booked = proj.booked_ms[rows]
+    when = booked != MISSING
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n, MISSING, dtype=np.int64)
+    np.minimum.at(first, act[when], booked[when])
+    np.maximum.at(last, act[when], booked[when])
+    bookings = np.bincount(act, minlength=n)
+    payments = np.bincount(paid // nb, minlength=n)
+    machine, quick, washed = total(reg.machine), total(reg.quick), total(reg.wash)
+    for i, a in enumerate(actors):
         a.evidence = {
-            "bookings": int(idx.size),
-            "customers": int(np.unique(cards[idx][cards[idx] >= 0]).size),
-            "payments": int(sum(1 for p in payers[idx].tolist() if p in own)),
-            "machine_speed": int(reg.machine[rows].sum()),
-            "within_seconds": int(reg.quick[rows].sum()),
-            "washed": int(reg.wash[rows].sum()),
-            "first_ms": int(booked.min()) if booked.size else None,
-            "last_ms": int(booked.max()) if booked.size else None,
+            "bookings": int(bookings[i]),
+            "customers": int(customers[i]),
+            "payments": int(payments[i]),
+            "machine_speed": int(machine[i]),
+            "within_seconds": int(quick[i]),
+            "washed": int(washed[i]),
+            "first_ms": int(first[i]) if last[i] != MISSING else None,
+            "last_ms": int(last[i]) if last[i] != MISSING else None,
         }
 
 

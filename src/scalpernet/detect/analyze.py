@@ -334,7 +334,9 @@ def _actors(network_id: str, people: list[ActorDraft], uid_of: dict[int, str],
         mine = [i for i, a in enumerate(people) if a.role == role]
         new = [(f"{network_id}|{role}|{uid_of[people[i].anchor]}",
                 {uid_of[m] for m in people[i].members}) for i in mine]
-        got = assign_ids(new, previous.get((network_id, role), {}), min_jaccard, "act-")
+        # a patient is its ID card: its id follows from it, no predecessor to look for
+        before = {} if role == "patient" else previous.get((network_id, role), {})
+        got = assign_ids(new, before, min_jaccard, "act-")
         for i, own in zip(mine, got, strict=True):
             ids[i] = own
     out = []

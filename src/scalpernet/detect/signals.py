@@ -18,6 +18,7 @@ suspicious bookings are the ring's, the rest are not, and it links nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -51,11 +52,11 @@ class RegistrationSignals:
     wash_pairs: np.ndarray  # (cancelled row, re-booking row) of each occupy-and-wash pair
     auto_paid: np.ndarray  # paid within seconds of booking: no hand confirms a payment so fast
 
-    @property
+    @cached_property
     def wash(self) -> np.ndarray:
         return self.wash_cancel | self.wash_rebook
 
-    @property
+    @cached_property
     def suspicious(self) -> np.ndarray:
         """Bookings that carry a signal of their own: a tool's or a scalper's hand."""
         return (self.quick | self.wash | self.placeholder | self.before_release

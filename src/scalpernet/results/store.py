@@ -125,11 +125,14 @@ def delete_stale(graph: Graph, keep: str | None, *, batch: int = _BATCH) -> int:
     """Delete the networks and actors of every run but ``keep`` (all of them when None), a
     batch per transaction; returns how many nodes and relationships went."""
     total = 0
-    while True:
-        deleted = int(graph.write("results_delete_stale", keep=keep, limit=batch)[0]["deleted"])
-        total += deleted
-        if deleted == 0:
-            return total
+    for query in ("results_delete_stale_members", "results_delete_stale_uses",
+                  "results_delete_stale_nodes"):
+        while True:
+            deleted = int(graph.write(query, keep=keep, limit=batch)[0]["deleted"])
+            total += deleted
+            if deleted < batch:
+                break
+    return total
 
 
 def _actor_chunks(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
