@@ -57,11 +57,14 @@ class Point:
     knobs: dict = field(default_factory=dict)
     drop: tuple[str, ...] = ()
     fmt: str = "csv"
+    #: "gb18030-zh": the CSV files re-encoded in GB18030 with Chinese headers (an export
+    #: from a hospital system configured for Chinese)
+    encoding: str = "utf-8"
 
     def spec(self) -> str:
         return json.dumps({"seed": self.seed, "records": self.records, "world": self.world,
-                           "knobs": self.knobs, "drop": list(self.drop), "fmt": self.fmt},
-                          sort_keys=True)
+                           "knobs": self.knobs, "drop": list(self.drop), "fmt": self.fmt,
+                           "encoding": self.encoding}, sort_keys=True)
 
     def digest(self) -> str:
         return hashlib.sha256(self.spec().encode()).hexdigest()[:10]
@@ -81,6 +84,9 @@ def grid(which: str) -> list[Point]:
         size = sizes[i % len(sizes)]
         for shape, drop in shapes:
             points.append(Point(f"s{seed}-{size // 1000}k-{shape}", seed, size, drop=drop))
+        if i % 2 == 0:
+            points.append(Point(f"s{seed}-{size // 1000}k-gb18030", seed, size,
+                                encoding="gb18030-zh"))
     # the default world (the demo's) stays perfect
     points.append(Point(f"s{seeds[0]}-100k-default", seeds[0], 100_000, world="default"))
     return points
@@ -98,7 +104,22 @@ def simulate(point: Point, out: Path) -> Path:
     knobs = {**point.knobs, "drop_columns": point.drop}
     params = WorldParams.wide(**knobs) if point.world == "wide" else WorldParams(**knobs)
     run_simulation(city, records=point.records, seed=point.seed, fmt=point.fmt, params=params)
+    if point.encoding == "gb18030-zh":
+        _to_chinese_export(city)
     return city
+
+
+def _to_chinese_export(city: Path) -> None:
+    """Rewrite the city's CSV files in GB18030 with each column's first Chinese alias."""
+    from scalpernet.records import ALIASES
+
+    chinese = {field: next(a for a in aliases if not a.isascii())
+               for field, aliases in ALIASES.items()}
+    for path in sorted(city.glob("registrations_*.csv")):
+        text = path.read_text(encoding="utf-8")
+        head, _, body = text.partition("\n")
+        header = ",".join(chinese.get(name, name) for name in head.split(","))
+        path.write_bytes((header + "\n" + body).encode("gb18030"))
 
 
 def cli(*args: str) -> str:
