@@ -241,7 +241,8 @@ def row(point: Point, r: dict) -> list[str]:
     ours, zou = cards.get("ours", {}), cards.get("zou_2026", {})
     return [point.name, found, f"{r['precision']:.3f}", f"{r['recall']:.3f}", fp,
             f"{r['role_accuracy']:.3f}",
-            f"{a.get('tier_accuracy', 0):.3f} / {a.get('second_level_one_to_one', 0):.3f} / "
+            f"{a.get('tier_accuracy', 0):.3f} ({a.get('tier_accuracy_found', 0):.3f}) / "
+            f"{a.get('second_level_one_to_one', 0):.3f} / "
             f"{a.get('patients_merged_with_scalpers', 0)}",
             f"{ours.get('recall', 0):.3f} vs {zou.get('recall', 0):.3f}",
             f"{ours.get('precision', 0):.3f} vs {zou.get('precision', 0):.3f}"]
@@ -255,7 +256,8 @@ def passes(r: dict) -> bool:
 
 def table(results: list[tuple[Point, dict]]) -> str:
     head = ["point", "gangs found", "precision", "recall", "look-alikes flagged",
-            "tier accuracy (core)", "actors: tiers / 2nd level 1:1 / patients merged",
+            "tier accuracy (core)",
+            "actors: tiers (of those found) / 2nd level 1:1 / patients merged",
             "ID cards recall: ours vs Zou", "ID cards precision: ours vs Zou", "goal"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for p, r in results:
