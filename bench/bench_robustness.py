@@ -149,7 +149,7 @@ def _scores(flagged: set[str], positives: set[str]) -> dict[str, float]:
             "recall": round(hit / len(positives), 4) if positives else 0.0}
 
 
-def zou_baseline(city: Path) -> set[str]:
+def zou_baseline(city: Path, encoding: str = "utf-8") -> set[str]:
     """The published rule of Zou et al. (2026) on the city's files: an account is abnormal
     when it meets two of: more than 3 cancellations within 48 h; a device it used has more
     than 5 visit cards; a booking completed under 2 s after release. The ID numbers its
@@ -157,11 +157,18 @@ def zou_baseline(city: Path) -> set[str]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    tables = [pacsv.read_csv(f, convert_options=pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in ("account_id", "device_id", "visit_card",
-                                                "id_number", "released_at", "booked_at",
-                                                "cancelled_at")}))
-              for f in sorted(city.glob("registrations_*.csv"))]
+    from scalpernet.records import ALIASES
+
+    canonical = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+    text = ("account_id", "device_id", "visit_card", "id_number", "released_at", "booked_at",
+            "cancelled_at")
+    chinese = encoding == "gb18030-zh"
+    tables = []
+    for f in sorted(city.glob("registrations_*.csv")):
+        t = pacsv.read_csv(f, read_options=pacsv.ReadOptions(
+            encoding="gb18030" if chinese else "utf8"), convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for c in text for n in (c, *ALIASES.get(c, ()))}))
+        tables.append(t.rename_columns([canonical.get(c, c) for c in t.column_names]))
     table = pa.concat_tables(tables, promote_options="default")
     if "account_id" not in table.column_names:
         return set()
@@ -229,7 +236,7 @@ def run_point(point: Point, out: Path, *, bulk: bool = False) -> dict:
     ours = {m["key"] for n in doc["networks"] for m in n["members"]
             if m["kind"] == "id_card" and m["role"] != "none"}
     report["id_cards"] = {"ours": _scores(ours, positives),
-                          "zou_2026": _scores(zou_baseline(city), positives)}
+                          "zou_2026": _scores(zou_baseline(city, point.encoding), positives)}
     return report
 
 
