@@ -44,7 +44,7 @@ def scripts(page: str) -> list[str]:
 
 
 def test_markup_from_the_data_is_never_markup_in_the_page() -> None:
-    page = render_network_page(hostile_network(), masked=False)
+    page = render_network_page(hostile_network(), masked=False, lang="en")
     own = page.replace(scripts(page)[0], "")  # the vendored library is not data
     for raw in (XSS, "<script>alert(2)</script>", "<script>alert(3)</script>",
                 "<svg onload=alert(4)>", "<b>H1</b>", "<b>paid</b>", "<i>"):
@@ -70,7 +70,7 @@ def test_the_page_script_never_parses_data_as_html() -> None:
 
 
 def test_analysts_see_no_id_number_or_phone() -> None:
-    page = render_network_page(hostile_network(), masked=True)
+    page = render_network_page(hostile_network(), masked=True, lang="en")
     for secret in (ID_NUMBER, PHONE, ODD_ID):
         assert secret not in page
     assert "510107********1234" in page and "138****5678" in page
@@ -93,7 +93,10 @@ def test_the_page_loads_nothing_from_anywhere() -> None:
         r"""(?:\b(?:src|href|action|formaction|poster|srcset|data)\s*=\s*["']?\s*(?:https?:)?//)"""
         r"""|@import|\bimport\s*\(|\bfetch\s*\(|XMLHttpRequest|WebSocket|EventSource"""
         r"""|sendBeacon|importScripts|sourceMappingURL""", re.I)
-    assert resource.findall(page) == []
+    # The one fetch is the served page's read of its own API: an offline page never calls
+    # it (no API in its data) and its policy (default-src 'none') would refuse it anyway.
+    assert resource.findall(page) == ["fetch("]
+    assert '"api":false' in page and "connect-src" not in page
     assert re.findall(r"url\(\s*(?![\"']?data:)", page) == []
     assert not re.search(r"<(?:link|iframe|object|embed|img|base)\b", page, re.I)
     vendor = scripts(page)[0]
@@ -136,8 +139,8 @@ def test_physics_is_an_option_that_settles_and_stops() -> None:
 
 
 def test_a_large_network_collapses_patients_under_their_agents() -> None:
-    net = sample_network(2000)
-    page = render_network_page(net, masked=False)
+    net = sample_network(2000, actors=False)
+    page = render_network_page(net, masked=False, lang="en")
     data = page_data(page)
     shown = [node for node in data["nodes"] if not node.get("hidden")]
     assert len(shown) <= 400
@@ -146,14 +149,14 @@ def test_a_large_network_collapses_patients_under_their_agents() -> None:
     assert group_nodes and all(node["label"].startswith("+ ") for node in group_nodes)
     group = data["groups"][group_nodes[0]["id"]]
     assert group["collapsible"] and len(group["offsets"]) == len(group["members"])
-    assert "Click a group to show its members" in page
+    assert "Click a group to open it" in page
 
 
 def test_a_network_too_wide_even_collapsed_is_capped_with_a_notice() -> None:
     members = [Member(kind="account", key=f"acct-{i}", role="second_level", score=i / 1000)
                for i in range(1000)]
     net = Network(id="wide", risk=0.5, size=1000, members=members)
-    page = render_network_page(net, masked=False, max_nodes=400)
+    page = render_network_page(net, masked=False, max_nodes=400, lang="en")
     data = page_data(page)
     assert len(data["nodes"]) == 400
     kept = {node["label"] for node in data["nodes"]}
@@ -162,7 +165,8 @@ def test_a_network_too_wide_even_collapsed_is_capped_with_a_notice() -> None:
 
 
 def test_small_networks_are_drawn_whole() -> None:
-    data = page_data(render_network_page(sample_network(120), masked=False))
+    data = page_data(render_network_page(sample_network(120, actors=False), masked=False))
+    assert data["chart"] is None
     assert not any(node.get("hidden") for node in data["nodes"])
     assert all(not group["collapsible"] for group in data["groups"].values())
 
@@ -189,5 +193,6 @@ def test_overview_ranks_networks_and_links_each_view() -> None:
 
 
 def test_overview_without_networks_says_so() -> None:
-    page = render_overview_page([], masked=False)
+    page = render_overview_page([], masked=False, lang="en")
     assert "No networks in the current results" in page
+    assert "当前结果中没有团伙" in render_overview_page([], masked=False)
