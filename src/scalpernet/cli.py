@@ -473,7 +473,7 @@ def view_cmd(
         except InputError as exc:
             _fail(str(exc))
         if role not in ("investigator", "admin"):
-            _fail(f"a {role} key may not see ID numbers and phones: leave out --unmasked")
+            _fail(f"the {role} role may not see ID numbers and phones: leave out --unmasked")
     network = get_network(graph, network_id)
     if network is None:
         _fail(f"no network {network_id!r} in the current results (see scalpernet networks)")

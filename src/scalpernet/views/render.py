@@ -387,8 +387,10 @@ def _build_graph(network: Network, mask: IdentifierMask, layout: Layout, plan: _
 
 def _actor_label(actor: Actor, members: Sequence[Member], index: dict[tuple[str, str], int],
                  mask: IdentifierMask, w: dict[str, str], t: dict[str, str]) -> str:
-    anchor = next((members[index[(i.kind, i.key)]] for i in actor.identifiers
-                   if (i.kind, i.key) in index), None)
+    # A patient is best named by the patient record (it carries the name).
+    known = sorted((i for i in actor.identifiers if (i.kind, i.key) in index),
+                   key=lambda i: i.kind != "patient")
+    anchor = members[index[(known[0].kind, known[0].key)]] if known else None
     name = _label(anchor, mask) if anchor is not None else actor.id
     bookings = actor.evidence.get("bookings")
     counts = f"{len(actor.identifiers)} {t['identifiers']}"

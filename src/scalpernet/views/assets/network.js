@@ -183,7 +183,7 @@
   var openBlocks = {}, BLOCK_MARGIN = 60, LABEL_HALF = 80;
   function placeBlock(gid, g, ids) {
     var x0 = g.x - g.width / 2 - LABEL_HALF, x1 = g.x + g.width / 2 + LABEL_HALF;
-    var top = g.y, moved = true;
+    var top = g.y + (chart && chart.blocks[gid] ? 110 : 0), moved = true;
     while (moved) {
       moved = false;
       Object.keys(openBlocks).forEach(function (other) {
