@@ -87,9 +87,9 @@ def test_an_analyst_searches_expands_reads_a_timeline_and_finds_paths(
     assert "A9" in page.evaluate("document.querySelector('#results .remote').textContent")
 
     # neighbours on demand, from a patient: new nodes come from the API
-    patient = page.evaluate("Object.keys(JSON.parse(document.getElementById('scalpernet-data')"
-                            ".textContent).members).find(id => scalpernet.nodes.get(id).label"
-                            " === '张三')")
+    patient = page.evaluate("(m => Object.keys(m).find(id => m[id].label === '张三'))("
+                            "JSON.parse(document.getElementById('scalpernet-data').textContent)"
+                            ".members)")
     before = page.evaluate("scalpernet.nodes.length")
     page.evaluate(f"scalpernet.focus({patient!r})")
     buttons = "Array.from(document.querySelectorAll('#details-body .tools > button'))"

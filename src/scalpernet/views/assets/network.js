@@ -3,7 +3,9 @@
    HTML. The page opens on the org chart of the network's people when it has them. */
 (function () {
   "use strict";
+  var stages = window.__scalpernetStages = {start: performance.now()};
   var data = JSON.parse(document.getElementById("scalpernet-data").textContent);
+  stages.parsed = performance.now();
   var T = data.t, chart = data.chart;
   var TOOLTIP_ROWS = 6, TOOLTIP_CHARS = 160, PHYSICS_MS = 4000, RING_MAX = 60;
   var PAGE_HEADER = {"X-ScalperNet-Page": "1"};
@@ -72,14 +74,14 @@
     return root;
   }
 
-  // Tooltips are elements, not strings: vis-network would render a string as markup. They
-  // stay short: a click shows everything in the side panel instead.
-  data.nodes.forEach(function (n) {
-    if (data.info[n.id]) n.title = infoTree(data.info[n.id], true);
-  });
-  data.edges.forEach(function (e) {
-    if (data.edgeInfo[e.id]) e.title = infoTree({title: T.link, facts: data.edgeInfo[e.id]}, true);
-  });
+  // Tooltips are elements built when hovered (not strings: vis-network would render a
+  // string as markup; not built up front: thousands of them slowed the opening). They stay
+  // short, and go away on a click, which shows everything in the side panel instead.
+  var extra = {};
+  function tipInfo(kind, id) {
+    if (kind === "node") return data.info[id] || extra[id];
+    return data.edgeInfo[id] ? {title: T.link, facts: data.edgeInfo[id]} : null;
+  }
 
   var home = {}, edgeEnds = {}, groupOf = {}, expanded = {}, actorsOf = {};
   data.nodes.forEach(function (n) { home[n.id] = [n.x, n.y]; });
@@ -95,15 +97,23 @@
     });
   }
 
-  var nodes = new vis.DataSet(data.nodes);
-  var edges = new vis.DataSet(data.edges);
+  // Every node and edge waits in a store; only those shown once join vis-network's data
+  // sets (thousands of hidden identifiers made the opening of a large chart slow).
+  var store = {}, edgeStore = {};
+  data.nodes.forEach(function (n) { store[n.id] = n; });
+  data.edges.forEach(function (e) { edgeStore[e.id] = e; });
+  var nodes = new vis.DataSet(), edges = new vis.DataSet();
   var container = document.getElementById("graph");
-  var network = new vis.Network(container, {nodes: nodes, edges: edges}, data.options);
   var physicsBox = document.getElementById("physics");
   var mode = chart ? "chart" : "ids";
   var tiered = !data.physics;
-  var openActors = {}, openChartBlocks = {}, ringOf = {}, extra = {}, pinned = {};
+  var openActors = {}, openChartBlocks = {}, ringOf = {}, pinned = {};
   var filters = {role: "", kind: "", score: 0, until: null};
+  var current = {};
+  refresh();
+  stages.datasets = performance.now();
+  var network = new vis.Network(container, {nodes: nodes, edges: edges}, data.options);
+  stages.network = performance.now();
 
   // -- what is shown --------------------------------------------------------------------
   function passes(m) {
@@ -147,28 +157,40 @@
     return home[id];
   }
 
-  var current = {};
   function refresh() {
-    var shown = {}, nodeUpdates = [], edgeUpdates = [];
-    nodes.getIds().forEach(function (id) {
-      shown[id] = nodeVisible(id);
-      if (current[id] !== shown[id]) {
-        var update = {id: id, hidden: !shown[id], physics: shown[id] && !tiered};
-        var at = shown[id] ? wantedPosition(id) : null;
-        if (at) { update.x = at[0]; update.y = at[1]; }
-        nodeUpdates.push(update);
-        current[id] = shown[id];
+    var shown = {}, adds = [], updates = [];
+    Object.keys(store).forEach(function (id) {
+      var on = shown[id] = nodeVisible(id);
+      if (current[id] === on) return;
+      current[id] = on;
+      var at = on ? wantedPosition(id) : null;
+      if (!nodes.get(id)) {
+        if (!on) return;
+        var node = Object.assign({}, store[id], {hidden: false, physics: !tiered});
+        if (at) { node.x = at[0]; node.y = at[1]; }
+        adds.push(node);
+        return;
       }
+      var update = {id: id, hidden: !on, physics: on && !tiered};
+      if (at) { update.x = at[0]; update.y = at[1]; }
+      updates.push(update);
     });
-    nodes.update(nodeUpdates);
-    edges.getIds().forEach(function (id) {
+    nodes.add(adds);
+    nodes.update(updates);
+    adds = [];
+    updates = [];
+    Object.keys(edgeStore).forEach(function (id) {
       var on = edgeVisible(id, shown);
-      if (current["edge:" + id] !== on) {
-        edgeUpdates.push({id: id, hidden: !on, physics: on && !tiered});
-        current["edge:" + id] = on;
+      if (current["edge:" + id] === on) return;
+      current["edge:" + id] = on;
+      if (!edges.get(id)) {
+        if (on) adds.push(Object.assign({}, edgeStore[id], {hidden: false, physics: !tiered}));
+        return;
       }
+      updates.push({id: id, hidden: !on, physics: on && !tiered});
     });
-    edges.update(edgeUpdates);
+    edges.add(adds);
+    edges.update(updates);
     var count = 0;
     Object.keys(data.members).forEach(function (id) { if (shown[id]) count += 1; });
     var text = say("shown", {n: numberFormat.format(count), total: numberFormat.format(data.total)});
@@ -232,8 +254,8 @@
         var angle = Math.PI / 2 + 2 * Math.PI * j / ids.length;
         ringOf[id] = [at.x + radius * Math.cos(angle), at.y + radius * Math.sin(angle)];
         current[id] = undefined;
-        if (!edges.get("u" + aid + id)) {
-          edges.add({id: "u" + aid + id, from: aid, to: id, dashes: [2, 4], hidden: true,
+        if (!edgeStore["u" + aid + id]) {
+          edgeStore["u" + aid + id] = ({id: "u" + aid + id, from: aid, to: id, dashes: [2, 4],
                      color: {color: "#cbd5e1"}, arrows: {to: {enabled: false}},
                      label: actor.flags[id] ? (actor.flags[id] === "tool" ? T.tool : T.shared)
                                             : ""});
@@ -250,12 +272,34 @@
     return ids;
   }
 
+  var tip = el("div", "vis-tooltip");
+  tip.style.visibility = "hidden";
+  container.appendChild(tip);
+  function showTooltip(kind, id, pointer) {
+    var info = tipInfo(kind, id);
+    if (!info) return;
+    tip.replaceChildren(infoTree(info, true));
+    var box = container.getBoundingClientRect();
+    tip.style.left = Math.min(pointer.x + 12, Math.max(0, box.width - 440)) + "px";
+    tip.style.top = Math.min(pointer.y + 12, Math.max(0, box.height - 200)) + "px";
+    tip.style.visibility = "visible";
+  }
+  function hideTooltip() { tip.style.visibility = "hidden"; }
+  var tipTimer = null;
+  network.on("hoverNode", function (p) {
+    clearTimeout(tipTimer);
+    tipTimer = setTimeout(function () { showTooltip("node", p.node, p.pointer.DOM); }, 200);
+  });
+  network.on("hoverEdge", function (p) {
+    clearTimeout(tipTimer);
+    tipTimer = setTimeout(function () { showTooltip("edge", p.edge, p.pointer.DOM); }, 200);
+  });
+  ["blurNode", "blurEdge", "dragStart", "zoom"].forEach(function (name) {
+    network.on(name, function () { clearTimeout(tipTimer); hideTooltip(); });
+  });
+
   // -- the side panel ---------------------------------------------------------------------
   var details = document.getElementById("details-body");
-  function hideTooltip() {
-    var tip = container.querySelector("div.vis-tooltip");
-    if (tip) tip.style.visibility = "hidden";
-  }
   function showDetails(id) {
     hideTooltip();
     details.replaceChildren(infoTree(data.info[id] || extra[id] || {title: id}, false));
@@ -271,6 +315,13 @@
     }
     var m = data.members[id] || (extra[id] && extra[id].member);
     if (m) memberTools(id, m);
+  }
+  // An opened group: its summary, and a way to close it again.
+  function showGroup(gid) {
+    hideTooltip();
+    details.replaceChildren(infoTree(data.info[gid] || {title: data.groups[gid].caption}, false));
+    details.appendChild(button(say("close_group", {caption: data.groups[gid].caption}),
+                               function () { setGroup(gid, false); clearDetails(); }));
   }
   function actorPanel(aid) {
     var actor = chart.actors[aid];
@@ -296,13 +347,13 @@
     details.textContent.trim();
 
   network.on("click", function (params) {
+    clearTimeout(tipTimer);
     hideTooltip();
     if (params.nodes.length) {
       var id = params.nodes[0];
       if (data.groups[id] && !expanded[id]) {
         setGroup(id, true);
-        showDetails(data.groups[id].members[0]);
-        network.selectNodes([data.groups[id].members[0]]);
+        showGroup(id);
         return;
       }
       if (chart && chart.blocks[id]) {
@@ -463,15 +514,15 @@
         var other = byRef[nb.ref], angle = 2 * Math.PI * j / Math.max(n, 1);
         if (!other) {
           other = "x:" + nb.ref;
-          if (!nodes.get(other)) {
+          if (!store[other]) {
             var label = nb.kind === "patient" ? (nb.key.split("|")[1] || nb.key) : nb.key;
             extra[other] = {title: nb.kind + ":" + nb.key, sub: nb.ref,
                             facts: [[T.registrations, String(nb.shared_registrations)]],
                             member: {kind: nb.kind, ref: nb.ref, key: nb.key}};
-            nodes.add({id: other, label: clip(label, 20), shape: KIND_SHAPE[nb.kind] || "dot",
-                       size: 10, color: {background: "#e2e8f0", border: "#64748b"},
-                       x: at.x + 170 * Math.cos(angle), y: at.y + 170 * Math.sin(angle),
-                       title: infoTree(extra[other], true), physics: false});
+            home[other] = [at.x + 170 * Math.cos(angle), at.y + 170 * Math.sin(angle)];
+            store[other] = {id: other, label: clip(label, 20),
+                            shape: KIND_SHAPE[nb.kind] || "dot", size: 10,
+                            color: {background: "#e2e8f0", border: "#64748b"}};
             added += 1;
           }
         } else {
@@ -481,9 +532,10 @@
           current[other] = undefined;
         }
         var eid = "x" + id + "|" + other;
-        if (!edges.get(eid) && !edges.get("x" + other + "|" + id)) {
-          edges.add({id: eid, from: id, to: other, color: {color: "#64748b"},
-                     label: nb.type + " ×" + nb.shared_registrations, dashes: [6, 3]});
+        if (!edgeStore[eid] && !edgeStore["x" + other + "|" + id]) {
+          edgeStore[eid] = {id: eid, from: id, to: other, color: {color: "#64748b"},
+                            label: nb.type + " \u00d7" + nb.shared_registrations,
+                            dashes: [6, 3]};
           edgeEnds[eid] = [id, other];
         }
       });
@@ -494,11 +546,26 @@
     }, function (error) { out.replaceChildren(el("p", "error", say("error", {msg: error}))); });
   }
   // A member's bookings: a table, and the delays after the slot's release as a histogram.
-  function timeline(m, out) {
+  var TIMELINE_PAGE = 200;
+  function timeline(m, out, offset) {
+    offset = offset || 0;
     out.replaceChildren(el("p", "hint", T.loading));
-    api(entityPath(m) + "/registrations?limit=500").then(function (body) {
+    api(entityPath(m) + "/registrations?limit=" + TIMELINE_PAGE + "&offset=" + offset)
+        .then(function (body) {
       out.replaceChildren(el("div", "info-section", T.timeline + " · " +
-                                                    say("total", {n: body.total})));
+        say("total", {n: numberFormat.format(body.total)}) + " · " +
+        numberFormat.format(offset + 1) + "\u2013" +
+        numberFormat.format(offset + body.registrations.length)));
+      var pager = el("div", "pager");
+      if (offset > 0) pager.appendChild(button("\u2190", function () {
+        timeline(m, out, Math.max(0, offset - TIMELINE_PAGE));
+      }));
+      if (offset + body.registrations.length < body.total) {
+        pager.appendChild(button("\u2192", function () {
+          timeline(m, out, offset + TIMELINE_PAGE);
+        }));
+      }
+      out.appendChild(pager);
       var delays = [];
       body.registrations.forEach(function (r) {
         var released = Date.parse(r.released_at), booked = Date.parse(r.booked_at);
@@ -724,11 +791,13 @@
 
   // Tests and benchmarks wait for this flag: the graph is drawn and stands still.
   function markReady() {
+    stages.ready = performance.now();
     window.__scalpernetReadyAt = performance.now();
     window.__scalpernetReady = true;
     document.body.setAttribute("data-ready", "true");
   }
   refresh();
+  stages.refreshed = performance.now();
   var anyShown = nodes.get({filter: function (n) { return !n.hidden; }}).length > 0;
   if (data.physics && anyShown) {
     network.setOptions({physics: {enabled: true}});
