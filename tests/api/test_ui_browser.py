@@ -105,6 +105,7 @@ def test_an_analyst_searches_expands_reads_a_timeline_and_finds_paths(
     page.wait_for("document.querySelectorAll('table.timeline tr').length > 1", timeout=20)
     assert page.evaluate("document.querySelectorAll('canvas.histogram').length") == 1
     assert "UTC+8" in page.evaluate("document.querySelector('table.timeline').textContent")
+    page.screenshot(tmp_path / "timeline.png")
 
     # shortest paths to another member of the page, named as the page shows it
     page.evaluate("document.querySelector('#details-body form.paths input').value = "

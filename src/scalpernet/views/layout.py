@@ -263,8 +263,8 @@ class Chart:
     rows: list[tuple[str, float]]
 
 
-_CHART = Spacing(row=200.0, gap=210.0, cell_x=190.0, cell_y=70.0)
-_CHART_COLUMNS = 6
+_CHART = Spacing(row=200.0, gap=210.0, cell_x=190.0, cell_y=110.0)
+_CHART_COLUMNS = 10
 #: Boxes an org chart shows before anything is opened.
 CHART_BOXES = 20
 

@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 from importlib import resources
 from string import Template
@@ -231,8 +231,29 @@ def _when(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M} {DISPLAY_TZ_NAME}"
 
 
-def _when_ms(ms: Any) -> str | None:
-    if not isinstance(ms, int | float):
+def _epoch_ms(value: Any) -> int | None:
+    """Milliseconds since the epoch from stored evidence: a number, or ISO 8601 text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return int(parsed.timestamp() * 1000)
+    return None
+
+
+def _actor_span(evidence: dict[str, Any]) -> tuple[int | None, int | None]:
+    """An actor's first and last booking (ms), as detection stores them in the evidence."""
+    return (_epoch_ms(evidence.get("first_seen", evidence.get("first_ms"))),
+            _epoch_ms(evidence.get("last_seen", evidence.get("last_ms"))))
+
+
+def _when_ms(ms: int | None) -> str | None:
+    if ms is None:
         return None
     return _when(datetime.fromtimestamp(ms / 1000, tz=DISPLAY_TZ))
 
@@ -407,10 +428,12 @@ def _actor_info(actor: Actor, mask: IdentifierMask, w: dict[str, str],
     for name in ("bookings", "customers", "payments"):
         if isinstance(ev.get(name), int):
             facts.append([t[name], f"{ev.pop(name):,}"])
-    for name, word in (("first_ms", "first_seen"), ("last_ms", "last_seen")):
-        when = _when_ms(ev.pop(name, None))
-        if when:
-            facts.append([t[word], when])
+    first, last = _actor_span(ev)
+    for name in ("first_ms", "last_ms", "first_seen", "last_seen"):
+        ev.pop(name, None)
+    for ms, word in ((first, "first_seen"), (last, "last_seen")):
+        if ms is not None:
+            facts.append([t[word], _when_ms(ms)])
     return {"title": label.replace("\n", " · "), "sub": actor.id, "facts": facts,
             "signals": [], "evidence": [[str(k), _evidence_text(v)]
                                         for k, v in mask.value(ev).items()]}
@@ -457,11 +480,11 @@ def _add_chart(graph: PyvisNetwork, network: Network, mask: IdentifierMask,
         for i in actor.identifiers:
             if (i.kind, i.key) in index and (i.shared or i.operated_by_tool):
                 flags[f"m{index[(i.kind, i.key)]}"] = "tool" if i.operated_by_tool else "shared"
-        ev = actor.evidence
+        first, last = _actor_span(actor.evidence)
         out_actors[aid(n)] = {
             "role": actor.role, "score": round(actor.score, 3),
             "block": block.id if block is not None else None, "members": drawn,
-            "flags": flags, "first": ev.get("first_ms"), "last": ev.get("last_ms"),
+            "flags": flags, "first": first, "last": last,
             "x": round(x, 1), "y": round(y, 1),
         }
         parent = parents[n]
@@ -586,7 +609,7 @@ def render_network_page(network: Network, *, masked: bool, physics: bool = False
     hospitals = ", ".join(network.hospitals) or "?"
     facts = w["facts"].format(
         risk=_risk(network.risk), size=f"{network.size:,}",
-        actors=_e(w["actors"].format(n=len(network.actors))),
+        actors=_e(w["actors"].format(n=f"{len(network.actors):,}")) if network.actors else "",
         hospitals=_e(mask.text(hospitals)), first=_e(_when(network.first_seen)),
         last=_e(_when(network.last_seen)))
     notices = list(plan.notice) if not network.actors else []

@@ -25,9 +25,9 @@ _ZH: dict[str, str] = {
     "kind.patient": "患者档案",
     "network": "团伙 {id}",
     "title": "团伙 {id} · ScalperNet",
-    "facts": "风险 <b>{risk}</b> · {size} 个标识 · {actors} · 医院：{hospitals} · "
+    "facts": "风险 <b>{risk}</b> · {size} 个标识{actors} · 医院：{hospitals} · "
              "时间 {first} – {last}",
-    "actors": "{n} 个人员",
+    "actors": " · {n} 个人员",
     "masked": "根据您的角色，身份证号和电话已打码。",
     "legend.role": "颜色：角色",
     "legend.kind": "形状：标识类型",
@@ -78,9 +78,9 @@ _EN: dict[str, str] = {
     "kind.patient": "Patient record",
     "network": "Network {id}",
     "title": "Network {id} · ScalperNet",
-    "facts": "Risk <b>{risk}</b> · {size} identifiers · {actors} · hospitals: {hospitals} · "
+    "facts": "Risk <b>{risk}</b> · {size} identifiers{actors} · hospitals: {hospitals} · "
              "seen {first} – {last}",
-    "actors": "{n} people",
+    "actors": " · {n} people",
     "masked": "ID numbers and phones are masked for your role.",
     "legend.role": "Colour: role",
     "legend.kind": "Shape: kind",

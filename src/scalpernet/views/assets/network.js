@@ -157,6 +157,10 @@
     return home[id];
   }
 
+  // Around a person's box, identifiers are drawn small, so that dozens fit in the ring.
+  function memberSize(id) {
+    return mode === "chart" ? Math.min(store[id].size || 12, 12) : store[id].size;
+  }
   function refresh() {
     var shown = {}, adds = [], updates = [];
     Object.keys(store).forEach(function (id) {
@@ -167,12 +171,14 @@
       if (!nodes.get(id)) {
         if (!on) return;
         var node = Object.assign({}, store[id], {hidden: false, physics: !tiered});
+        if (data.members[id]) node.size = memberSize(id);
         if (at) { node.x = at[0]; node.y = at[1]; }
         adds.push(node);
         return;
       }
       var update = {id: id, hidden: !on, physics: on && !tiered};
       if (at) { update.x = at[0]; update.y = at[1]; }
+      if (on && data.members[id]) update.size = memberSize(id);
       updates.push(update);
     });
     nodes.add(adds);
@@ -248,7 +254,7 @@
     openActors[aid] = open;
     var at = network.getPositions([aid])[aid] || {x: actor.x, y: actor.y};
     var ids = actor.members.slice(0, RING_MAX);
-    var radius = Math.max(120, ids.length * 16 / Math.PI);
+    var radius = Math.max(150, ids.length * 48 / (2 * Math.PI));
     ids.forEach(function (id, j) {
       if (open) {
         var angle = Math.PI / 2 + 2 * Math.PI * j / ids.length;
@@ -298,6 +304,13 @@
     network.on(name, function () { clearTimeout(tipTimer); hideTooltip(); });
   });
 
+  // After a block opens, show its first rows at a readable zoom (with the agent above).
+  function showOpened(bid) {
+    var block = chart.blocks[bid], ids = block.actors.slice(0, 30);
+    if (block.parent) ids.push(block.parent);
+    network.fit({nodes: ids.filter(function (id) { return nodes.get(id); }),
+                 animation: false});
+  }
   // -- the side panel ---------------------------------------------------------------------
   var details = document.getElementById("details-body");
   function showDetails(id) {
@@ -359,6 +372,7 @@
       if (chart && chart.blocks[id]) {
         setChartBlock(id, true);
         showDetails(id);
+        showOpened(id);
         return;
       }
       if (chart && chart.actors[id]) setActor(id, true);
@@ -608,11 +622,11 @@
     ctx.fillStyle = "#334155";
     ctx.fillText(T.release_delays, 4, 10);
     counts.forEach(function (c, i) {
-      var h = 90 * c / top;
+      var h = 75 * c / top;
       ctx.fillStyle = i < 3 ? "#b91c1c" : "#2563eb";
       ctx.fillRect(i * bar + 2, 110 - h, bar - 4, h);
       ctx.fillStyle = "#111827";
-      ctx.fillText(String(c), i * bar + 4, 106 - h);
+      ctx.fillText(String(c), i * bar + 4, 107 - h);
       ctx.fillStyle = "#475569";
       var lo = edgesS[i];
       ctx.fillText(lo >= 60 ? lo / 60 + "m" : "\u2265" + lo, i * bar + 2, 124);
@@ -820,6 +834,7 @@
       if (chart && chart.blocks[gid]) setChartBlock(gid, false); else setGroup(gid, false);
     },
     openActor: function (aid) { setActor(aid, true); },
+    showOpened: function (bid) { showOpened(bid); },
     setMode: setMode, search: search, focus: focusMember,
     select: function (id) { network.selectNodes([id]); showDetails(id); }
   };
