@@ -7,6 +7,7 @@ import hashlib
 import html
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -196,3 +197,82 @@ def test_overview_without_networks_says_so() -> None:
     page = render_overview_page([], masked=False, lang="en")
     assert "No networks in the current results" in page
     assert "当前结果中没有团伙" in render_overview_page([], masked=False)
+
+
+def _chart_nodes(data: dict) -> dict:
+    return {n["id"]: n for n in data["nodes"] if n["id"] in data["chart"]["actors"]
+            or n["id"] in data["chart"]["blocks"]}
+
+
+def test_a_network_with_actors_opens_on_its_org_chart_in_chinese() -> None:
+    net = sample_network(600)
+    page = render_network_page(net, masked=True)
+    data = page_data(page)
+    chart = data["chart"]
+    assert len(chart["actors"]) == len(net.actors)
+    boxes = _chart_nodes(data)
+    labels = [n["label"] for n in boxes.values()]
+    assert any(label.startswith("技术人员\n") for label in labels)
+    assert any(label.startswith("+ ") and label.endswith("名患者") for label in labels)
+    opening = [i for i, a in chart["actors"].items() if a["block"] is None]
+    opening += [b for b, blk in chart["blocks"].items()
+                if blk["parent"] is None or chart["actors"][blk["parent"]]["block"] is None]
+    assert len(opening) <= 20
+    # each person knows the identifiers it opens into, and when it was first seen
+    first = chart["actors"]["a1"]
+    assert first["role"] == "first_level" and first["members"] and first["first"] > 0
+    assert all(m in data["members"] for m in first["members"])
+    assert '<html lang="zh-CN">' in page and "UTC+8" in page
+    english = render_network_page(net, masked=True, lang="en")
+    assert '<html lang="en">' in english and "Technician\n" in english.replace("\\n", "\n")
+    with pytest.raises(ValueError, match="unknown language"):
+        render_network_page(net, masked=True, lang="fr")
+
+
+def test_actors_first_and_last_seen_come_from_stored_evidence() -> None:
+    net = sample_network(60)
+    net.actors[0].evidence = {"bookings": 3, "first_seen": "2026-03-02T10:00:00+00:00",
+                              "last_seen": "2026-03-02T11:30:00+00:00"}
+    data = page_data(render_network_page(net, masked=False))
+    actor = data["chart"]["actors"]["a0"]
+    assert actor["first"] == 1772445600000 and actor["last"] == 1772451000000
+    facts = dict(map(tuple, data["info"]["a0"]["facts"]))
+    assert facts["首次出现"] == "2026-03-02 18:00 UTC+8"
+    assert not any(k in ("first_seen", "last_seen") for k, _ in data["info"]["a0"]["evidence"])
+
+
+def test_links_within_a_tier_say_so_without_empty_counts() -> None:
+    from scalpernet.results.models import EntityRef, Link
+
+    net = hostile_network()
+    net.links.append(Link(source=EntityRef(kind="ip", key="203.0.113.7"),
+                          target=EntityRef(kind="phone", key=PHONE), type="same_tier",
+                          weight=0.0, registrations=0))
+    data = page_data(render_network_page(net, masked=False, lang="en"))
+    edge = next(e for e in data["edges"] if e.get("dashes") is True and e["label"] ==
+                "Within the tier")
+    assert data["edgeInfo"][edge["id"]] == [["Link", "Within the tier"]]
+
+
+def test_a_served_page_links_back_signs_out_and_may_read_its_api() -> None:
+    from scalpernet.entities import uid
+    from scalpernet.views import Served
+
+    net = hostile_network()
+    refs = {uid(m.kind, m.key): f"ref_{i}" for i, m in enumerate(net.members)}
+    page = render_network_page(net, masked=True, served=Served(refs=refs))
+    policy = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"',
+                                     page).group(1))
+    assert "connect-src 'self'" in policy and "form-action 'self'" in policy
+    assert '<a href="/ui/networks">' in page and 'action="/ui/logout"' in page
+    data = page_data(page)
+    assert data["api"] is True and data["members"]["m0"]["ref"] == "ref_0"
+    assert ID_NUMBER not in page
+
+
+def test_risk_is_cut_not_rounded_and_times_carry_their_zone() -> None:
+    net = Network(id="n", risk=0.9991, size=1, hospitals=["H1"],
+                  first_seen=datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    page = render_overview_page([net], masked=False)
+    assert "0.999" in page and "1.00" not in page
+    assert "2026-03-02 18:00 UTC+8" in page
