@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 UPPER_TIERS = ("technician", "first_level", "second_level")
 TIERS = (*UPPER_TIERS, "patient", "none")
 _RANK = {role: i for i, role in enumerate(TIERS)}
-_LINE = 40  # members of a row per line before it is staggered over more lines
+_LINE = 14  # members of a row per line before it is staggered over more lines
 _MAX_LINES = 8
 
 
