@@ -107,6 +107,12 @@ def test_an_analyst_searches_expands_reads_a_timeline_and_finds_paths(
     assert "UTC+8" in page.evaluate("document.querySelector('table.timeline').textContent")
     page.screenshot(tmp_path / "timeline.png")
 
+    # the other networks it is in, each a link to its page
+    page.evaluate(f"{buttons}[2].click()")
+    page.wait_for("!!document.querySelector('#details-body .tool-out a')", timeout=20)
+    assert page.evaluate("document.querySelector('#details-body .tool-out a')"
+                         ".getAttribute('href')") == "/ui/networks/n-gang"
+
     # shortest paths to another member of the page, named as the page shows it
     page.evaluate("document.querySelector('#details-body form.paths input').value = "
                   "'alipay-8812'; document.querySelector('#details-body form.paths')"

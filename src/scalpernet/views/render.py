@@ -602,6 +602,8 @@ def render_network_page(network: Network, *, masked: bool, physics: bool = False
     graph, extra = _build_graph(network, mask, layout, plan, physics, w, t, served)
     data = {"nodes": graph.nodes, "edges": graph.edges, "options": graph.options, **extra,
             "t": t, "lang": lang, "api": served is not None, "masked": masked,
+            "served": {"overview": served.overview} if served is not None else None,
+            "roles": {role: w["role." + role] for role in ROLE_COLOURS},
             "tz": DISPLAY_TZ_NAME}
 
     vis_js = _vis_network_js()

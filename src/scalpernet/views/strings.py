@@ -142,6 +142,7 @@ SCRIPT: dict[str, dict[str, str]] = {
         "delay": "放号后延迟", "release_delays": "放号后延迟分布（秒）",
         "total": "共 {n} 条", "all_roles": "全部角色", "all_kinds": "全部类型",
         "ms": "毫秒", "s": "秒", "path": "路径 {n}（{len} 步）",
+        "networks": "所在团伙", "risk": "风险",
     },
     "en": {
         "shown": "{n} of {total} identifiers shown", "people": "{n} people",
@@ -165,7 +166,7 @@ SCRIPT: dict[str, dict[str, str]] = {
         "status": "Status", "delay": "Delay after release",
         "release_delays": "Delays after release (seconds)", "total": "{n} in all",
         "all_roles": "All roles", "all_kinds": "All kinds", "ms": "ms", "s": "s",
-        "path": "Path {n} ({len} steps)",
+        "path": "Path {n} ({len} steps)", "networks": "Networks it is in", "risk": "risk",
     },
 }
 

@@ -498,6 +498,7 @@
     var tools = el("div", "tools");
     tools.appendChild(button(T.expand, function () { expand(id, m, out); }));
     tools.appendChild(button(T.timeline, function () { timeline(m, out); }));
+    tools.appendChild(button(T.networks, function () { networksOf(m, out); }));
     var form = el("form", "paths");
     var target = el("input");
     target.placeholder = T.path_target;
@@ -557,6 +558,25 @@
       refresh();
       out.replaceChildren(el("p", "hint", say("added", {n: added}) + " · " +
                                           say("total", {n: n})));
+    }, function (error) { out.replaceChildren(el("p", "error", say("error", {msg: error}))); });
+  }
+  // The current networks a member belongs to, each linking to its page.
+  function networksOf(m, out) {
+    out.replaceChildren(el("p", "hint", T.loading));
+    api(entityPath(m)).then(function (body) {
+      out.replaceChildren(el("div", "info-section", T.networks));
+      var list = el("ul", "results");
+      body.networks.forEach(function (n) {
+        var item = el("li"), link = el("a", null, n.network);
+        link.href = data.served.overview + "/" + encodeURIComponent(n.network);
+        item.appendChild(link);
+        item.appendChild(el("span", "hint", " " + T.risk + " " +
+          (Math.floor(n.risk * 1000) / 1000).toFixed(3) + " · " +
+          (data.roles[n.role] || n.role || "?") + " · " + T.score + " " +
+          (n.score === null ? "?" : n.score.toFixed(2))));
+        list.appendChild(item);
+      });
+      out.appendChild(body.networks.length ? list : el("p", "hint", T.no_results));
     }, function (error) { out.replaceChildren(el("p", "error", say("error", {msg: error}))); });
   }
   // A member's bookings: a table, and the delays after the slot's release as a histogram.
