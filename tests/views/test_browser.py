@@ -161,6 +161,13 @@ def test_the_page_opens_on_the_org_chart_and_opens_people_into_identifiers(site:
     assert all(not n.startswith("a") for n in page.evaluate(VISIBLE))
     page.evaluate("document.getElementById('view-chart').click()")
     assert "a0" in page.evaluate(VISIBLE)
+    # the list beside the canvas names every person; an entry focuses its box
+    page.evaluate("document.getElementById('list').click()")
+    entries = page.evaluate("document.querySelectorAll('#results li button').length")
+    assert entries == min(300, len(net.actors))
+    page.evaluate("document.querySelectorAll('#results li button')[2].focus(); "
+                  "document.querySelectorAll('#results li button')[2].click()")
+    assert page.evaluate("scalpernet.network.getSelectedNodes()") == ["a2"]
     assert page.errors == [] and page.blocked == []
 
 

@@ -632,7 +632,7 @@ def render_network_page(network: Network, *, masked: bool, physics: bool = False
         signals=_signal_list(network.signals, mask, w),
         selected=_e(w["selected"]), pick=_e(w["pick"]),
         fit=_e(w["fit"]), tiered=_e(w["tiered"]), physics_label=_e(w["physics"]),
-        collapse_all=_e(w["collapse_all"]), chart=_e(w["chart"]),
+        collapse_all=_e(w["collapse_all"]), chart=_e(w["chart"]), list=_e(w["list"]),
         identifiers=_e(w["identifiers"]), search=_e(w["search"]),
         search_hint=_e(w["search_hint"]), min_score=_e(w["min_score"]),
         period=_e(w["period"]),

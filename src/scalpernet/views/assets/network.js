@@ -697,6 +697,24 @@
     }, function (error) { out.replaceChildren(el("p", "error", say("error", {msg: error}))); });
   }
 
+  // A list of the people (or, without actors, the identifiers) as text beside the canvas:
+  // readable with a keyboard or a screen reader, each entry focusing its box or node.
+  var LIST_MAX = 300;
+  function showList() {
+    results.hidden = false;
+    results.replaceChildren(el("h2", null, document.getElementById("list").textContent));
+    var ids = chart ? Object.keys(chart.actors) : Object.keys(data.members).sort(function (a, b) {
+      return data.members[b].score - data.members[a].score;
+    });
+    var list = el("ul", "results");
+    ids.slice(0, LIST_MAX).forEach(function (id) { list.appendChild(resultItem(id)); });
+    results.appendChild(list);
+    if (ids.length > LIST_MAX) {
+      results.appendChild(el("p", "hint", say("more", {n: ids.length - LIST_MAX})));
+    }
+  }
+  document.getElementById("list").addEventListener("click", showList);
+
   // -- filters and the time slider --------------------------------------------------------
   function onFilter() {
     filters.role = document.getElementById("filter-role").value;
