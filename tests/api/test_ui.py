@@ -42,6 +42,9 @@ def test_an_analyst_browses_masked_pages_and_each_read_is_audited(api: Api) -> N
     # the cookie holds an opaque session id, never the key nor its secret
     assert api.keys["analyst"].rsplit("_", 1)[1].lower() not in cookie
     assert "snk_" not in cookie
+    # the cookie earlier versions kept the key in is cleared
+    assert any(c.startswith('scalpernet_key="";') and "path=/ui" in c.lower()
+               for c in signed_in.headers.get_list("set-cookie"))
 
     overview = api.client.get("/ui/networks")
     assert overview.status_code == 200 and "/ui/networks/n-gang" in overview.text

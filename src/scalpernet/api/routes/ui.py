@@ -30,6 +30,9 @@ NetworkId = Annotated[str, Path(min_length=1, max_length=200)]
 #: Networks listed on the overview page.
 OVERVIEW_LIMIT = 500
 _reader = require(*READERS)
+#: The cookie in which earlier versions kept the raw key under /ui: cleared at sign-in and
+#: sign-out, so no browser keeps a key once it has signed in again.
+_LEGACY_COOKIE = "scalpernet_key"
 
 _LOGIN = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -95,6 +98,7 @@ async def login(request: Request) -> Response:
     # Path "/": the page's script reads the JSON API with the session too.
     response.set_cookie(SESSION_COOKIE, token, max_age=sessions.lifetime_s, path="/",
                         httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    response.delete_cookie(_LEGACY_COOKIE, path="/ui")
     return response
 
 
@@ -123,6 +127,7 @@ async def logout(request: Request) -> Response:
                    key_id=session.key_id if session else None)
     response = RedirectResponse("/ui/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(_LEGACY_COOKIE, path="/ui")
     return response
 
 
