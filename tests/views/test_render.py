@@ -276,3 +276,14 @@ def test_risk_is_cut_not_rounded_and_times_carry_their_zone() -> None:
     page = render_overview_page([net], masked=False)
     assert "0.999" in page and "1.00" not in page
     assert "2026-03-02 18:00 UTC+8" in page
+
+
+def test_an_odd_actor_or_a_parent_that_is_not_stored_leaves_the_chart_drawable() -> None:
+    net = sample_network(80)
+    net.actors[3] = net.actors[3].model_copy(update={"role": "none"})
+    net.actors[4] = net.actors[4].model_copy(update={"parent": "no-such-actor"})
+    data = page_data(render_network_page(net, masked=True))
+    assert "a3" not in data["chart"]["actors"]
+    assert "a4" in data["chart"]["actors"]
+    ends = {e["from"] for e in data["edges"]} | {e["to"] for e in data["edges"]}
+    assert "a3" not in ends

@@ -452,6 +452,8 @@ def _add_chart(graph: PyvisNetwork, network: Network, mask: IdentifierMask,
     members = network.members
     ids = {a.id: n for n, a in enumerate(actors)}
     parents = [ids.get(a.parent) if a.parent else None for a in actors]
+    # Only a scalper can be a parent in the chart (a stale or odd parent is no parent).
+    parents = [p if p is not None and actors[p].role in UPPER_TIERS else None for p in parents]
     chart = actor_chart([a.role for a in actors], parents, [a.score for a in actors])
     block_of = {i: b for b in chart.blocks for i in b.actors}
     out_actors: dict[str, Any] = {}
@@ -463,6 +465,8 @@ def _add_chart(graph: PyvisNetwork, network: Network, mask: IdentifierMask,
     for n, actor in enumerate(actors):
         label = _actor_label(actor, members, index, mask, w, t)
         block = block_of.get(n)
+        if block is None and n not in chart.positions:
+            continue  # a role the chart has no row for
         if block is None:
             x, y = chart.positions[n]
         else:
@@ -488,7 +492,7 @@ def _add_chart(graph: PyvisNetwork, network: Network, mask: IdentifierMask,
             "x": round(x, 1), "y": round(y, 1),
         }
         parent = parents[n]
-        if parent is not None:
+        if parent is not None and (parent in chart.positions or parent in block_of):
             edge_id = f"ae{n}"
             bookings, payments = actor.link.get("bookings", 0), actor.link.get("payments", 0)
             graph.add_edge(aid(parent), aid(n), id=edge_id, hidden=True, physics=False,
