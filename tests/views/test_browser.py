@@ -44,6 +44,9 @@ def test_hostile_names_show_as_text_and_nothing_leaves_the_page(site: Site,
     details = page.evaluate("document.getElementById('details-body').textContent")
     assert f"patient:{ID_NUMBER}|{XSS}" in details
     assert page.evaluate("scalpernet.network.getSelectedNodes()") == patient
+    # the click shows everything in the panel: the tooltip does not stay to repeat it
+    assert page.evaluate("document.querySelector('div.vis-tooltip').style.visibility") == \
+        "hidden"
 
     page.screenshot(tmp_path / "hostile.png")
     assert (tmp_path / "hostile.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -168,6 +171,12 @@ def test_the_page_opens_on_the_org_chart_and_opens_people_into_identifiers(site:
     page.evaluate("document.querySelectorAll('#results li button')[2].focus(); "
                   "document.querySelectorAll('#results li button')[2].click()")
     assert page.evaluate("scalpernet.network.getSelectedNodes()") == ["a2"]
+    # at 1366×768 the legend is on screen without scrolling
+    page.send("Emulation.setDeviceMetricsOverride", {"width": 1366, "height": 768,
+                                                     "deviceScaleFactor": 1, "mobile": False})
+    page.wait_for("window.innerHeight === 768")
+    assert page.evaluate("document.querySelector('.legend-box').getBoundingClientRect()"
+                         ".bottom") <= 768
     assert page.errors == [] and page.blocked == []
 
 

@@ -560,6 +560,11 @@
                                           say("total", {n: n})));
     }, function (error) { out.replaceChildren(el("p", "error", say("error", {msg: error}))); });
   }
+  // A tool's answer is scrolled into the side panel's view.
+  function reveal(node) {
+    var aside = document.querySelector("aside");
+    aside.scrollTop += node.getBoundingClientRect().top - aside.getBoundingClientRect().top - 8;
+  }
   // The current networks a member belongs to, each linking to its page.
   function networksOf(m, out) {
     out.replaceChildren(el("p", "hint", T.loading));
@@ -577,6 +582,7 @@
         list.appendChild(item);
       });
       out.appendChild(body.networks.length ? list : el("p", "hint", T.no_results));
+      reveal(out);
     }, function (error) { out.replaceChildren(el("p", "error", say("error", {msg: error}))); });
   }
   // A member's bookings: a table, and the delays after the slot's release as a histogram.
@@ -622,6 +628,7 @@
         table.appendChild(row);
       });
       out.appendChild(table);
+      reveal(out);
     }, function (error) { out.replaceChildren(el("p", "error", say("error", {msg: error}))); });
   }
   function histogram(values) {
@@ -694,6 +701,7 @@
       onPage.forEach(function (id) { pinned[id] = true; current[id] = undefined; });
       refresh();
       network.selectNodes(onPage.filter(function (id) { return nodes.get(id); }));
+      reveal(out);
     }, function (error) { out.replaceChildren(el("p", "error", say("error", {msg: error}))); });
   }
 
