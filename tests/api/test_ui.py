@@ -84,6 +84,7 @@ def test_the_pages_script_reads_the_json_api_with_the_session_masked_and_audited
     assert [hit["key"] for hit in search.json()["results"]] == ["A9"]
     audit = api.last_audit()
     assert (audit["role"], audit["route"], audit["status"]) == ("analyst", "/search", 200)
+    assert audit["via"] == "page_session"
     # masking follows the key's role: an analyst's expansion shows phones masked
     ref = api.ref("escort_agent", "A9")
     around = api.client.get(f"/entities/escort_agent/{ref}/neighbours", headers=PAGE)

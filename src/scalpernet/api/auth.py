@@ -161,6 +161,7 @@ async def authenticate(connection: HTTPConnection) -> Principal:
         if session is None:
             raise _unauthorized("your session has ended: sign in again")
         connection.scope["state"]["key_id"] = session.key_id
+        connection.scope["state"]["via"] = "page_session"
         return await state.verifier.of_session(session.key_id)
     parsed = parse_key(key or "")
     connection.scope["state"]["key_id"] = parsed[0] if parsed else None
