@@ -43,6 +43,7 @@ from scalpernet.api.routes import (
     ui,
 )
 from scalpernet.api.service import TreeCache, coalescers
+from scalpernet.api.sessions import PageSessions
 from scalpernet.api.throttle import ApiLimits, Throttle
 from scalpernet.config import Settings, get_settings
 from scalpernet.graph.async_session import AsyncGraph
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
         graph = AsyncGraph(settings)
         app.state.graph = graph
         app.state.verifier = KeyVerifier(graph, ttl=key_cache_ttl)
+        app.state.sessions = PageSessions(graph, ttl=key_cache_ttl)
         app.state.current_run = CurrentRun(graph, ttl=run_cache_ttl)
         app.state.details = DetailCache()
         app.state.lists = DetailCache(size=256)

@@ -202,6 +202,8 @@ def audit_entry(scope: Scope, status: int) -> dict[str, Any]:
         "params": mask_params(params),
         "entities": sorted({mask_uid(u) for u in state.get("audit_entities") or ()}),
     }
+    if state.get("via"):  # a signed-in browser's page session stood for the key
+        entry["via"] = state["via"]
     if template is None:
         entry["path"] = mask_value(scope.get("path", ""))
     return entry

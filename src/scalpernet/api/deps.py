@@ -18,11 +18,11 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
 from scalpernet.api.audit import AuditLog, audit_entry, mask_params
-from scalpernet.api.auth import SESSION_COOKIE as SESSION_COOKIE
 from scalpernet.api.auth import Principal, api_key_header
 from scalpernet.api.errors import ApiError
 from scalpernet.api.present import Presenter
 from scalpernet.api.responses import JSON
+from scalpernet.api.sessions import SESSION_COOKIE as SESSION_COOKIE
 from scalpernet.api.throttle import Throttle
 from scalpernet.graph.async_session import AsyncGraph, QueryTrace
 from scalpernet.privacy import RefCipher

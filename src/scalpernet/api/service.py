@@ -457,22 +457,33 @@ def _views_function(name: str) -> Any:
     return None
 
 
-async def network_view(ctx: Ctx, network_id: str) -> tuple[str, list[str]]:
-    """The interactive HTML page of one network, from ``scalpernet.views``."""
+async def network_view(ctx: Ctx, network_id: str, *,
+                       served: bool = False) -> tuple[str, list[str]]:
+    """The interactive HTML page of one network, from ``scalpernet.views``; opened on its
+    actors' org chart. `served`: for a signed-in browser under /ui (links to the overview
+    and sign-out, and each member's reference for the page's reads of the API)."""
     render = _views_function("render_network_page")
     if render is None:
         raise ApiError(501, "not_implemented",
                        "the network view is not available in this build: "
                        "scalpernet.views.render_network_page is missing")
-    from scalpernet.results.store import network_from_record
+    from scalpernet.results.store import actor_from_record, network_from_record
 
     records = await ctx.read("network_get", id=network_id, timeout=QUERY_TIMEOUT_S)
     if not records:
         raise ApiError(404, "not_found", f"no current network with id {network_id}")
     props, rows = records[0]["network"], records[0]["members"]
+    actor_rows = await ctx.read("network_actors", id=network_id, timeout=QUERY_TIMEOUT_S)
+    page_of = None
+    if served:
+        from scalpernet.views import Served
+
+        page_of = Served(refs={r["uid"]: ctx.present.entity(r["uid"])["ref"] for r in rows})
 
     def build() -> str:
-        return str(render(network_from_record(props, rows), masked=ctx.masked))
+        network = network_from_record(props, rows)
+        network.actors = [actor_from_record(r["actor"], r["identifiers"]) for r in actor_rows]
+        return str(render(network, masked=ctx.masked, served=page_of))
 
     html = await asyncio.to_thread(build)
     return html, [r["uid"] for r in rows]
