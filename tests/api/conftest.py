@@ -136,6 +136,11 @@ def load_world(graph: Graph) -> None:
     for statement in (s.strip() for s in body.split(";")):
         if statement:
             graph.driver.execute_query(statement, database_=graph.database)
+    store_world_results(graph)
+
+
+def store_world_results(graph: Graph) -> None:
+    """The world's detection results, stored as analysis run ``run-1``."""
     write_results(graph, AnalysisRun(id="run-1", started_at=datetime(2026, 3, 5, tzinfo=UTC),
                                      ended_at=datetime(2026, 3, 5, 0, 5, tzinfo=UTC),
                                      params={"seed": 1}, summary={"networks": 2}),
