@@ -198,6 +198,14 @@ def test_an_unknown_actor_is_404(api: Api) -> None:
                                         "message": "no current actor with id act-nobody"}
 
 
+def test_explain_shows_the_actor_page_query(api: Api) -> None:
+    api.get("/networks/n-gang/actors")  # the tree is cached now
+    body = api.get("/networks/n-gang/actors?explain=true").json()
+    (query,) = body["explain"]["queries"]
+    assert query["name"] == "api_network_hierarchy" and query["parameters"] == {"id": "n-gang"}
+    assert "explain" not in api.get("/networks/n-gang/actors").json()
+
+
 def test_explain_shows_the_actor_queries(api: Api) -> None:
     body = api.get("/actors/act-a9?explain=true").json()
     names = {q["name"] for q in body["explain"]["queries"]}

@@ -200,8 +200,10 @@ async def load_tree(ctx: Ctx, network_id: str) -> Tree:
 
 
 async def current_tree(ctx: Ctx, network_id: str) -> Tree:
-    """The tree of a network of the current analysis run, from the cache when it is
-    that run's."""
+    """The tree of a network of the current analysis run, from the cache when it is that
+    run's (with ``explain`` read afresh: the query is the point)."""
+    if ctx.trace is not None:
+        return await load_tree(ctx, network_id)
     cache: TreeCache = ctx.request.app.state.trees
     run_id = await ctx.request.app.state.current_run.id()
     return cache.get(network_id, run_id) or await load_tree(ctx, network_id)
