@@ -1,8 +1,9 @@
 // The bookings behind one actor of the current analysis run: every registration through one
 // of the identifiers it uses (an ID card's are those of its patients), summarised: counts,
 // first and last booking, hospitals, doctors, statuses, the delay after release
-// (booked − released) and the payments. First and last booking come as [epoch seconds,
-// nanosecond, offset seconds], as in api_entity_summary.
+// (booked − released; its mean rounded to 0.1 ms, so that the order Neo4j happens to sum in
+// cannot change the answer) and the payments. First and last booking come as [epoch
+// seconds, nanosecond, offset seconds], as in api_entity_summary.
 MATCH (run:AnalysisRun {current: true})
 MATCH (a:Actor {id: $id, run_id: run.id})
 OPTIONAL CALL (a) {
@@ -23,7 +24,7 @@ CALL (regs) {
          percentileDisc(r.latency_ms, 0.1) AS latency_p10,
          percentileDisc(r.latency_ms, 0.5) AS latency_p50,
          percentileDisc(r.latency_ms, 0.9) AS latency_p90,
-         max(r.latency_ms) AS latency_max, avg(r.latency_ms) AS latency_mean,
+         max(r.latency_ms) AS latency_max, round(avg(r.latency_ms), 1) AS latency_mean,
          sum(CASE WHEN r.latency_ms < 1000 THEN 1 ELSE 0 END) AS under_1s
 }
 CALL (regs) {
