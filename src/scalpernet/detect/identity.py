@@ -11,12 +11,23 @@ anchor is its network's id, its role and its leading identifier.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
+
+#: Ten digits in a row could be read as a phone number by masking, and the id masked.
+_DIGIT_RUN = re.compile(r"[0-9]{10}")
+_DIGITS_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 
 def anchor_id(anchor_uid: str, prefix: str = "net-") -> str:
-    """``prefix`` + 12 hex characters of SHA-256 of the anchor's uid (no personal data)."""
-    return prefix + hashlib.sha256(anchor_uid.encode("utf-8")).hexdigest()[:12]
+    """``prefix`` + 12 hex characters of SHA-256 of the anchor's uid (no personal data): the
+    first 12 with no run of ten digits, so that masking by content never takes an id for a
+    phone or an ID number."""
+    digest = hashlib.sha256(anchor_uid.encode("utf-8")).hexdigest()
+    body = next((digest[i:i + 12] for i in range(len(digest) - 11)
+                 if not _DIGIT_RUN.search(digest[i:i + 12])),
+                digest[:12].translate(_DIGITS_TO_LETTERS))
+    return prefix + body
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
