@@ -1,0 +1,65 @@
+"""Cases and privacy: roles, validation, masking for analysts, and an audit line per
+change naming who made it."""
+
+from __future__ import annotations
+
+from tests.api.conftest import P2, Api, gang
+from tests.cases.test_cases import post, rerun
+
+
+def test_roles_and_bad_input_are_refused_with_one_line(api: Api) -> None:
+    assert post(api, "/cases", {"network_id": "n-gang"}, role="ingest").status_code == 403
+    missing = post(api, "/cases", {"network_id": "n-nowhere"})
+    assert missing.status_code == 404
+    assert "n-nowhere" in missing.json()["error"]["message"]
+    assert post(api, "/cases/n-nowhere/comments", {"text": "x"}).status_code == 404
+    assert post(api, "/cases", {"network_id": "n-gang"}).status_code == 201
+    for body in ({"status": "under_review", "note": "   "}, {"status": "under_review"},
+                 {"status": "new", "note": "back"}, {"status": "under_review", "note": "x",
+                                                     "by": "someone else"}):
+        answer = post(api, "/cases/n-gang/status", body)
+        assert answer.status_code == 422, body
+        assert answer.json()["error"]["code"] == "invalid_parameter"
+    assert api.get("/cases/n-gang").json()["case"]["status"] == "new"
+
+
+def test_analysts_see_masks_and_every_change_is_audited(api: Api) -> None:
+    before = len(api.audit_lines())
+    post(api, "/cases", {"network_id": "n-gang"})
+    post(api, "/cases/n-gang/status", {"status": "under_review", "note": "look"})
+    post(api, "/cases/n-gang/status", {"status": "confirmed", "note": "seen"})
+    answer = post(api, "/cases/n-gang/comments",
+                  {"text": "patient 510107199013011234 called from 17012345678"},
+                  role="investigator")
+    assert answer.status_code == 200
+    audit = api.last_audit()
+    assert (audit["route"], audit["method"], audit["status"], audit["role"]) == (
+        "/cases/{network_id}/comments", "POST", 200, "investigator")
+    assert audit["params"]["network_id"] == "n-gang"
+
+    shrunk = gang()
+    shrunk.members = [m for m in shrunk.members if m.key != P2]
+    shrunk.size = len(shrunk.members)
+    rerun(api, "run-2", [shrunk])
+
+    seen = api.get("/cases/n-gang", role="analyst")
+    assert seen.status_code == 200
+    text = seen.text
+    assert "510107199013011234" not in text and "17012345678" not in text
+    left = seen.json()["changes"]["left"]["members"]
+    assert [m["kind"] for m in left] == ["patient"]
+    assert left[0]["key"] != P2 and left[0]["ref"].startswith("ref_")
+    assert "510107199013011234" in api.get("/cases/n-gang").text  # investigators see it
+    audit = api.last_audit()
+    assert audit["route"] == "/cases/{network_id}" and audit["entities"]
+    assert all("510107199013011234" not in u for u in audit["entities"])
+
+    moved = post(api, "/cases/n-gang/status", {"status": "referred", "note": "sent"},
+                 role="analyst")
+    assert moved.status_code == 200
+    audit = api.last_audit()
+    assert (audit["role"], audit["params"]["status"], audit["outcome"]) == (
+        "analyst", "referred", "ok")
+    lines = [line for line in api.audit_lines()[before:] if line["method"] == "POST"]
+    assert len(lines) == 5  # one line per change, none twice
+    assert len({line["request_id"] for line in lines}) == 5
