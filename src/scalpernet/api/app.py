@@ -35,6 +35,7 @@ from scalpernet.api.routes import (
     cases,
     docs,
     entities,
+    exports,
     health,
     ingest,
     networks,
@@ -176,8 +177,8 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
     # open before the first request: a refused request is audited too
     app.state.audit = AuditLog(settings.data_dir / "audit", fsync=audit_fsync)
     install_error_handlers(app)
-    for module in (health, networks, entities, paths, search, runs, ingest, audit, cases, ui,
-                   docs):
+    for module in (health, networks, exports, entities, paths, search, runs, ingest, audit,
+                   cases, ui, docs):
         app.include_router(module.router)
     docs.mount_assets(app)
     # outermost last: AccessLog → SecurityHeaders → AuditTrail → ErrorBoundary →
