@@ -25,7 +25,7 @@ def _by(ctx: Ctx) -> dict[str, str]:
     return {"key_id": p.key_id, "name": p.name, "role": p.role}
 
 
-def _event(row: dict[str, Any]) -> dict[str, Any]:
+def event_shown(row: dict[str, Any]) -> dict[str, Any]:
     return {"seq": row["seq"], "type": row["type"], "at": row["at"],
             "by": {"key_id": row.get("by_key_id"), "name": row.get("by_name"),
                    "role": row.get("by_role")},
@@ -80,7 +80,7 @@ async def _answer(ctx: Ctx, network_id: str) -> dict[str, Any]:
     change is answered with, its audit line written before the change."""
     row = await _stored(ctx, network_id)
     return {"case": _case(row["case"]), "network": row["network"],
-            "history": [_event(e) for e in row["events"]]}
+            "history": [event_shown(e) for e in row["events"]]}
 
 
 async def get_case(ctx: Ctx, network_id: str, *, changes_limit: int = CHANGES_LIMIT

@@ -15,6 +15,7 @@ from scalpernet.api.routes import AUTH_ERRORS
 from scalpernet.api.schemas import responses
 from scalpernet.export import graphs, source, tables
 from scalpernet.locale import DEFAULT_LANG, Lang
+from scalpernet.report import service as report
 
 router = APIRouter(prefix="/networks", tags=["exports"])
 Reader = Annotated[Ctx, Depends(require(*READERS))]
@@ -24,7 +25,7 @@ LangParam = Annotated[Lang, Query(description="Language of headers and role name
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA = {"csv": CSV, "xlsx": XLSX, "graphml": "application/graphml+xml",
-         "gexf": "application/gexf+xml"}
+         "gexf": "application/gexf+xml", "pdf": "application/pdf"}
 
 
 def _binary(*types: str) -> dict[int | str, dict[str, object]]:
@@ -83,3 +84,26 @@ async def export_table(
         shown = sorted({u for b in bookings for uids in b.links.values() for u in uids})
     body = tables.to_csv(rows) if fmt == "csv" else tables.to_xlsx(rows, table)
     return _file(ctx, body, fmt, f"{network_id}-{table}", shown)
+
+
+@router.get("/{network_id}/report", response_class=Response,
+            responses={200: {"description": "The report.", "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                **responses(None, 404, 413, 501, *AUTH_ERRORS)})
+async def case_report(
+    ctx: Reader, network_id: NetworkId,
+    fmt: Annotated[Literal["html", "pdf"], Query(alias="format")] = "html",
+    lang: LangParam = DEFAULT_LANG,
+) -> Response:
+    """The printable case report: slots grabbed, hospitals and doctors targeted, fees and
+    the estimated markup, timeline, delay histogram, payment flows, tiers, the case's
+    status and history, and every registration behind each number (source file and line).
+    PDF is printed by headless Chromium."""
+    html, shown = await report.build(ctx, network_id, lang)
+    if fmt == "html":
+        ctx.shows(shown)
+        return Response(html, media_type="text/html; charset=utf-8", headers={
+            "Cache-Control": "no-store", "Content-Security-Policy": report.PAGE_CSP})
+    body = await report.pdf(html)
+    return _file(ctx, body, "pdf", f"{network_id}-report", shown)

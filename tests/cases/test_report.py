@@ -1,0 +1,95 @@
+"""The case report against the real Neo4j: every figure with the registrations behind it
+(numbered, with source file and line), masked for analysts, in Chinese by default, and
+printed to PDF by headless Chromium."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from tests.api.conftest import Api
+from tests.cases.test_cases import post
+
+RAW = ("510107199013011234", "11010519491231002X", "17012345678", "13900002222")
+
+
+class Text(HTMLParser):
+    """The page's text by section id, and the ids it defines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.section: str | None = None
+        self.text: dict[str, str] = {}
+        self.ids: set[str] = set()
+        self.links: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+            if tag == "section":
+                self.section = found["id"]
+        if tag == "a" and (found.get("href") or "").startswith("#"):
+            self.links.add(str(found["href"])[1:])
+
+    def handle_data(self, data: str) -> None:
+        if self.section:
+            self.text[self.section] = self.text.get(self.section, "") + data
+
+
+def parsed(html: str) -> Text:
+    page = Text()
+    page.feed(html)
+    return page
+
+
+def test_every_number_leads_to_registrations_with_source_file_and_line(api: Api) -> None:
+    post(api, "/cases", {"network_id": "n-gang", "note": "<script>alert(1)</script>"})
+    answer = api.get("/networks/n-gang/report")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    html = answer.text
+    assert '<html lang="zh-CN">' in html and "案件报告" in html and "技术人员" in html
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    page = parsed(html)
+    assert {f"E{n}" for n in range(1, 7)} <= page.ids
+    assert page.links <= page.ids  # every evidence link lands on a registration row
+    appendix = page.text["appendix-a"]
+    for n in range(1, 7):
+        assert f"R{n}" in appendix
+    assert appendix.count("export-h.csv:2") == 6
+    fees = page.text["fees"]
+    assert "1,800.00" in fees  # 6 × 300 yuan face value
+    assert "400.00" in fees and "12,500.00" in fees  # 5 kept slots × 80 … 2,500 yuan
+    assert re.search(r"< 100 ms\s*6", page.text["delays"])
+    hospitals = page.text["hospitals"]
+    assert re.search(r"H1\s*3\s*900.00\s*E1–E3", hospitals)
+    assert re.search(r"H2\s*3\s*900.00\s*E4–E6", hospitals)
+    assert "alipay-8812" in page.text["payments"]
+    assert "+08:00" in page.text["appendix-a"]
+    assert "新建" in page.text["case"]
+
+    english = api.get("/networks/n-gang/report", params={"lang": "en"}).text
+    assert '<html lang="en">' in english and "Case report" in english
+    assert "Technician" in english
+
+
+def test_an_analysts_report_holds_no_id_number_or_phone(api: Api) -> None:
+    post(api, "/cases/n-gang/comments", {"text": "caller 13900002222"})
+    answer = api.get("/networks/n-gang/report", role="analyst")
+    assert answer.status_code == 200
+    assert not any(raw in answer.text for raw in RAW)
+    assert "脱敏" in answer.text
+    audit = api.last_audit()
+    assert audit["route"] == "/networks/{network_id}/report" and audit["role"] == "analyst"
+    assert "payer:alipay-8812" in audit["entities"]
+    assert api.get("/networks/n-none/report").status_code == 404
+
+
+def test_the_report_prints_to_pdf(api: Api) -> None:
+    """Needs Chromium: scripts/install-browser.sh installs Debian's."""
+    answer = api.get("/networks/n-gang/report", params={"format": "pdf"})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF-")
+    assert len(answer.content) > 5_000
