@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from scalpernet.results.models import Member, Network, Signal
-from scalpernet.views import render_network_page, render_overview_page
+from scalpernet.results.models import Member, Network
+from scalpernet.views import render_network_page
 from scalpernet.views.sample import sample_network
 
 from .networks import ID_NUMBER, ODD_ID, PHONE, XSS, hostile_network
@@ -170,24 +170,3 @@ def test_small_networks_are_drawn_whole() -> None:
 def test_max_nodes_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_nodes"):
         render_network_page(sample_network(20), masked=False, max_nodes=0)
-
-
-def test_overview_ranks_networks_and_links_each_view() -> None:
-    low = Network(id="low risk", risk=0.2, size=3, hospitals=["H2"])
-    high = Network(id="a/b?<c>", risk=0.95, size=40, hospitals=["<b>H1</b>"],
-                   signals=[Signal(name=f"s{i}", value=i, detail=f"call {PHONE}")
-                            for i in range(5)])
-    page = render_overview_page([low, high], masked=True,
-                                link_template="/networks/{id}/view")
-    assert page.index("a/b?&lt;c&gt;") < page.index("low risk")
-    assert 'href="/networks/a%2Fb%3F%3Cc%3E/view"' in page
-    assert 'href="/networks/low%20risk/view"' in page
-    assert "<b>H1</b>" not in page and "&lt;b&gt;H1&lt;/b&gt;" in page
-    assert PHONE not in page and "138****5678" in page
-    assert "s2" in page and "s3" not in page  # the top three signals
-    assert "<script" not in page and "script-src 'none'" in html.unescape(page)
-
-
-def test_overview_without_networks_says_so() -> None:
-    page = render_overview_page([], masked=False)
-    assert "No networks in the current results" in page

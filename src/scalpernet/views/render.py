@@ -29,7 +29,6 @@ from functools import cache
 from importlib import resources
 from string import Template
 from typing import Any
-from urllib.parse import quote
 
 import orjson
 from pyvis.network import Network as PyvisNetwork
@@ -410,36 +409,4 @@ def render_network_page(network: Network, *, masked: bool, physics: bool = False
         data=_json_for_script(data),
         vis_js=vis_js,
         app_js=app_js,
-    )
-
-
-def render_overview_page(networks: list[Network], *, link_template: str = "{id}/view",
-                         masked: bool) -> str:
-    """Networks ranked by risk, each row linking to its view (`link_template` with `{id}`)."""
-    mask = IdentifierMask(masked)
-    ranked = sorted(networks, key=lambda n: (-n.risk, n.id))
-    rows = []
-    for rank, net in enumerate(ranked, start=1):
-        href = link_template.replace("{id}", quote(net.id, safe=""))
-        top = "".join(
-            f'<li><span class="signal-name">{_e(name)}</span> <b>{_e(value)}</b>'
-            + (f' <span class="signal-detail">{_e(_clip(detail, 160))}</span>' if detail
-               else "") + "</li>"
-            for name, value, detail in _signal_rows(net.signals[:3], mask))
-        rows.append(
-            f"<tr><td>{rank}</td>"
-            f'<td><span class="risk" style="--risk:{net.risk:.3f}"></span>{net.risk:.2f}</td>'
-            f'<td><a href="{_e(href)}">{_e(net.id)}</a></td>'
-            f"<td>{net.size}</td>"
-            f"<td>{_e(mask.text(', '.join(net.hospitals)))}</td>"
-            f"<td>{_when(net.first_seen)} – {_when(net.last_seen)}</td>"
-            f'<td><ul class="signals">{top}</ul></td></tr>')
-    body = "".join(rows) or '<tr><td colspan="7">No networks in the current results.</td></tr>'
-    return _template("overview.html").substitute(
-        csp=_e(_csp([])),
-        page_css=_asset("page.css"),
-        count=len(ranked),
-        masked=('<p class="masked">ID numbers and phones are masked for your role.</p>'
-                if masked else ""),
-        rows=body,
     )
