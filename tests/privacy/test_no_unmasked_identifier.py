@@ -55,10 +55,28 @@ def analyst_routes(api: Api) -> list[str]:
                    f"/entities/{kind}/{ref}/registrations",
                    f"/entities/{kind}/{ref}/registrations?order=desc&explain=true",
                    f"/search?q={ref}"]
+    work_case(api)
+    routes += ["/cases", "/cases/n-planted", "/networks/n-planted/report",
+               "/networks/n-planted/report?lang=en"]
+    routes += [f"/networks/n-planted/export/{what}?format={fmt}"
+               for what, fmt in (("members", "csv"), ("registrations", "csv"),
+                                 ("graph", "graphml"), ("graph", "gexf"))]
     pairs = list(refs.values())
     routes += [f"/paths?source={a}&target={b}&max_hops=6" for a, b in pairwise(pairs)]
     routes += [f"/paths?source={pairs[0]}&target={pairs[-1]}&explain=true"]
     return routes
+
+
+def work_case(api: Api) -> None:
+    """A case on the planted network, confirmed, with the identifiers in its notes."""
+    headers = {"X-API-Key": api.keys["investigator"]}
+    api.client.post("/cases", json={"network_id": "n-planted", "note": f"see {ID_NUMBER}"},
+                    headers=headers)
+    for status in ("under_review", "confirmed"):
+        api.client.post("/cases/n-planted/status", headers=headers,
+                        json={"status": status, "note": f"called {PHONE}"})
+    api.client.post("/cases/n-planted/comments", headers=headers,
+                    json={"text": f"{ID_NUMBER} / {PHONE}"})
 
 
 def test_no_route_shows_an_analyst_a_planted_identifier(api: Api) -> None:
@@ -90,6 +108,10 @@ def test_investigators_do_read_them(api: Api) -> None:
     """The same routes in full for an investigator: the check above can find a leak."""
     text = api.get("/networks/n-planted?members_limit=1000").text
     assert ID_NUMBER in text and PHONE in text
+    work_case(api)
+    for route in ("/cases/n-planted", "/networks/n-planted/report",
+                  "/networks/n-planted/export/registrations"):
+        assert leaks(api.get(route).text, (ID_NUMBER, PHONE)) == sorted([ID_NUMBER, PHONE]), route
 
 
 def test_no_page_shows_an_analyst_a_planted_identifier(api: Api) -> None:
