@@ -21,6 +21,8 @@ def test_roles_and_bad_input_are_refused_with_one_line(api: Api) -> None:
         assert answer.status_code == 422, body
         assert answer.json()["error"]["code"] == "invalid_parameter"
     assert api.get("/cases/n-gang").json()["case"]["status"] == "new"
+    wrong = api.client.delete("/cases", headers={"X-API-Key": api.keys["investigator"]})
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "GET, POST"
 
 
 def test_analysts_see_masks_and_every_change_is_audited(api: Api) -> None:

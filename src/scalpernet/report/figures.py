@@ -79,19 +79,20 @@ def spans(numbers: Sequence[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _group(bookings: Sequence[Booking], key: Callable[[Booking], str | None]) -> list[Row]:
+def _group(bookings: Sequence[Booking], key: Callable[[Booking], str | None],
+           fees: Sequence[Decimal | None]) -> list[Row]:
     groups: dict[str, list[int]] = defaultdict(list)
     for n, b in enumerate(bookings, start=1):
         label = key(b)
         if label is not None:
             groups[label].append(n)
-    rows = [Row(label, len(ns), ns, _sum(bookings, ns)) for label, ns in groups.items()]
+    rows = [Row(label, len(ns), ns, _sum(fees, ns)) for label, ns in groups.items()]
     return sorted(rows, key=lambda r: (-r.count, r.label))
 
 
-def _sum(bookings: Sequence[Booking], numbers: Sequence[int]) -> Decimal:
-    return sum((f for n in numbers if (f := fee(bookings[n - 1].props.get("fee_yuan")))
-                is not None), Decimal(0))
+def _sum(fees: Sequence[Decimal | None], numbers: Sequence[int]) -> Decimal:
+    """The fees of registrations `numbers` (E-numbers, from 1), exactly."""
+    return sum((f for n in numbers if (f := fees[n - 1]) is not None), Decimal(0))
 
 
 def _day(b: Booking) -> date | None:
@@ -104,8 +105,10 @@ def compute(network: Network, bookings: Sequence[Booking]) -> Figures:
     numbered = list(enumerate(bookings, start=1))
     kept = [n for n, b in numbered if b.props.get("status") in KEPT]
     cancelled = [n for n, b in numbered if b.props.get("status") == "cancelled"]
-    with_fee = [n for n, b in numbered if fee(b.props.get("fee_yuan")) is not None]
-    days = _group(bookings, lambda b: (d.isoformat() if (d := _day(b)) else None))
+    fees = [fee(b.props.get("fee_yuan")) for b in bookings]
+    with_fee = [n for n, f in enumerate(fees, start=1) if f is not None]
+    no_fee = [n for n, f in enumerate(fees, start=1) if f is None]
+    days = _group(bookings, lambda b: (d.isoformat() if (d := _day(b)) else None), fees)
     days.sort(key=lambda r: r.label)
     delays = []
     for i, (label, upper) in enumerate(DELAY_BINS):
@@ -115,7 +118,7 @@ def compute(network: Network, bookings: Sequence[Booking]) -> Figures:
         delays.append(Row(label, len(ns), ns))
     no_delay = [n for n, b in numbered if b.props.get("latency_ms") is None]
     role_of = {f"{m.kind}:{m.key}": m.role for m in network.members}
-    payers = _group(bookings, lambda b: b.linked("PAID_BY"))
+    payers = _group(bookings, lambda b: b.linked("PAID_BY"), fees)
     for row in payers:
         patients = {bookings[n - 1].linked("FOR") for n in row.evidence} - {None}
         row.extra = {"uid": row.label, "role": role_of.get(row.label), "patients": len(patients),
@@ -125,14 +128,13 @@ def compute(network: Network, bookings: Sequence[Booking]) -> Figures:
     times = [b.props.get("booked_at") for b in bookings if b.props.get("booked_at")]
     return Figures(
         bookings=len(bookings),
-        kept=Row("kept", len(kept), kept, _sum(bookings, kept)),
+        kept=Row("kept", len(kept), kept, _sum(fees, kept)),
         cancelled=Row("cancelled", len(cancelled), cancelled),
-        hospitals=_group(bookings, lambda b: b.props.get("hospital")),
+        hospitals=_group(bookings, lambda b: b.props.get("hospital"), fees),
         doctors=_group(bookings, lambda b: " · ".join(
-            str(b.props.get(k) or "?") for k in ("hospital", "department", "doctor"))),
-        fees=Row("fees", len(with_fee), with_fee, _sum(bookings, with_fee)),
-        fees_unknown=Row("unknown", len(bookings) - len(with_fee),
-                         [n for n, _ in numbered if n not in set(with_fee)]),
+            str(b.props.get(k) or "?") for k in ("hospital", "department", "doctor")), fees),
+        fees=Row("fees", len(with_fee), with_fee, _sum(fees, with_fee)),
+        fees_unknown=Row("unknown", len(no_fee), no_fee),
         markup=tuple(len(kept) * m for m in MARKUP_PER_SLOT),  # type: ignore[arg-type]
         timeline=days, delays=delays, delay_unknown=Row("unknown", len(no_delay), no_delay),
         payers=payers,
