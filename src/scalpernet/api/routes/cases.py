@@ -46,7 +46,7 @@ async def list_cases(
 
 @router.post("", response_model=None, status_code=201,
              responses={201: {"model": CaseAnswer},
-                        **responses(CaseAnswer, 404, *AUTH_ERRORS)})
+                        **responses(CaseAnswer, 400, 404, *AUTH_ERRORS)})
 async def open_case(ctx: Worker, body: CaseOpen) -> Response:
     """Open the case of a current network (201), or answer the one already open (200)."""
     payload, created = await service.open_case(ctx, body.network_id, body.note)
@@ -69,7 +69,7 @@ async def get_case(
 
 
 @router.post("/{network_id}/status", response_model=None,
-             responses=responses(CaseAnswer, 404, 409, *AUTH_ERRORS))
+             responses=responses(CaseAnswer, 400, 404, 409, *AUTH_ERRORS))
 async def change_status(ctx: Worker, network_id: NetworkId, body: StatusChange) -> Response:
     """Move the case: new → under_review → confirmed → referred, or dismissed (409 for a
     move the workflow forbids). Confirming keeps the members for later comparison."""
@@ -78,14 +78,14 @@ async def change_status(ctx: Worker, network_id: NetworkId, body: StatusChange) 
 
 
 @router.post("/{network_id}/assignee", response_model=None,
-             responses=responses(CaseAnswer, 404, *AUTH_ERRORS))
+             responses=responses(CaseAnswer, 400, 404, *AUTH_ERRORS))
 async def assign(ctx: Worker, network_id: NetworkId, body: Assignment) -> Response:
     """Give the case to someone, or to nobody (null)."""
     return await ctx.respond(await service.assign(ctx, network_id, body.assignee, body.note))
 
 
 @router.post("/{network_id}/comments", response_model=None,
-             responses=responses(CaseAnswer, 404, *AUTH_ERRORS))
+             responses=responses(CaseAnswer, 400, 404, *AUTH_ERRORS))
 async def comment(ctx: Worker, network_id: NetworkId, body: Comment) -> Response:
     """Add a comment to the case's history."""
     return await ctx.respond(await service.comment(ctx, network_id, body.text))
