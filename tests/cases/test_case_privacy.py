@@ -3,7 +3,7 @@ change naming who made it."""
 
 from __future__ import annotations
 
-from tests.api.conftest import P2, Api, gang
+from tests.api.conftest import P2, Api, gang, wifi
 from tests.cases.test_cases import post, rerun
 
 
@@ -65,3 +65,32 @@ def test_analysts_see_masks_and_every_change_is_audited(api: Api) -> None:
     lines = [line for line in api.audit_lines()[before:] if line["method"] == "POST"]
     assert len(lines) == 5  # one line per change, none twice
     assert len({line["request_id"] for line in lines}) == 5
+
+
+def test_two_moves_at_once_are_judged_one_after_the_other(api: Api) -> None:
+    """Both ask to confirm a case under review: one is applied, the other sees it done."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from scalpernet.graph.async_session import AsyncGraph
+    from tests.api.conftest import api_settings
+
+    rerun(api, "run-3", [gang(), wifi()])
+    assert post(api, "/cases", {"network_id": "n-wifi"}).status_code == 201
+    post(api, "/cases/n-wifi/status", {"status": "under_review", "note": "look"})
+
+    async def both() -> list[list[dict]]:
+        graph = AsyncGraph(api_settings(api.data_dir))
+        try:
+            return await asyncio.gather(*(graph.write(
+                "case_change_status", network_id="n-wifi", status="confirmed",
+                allowed_from=["under_review"], note=f"try {i}", at=datetime.now(UTC),
+                by={"key_id": f"k{i}", "name": "", "role": "investigator"},
+                request_id=f"r{i}") for i in range(2)))
+        finally:
+            await graph.close()
+
+    results = asyncio.run(both())
+    assert sorted(r[0]["allowed"] for r in results) == [False, True]
+    history = api.get("/cases/n-wifi").json()["history"]
+    assert [e["to"] for e in history] == ["new", "under_review", "confirmed"]
