@@ -77,7 +77,7 @@ WORDS: dict[str, tuple[str, str]] = {
               "scalper role (technician, first or second level)."),
     "tz": ("时间均为北京时间（UTC+08:00）。", "Times are China Standard Time (UTC+08:00)."),
     "note": ("说明", "Note"), "at": ("时间", "When"), "by": ("操作人", "By"),
-    "change": ("变更", "Change"),
+    "change": ("变更", "Change"), "runs": ("段编号", "runs of numbers"),
     "event_opened": ("立案", "opened"), "event_status": ("状态变更", "status"),
     "event_assigned": ("指派", "assigned"), "event_comment": ("备注", "comment"),
 }
