@@ -93,3 +93,40 @@ def test_the_report_prints_to_pdf(api: Api) -> None:
     assert answer.headers["content-type"] == "application/pdf"
     assert answer.content.startswith(b"%PDF-")
     assert len(answer.content) > 5_000
+
+
+def test_long_evidence_folds_on_screen_and_prints_in_full(tmp_path) -> None:
+    """40 bookings alternating kept and cancelled: each list is 20 runs, folded on screen;
+    printed (Chromium, print media) every number is there."""
+    from datetime import UTC, datetime, timedelta
+
+    from scalpernet.api.present import Presenter
+    from scalpernet.export.source import Booking
+    from scalpernet.privacy import RefCipher, load_ref_keyring
+    from scalpernet.report.figures import compute
+    from scalpernet.report.render import render_report
+    from scalpernet.views.headless import Chromium, serve_directory
+    from tests.api.conftest import RELEASE, gang
+
+    bookings = [Booking(props={
+        "registration_id": f"R{i}", "hospital": "H1", "status": ("booked", "cancelled")[i % 2],
+        "booked_at": (RELEASE + timedelta(milliseconds=30 + i)).isoformat(),
+        "latency_ms": 30 + i, "fee_yuan": "300.00", "source_file": "x.csv",
+        "source_line": i + 2}, links={"PAID_BY": ["payer:alipay-8812"]}) for i in range(40)]
+    network = gang()
+    present = Presenter(RefCipher(load_ref_keyring(tmp_path / "refs.json")), masked=True)
+    html = render_report(network, bookings, 40, compute(network, bookings), present,
+                         lang="zh-CN", run_id="r", case=None, generated=datetime.now(UTC))
+    (tmp_path / "report.html").write_text(html, encoding="utf-8")
+    shown = ("[...document.querySelectorAll('details.ev')].map(d => "
+             "d.querySelector('span.ev').checkVisibility())")
+    with serve_directory(tmp_path) as origin, Chromium() as browser:
+        page = browser.open(f"{origin}/report.html")
+        page.wait_for("document.readyState === 'complete'")
+        screen = page.evaluate(shown)
+        page.send("Emulation.setEmulatedMedia", {"media": "print"})
+        printed = page.evaluate(shown)
+        text = page.evaluate("document.querySelector('details.ev').textContent")
+    assert len(screen) >= 2 and not any(screen)
+    assert all(printed)
+    assert "E1, E3, E5" in text and "E39" in text
