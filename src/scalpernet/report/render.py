@@ -7,6 +7,8 @@ the caller's presenter: an analyst's report holds no ID number or phone.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from scalpernet.report.figures import CST, DELAY_BINS, MARKUP_PER_SLOT, Figures,
 from scalpernet.results.models import Network
 
 #: Longest a PDF may take to print.
-PDF_TIMEOUT_S = 120
+PDF_TIMEOUT_S = 300
 
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("案件报告", "Case report"), "network": ("团伙网络", "Network"),
@@ -188,21 +190,28 @@ def render_report(network: Network, bookings: list[Booking], total: int, figures
 def print_pdf(html: str, *, chromium: str | None = None,
               timeout: float = PDF_TIMEOUT_S) -> bytes:
     """The report printed to PDF by headless Chromium, with every network request refused
-    (the page needs none)."""
+    (the page needs none). Chromium runs in a process group of its own, ended whole when
+    it overruns `timeout`."""
     from scalpernet.views.headless import CHROMIUM_FLAGS, find_chromium
 
     binary = chromium or find_chromium()
-    with tempfile.TemporaryDirectory(prefix="scalpernet-report-") as folder:
+    with tempfile.TemporaryDirectory(prefix="scalpernet-report-",
+                                     ignore_cleanup_errors=True) as folder:
         page, pdf = Path(folder) / "report.html", Path(folder) / "report.pdf"
         page.write_text(html, encoding="utf-8")
         command = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={folder}/profile",
                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri()]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, start_new_session=True)
         try:
-            done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+            _, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
             raise ScalperNetError(f"Chromium did not print the report within {timeout:.0f} s"
                                   ) from exc
         if not pdf.exists() or pdf.stat().st_size == 0:
-            last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["?"])[-1]
-            raise ScalperNetError(f"Chromium printed no PDF (exit {done.returncode}): {last}")
+            last = (stderr.decode("utf-8", "replace").strip().splitlines() or ["?"])[-1]
+            raise ScalperNetError(f"Chromium printed no PDF (exit {process.returncode}): "
+                                  f"{last}")
         return pdf.read_bytes()
