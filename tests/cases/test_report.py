@@ -130,3 +130,20 @@ def test_long_evidence_folds_on_screen_and_prints_in_full(tmp_path) -> None:
     assert len(screen) >= 2 and not any(screen)
     assert all(printed)
     assert "E1, E3, E5" in text and "E39" in text
+
+
+def test_a_print_that_overruns_or_fails_says_so_in_one_line(tmp_path) -> None:
+    import pytest
+
+    from scalpernet.errors import ScalperNetError
+    from scalpernet.report.render import PrintTimeout, print_pdf
+
+    slow, broken = tmp_path / "slow.sh", tmp_path / "broken.sh"
+    slow.write_text("#!/bin/sh\nsleep 30 &\nsleep 30\n")
+    broken.write_text("#!/bin/sh\necho 'no display here' >&2\nexit 3\n")
+    for script in (slow, broken):
+        script.chmod(0o755)
+    with pytest.raises(PrintTimeout, match="within 1 s"):
+        print_pdf("<p>x</p>", chromium=str(slow), timeout=1)
+    with pytest.raises(ScalperNetError, match=r"exit 3\): no display here"):
+        print_pdf("<p>x</p>", chromium=str(broken))

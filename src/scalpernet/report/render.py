@@ -85,6 +85,10 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+class PrintTimeout(ScalperNetError):
+    """Chromium did not finish printing in time."""
+
+
 @dataclass
 class CaseInfo:
     """A case's status, assignee and history, when a case is open on the network."""
@@ -208,8 +212,8 @@ def print_pdf(html: str, *, chromium: str | None = None,
         except subprocess.TimeoutExpired as exc:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
-            raise ScalperNetError(f"Chromium did not print the report within {timeout:.0f} s"
-                                  ) from exc
+            raise PrintTimeout(f"Chromium did not print the report within {timeout:.0f} s"
+                               ) from exc
         if not pdf.exists() or pdf.stat().st_size == 0:
             last = (stderr.decode("utf-8", "replace").strip().splitlines() or ["?"])[-1]
             raise ScalperNetError(f"Chromium printed no PDF (exit {process.returncode}): "

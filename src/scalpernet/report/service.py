@@ -11,7 +11,7 @@ from scalpernet.cases.service import event_shown
 from scalpernet.errors import ScalperNetError
 from scalpernet.export import source
 from scalpernet.report.figures import compute
-from scalpernet.report.render import CaseInfo, print_pdf, render_report
+from scalpernet.report.render import CaseInfo, PrintTimeout, print_pdf, render_report
 
 #: The report page runs no script and fetches nothing.
 PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
@@ -43,8 +43,12 @@ async def build(ctx: Ctx, network_id: str, lang: str) -> tuple[str, list[str]]:
 
 
 async def pdf(html: str) -> bytes:
-    """The report printed to PDF; 501 when this server has no Chromium."""
+    """The report printed to PDF; 503 when printing overran, 501 when this server has no
+    Chromium."""
     try:
         return await asyncio.to_thread(print_pdf, html)
+    except PrintTimeout as exc:
+        raise ApiError(503, "unavailable", f"no PDF: {exc}; the HTML report has it all"
+                       ) from exc
     except ScalperNetError as exc:
         raise ApiError(501, "not_implemented", f"no PDF: {exc}") from exc
