@@ -29,6 +29,7 @@ def test_filters_and_sorting(api: Api) -> None:
     assert order(page.text) == ["n-gang", "n-wifi"]
     assert "0.9500" in page.text and "+08:00" in page.text
     assert '<option value="H2">' in page.text
+    assert '<form method="post" action="/ui/logout">' in page.text  # sign-out
     assert order(client.get("/ui/networks", params={"sort": "size", "order": "asc"}).text) \
         == ["n-wifi", "n-gang"]
     assert order(client.get("/ui/networks", params={"hospital": "H2"}).text) == ["n-gang"]

@@ -47,8 +47,8 @@ def read_filters(query: Mapping[str, str]) -> tuple[Filters, str | None]:
     return f, (errors[0] if errors else None)
 
 
-async def overview_page(ctx: Ctx, query: Mapping[str, str], *, link_template: str
-                        ) -> tuple[str, int]:
+async def overview_page(ctx: Ctx, query: Mapping[str, str], *, link_template: str,
+                        logout: str | None = None) -> tuple[str, int]:
     """The page's HTML and its status (400 when a filter could not be read)."""
     filters, error = read_filters(query)
     record = (await ctx.read("ui_overview_networks", min_risk=filters.min_risk,
@@ -58,5 +58,6 @@ async def overview_page(ctx: Ctx, query: Mapping[str, str], *, link_template: st
     networks = [network_from_record(props) for props in record["networks"]]
     page = render_overview_page(networks, total=record["total"],
                                 hospitals=record["hospitals"], filters=filters,
-                                masked=ctx.masked, link_template=link_template, error=error)
+                                masked=ctx.masked, link_template=link_template, error=error,
+                                logout=logout)
     return page, 400 if error else 200

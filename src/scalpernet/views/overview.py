@@ -42,6 +42,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "sort_risk": ("风险", "risk"), "sort_size": ("成员数", "members"),
     "sort_first_seen": ("首次活动", "first seen"), "sort_last_seen": ("最后活动", "last seen"),
     "sort_id": ("网络编号", "network id"), "lang": ("English", "中文"),
+    "sign_out": ("退出登录", "Sign out"),
 }
 
 
@@ -80,9 +81,10 @@ _ENV = _env()
 def render_overview_page(networks: list[Network], *, total: int | None = None,
                          hospitals: list[str] = (), filters: Filters | None = None,  # type: ignore[assignment]
                          masked: bool, link_template: str = "{id}/view",
-                         error: str | None = None) -> str:
+                         error: str | None = None, logout: str | None = None) -> str:
     """Networks in the order asked for, each linking to its view (`link_template` with
-    `{id}`), under a form of filters; masked by content for analysts."""
+    `{id}`), under a form of filters; masked by content for analysts. `logout` (a signed-in
+    browser's sign-out address) adds a sign-out button."""
     filters = filters or Filters()
     lang = filters.lang
     words = {k: (zh if lang == "zh-CN" else en) for k, (zh, en) in WORDS.items()}
@@ -107,5 +109,5 @@ def render_overview_page(networks: list[Network], *, total: int | None = None,
         count=words["count"].format(total=len(networks) if total is None else total,
                                     shown=len(rows)),
         hospitals=[(h, shown(h)) for h in hospitals], f=filters, sorts=SORTS,
-        masked=masked, error=error, csp=PAGE_CSP,
+        masked=masked, error=error, csp=PAGE_CSP, logout=logout,
         other_lang=urlencode({**{k: v for k, v in keep.items() if v}, "lang": other}))

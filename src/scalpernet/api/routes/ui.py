@@ -130,7 +130,8 @@ async def overview(request: Request, hospital: FilterText = None, since: FilterT
     asked = {"hospital": hospital, "since": since, "until": until, "min_risk": min_risk,
              "sort": sort, "order": order, "lang": lang}
     page, status = await overview_page(ctx, {k: v for k, v in asked.items() if v is not None},
-                                       link_template="/ui/networks/{id}")
+                                       link_template="/ui/networks/{id}",
+                                       logout="/ui/logout")
     await ctx.audit_ok([], status=status)
     return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
 
