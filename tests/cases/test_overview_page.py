@@ -3,8 +3,12 @@ them (hospital, since, until, min_risk), and a bad filter named on the page."""
 
 from __future__ import annotations
 
+import html
+import io
 import re
 
+import networkx as nx
+import openpyxl
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import Api
@@ -19,7 +23,7 @@ def signed_in(api: Api, role: str = "analyst") -> TestClient:
 
 
 def order(html: str) -> list[str]:
-    return re.findall(r'href="/ui/networks/([^"]+)"', html)
+    return re.findall(r'<td><a href="/ui/networks/([^"/]+)">', html)
 
 
 def test_filters_and_sorting(api: Api) -> None:
@@ -48,3 +52,28 @@ def test_filters_and_sorting(api: Api) -> None:
     assert (audit["route"], audit["role"], audit["params"]["lang"]) == (
         "/ui/networks", "analyst", "en")
     client.cookies.clear()
+
+
+def test_report_and_files_open_from_the_overview(api: Api) -> None:
+    client = signed_in(api)
+    page = client.get("/ui/networks").text
+    links = re.findall(r'href="(/ui/networks/n-gang/[^"]+)"', page)
+    assert [html.unescape(link).split("?")[0] for link in links] == [
+        "/ui/networks/n-gang/report", "/ui/networks/n-gang/report",
+        "/ui/networks/n-gang/export/registrations", "/ui/networks/n-gang/export/members",
+        "/ui/networks/n-gang/export/graph"]
+    report = client.get(html.unescape(links[0]))
+    assert report.status_code == 200 and "案件报告" in report.text
+    assert "510107199013011234" not in report.text  # the analyst's masks hold
+    xlsx = client.get(html.unescape(links[2]))
+    assert xlsx.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(xlsx.content)).active.values)
+    assert len(rows) == 7  # header and R1..R6
+    graph = client.get(html.unescape(links[4]))
+    assert nx.read_graphml(io.BytesIO(graph.content)).number_of_nodes() == 9
+    audit = api.last_audit()
+    assert (audit["route"], audit["role"]) == ("/ui/networks/{network_id}/export/graph",
+                                              "analyst")
+    client.cookies.clear()
+    away = client.get("/ui/networks/n-gang/report", follow_redirects=False)
+    assert away.status_code == 303 and away.headers["location"] == "/ui/login"

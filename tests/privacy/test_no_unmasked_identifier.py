@@ -119,7 +119,8 @@ def test_no_page_shows_an_analyst_a_planted_identifier(api: Api) -> None:
     signed_in = api.client.post("/ui/login", data={"key": api.keys["analyst"]},
                                 follow_redirects=False)
     assert signed_in.status_code == 303
-    for page in ("/ui/networks", "/ui/networks/n-planted", "/ui/networks/n-gang"):
+    for page in ("/ui/networks", "/ui/networks/n-planted", "/ui/networks/n-gang",
+                 "/ui/networks/n-planted/report"):
         response = api.client.get(page)
         assert response.status_code == 200 and "<html" in response.text.lower()
         assert leaks(response.text) == [], page

@@ -43,6 +43,7 @@ from scalpernet.api.routes import (
     runs,
     search,
     ui,
+    ui_exports,
 )
 from scalpernet.api.service import TreeCache, coalescers
 from scalpernet.api.throttle import ApiLimits, Throttle
@@ -178,7 +179,7 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
     app.state.audit = AuditLog(settings.data_dir / "audit", fsync=audit_fsync)
     install_error_handlers(app)
     for module in (health, networks, exports, entities, paths, search, runs, ingest, audit,
-                   cases, ui, docs):
+                   cases, ui, ui_exports, docs):
         app.include_router(module.router)
     docs.mount_assets(app)
     # outermost last: AccessLog → SecurityHeaders → AuditTrail → ErrorBoundary →

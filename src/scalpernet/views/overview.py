@@ -42,7 +42,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "sort_risk": ("风险", "risk"), "sort_size": ("成员数", "members"),
     "sort_first_seen": ("首次活动", "first seen"), "sort_last_seen": ("最后活动", "last seen"),
     "sort_id": ("网络编号", "network id"), "lang": ("English", "中文"),
-    "sign_out": ("退出登录", "Sign out"),
+    "sign_out": ("退出登录", "Sign out"), "files": ("报告与导出", "Report and files"),
+    "report": ("案件报告", "report"), "pdf": ("PDF", "PDF"),
+    "registrations_xlsx": ("挂号 XLSX", "registrations XLSX"),
+    "members_csv": ("成员 CSV", "members CSV"), "graphml": ("GraphML", "GraphML"),
 }
 
 
@@ -81,10 +84,12 @@ _ENV = _env()
 def render_overview_page(networks: list[Network], *, total: int | None = None,
                          hospitals: list[str] = (), filters: Filters | None = None,  # type: ignore[assignment]
                          masked: bool, link_template: str = "{id}/view",
-                         error: str | None = None, logout: str | None = None) -> str:
+                         error: str | None = None, logout: str | None = None,
+                         files_template: str | None = None) -> str:
     """Networks in the order asked for, each linking to its view (`link_template` with
     `{id}`), under a form of filters; masked by content for analysts. `logout` (a signed-in
-    browser's sign-out address) adds a sign-out button."""
+    browser's sign-out address) adds a sign-out button; `files_template` (with `{id}`) adds
+    each network's report and exports under that address."""
     filters = filters or Filters()
     lang = filters.lang
     words = {k: (zh if lang == "zh-CN" else en) for k, (zh, en) in WORDS.items()}
@@ -94,6 +99,8 @@ def render_overview_page(networks: list[Network], *, total: int | None = None,
         rows.append({
             "rank": rank, "id": net.id, "risk": net.risk,
             "href": link_template.replace("{id}", quote(net.id, safe="")),
+            "files": (files_template.replace("{id}", quote(net.id, safe=""))
+                      if files_template else None),
             "size": net.size, "hospitals": shown(", ".join(net.hospitals)),
             "first_seen": when(net.first_seen), "last_seen": when(net.last_seen),
             "signals": [{"name": signal_name(s.name, lang), "code": s.name,
@@ -110,4 +117,5 @@ def render_overview_page(networks: list[Network], *, total: int | None = None,
                                     shown=len(rows)),
         hospitals=[(h, shown(h)) for h in hospitals], f=filters, sorts=SORTS,
         masked=masked, error=error, csp=PAGE_CSP, logout=logout,
+        with_files=files_template is not None,
         other_lang=urlencode({**{k: v for k, v in keep.items() if v}, "lang": other}))

@@ -131,7 +131,8 @@ async def overview(request: Request, hospital: FilterText = None, since: FilterT
              "sort": sort, "order": order, "lang": lang}
     page, status = await overview_page(ctx, {k: v for k, v in asked.items() if v is not None},
                                        link_template="/ui/networks/{id}",
-                                       logout="/ui/logout")
+                                       logout="/ui/logout",
+                                       files_template="/ui/networks/{id}")
     await ctx.audit_ok([], status=status)
     return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
 
