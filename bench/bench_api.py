@@ -2,9 +2,12 @@
 
 Measures p50/p95/p99 latency and requests per second for the questions investigators ask
 all day: an entity lookup (``GET /entities/{kind}/{key}``), the network list
-(``GET /networks``), a network's detail (``GET /networks/{id}``) and a one-hop expansion
-(``GET /entities/{kind}/{key}/neighbours``). Goal: >= 1,000 requests/s with p99 <= 50 ms
-for the routes served from memory (network list and details), zero errors.
+(``GET /networks``), a network's detail (``GET /networks/{id}``), a one-hop expansion
+(``GET /entities/{kind}/{key}/neighbours``), an actor (``GET /actors/{id}``: its
+identifiers and the summary of their bookings, read from the graph each time) and pages of a
+network's actors (``GET /networks/{id}/actors``, from the per-run tree). Goal: >= 1,000
+requests/s with p99 <= 50 ms for the routes served from memory (network list and details),
+zero errors.
 
 Rate limits: the server is started with the per-key and per-address limits raised to
 1,000,000 a minute (``SCALPERNET_API_RATE_PER_KEY`` / ``_PER_ADDRESS``), so that 50 clients
@@ -16,7 +19,7 @@ what it set. Other limits keep their defaults.
     .venv/bin/python bench/bench_api.py --setup --records 1000000
     # later runs reuse the loaded graph
     .venv/bin/python bench/bench_api.py [--clients 50] [--seconds 30] [--role investigator]
-        [--workers 2] [--rate 300] [--scenarios entity,networks,network,neighbours]
+        [--workers 2] [--rate 300] [--scenarios entity,networks,network,neighbours,actor]
 
 Each scenario runs closed loop (every client sends its next request as soon as the last is
 answered: the saturating throughput and its latency); each ``--rate`` adds an open-loop run
@@ -161,12 +164,17 @@ def targets(graph: Any, base: str, key: str, sample: int, role: str) -> dict[str
             networks += more["networks"]
         network_ids = [n["id"] for n in networks]
         members: list[str] = []
+        actors: list[str] = []
         for net_id in network_ids[:100]:
             response = client.get(f"/networks/{quote(net_id, safe='')}",
-                                  params={"members_limit": 1000})
+                                  params={"members_limit": 1000, "actors_limit": 50})
             response.raise_for_status()
             # by reference: it works for every role (an analyst sees masked keys)
             members += [f"{m['kind']}/{m['ref']}" for m in response.json()["members"]]
+            # each tier's top actors: the technician and first level (the most bookings)
+            # come up once per network, patients and second levels many times
+            actors += [a["id"] for tier in response.json()["actors"]["tiers"]
+                       for a in tier["top"]]
     total = graph.read("api_bench_counts")[0]["entities"]
     uids = [r["uid"] for r in graph.read("api_bench_sample", p=min(1.0, 3 * sample / total),
                                           limit=sample)]
@@ -180,6 +188,10 @@ def targets(graph: Any, base: str, key: str, sample: int, role: str) -> dict[str
     pages = [f"/networks/{quote(n['id'], safe='')}?members_offset={offset}"
              for n in networks for offset in range(0, n["size"] or 0, 100)]
     rng.shuffle(pages)
+    actor_pages = [f"/networks/{quote(n['id'], safe='')}/actors?offset={offset}"
+                   for n in networks for offset in range(0, n["size"] or 0, 50)]
+    rng.shuffle(actor_pages)
+    rng.shuffle(actors)
     listings = ["/networks", "/networks?limit=20", "/networks?min_risk=0.5",
                 "/networks?limit=200", "/networks?offset=5&limit=10"]
     return {
@@ -188,6 +200,8 @@ def targets(graph: Any, base: str, key: str, sample: int, role: str) -> dict[str
         "network": [f"/networks/{quote(n, safe='')}" for n in network_ids],
         "neighbours": [f"/entities/{e}/neighbours" for e in entities],
         "network_pages": pages,
+        "actor": [f"/actors/{quote(a, safe='')}" for a in actors],
+        "actor_pages": actor_pages,
     }
 
 
@@ -303,7 +317,8 @@ def run_async(coroutine: Any) -> Any:
 
 #: network_pages: member pages of all networks in turn, most of them rendered afresh (the
 #: server keeps 64 rendered pages): the cost of a network detail not served from memory.
-SCENARIOS = ("entity", "networks", "network", "neighbours", "network_pages")
+SCENARIOS = ("entity", "networks", "network", "neighbours", "network_pages", "actor",
+             "actor_pages")
 
 
 def measure(name: str, base: str, key: str, urls: list[str], clients: int, seconds: float,

@@ -1,15 +1,17 @@
-"""Time to a drawn, stable network page in headless Chromium, for 100, 500 and 2,000 members.
+"""Time to a drawn, stable network page in headless Chromium, for 100, 500 and 3,000 members.
 
 For each size and mode the page is rendered in Python, served from 127.0.0.1 (every other
 origin blocked) and opened in a fresh tab; the clock runs from navigation to the page's
 ready flag (graph drawn and standing still). Also measured: the Python render, the page's
 size, one full redraw (what panning and zooming cost) and opening the largest patient group.
 
-Modes: ``tiered`` is the default page (patients collapsed above ``max_nodes`` = 400),
-``physics`` the free layout (brief stabilisation, then physics off), ``all-drawn`` the
-tiered page with every member drawn (no collapsing).
+Modes: ``chart`` is the default page of a network with stored actors (it opens on the org
+chart; "open group" opens the largest block of patients), ``tiered`` the page of a network
+without actors (identifiers, patients collapsed above ``max_nodes`` = 400), ``physics`` the
+free layout (brief stabilisation, then physics off), ``all-drawn`` the tiered page with
+every member drawn (no collapsing).
 
-    .venv/bin/python bench/bench_views.py [--repeat 3] [--sizes 100 500 2000]
+    .venv/bin/python bench/bench_views.py [--repeat 3] [--sizes 100 500 3000] [--modes chart]
 
 Needs Chromium (scripts/install-browser.sh); no database.
 """
@@ -27,6 +29,7 @@ from scalpernet.views.headless import Chromium, serve_directory
 from scalpernet.views.sample import sample_network
 
 MODES = {
+    "chart": {"physics": False, "max_nodes": 400},
     "tiered": {"physics": False, "max_nodes": 400},
     "physics": {"physics": True, "max_nodes": 400},
     "all-drawn": {"physics": False, "max_nodes": 1_000_000},
@@ -38,6 +41,14 @@ REDRAW_MS = """(() => {
 })()"""
 OPEN_LARGEST_GROUP_MS = """(() => {
   const data = JSON.parse(document.getElementById('scalpernet-data').textContent);
+  if (data.chart) {
+    const blocks = Object.keys(data.chart.blocks).filter(b => b.startsWith('pg'));
+    blocks.sort((a, b) => data.chart.blocks[b].actors.length - data.chart.blocks[a].actors.length);
+    const begin = performance.now();
+    scalpernet.openGroup(blocks[0]);
+    scalpernet.network.renderer._redraw();
+    return performance.now() - begin;
+  }
   const ids = Object.keys(data.groups).filter(g => data.groups[g].collapsible);
   if (!ids.length) return null;
   ids.sort((a, b) => data.groups[b].members.length - data.groups[a].members.length);
@@ -50,7 +61,7 @@ OPEN_LARGEST_GROUP_MS = """(() => {
 
 def measure(browser: Chromium, folder: Path, origin: str, members: int, mode: str,
             repeat: int) -> dict[str, float | int | None]:
-    network = sample_network(members)
+    network = sample_network(members, actors=mode == "chart")
     start = time.perf_counter()
     page_html = render_network_page(network, masked=True, **MODES[mode])  # type: ignore[arg-type]
     render_ms = (time.perf_counter() - start) * 1000
@@ -82,7 +93,8 @@ def measure(browser: Chromium, folder: Path, origin: str, members: int, mode: st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="tabs per case (median shown)")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 3000])
+    parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, serve_directory(Path(tmp)) as origin, \
             Chromium() as browser:
@@ -91,7 +103,7 @@ def main() -> None:
                   f"{'ready':>7} {'in-page':>8} {'redraw':>7} {'open group':>10}")
         print(header)
         print("-" * len(header))
-        for mode in MODES:
+        for mode in args.modes:
             for members in args.sizes:
                 r = measure(browser, Path(tmp), origin, members, mode, args.repeat)
                 group = f"{r['open_group_ms']:.0f}" if r["open_group_ms"] is not None else "-"

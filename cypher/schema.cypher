@@ -22,12 +22,15 @@ DROP CONSTRAINT actor_id IF EXISTS;
 CREATE CONSTRAINT network_run_id IF NOT EXISTS FOR (n:Network) REQUIRE (n.id, n.run_id) IS UNIQUE;
 CREATE CONSTRAINT actor_run_id IF NOT EXISTS FOR (a:Actor) REQUIRE (a.id, a.run_id) IS UNIQUE;
 CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT page_session_id IF NOT EXISTS FOR (n:PageSession) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT nightly_pass_id IF NOT EXISTS FOR (n:NightlyPass) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT case_network_id IF NOT EXISTS FOR (c:Case) REQUIRE c.network_id IS UNIQUE;
 CREATE INDEX patient_name IF NOT EXISTS FOR (n:Patient) ON (n.name);
 CREATE INDEX escort_agent_name IF NOT EXISTS FOR (n:EscortAgent) ON (n.name);
 CREATE INDEX network_risk IF NOT EXISTS FOR (n:Network) ON (n.risk);
 CREATE INDEX api_key_hash IF NOT EXISTS FOR (n:ApiKey) ON (n.hash);
+CREATE INDEX page_session_key IF NOT EXISTS FOR (n:PageSession) ON (n.key_id);
+CREATE INDEX page_session_expiry IF NOT EXISTS FOR (n:PageSession) ON (n.expires_at);
 // Earlier versions indexed these Registration properties, which no query of ScalperNet reads.
 DROP INDEX registration_booked_at IF EXISTS;
 DROP INDEX registration_hospital IF EXISTS;

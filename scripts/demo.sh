@@ -19,7 +19,7 @@ PORT=${DEMO_PORT:-8000}
 "$BIN/scalpernet" networks --json > "$DEMO_DIR/networks.json"
 top=$("$BIN/python" -c 'import json, sys; n = json.load(open(sys.argv[1]))["networks"]; print(n[0]["id"] if n else "")' "$DEMO_DIR/networks.json")
 if [ -n "$top" ]; then
-    "$BIN/scalpernet" view "$top" --masked --out "$DEMO_DIR/top-network.html"
+    "$BIN/scalpernet" view "$top" --out "$DEMO_DIR/top-network.html"
     echo "highest-risk network $top written to $DEMO_DIR/top-network.html (masked)"
 fi
 key=$("$BIN/scalpernet" apikey create --role analyst --name "demo analyst" | tail -n 1)

@@ -75,3 +75,17 @@ def revoke_key(graph: Graph, key_id: str) -> dict[str, Any]:
     if not records:
         raise InputError(f"no API key with id {key_id}")
     return _native(records[0]["key"])
+
+
+def key_role(graph: Graph, presented: str) -> str:
+    """The role of a presented, unrevoked key, or an InputError saying why it is refused."""
+    parsed = parse_key(presented)
+    if parsed is None:
+        raise InputError("malformed API key (snk_<id>_<secret>)")
+    records = graph.read("api_key_get", id=parsed[0])
+    stored = records[0]["key"] if records else None
+    if stored is None or not secret_matches(parsed[1], stored.get("hash") or ""):
+        raise InputError("unknown API key")
+    if stored.get("revoked_at") is not None:
+        raise InputError("this API key has been revoked")
+    return str(stored["role"])

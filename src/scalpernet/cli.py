@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from scalpernet.config import get_settings
-from scalpernet.errors import ScalperNetError
+from scalpernet.errors import InputError, ScalperNetError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="ScalperNet: map hospital appointment scalper networks.")
@@ -441,27 +441,50 @@ def evaluate_cmd(
 def view_cmd(
     network_id: Annotated[str, typer.Argument(help="The network's id (scalpernet networks).")],
     out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
-    masked: Annotated[bool, typer.Option(
-        "--masked", help="Mask ID numbers and phones, as analysts see them.")] = False,
+    unmasked: Annotated[bool, typer.Option(
+        "--unmasked", help="Show ID numbers and phones in full (needs --key of an "
+                           "investigator or admin).")] = False,
+    key: Annotated[str | None, typer.Option(
+        "--key", envvar="SCALPERNET_API_KEY", show_default=False,
+        help="Your API key, for --unmasked (or SCALPERNET_API_KEY).")] = None,
     physics: Annotated[bool, typer.Option(
         "--physics", help="Start from a free layout that settles, not the tiers.")] = False,
+    lang: Annotated[str, typer.Option(
+        "--lang", help="The page's language: zh-CN or en.")] = "zh-CN",
 ) -> None:
-    """Write the interactive page of one stored network: one HTML file that works offline."""
+    """Write the interactive page of one stored network: one HTML file that works offline.
+
+    ID numbers and phones are masked unless --unmasked is given with a key whose role sees
+    them: a written page leaves the system, and the file says nothing of who may open it.
+    """
+    from scalpernet.apikeys import key_role
     from scalpernet.graph import get_graph
     from scalpernet.results.store import get_network
-    from scalpernet.views import render_network_page
+    from scalpernet.views import LANGUAGES, render_network_page
 
-    network = get_network(get_graph(), network_id)
+    if lang not in LANGUAGES:
+        _fail(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    graph = get_graph()
+    if unmasked:
+        if not key:
+            _fail("--unmasked needs your API key (--key or SCALPERNET_API_KEY)")
+        try:
+            role = key_role(graph, key or "")
+        except InputError as exc:
+            _fail(str(exc))
+        if role not in ("investigator", "admin"):
+            _fail(f"the {role} role may not see ID numbers and phones: leave out --unmasked")
+    network = get_network(graph, network_id)
     if network is None:
         _fail(f"no network {network_id!r} in the current results (see scalpernet networks)")
         return
-    page = render_network_page(network, masked=masked, physics=physics)
+    page = render_network_page(network, masked=not unmasked, physics=physics, lang=lang)
     try:
         out.write_text(page, encoding="utf-8")
     except OSError as exc:
         _fail(f"cannot write {out}: {exc.strerror or exc}")
     typer.echo(f"wrote {out}: network {network.id}, {len(network.members)} members"
-               + (", identifiers masked" if masked else ""))
+               + ("" if unmasked else ", identifiers masked"))
 
 
 # -- nightly, runs -------------------------------------------------------------------------

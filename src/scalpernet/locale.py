@@ -1,29 +1,18 @@
-"""Words users read, in Simplified Chinese (the default) and English.
+"""Words users read in files and reports, in Simplified Chinese (the default) and English.
 
-Tiers are named as investigators say them (技术人员, 一级黄牛, 二级黄牛, 患者); signals by
-what they mean to a person rather than by their code names.
+Tiers and kinds come from the pages' table (``views.strings``: 技术人员, 一级黄牛, 二级黄牛,
+患者); signals are named here by what they mean to a person rather than by their code
+names, and case statuses as investigators say them.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Literal
 
 Lang = Literal["zh-CN", "en"]
 DEFAULT_LANG: Lang = "zh-CN"
 
-ROLES: dict[str, tuple[str, str]] = {
-    "technician": ("技术人员", "Technician"),
-    "first_level": ("一级黄牛", "First-level scalper"),
-    "second_level": ("二级黄牛", "Second-level scalper"),
-    "patient": ("患者", "Patient"),
-    "none": ("无黄牛角色", "No scalping role"),
-}
-KINDS: dict[str, tuple[str, str]] = {
-    "id_card": ("身份证", "ID card"), "phone": ("手机号", "Phone"), "ip": ("IP 地址", "IP"),
-    "payer": ("支付账号", "Payment account"), "escort_agent": ("陪诊员", "Escort agent"),
-    "account": ("App 账号", "App account"), "device": ("设备", "Device"),
-    "patient": ("患者", "Patient"),
-}
 SIGNALS: dict[str, tuple[str, str]] = {
     "machine_speed_share": ("放号后 1 秒内抢到", "Booked under 1 s after release"),
     "within_seconds_share": ("放号后数秒内抢到", "Booked within seconds of release"),
@@ -53,12 +42,21 @@ def _pick(table: dict[str, tuple[str, str]], code: str, lang: str) -> str:
     return names[0] if lang == "zh-CN" else names[1]
 
 
+@cache
+def _page_words(lang: str) -> dict[str, str]:
+    # imported here: the views package imports this module for its overview
+    from scalpernet.views.strings import words
+
+    return words(lang)
+
+
 def role_name(role: str, lang: str = DEFAULT_LANG) -> str:
-    return _pick(ROLES, role, lang)
+    """A tier as the pages name it (``views.strings``, one table for every page)."""
+    return _page_words(lang).get(f"role.{role}", role)
 
 
 def kind_name(kind: str, lang: str = DEFAULT_LANG) -> str:
-    return _pick(KINDS, kind, lang)
+    return _page_words(lang).get(f"kind.{kind}", kind)
 
 
 def signal_name(name: str, lang: str = DEFAULT_LANG) -> str:

@@ -190,6 +190,11 @@ def rotate_ref_keys(path: Path, grace: timedelta = DEFAULT_REF_GRACE) -> RefKeyr
     return keyring
 
 
+def _ref_body(raw: bytes) -> str:
+    """The letters of a reference: unpadded base32 with 2-7 written a-f."""
+    return base64.b32encode(raw).decode("ascii").rstrip("=").translate(_TO_LETTERS)
+
+
 class RefCipher:
     """Opaque references of entity uids under the keys of a :class:`RefKeyring`."""
 
@@ -203,8 +208,7 @@ class RefCipher:
         key_id = self._current.id
         sealed = self._sivs[key_id].encrypt(uid_value.encode("utf-8"),
                                             [_REF_AD, bytes([key_id])])
-        body = base64.b32encode(bytes([key_id]) + sealed).decode("ascii").rstrip("=")
-        return REF_PREFIX + body.translate(_TO_LETTERS)
+        return REF_PREFIX + _ref_body(bytes([key_id]) + sealed)
 
     def encode(self, uid_value: str) -> str:
         """The opaque reference of an entity uid (cached: a page names the same ones often)."""
@@ -224,8 +228,8 @@ class RefCipher:
             raw = base64.b32decode(body.translate(_FROM_LETTERS) + "=" * (-len(body) % 8))
         except (ValueError, binascii.Error):
             return None
-        if len(raw) < 18:
-            return None
+        if len(raw) < 18 or _ref_body(raw) != body:  # the unused low bits of the last letter
+            return None                                # must be zero: one spelling per ref
         key_id = raw[0]
         key = next((k for k in self.keyring.keys if k.id == key_id), None)
         if key is None or not key.usable(now or datetime.now(UTC)):

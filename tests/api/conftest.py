@@ -22,7 +22,16 @@ from scalpernet.apikeys import create_key, revoke_key
 from scalpernet.config import Settings, get_settings
 from scalpernet.graph import Graph
 from scalpernet.graph.schema import reset_graph
-from scalpernet.results.models import AnalysisRun, EntityRef, Link, Member, Network, Signal
+from scalpernet.results.models import (
+    Actor,
+    ActorIdentifier,
+    AnalysisRun,
+    EntityRef,
+    Link,
+    Member,
+    Network,
+    Signal,
+)
 from scalpernet.results.store import write_results
 
 CST = timezone(timedelta(hours=8))
@@ -35,6 +44,47 @@ P4 = "440301198506060018|赵六"
 
 def _ref(kind: str, key: str) -> EntityRef:
     return EntityRef(kind=kind, key=key)  # type: ignore[arg-type]
+
+
+def _uses(*uids: str, shared: tuple[str, ...] = ()) -> list[ActorIdentifier]:
+    out = []
+    for value in uids:
+        kind, _, key = value.partition(":")
+        out.append(ActorIdentifier(kind=kind, key=key, shared=value in shared))  # type: ignore[arg-type]
+    return out
+
+
+def _evidence(bookings: int, customers: int, payments: int, identifiers: int) -> dict:
+    return {"bookings": bookings, "customers": customers, "payments": payments,
+            "machine_speed": bookings, "within_seconds": bookings, "washed": 0,
+            "first_seen": "2026-03-02T18:00:00.021000+08:00",
+            "last_seen": "2026-03-02T18:00:00.060000+08:00", "identifiers": identifiers}
+
+
+def gang_actors() -> list[Actor]:
+    """The people of the gang as detection would store them: the technician (the tool's
+    address, device and bot account), the first level (the payer), the escort agent A9,
+    and one patient per ID card (P1 and P2 share the virtual contact phone)."""
+    virtual = "phone:17012345678"
+    patients = [
+        Actor(id=f"act-p{i}", role="patient", score=score, parent="act-a9",
+              link={"bookings": 2, "payments": 2}, evidence=_evidence(2, 1, 0, len(uses)),
+              identifiers=_uses(*uses, shared=(virtual,)))
+        for i, score, uses in (
+            (1, 0.6, (f"patient:{P1}", "id_card:11010519491231002X", virtual)),
+            (2, 0.7, (f"patient:{P2}", "id_card:510107199013011234", virtual)),
+            (3, 0.6, (f"patient:{P3}", "id_card:510107199001011234", "phone:13900002222")))]
+    return [
+        Actor(id="act-tech", role="technician", score=0.99, evidence=_evidence(6, 3, 0, 3),
+              identifiers=_uses("ip:203.0.113.7", "device:dev-bot-1", "account:acct-bot-1")),
+        Actor(id="act-first", role="first_level", score=0.93, parent="act-tech",
+              link={"bookings": 6, "payments": 0}, evidence=_evidence(6, 3, 6, 1),
+              identifiers=_uses("payer:alipay-8812")),
+        Actor(id="act-a9", role="second_level", score=0.8, parent="act-first",
+              link={"bookings": 6, "payments": 6}, evidence=_evidence(6, 3, 0, 2),
+              identifiers=_uses("escort_agent:A9", "phone:13700001111")),
+        *patients,
+    ]
 
 
 def gang() -> Network:
@@ -68,7 +118,7 @@ def gang() -> Network:
                    last_seen=RELEASE + timedelta(milliseconds=60),
                    signals=[Signal(name="bookings_at_release", value=6,
                                    detail="6 bookings within 0.1 s; contact 17012345678")],
-                   members=members, links=links)
+                   members=members, links=links, actors=gang_actors())
 
 
 def wifi() -> Network:
@@ -86,6 +136,11 @@ def load_world(graph: Graph) -> None:
     for statement in (s.strip() for s in body.split(";")):
         if statement:
             graph.driver.execute_query(statement, database_=graph.database)
+    store_world_results(graph)
+
+
+def store_world_results(graph: Graph) -> None:
+    """The world's detection results, stored as analysis run ``run-1``."""
     write_results(graph, AnalysisRun(id="run-1", started_at=datetime(2026, 3, 5, tzinfo=UTC),
                                      ended_at=datetime(2026, 3, 5, 0, 5, tzinfo=UTC),
                                      params={"seed": 1}, summary={"networks": 2}),

@@ -57,31 +57,6 @@ def test_bad_parameters_get_a_clear_message(api: Api, query: str, status: int,
     assert error["code"] in ("invalid_parameter", "bad_request") and fragment in error["message"]
 
 
-def _tree_roles(nodes: list[dict], depth: int = 0) -> list[tuple[int, str, str]]:
-    out = []
-    for node in nodes:
-        out.append((depth, node["role"], node["uid"]))
-        out.extend(_tree_roles(node["children"], depth + 1))
-    return out
-
-
-def test_network_detail_has_the_tier_hierarchy(api: Api) -> None:
-    body = api.get("/networks/n-gang").json()
-    tiers = {t["role"]: t["count"] for t in body["hierarchy"]["tiers"]}
-    assert tiers == {"technician": 3, "first_level": 1, "second_level": 1, "patient": 3,
-                     "none": 1}
-    roles = _tree_roles(body["hierarchy"]["tree"])
-    # the bot IP is linked to the payer, the payer to the agent, the agent to the patients
-    chain = [(d, r, u) for d, r, u in roles if d <= 3]
-    assert (0, "technician", "ip:203.0.113.7") in chain
-    assert (1, "first_level", "payer:alipay-8812") in chain
-    assert (2, "second_level", "escort_agent:A9") in chain
-    assert sorted(u for d, r, u in chain if d == 3) == [
-        "patient:11010519491231002X|张三", "patient:510107199001011234|李四",
-        "patient:510107199013011234|561"]
-    assert all(r == "technician" for d, r, u in roles if d == 0)
-
-
 def test_network_detail_members_carry_role_score_signals_and_evidence(api: Api) -> None:
     body = api.get("/networks/n-gang").json()
     members = {m["uid"]: m for m in body["members"]}
@@ -93,21 +68,6 @@ def test_network_detail_members_carry_role_score_signals_and_evidence(api: Api) 
     assert len(ip["evidence"]["registrations"]) == 6
     assert members["phone:17012345678"]["role"] == "none"
     assert body["members_total"] == 9
-
-
-def test_tree_nodes_carry_their_link_and_cap_their_children(api: Api) -> None:
-    body = api.get("/networks/n-gang?children_limit=1").json()
-    ip = next(n for n in body["hierarchy"]["tree"] if n["uid"] == "ip:203.0.113.7")
-    payer = ip["children"][0]
-    assert payer["link"] == {"type": "paid_bookings_from", "weight": 6.0, "registrations": 6}
-    agent = payer["children"][0]
-    assert agent["uid"] == "escort_agent:A9" and agent["children_total"] == 3
-    assert len(agent["children"]) == 1 and agent["children"][0]["link"]["type"] == "brokered"
-    assert body["hierarchy"]["children_limit"] == 1
-    assert body["hierarchy"]["unattached_patients"] == 0
-    # the other technicians have no link to a lower tier: roots without children
-    assert {n["uid"] for n in body["hierarchy"]["tree"]} == {
-        "ip:203.0.113.7", "device:dev-bot-1", "account:acct-bot-1"}
 
 
 def test_members_are_paged_in_tier_order(api: Api) -> None:
@@ -164,7 +124,7 @@ def test_bad_detail_parameters(api: Api, query: str, fragment: str) -> None:
 
 
 def test_a_cached_tree_is_not_reused_for_another_run() -> None:
-    from scalpernet.api.service import TreeCache, build_tree
+    from scalpernet.api.tree import TreeCache, build_tree
 
     cache = TreeCache(size=2)
     tree = build_tree("run-1", [["ip:1.2.3.4", "technician"]], [])
@@ -175,41 +135,59 @@ def test_a_cached_tree_is_not_reused_for_another_run() -> None:
     assert cache.get("n", "run-1") is None  # the least recently used went first
 
 
+def _actor(actor_id: str, role: str, parent: str | None, score: float = 0.5) -> list:
+    return [actor_id, role, score, parent, '{"bookings": 1, "payments": 1}', "{}", 1]
+
+
 def test_a_big_tree_builds_in_linear_time() -> None:
     import time
 
-    from scalpernet.api.service import build_tree
+    from scalpernet.api.tree import build_tree
 
-    core = [["ip:9.9.9.9", "technician"], ["payer:p", "first_level"]] + [
-        [f"escort_agent:a{i}", "second_level"] for i in range(100)]
-    links = [{"source": {"kind": "ip", "key": "9.9.9.9"}, "target": {"kind": "payer", "key": "p"},
-              "type": "t", "weight": 1, "registrations": 1}]
-    links += [{"source": {"kind": "payer", "key": "p"},
-               "target": {"kind": "escort_agent", "key": f"a{i}"}, "type": "t", "weight": 1,
-               "registrations": 1} for i in range(100)]
-    links += [{"source": {"kind": "escort_agent", "key": f"a{i % 100}"},
-               "target": {"kind": "patient", "key": f"x{i}|n"}, "type": "t", "weight": 1,
-               "registrations": 1} for i in range(20_000)]
+    actors = [_actor("t", "technician", None), _actor("f", "first_level", "t")]
+    actors += [_actor(f"s{i}", "second_level", "f") for i in range(100)]
+    actors += [_actor(f"p{i}", "patient", f"s{i % 100}") for i in range(20_000)]
     start = time.perf_counter()
-    tree = build_tree("r", core, links)
+    tree = build_tree("r", [], actors)
     assert time.perf_counter() - start < 2.0
-    assert tree.attached_patients == 20_000 and len(tree.children["payer:p"]) == 100
+    assert tree.roots == ["t"] and len(tree.children["f"]) == 100
+    assert sum(len(tree.children[f"s{i}"]) for i in range(100)) == 20_000
+    assert tree.unattached_patients == 0
+
+
+def test_a_tree_hangs_each_actor_under_its_stored_parent() -> None:
+    from scalpernet.api.tree import build_tree
+
+    tree = build_tree("r", [["ip:1.2.3.4", "technician"], ["payer:p", "first_level"]], [
+        _actor("t", "technician", None), _actor("f", "first_level", "t"),
+        _actor("s1", "second_level", "f", 0.4), _actor("s2", "second_level", "f", 0.9),
+        _actor("lost", "second_level", "gone"), _actor("p1", "patient", "s1"),
+        _actor("p2", "patient", None), _actor("p3", "patient", "gone")])
+    assert tree.roots == ["t"] and tree.children["t"] == ["f"]
+    assert tree.children["f"] == ["s1", "s2"]  # in the order stored (tier, score, id)
+    assert tree.unattached == ["lost"] and tree.unattached_patients == 2
+    assert tree.by_id["f"].link == {"bookings": 1, "payments": 1}
+    assert tree.actor_page("patient", 1, 5) == (3, [tree.by_id["p2"], tree.by_id["p3"]])
+    assert tree.counts() == {"technician": 1, "first_level": 1}
 
 
 def test_a_tree_from_an_older_run_is_rebuilt(api: Api) -> None:
-    from scalpernet.api.service import build_tree
+    from scalpernet.api.tree import build_tree
 
     trees = api.client.app.state.trees
     trees.put("n-gang", build_tree("run-0", [["ip:203.0.113.7", "technician"]], []))
     body = api.get("/networks/n-gang?members_limit=99").json()  # a page not rendered yet
     assert body["members_total"] == 9 and len(body["members"]) == 9
+    assert body["actors"]["total"] == 6
     assert trees.latest("n-gang").run_id == "run-1"
+    trees.put("n-gang", build_tree("run-0", [], []))
+    assert api.get("/networks/n-gang/actors").json()["total"] == 6
 
 
 def test_concurrent_openings_of_a_network_build_its_tree_once() -> None:
     import asyncio
 
-    from scalpernet.api.service import Tree, TreeCache, build_tree
+    from scalpernet.api.tree import Tree, TreeCache, build_tree
 
     builds = 0
 
@@ -235,7 +213,8 @@ def test_a_rendered_detail_is_served_again_and_audited_each_time(api: Api) -> No
     assert again.content == first.content and len(details) == entries
     assert details.run_id == "run-1"
     entry = api.last_audit()  # 7 members on the page, the phone (role none) not among them
-    assert entry["route"] == "/networks/{network_id}" and len(entry["entities"]) == 8
+    assert entry["route"] == "/networks/{network_id}" and len(entry["entities"]) == 7
+    assert "phone:170****5678" not in entry["entities"] and len(entry["actors"]) == 6
     masked = api.get("/networks/n-gang?members_limit=7", role="analyst")
     assert "17012345678" not in masked.text and "17012345678" in again.text
     assert api.last_audit()["role"] == "analyst"
@@ -243,7 +222,7 @@ def test_a_rendered_detail_is_served_again_and_audited_each_time(api: Api) -> No
 
 def test_a_detail_rendered_for_another_run_is_not_served(api: Api) -> None:
     details = api.client.app.state.details
-    key = ("n-gang", False, 5, 0, None, 10)
+    key = ("n-gang", False, 5, 0, None, 10, 5)
     details.put("run-0", key, b'{"stale": true}', [])
     body = api.get("/networks/n-gang?members_limit=5").json()
     assert "stale" not in body and body["run_id"] == "run-1" and len(body["members"]) == 5
@@ -286,9 +265,10 @@ def test_a_new_run_empties_the_detail_cache() -> None:
     from scalpernet.api.caching import DetailCache
 
     cache = DetailCache(size=2)
-    cache.put("run-1", "a", b"1", ["x"])
+    cache.put("run-1", "a", b"1", ["x"], ["act-1"])
     cache.put("run-1", "b", b"2", [])
-    assert cache.get("run-1", "a") == (b"1", ["x"]) and cache.get("run-2", "a") is None
+    assert cache.get("run-1", "a") == (b"1", ["x"], ["act-1"])
+    assert cache.get("run-2", "a") is None
     cache.put("run-1", "c", b"3", [])
     assert cache.get("run-1", "b") is None  # the least recently used went first
     cache.put("run-2", "a", b"4", [])

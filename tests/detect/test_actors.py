@@ -110,3 +110,20 @@ def test_actor_ids_survive_a_rerun_and_new_customers(world_graph: Graph, world: 
     assert set(first) <= set(after)
     assert sum(1 for role, _ in after.values() if role == "patient") == sum(
         1 for role, _ in first.values() if role == "patient") + 2
+
+
+def test_a_bot_account_booking_one_placeholder_is_the_tools(graph: Graph) -> None:
+    """An account the tool used for one placeholder alone looks like a customer's own; it
+    booked only junk identities at machine speed, so it is the technician's, not a patient's."""
+    from tests.detect.world import build_world
+
+    w = build_world()
+    hold = next(r for r in w.rows if r["name"] == "561" and r["account"].startswith("ga-"))
+    hold["account"] = "ga-bot-solo"
+    reset_graph(graph)
+    write_world(graph, w.rows)
+    nets = analyze(graph).networks
+    (net, tech), = _actor_of(nets, "account:ga-bot-solo")
+    assert tech.role == "technician" and "ip:203.0.113.10" in _uids(tech)
+    member = next(m for m in net.members if m.kind == "account" and m.key == "ga-bot-solo")
+    assert member.role == "technician" and "placeholder" in member.evidence["role_reason"]

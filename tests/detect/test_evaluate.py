@@ -85,6 +85,8 @@ def test_actors_scored_against_the_truths_people() -> None:
     r = evaluate([net], truth)["actors"]
     assert r["people"] == 6 and r["core_people"] == 4
     assert r["tier_accuracy"] == 0.75 and r["second_level_one_to_one"] == 0.5
+    # s2 is stood for by nobody: the tiers shown are right for the three people found
+    assert r["core_people_found"] == 3 and r["tier_accuracy_found"] == 1.0
     assert r["patients_merged_with_scalpers"] == 1  # the shared phone does not count
     g = r["per_gang"][0]
     assert g["technician"] == {"truth": 1, "reported": 1}

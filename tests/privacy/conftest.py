@@ -19,7 +19,16 @@ from scalpernet.api import create_app
 from scalpernet.apikeys import create_key
 from scalpernet.graph import Graph
 from scalpernet.graph.schema import reset_graph
-from scalpernet.results.models import AnalysisRun, EntityRef, Link, Member, Network, Signal
+from scalpernet.results.models import (
+    Actor,
+    ActorIdentifier,
+    AnalysisRun,
+    EntityRef,
+    Link,
+    Member,
+    Network,
+    Signal,
+)
 from scalpernet.results.store import write_results
 from tests.api.conftest import RELEASE, ROOMY, Api, api_settings, gang, load_world, wifi
 
@@ -85,6 +94,26 @@ def _ref(kind: str, key: str) -> EntityRef:
     return EntityRef(kind=kind, key=key)  # type: ignore[arg-type]
 
 
+#: The planted network's actors: (id, role, parent, identifiers).
+PLANTED_ACTORS = [
+    ("act-planted-tech", "technician", None, [*PLANTED[0:2], PLANTED[4]]),
+    ("act-planted-first", "first_level", "act-planted-tech", PLANTED[2:4]),
+    ("act-planted-agent", "second_level", "act-planted-first", [PLANTED[5], PLANTED[8]]),
+    ("act-planted-patient", "patient", "act-planted-agent", [PLANTED[6], PLANTED[7]]),
+]
+
+
+def planted_actors(evidence: dict) -> list[Actor]:
+    """Every planted identifier used by an actor, each actor's evidence planted too."""
+    return [Actor(id=actor_id, role=role, score=0.9, parent=parent,  # type: ignore[arg-type]
+                  link={"bookings": 3, "payments": 3} if parent else {},
+                  evidence={**evidence, "bookings": 3},
+                  identifiers=[ActorIdentifier(kind=kind, key=key,  # type: ignore[arg-type]
+                                               shared=kind == "phone")
+                               for kind, key in uses])
+            for actor_id, role, parent, uses in PLANTED_ACTORS]
+
+
 def planted_network() -> Network:
     evidence = {"note": f"王五{PHONE} paid via {PAYER_DOTS}", "ids": [f"ID{ID_NUMBER}"],
                 "phone_as_number": int(PHONE), f"联系{PHONE}": "key of a dict"}
@@ -103,6 +132,7 @@ def planted_network() -> Network:
              Link(source=_ref("account", ACCOUNT_PHONE), target=_ref("payer", PAYER_PLUS86),
                   type="paid_bookings_from", weight=1, registrations=1)]
     return Network(id="n-planted", risk=0.9, size=len(members), hospitals=["H1"],
+                   actors=planted_actors(evidence),
                    first_seen=RELEASE, last_seen=RELEASE + timedelta(seconds=1),
                    signals=[Signal(name="contact_in_free_text", value=int(PHONE),
                                    detail=f"call 131.4480.8824 or {FULL_WIDTH_PHONE}; "

@@ -23,7 +23,8 @@ INJECTED = "img, svg, iframe, object, embed, [onerror], [onload]"
 
 def test_hostile_names_show_as_text_and_nothing_leaves_the_page(site: Site,
                                                                 tmp_path: Path) -> None:
-    page = site.open("hostile.html", render_network_page(hostile_network(), masked=False))
+    page = site.open("hostile.html",
+                     render_network_page(hostile_network(), masked=False, lang="en"))
     wait_drawn(page)
     patient = page.evaluate(
         "scalpernet.nodes.get({filter: n => n.label.startsWith('<img')}).map(n => n.id)")
@@ -43,6 +44,9 @@ def test_hostile_names_show_as_text_and_nothing_leaves_the_page(site: Site,
     details = page.evaluate("document.getElementById('details-body').textContent")
     assert f"patient:{ID_NUMBER}|{XSS}" in details
     assert page.evaluate("scalpernet.network.getSelectedNodes()") == patient
+    # the click shows everything in the panel: the tooltip does not stay to repeat it
+    assert page.evaluate("document.querySelector('div.vis-tooltip').style.visibility") == \
+        "hidden"
 
     page.screenshot(tmp_path / "hostile.png")
     assert (tmp_path / "hostile.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -61,7 +65,8 @@ def test_analysts_see_masked_identifiers_in_the_browser(site: Site) -> None:
 
 
 def test_a_2000_member_network_draws_at_once_and_opens_a_group(site: Site) -> None:
-    page = site.open("large.html", render_network_page(sample_network(2000), masked=False))
+    page = site.open("large.html", render_network_page(sample_network(2000, actors=False),
+                                                       masked=False, lang="en"))
     seconds = wait_drawn(page, timeout=60)
     assert seconds < 20, f"took {seconds:.1f} s to draw"
     visible = "scalpernet.nodes.get({filter: n => !n.hidden}).length"
@@ -81,7 +86,7 @@ def test_a_2000_member_network_draws_at_once_and_opens_a_group(site: Site) -> No
 
 
 def test_the_free_layout_settles_then_stops(site: Site) -> None:
-    net = sample_network(150)
+    net = sample_network(150, actors=False)
     page = site.open("physics.html", render_network_page(net, masked=False, physics=True))
     wait_drawn(page)
     assert page.evaluate("scalpernet.network.physics.physicsEnabled") is False
@@ -130,3 +135,83 @@ def test_a_page_that_does_not_draw_fails_the_wait(site: Site) -> None:
     with pytest.raises(BrowserError, match="timed out"):
         wait_drawn(page, timeout=5)
     assert any("vis is not defined" in error for error in page.errors)
+
+
+VISIBLE = "scalpernet.nodes.get({filter: n => !n.hidden}).map(n => n.id)"
+
+
+def test_the_page_opens_on_the_org_chart_and_opens_people_into_identifiers(site: Site) -> None:
+    net = sample_network(3000)
+    page = site.open("chart.html", render_network_page(net, masked=True))
+    wait_drawn(page)
+    opening = page.evaluate(VISIBLE)
+    assert 5 <= len(opening) <= 20, opening  # a handful of boxes, no identifier yet
+    assert not [n for n in opening if n.startswith("m")]
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert "技术人员" in page.evaluate(
+        "scalpernet.nodes.get(scalpernet.nodes.get({filter: n => !n.hidden})[0].id).label")
+    # a person's box opens into their identifiers
+    page.evaluate("scalpernet.openActor('a1')")  # the first level
+    shown = page.evaluate(VISIBLE)
+    assert len([n for n in shown if n.startswith("m")]) > 0
+    # an agent's patients: the box opens into the patients' boxes
+    block = next(n for n in opening if n.startswith("pg"))
+    page.click(*node_on_screen(page, block))
+    page.wait_for(f"!{VISIBLE}.includes({block!r})", timeout=10)
+    assert len(page.evaluate(VISIBLE)) > len(shown)
+    # the identifiers view is one click away, and back
+    page.evaluate("document.getElementById('view-ids').click()")
+    assert all(not n.startswith("a") for n in page.evaluate(VISIBLE))
+    page.evaluate("document.getElementById('view-chart').click()")
+    assert "a0" in page.evaluate(VISIBLE)
+    # the list beside the canvas names every person; an entry focuses its box
+    page.evaluate("document.getElementById('list').click()")
+    entries = page.evaluate("document.querySelectorAll('#results li button').length")
+    assert entries == min(300, len(net.actors))
+    page.evaluate("document.querySelectorAll('#results li button')[2].focus(); "
+                  "document.querySelectorAll('#results li button')[2].click()")
+    assert page.evaluate("scalpernet.network.getSelectedNodes()") == ["a2"]
+    # at 1366×768 the legend is on screen without scrolling
+    page.send("Emulation.setDeviceMetricsOverride", {"width": 1366, "height": 768,
+                                                     "deviceScaleFactor": 1, "mobile": False})
+    page.wait_for("window.innerHeight === 768")
+    assert page.evaluate("document.querySelector('.legend-box').getBoundingClientRect()"
+                         ".bottom") <= 768
+    assert page.errors == [] and page.blocked == []
+
+
+def test_search_finds_a_patient_opens_the_chart_to_it_and_zooms(site: Site) -> None:
+    net = sample_network(600, patient_name="张三丰")
+    page = site.open("search.html", render_network_page(net, masked=True))
+    wait_drawn(page)
+    scale = page.evaluate("scalpernet.network.getScale()")
+    page.evaluate("document.getElementById('search').value = '张三丰'; "
+                  "document.getElementById('search-form').requestSubmit()")
+    page.wait_for("scalpernet.network.getSelectedNodes().length === 1", timeout=10)
+    selected = page.evaluate("scalpernet.network.getSelectedNodes()[0]")
+    assert selected in page.evaluate(VISIBLE)
+    assert "张三丰" in page.evaluate(f"scalpernet.nodes.get({selected!r}).label")
+    assert page.evaluate("scalpernet.network.getScale()") > scale
+    assert "张三丰" in page.evaluate("document.getElementById('results').textContent")
+    assert "张三丰" in page.evaluate("document.getElementById('details-body').textContent")
+
+
+def test_filters_hide_and_show_people_and_the_free_layout_stops_by_itself(site: Site) -> None:
+    page = site.open("filters.html", render_network_page(sample_network(600), masked=True))
+    wait_drawn(page)
+    before = page.evaluate(VISIBLE)
+    set_value = ("((id, v) => {const f = document.getElementById(id); f.value = v; "
+                 "f.dispatchEvent(new Event('input'));})")
+    page.evaluate(f"{set_value}('filter-role', 'second_level')")
+    only = page.evaluate(VISIBLE)
+    assert "a0" not in only and 0 < len(only) < len(before)
+    page.evaluate(f"{set_value}('filter-role', '')")
+    assert page.evaluate(VISIBLE) == before
+    page.evaluate(f"{set_value}('filter-time', '0')")
+    assert len(page.evaluate(VISIBLE)) < len(before)
+    assert "UTC+8" in page.evaluate("document.getElementById('filter-time-value').textContent")
+    page.evaluate(f"{set_value}('filter-time', '100')")
+    page.evaluate("document.getElementById('physics').click()")
+    assert page.evaluate("scalpernet.network.physics.physicsEnabled") is True
+    page.wait_for("scalpernet.network.physics.physicsEnabled === false", timeout=10)
+    assert page.evaluate("document.getElementById('physics').checked") is False

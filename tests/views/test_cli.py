@@ -36,22 +36,32 @@ def run_cli(*args: str) -> int:
     return stopped.value.code
 
 
-def test_view_writes_the_stored_network_page(empty_graph: Graph, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_view_writes_a_masked_page_unless_an_allowed_key_asks_otherwise(
+        empty_graph: Graph, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scalpernet.apikeys import create_key
+
     network = hostile_network()
     store(empty_graph, network)
     out = tmp_path / "network.html"
-    assert run_cli("view", network.id, "--out", str(out)) == 0
+    assert run_cli("view", network.id, "--out", str(out), "--physics") == 0
     page = out.read_text(encoding="utf-8")
-    assert html.escape(f"Network {network.id}") in page
-    assert ID_NUMBER in page and XSS not in page
-    assert f"wrote {out}" in capsys.readouterr().out
-
-    masked = tmp_path / "masked.html"
-    assert run_cli("view", network.id, "--out", str(masked), "--masked", "--physics") == 0
-    page = masked.read_text(encoding="utf-8")
+    assert html.escape(f"团伙 {network.id}") in page and XSS not in page
     assert ID_NUMBER not in page and PHONE not in page and "138****5678" in page
     assert '"physics":true' in page
+    assert capsys.readouterr().out.endswith("identifiers masked\n")
+
+    full = tmp_path / "full.html"
+    assert run_cli("view", network.id, "--out", str(full), "--unmasked") == 1
+    assert "needs your API key" in capsys.readouterr().err
+    _, analyst = create_key(empty_graph, "analyst", name="a")
+    assert run_cli("view", network.id, "--out", str(full), "--unmasked", "--key", analyst) == 1
+    assert "the analyst role may not see" in capsys.readouterr().err
+    assert not full.exists()
+    _, investigator = create_key(empty_graph, "investigator", name="i")
+    assert run_cli("view", network.id, "--out", str(full), "--unmasked", "--key",
+                   investigator, "--lang", "en") == 0
+    page = full.read_text(encoding="utf-8")
+    assert ID_NUMBER in page and html.escape(f"Network {network.id}") in page
 
 
 def test_an_unknown_network_is_one_line_and_no_file(empty_graph: Graph, tmp_path: Path,

@@ -97,3 +97,39 @@ def test_a_long_row_is_staggered_over_lines() -> None:
     for y in lines:  # within a line, labels keep their room
         line = sorted(x for x, y2 in layout.positions if y2 == y)
         assert min(b - a for a, b in itertools.pairwise(line)) >= Spacing().gap - 1e-6
+
+
+def test_the_org_chart_puts_parents_over_children_and_patients_in_blocks_under_agents() -> None:
+    from scalpernet.views.layout import actor_chart
+
+    # 0 technician → 1 first level → 2, 3 second levels → patients 4, 5 (of 2), 6 (of 3)
+    roles = ["technician", "first_level", "second_level", "second_level", "patient",
+             "patient", "patient"]
+    parents = [None, 0, 1, 1, 2, 2, 3]
+    chart = actor_chart(roles, parents, [0.9, 0.8, 0.7, 0.6, 0.3, 0.2, 0.1])
+    xs = {i: chart.positions[i][0] for i in range(4)}
+    ys = {i: chart.positions[i][1] for i in range(4)}
+    assert ys[0] < ys[1] < ys[2] == ys[3]
+    assert math.isclose(xs[1], (xs[2] + xs[3]) / 2) and math.isclose(xs[0], xs[1])
+    blocks = {b.parent: b for b in chart.blocks}
+    assert blocks[2].actors == [4, 5] and blocks[3].actors == [6]
+    assert blocks[2].x == xs[2] and blocks[2].y > ys[2]
+    assert len(blocks[2].offsets) == 2
+    assert [tier for tier, _ in chart.rows] == ["technician", "first_level", "second_level",
+                                                "patient"]
+
+
+def test_an_org_chart_with_many_second_levels_keeps_to_its_box_budget() -> None:
+    from scalpernet.views.layout import actor_chart
+
+    n = 40
+    roles = ["technician", "first_level"] + ["second_level"] * n + ["patient"] * n
+    parents = [None, 0] + [1] * n + [2 + k for k in range(n)]
+    scores = [0.9, 0.8] + [k / 100 for k in range(n)] + [0.1] * n
+    chart = actor_chart(roles, parents, scores, max_boxes=20)
+    drawn = [i for i in chart.positions if roles[i] == "second_level"]
+    spill = next(b for b in chart.blocks if b.id == "sl")
+    shown_blocks = [b for b in chart.blocks if b.id != "sl" and b.parent in chart.positions]
+    assert 2 + len(drawn) + 1 + len(shown_blocks) <= 20
+    assert sorted(drawn + spill.actors) == list(range(2, 2 + n))
+    assert min(scores[i] for i in drawn) > max(scores[i] for i in spill.actors)

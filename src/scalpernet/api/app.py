@@ -31,6 +31,7 @@ from scalpernet.api.headers import SecurityHeaders
 from scalpernet.api.present import ShownCache
 from scalpernet.api.responses import JSON
 from scalpernet.api.routes import (
+    actors,
     audit,
     cases,
     docs,
@@ -45,8 +46,10 @@ from scalpernet.api.routes import (
     ui,
     ui_exports,
 )
-from scalpernet.api.service import TreeCache, coalescers
+from scalpernet.api.service import coalescers
+from scalpernet.api.sessions import PageSessions
 from scalpernet.api.throttle import ApiLimits, Throttle
+from scalpernet.api.tree import TreeCache
 from scalpernet.config import Settings, get_settings
 from scalpernet.graph.async_session import AsyncGraph
 from scalpernet.privacy import REF_KEYS_FILE, RefCipher, load_ref_keyring
@@ -55,9 +58,10 @@ log = logging.getLogger("scalpernet.api")
 access_log = logging.getLogger("scalpernet.api.access")
 
 DESCRIPTION = """
-Investigators and hospital security analysts map scalper networks: ranked networks with
-their tier hierarchy and evidence, entities with their registrations, one-hop expansion,
-shortest paths and search.
+Investigators and hospital security analysts map scalper networks: ranked networks led by
+their actors (the people behind the identifiers: technician, first level, second levels,
+patients) as a tree with its evidence, each actor with its identifiers and bookings,
+entities with their registrations, one-hop expansion, shortest paths and search.
 
 Every route but `/health` needs `X-API-Key` (`scalpernet apikey create --role ROLE`).
 **investigator**: full identifiers. **analyst**: ID numbers and phones masked
@@ -145,6 +149,7 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
         graph = AsyncGraph(settings)
         app.state.graph = graph
         app.state.verifier = KeyVerifier(graph, ttl=key_cache_ttl)
+        app.state.sessions = PageSessions(graph, ttl=key_cache_ttl)
         app.state.current_run = CurrentRun(graph, ttl=run_cache_ttl)
         app.state.details = DetailCache()
         app.state.lists = DetailCache(size=256)
@@ -178,8 +183,8 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
     # open before the first request: a refused request is audited too
     app.state.audit = AuditLog(settings.data_dir / "audit", fsync=audit_fsync)
     install_error_handlers(app)
-    for module in (health, networks, exports, entities, paths, search, runs, ingest, audit,
-                   cases, ui, ui_exports, docs):
+    for module in (health, networks, actors, exports, entities, paths, search, runs, ingest,
+                   audit, cases, ui, ui_exports, docs):
         app.include_router(module.router)
     docs.mount_assets(app)
     # outermost last: AccessLog → SecurityHeaders → AuditTrail → ErrorBoundary →

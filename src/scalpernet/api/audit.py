@@ -11,9 +11,10 @@ Everything in a line is masked by content whatever the caller's role and whateve
 value was typed under: the log proves who saw what without becoming a copy of it.
 
 What a route knows and the middleware cannot see goes in ``scope["state"]``: the entities
-an answer showed (``audit_entities``), extra parameters (``audit_params``), an outcome of
-its own (``audit_outcome``, e.g. ``signed_in``). A route that must have its line written
-before a side effect (an upload kept) writes it itself (``deps.Ctx.audit_ok``).
+an answer showed (``audit_entities``), the actors (``audit_actors``), extra parameters
+(``audit_params``), an outcome of its own (``audit_outcome``, e.g. ``signed_in``). A route
+that must have its line written before a side effect (an upload kept) writes it itself
+(``deps.Ctx.audit_ok``).
 """
 
 from __future__ import annotations
@@ -202,6 +203,10 @@ def audit_entry(scope: Scope, status: int) -> dict[str, Any]:
         "params": mask_params(params),
         "entities": sorted({mask_uid(u) for u in state.get("audit_entities") or ()}),
     }
+    if state.get("via"):  # a signed-in browser's page session stood for the key
+        entry["via"] = state["via"]
+    if state.get("audit_actors"):
+        entry["actors"] = sorted({mask_value(a) for a in state["audit_actors"]})
     if template is None:
         entry["path"] = mask_value(scope.get("path", ""))
     return entry

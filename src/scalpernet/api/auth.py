@@ -24,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 from scalpernet.api.asgi import HttpMiddleware
 from scalpernet.api.errors import ApiError, error_response
 from scalpernet.api.responses import masked_viewer
+from scalpernet.api.sessions import SESSION_COOKIE
 from scalpernet.api.throttle import Throttle
 from scalpernet.apikeys import parse_key, secret_matches
 from scalpernet.graph.async_session import AsyncGraph
@@ -32,14 +33,16 @@ from scalpernet.graph.async_session import AsyncGraph
 READERS = ("investigator", "analyst", "admin")
 #: Roles that see ID numbers and phones masked.
 MASKED_ROLES = frozenset({"analyst"})
-#: The cookie in which a signed-in browser keeps its key (pages under /ui only).
-SESSION_COOKIE = "scalpernet_key"
 #: Paths answered without a key: liveness, the API's own documentation, the sign-in form.
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/ui/login", "/ui/logout"})
 PUBLIC_PREFIXES = ("/docs/",)
-#: Pages for browsers: a signed-in browser's cookie is accepted, and a browser without one
+#: Pages for browsers: a signed-in browser's session is accepted, and a browser without one
 #: is sent to the sign-in form instead of getting a 401.
 PAGES_PREFIX = "/ui/"
+#: The header a network page's script sends with its reads of the JSON API. A session is
+#: accepted there only with it: another site cannot add it without a CORS preflight, which
+#: fails (the session cookie is SameSite=Strict besides).
+PAGE_HEADER = "x-scalpernet-page"
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False,
@@ -124,23 +127,45 @@ class KeyVerifier:
         stored = await self._stored(key_id)
         if stored is None or not secret_matches(secret, stored.get("hash") or ""):
             raise _unauthorized("unknown API key")
+        return self._principal(key_id, stored)
+
+    async def of_session(self, key_id: str) -> Principal:
+        """The caller behind a page session's key (revoked keys end their sessions)."""
+        stored = await self._stored(key_id)
+        if stored is None:
+            raise _unauthorized("your session has ended: sign in again")
+        return self._principal(key_id, stored)
+
+    @staticmethod
+    def _principal(key_id: str, stored: dict[str, Any]) -> Principal:
         if stored.get("revoked_at") is not None:
             raise _unauthorized("this API key has been revoked")
         return Principal(key_id=key_id, role=str(stored["role"]), name=stored.get("name") or "")
 
 
-def presented_key(connection: HTTPConnection) -> str | None:
-    """The key a request presents: ``X-API-Key``, or on a page the signed-in cookie."""
+def session_accepted(connection: HTTPConnection) -> bool:
+    """Whether a page session may stand for a key here: on the pages, and on the JSON API's
+    reads made by a page's script (``X-ScalperNet-Page``); never for an upload."""
+    if connection.url.path.startswith(PAGES_PREFIX):
+        return True
+    return connection.scope.get("method") == "GET" and PAGE_HEADER in connection.headers
+
+
+async def authenticate(connection: HTTPConnection) -> Principal:
+    """The caller of a request: its ``X-API-Key``, or where accepted its page session."""
+    state = connection.app.state
     key = connection.headers.get("x-api-key")
-    if key is None and connection.url.path.startswith(PAGES_PREFIX):
-        key = connection.cookies.get(SESSION_COOKIE)
-    return key
-
-
-def presented_key_id(connection: HTTPConnection) -> str | None:
-    """The public id in the presented key, if it has the key's shape (for the audit log)."""
-    parsed = parse_key(presented_key(connection) or "")
-    return parsed[0] if parsed else None
+    token = connection.cookies.get(SESSION_COOKIE)
+    if key is None and token and session_accepted(connection):
+        session = await state.sessions.resolve(token)
+        if session is None:
+            raise _unauthorized("your session has ended: sign in again")
+        connection.scope["state"]["key_id"] = session.key_id
+        connection.scope["state"]["via"] = "page_session"
+        return await state.verifier.of_session(session.key_id)
+    parsed = parse_key(key or "")
+    connection.scope["state"]["key_id"] = parsed[0] if parsed else None
+    return await state.verifier.verify(key)
 
 
 def is_public(path: str) -> bool:
@@ -162,9 +187,8 @@ class Authenticate(HttpMiddleware):
         refused = throttle.address(connection)
         if refused is None and not is_public(connection.url.path):
             try:
-                principal = await state.verifier.verify(presented_key(connection))
+                principal = await authenticate(connection)
             except ApiError as exc:
-                scope["state"]["key_id"] = presented_key_id(connection)
                 if connection.url.path.startswith(PAGES_PREFIX) and exc.status == 401:
                     await RedirectResponse("/ui/login", status_code=303)(scope, receive, send)
                     return

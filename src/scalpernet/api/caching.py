@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 
 from scalpernet.graph.async_session import AsyncGraph
 
@@ -52,7 +52,8 @@ class CurrentRun:
 
 
 class DetailCache:
-    """Rendered network details (JSON bytes and the uids they show) of one analysis run.
+    """Rendered network details (JSON bytes, the uids and the actor ids they show) of one
+    analysis run.
 
     Keys start with the run id; the first key of a new run empties the cache.
     """
@@ -60,9 +61,10 @@ class DetailCache:
     def __init__(self, size: int = 64) -> None:
         self.size = size
         self.run_id: str | None = None
-        self._entries: OrderedDict[Hashable, tuple[bytes, list[str]]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[bytes, list[str], list[str]]] = OrderedDict()
 
-    def get(self, run_id: str | None, key: Hashable) -> tuple[bytes, list[str]] | None:
+    def get(self, run_id: str | None, key: Hashable
+            ) -> tuple[bytes, list[str], list[str]] | None:
         if run_id != self.run_id:
             return None
         hit = self._entries.get(key)
@@ -70,11 +72,12 @@ class DetailCache:
             self._entries.move_to_end(key)
         return hit
 
-    def put(self, run_id: str | None, key: Hashable, body: bytes, shown: list[str]) -> None:
+    def put(self, run_id: str | None, key: Hashable, body: bytes, shown: list[str],
+            actors: Sequence[str] = ()) -> None:
         if run_id != self.run_id:
             self._entries.clear()
             self.run_id = run_id
-        self._entries[key] = (body, shown)
+        self._entries[key] = (body, shown, list(actors))
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
 

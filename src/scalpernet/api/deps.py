@@ -18,11 +18,11 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
 from scalpernet.api.audit import AuditLog, audit_entry, mask_params
-from scalpernet.api.auth import SESSION_COOKIE as SESSION_COOKIE
 from scalpernet.api.auth import Principal, api_key_header
 from scalpernet.api.errors import ApiError
 from scalpernet.api.present import Presenter
 from scalpernet.api.responses import JSON
+from scalpernet.api.sessions import SESSION_COOKIE as SESSION_COOKIE
 from scalpernet.api.throttle import Throttle
 from scalpernet.graph.async_session import AsyncGraph, QueryTrace
 from scalpernet.privacy import RefCipher
@@ -64,9 +64,10 @@ class Ctx:
                    **params: Any) -> list[dict[str, Any]]:
         return await self.graph.read(name, timeout_=timeout, trace_=self.trace, **params)
 
-    def shows(self, entities: Iterable[str]) -> None:
-        """Name the entities this answer shows, for its audit line."""
+    def shows(self, entities: Iterable[str], actors: Iterable[str] = ()) -> None:
+        """Name the entities (and the actors) this answer shows, for its audit line."""
         self.request.state.audit_entities = list(entities)
+        self.request.state.audit_actors = list(actors)
 
     @property
     def throttle(self) -> Throttle:
@@ -86,19 +87,20 @@ class Ctx:
         self.request.state.audited_status = status
 
     async def respond(self, payload: dict[str, Any], *, entities: Iterable[str] = (),
-                status: int = 200) -> Response:
+                      actors: Iterable[str] = (), status: int = 200) -> Response:
         """Answer with `payload` (plus the query trace when asked for), naming what it shows."""
         if self.trace is not None:
             entries = self.trace.entries
             if self.masked:
                 entries = [{**e, "parameters": mask_params(e["parameters"])} for e in entries]
             payload["explain"] = {"queries": entries}
-        self.shows(entities)
+        self.shows(entities, actors)
         return JSON(payload, status_code=status)
 
-    async def respond_rendered(self, body: bytes, *, entities: Iterable[str] = ()) -> Response:
+    async def respond_rendered(self, body: bytes, *, entities: Iterable[str] = (),
+                               actors: Iterable[str] = ()) -> Response:
         """Answer with JSON already rendered (a cached answer), naming what it shows."""
-        self.shows(entities)
+        self.shows(entities, actors)
         return Response(body, media_type="application/json")
 
 

@@ -9,6 +9,7 @@ number, and a visit card number is personal as a whole.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -78,3 +79,13 @@ class Presenter:
         if self.masked and isinstance(out.get("visit_card"), str):
             out["visit_card"] = mask_phone(out["visit_card"])
         return self.text(out)
+
+
+def instant(parts: list[int | None]) -> datetime | None:
+    """A zoned datetime from ``[epoch seconds, nanosecond, offset seconds]`` (None for nulls):
+    how queries return booking instants, cheaper than the driver's hydration."""
+    seconds, nanosecond, offset = parts
+    if seconds is None or nanosecond is None or offset is None:
+        return None
+    zone = timezone(timedelta(seconds=offset))
+    return datetime.fromtimestamp(seconds, zone).replace(microsecond=nanosecond // 1000)

@@ -82,17 +82,41 @@ class MemberOut(EntityOut):
     evidence: Any
 
 
-class TreeLink(BaseModel):
+class ActorLink(BaseModel):
     model_config = Open
-    type: str | None
-    weight: float | None
-    registrations: int | None
+    bookings: int | None = Field(None, description="The actor's bookings that touch its "
+                                                   "parent's identifiers.")
+    payments: int | None = Field(None, description="Those of them the parent paid.")
 
 
-class TreeNode(EntityOut):
-    role: str | None
-    link: TreeLink | None = Field(description="The stored link to the parent node.")
-    children: list[TreeNode]
+class ActorOut(BaseModel):
+    id: str = Field(description="Stable across analysis runs; `GET /actors/{id}`.")
+    role: Literal["technician", "first_level", "second_level", "patient"]
+    score: float | None
+    identifiers: int = Field(description="How many identifiers the actor uses.")
+    parent: str | None = Field(description="The actor of the tier above.")
+    link: ActorLink | None = Field(description="The bookings and payments linking the actor "
+                                               "to its parent.")
+    evidence: dict[str, Any] = Field(description="As detection stored it: bookings, "
+                                                 "customers, payments, machine_speed, "
+                                                 "within_seconds, washed, first_seen, "
+                                                 "last_seen, identifiers.")
+
+
+class ActorTier(BaseModel):
+    role: str
+    count: int
+    top: list[ActorOut] = Field(description="The tier's top actors, highest score first.")
+
+
+class ActorTiers(BaseModel):
+    total: int
+    top_limit: int
+    tiers: list[ActorTier]
+
+
+class ActorNode(ActorOut):
+    children: list[ActorNode]
     children_total: int = Field(description="Children in all; at most `children_limit` "
                                             "are shown.")
 
@@ -103,22 +127,36 @@ class TierCount(BaseModel):
 
 
 class Hierarchy(BaseModel):
-    tiers: list[TierCount]
+    tiers: list[TierCount] = Field(description="Members (identifiers) per role.")
     children_limit: int
-    tree: list[TreeNode] = Field(description="Technicians at the root; each member under the "
-                                             "member of the nearest higher tier it is most "
-                                             "strongly linked to.")
-    unattached: list[TreeNode] = Field(description="Non-patient members with no link to a "
-                                                   "higher tier.")
-    unattached_patients: int
+    tree: list[ActorNode] = Field(description="The actor tree as detection stored it: "
+                                              "actors with no parent at the root "
+                                              "(the technician), each actor under its "
+                                              "parent.")
+    unattached: list[ActorNode] = Field(description="Non-patient actors whose parent is "
+                                                    "not among the network's actors.")
+    unattached_patients: int = Field(description="Patient actors under no actor.")
 
 
 class NetworkDetail(NetworkSummary):
+    actors: ActorTiers
     hierarchy: Hierarchy
     members_total: int
     members_limit: int
     members_offset: int
     members: list[MemberOut]
+    explain: Explain | None = None
+
+
+class NetworkActors(BaseModel):
+    network: str
+    run_id: str | None
+    role: str | None
+    total: int
+    limit: int
+    offset: int
+    tiers: list[TierCount] = Field(description="Actors per tier.")
+    actors: list[ActorOut]
     explain: Explain | None = None
 
 
@@ -177,6 +215,70 @@ class EntitySummary(BaseModel):
     registrations: RegistrationStats
     flags: list[Flag]
     networks: list[MembershipOut]
+    explain: Explain | None = None
+
+
+class ActorIdentifierOut(EntityOut):
+    shared: bool = Field(description="Another actor of the network uses it too.")
+    operated_by_tool: bool = Field(description="A customer's own account the grabbing tool "
+                                               "booked through.")
+    role: str | None = Field(description="Its role as a member of the network.")
+    score: float | None
+
+
+class DoctorCount(BaseModel):
+    hospital: str | None
+    doctor: str
+    registrations: int
+
+
+class Payments(BaseModel):
+    paid: int = Field(description="Bookings with a payer.")
+    payers: int = Field(description="Distinct payers of those bookings.")
+    by_own_payers: int = Field(description="Bookings paid by one of the actor's own payer "
+                                           "accounts.")
+    fee_yuan: float = Field(description="Fees of the paid bookings.")
+
+
+class ActorBookings(BaseModel):
+    total: int
+    first_booked_at: datetime | None
+    last_booked_at: datetime | None
+    departments: int
+    doctors: int
+    hospitals: list[HospitalCount]
+    top_doctors: list[DoctorCount]
+    statuses: list[StatusCount]
+    latency_ms: LatencyStats = Field(description="The delay after release (booked − "
+                                                 "released).")
+    payments: Payments
+
+
+class ActorNetwork(BaseModel):
+    id: str
+    risk: float | None
+    size: int | None
+
+
+class ActorBrief(BaseModel):
+    id: str
+    role: str
+    score: float | None
+
+
+class ActorDetail(BaseModel):
+    actor: ActorOut
+    run_id: str
+    network: ActorNetwork
+    parent: ActorBrief | None
+    children: list[TierCount] = Field(description="Actors hung under this one, per role.")
+    identifiers_total: int
+    identifiers_limit: int
+    identifiers_offset: int
+    identifiers: list[ActorIdentifierOut]
+    bookings: ActorBookings = Field(description="Every registration through one of the "
+                                                "actor's identifiers (an ID card's: those "
+                                                "of its patients).")
     explain: Explain | None = None
 
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections import OrderedDict, defaultdict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import orjson
 
+from scalpernet.api import actors
 from scalpernet.api.batching import Coalescer
 from scalpernet.api.caching import CurrentRun, DetailCache
 from scalpernet.api.deps import Ctx
 from scalpernet.api.errors import ApiError
+from scalpernet.api.present import instant
 from scalpernet.api.responses import render_json
+from scalpernet.api.tree import TreeCache, load_tree
 from scalpernet.entities import KIND_LABELS, split_uid, uid
 from scalpernet.graph.async_session import AsyncGraph
 from scalpernet.identifiers import normalise_name, parse_id_card, parse_ip, parse_phone
@@ -30,7 +30,6 @@ from scalpernet.privacy import PERSONAL_KINDS, REF_PREFIX, mask_key, mask_text
 #: Relationship types of the graph model an investigator can filter on.
 REL_TYPES = ("FOR", "CONTACT", "FROM_IP", "ON_DEVICE", "BY_ACCOUNT", "PAID_BY", "VIA_AGENT",
              "HAS_ID", "HAS_PHONE")
-TIERS = ("technician", "first_level", "second_level", "patient")
 #: Longest a path search may run before the client is told to narrow it.
 PATH_TIMEOUT_S = 10.0
 #: Longest any other investigative query may run.
@@ -167,7 +166,7 @@ async def list_networks_rendered(ctx: Ctx, **query: Any) -> tuple[bytes, list[st
     key = ("networks", ctx.masked, *sorted(query.items()))
     hit = lists.get(run_id, key)
     if hit is not None:
-        return hit
+        return hit[:2]
     payload, shown = await list_networks(ctx, **query)
     body = render_json(payload)
     if payload["run_id"] == run_id:  # a run stored in between is cached on a later request
@@ -191,201 +190,18 @@ def _member(ctx: Ctx, row: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def _ref_uid(ref: Any) -> str | None:
-    if isinstance(ref, dict) and ref.get("kind") in KIND_LABELS and ref.get("key") is not None:
-        return uid(ref["kind"], str(ref["key"]))
-    return None
-
-
-@dataclass
-class Tree:
-    """A network's tier tree and member order: uids only, built once per analysis run."""
-
-    run_id: str | None
-    role_of: dict[str, str]
-    roots: list[str]
-    children: dict[str, list[str]]
-    link: dict[str, dict[str, Any]]
-    unattached: list[str]
-    attached_patients: int
-    order: list[str] = field(default_factory=list)
-    by_role: dict[str, list[str]] = field(default_factory=dict)
-    #: The hierarchy as already serialised JSON, with the uids it shows, per
-    #: (masked, children_limit): the same for every request until the next run.
-    rendered: dict[tuple[bool, int], tuple[orjson.Fragment, list[str]]] = field(
-        default_factory=dict)
-
-    def page(self, role: str | None, offset: int, limit: int) -> tuple[int, list[str]]:
-        """Members in page order (tier, score, uid), optionally of one role, and the total."""
-        chosen = self.order if role is None else self.by_role.get(role, [])
-        return len(chosen), chosen[offset:offset + limit]
-
-    def counts(self) -> dict[str, int]:
-        return {role: len(members) for role, members in self.by_role.items()}
-
-
-def build_tree(run_id: str | None, members: list[list[str]],
-               links: list[dict[str, Any]]) -> Tree:
-    """The tiers technician → first_level → second_level → patient as a tree.
-
-    `members` are ``[uid, role]`` pairs in page order. Each member hangs under the member
-    of the nearest higher tier it is linked to, the strongest such link winning (weight,
-    then registrations); link ends not among `members` count as patients. Non-technicians
-    with no such link are unattached; role ``none`` stays outside the tree.
-    """
-    rank = {role: i for i, role in enumerate(TIERS)}
-    role_of = {member: role for member, role in members}
-    adjacent: dict[str, list[tuple[str, tuple[float, int], dict[str, Any]]]] = defaultdict(list)
-    for item in links:
-        a, b = _ref_uid(item.get("source")), _ref_uid(item.get("target"))
-        if a is None or b is None or a == b:
-            continue
-        for end in (a, b):
-            role_of.setdefault(end, "patient")
-        strength = (float(item.get("weight") or 0), int(item.get("registrations") or 0))
-        info = {"type": item.get("type"), "weight": item.get("weight"),
-                "registrations": item.get("registrations")}
-        adjacent[a].append((b, strength, info))
-        adjacent[b].append((a, strength, info))
-    parent: dict[str, tuple[str, dict[str, Any]]] = {}
-    for member, role in role_of.items():
-        level = rank.get(role)
-        if not level:  # technicians are roots; 'none' is outside the tree
-            continue
-        best: tuple[int, tuple[float, int], str] | None = None
-        for other, strength, info in adjacent.get(member, ()):
-            other_level = rank.get(role_of[other])
-            if other_level is None or other_level >= level:
-                continue
-            key = (other_level, strength, other)
-            if best is None or key > best:
-                best = key
-                parent[member] = (other, info)
-    children: dict[str, list[str]] = defaultdict(list)
-    strength_of: dict[str, float] = {}
-    for child, (up, info) in parent.items():
-        children[up].append(child)
-        strength_of[child] = float(info.get("weight") or 0)
-    for kids in children.values():
-        kids.sort(key=lambda c: (rank[role_of[c]], -strength_of[c], c))
-    return Tree(
-        run_id=run_id, role_of=role_of,
-        roots=sorted(u for u, r in role_of.items() if r == "technician"),
-        children=dict(children), link={c: info for c, (_, info) in parent.items()},
-        unattached=sorted((u for u, r in role_of.items()
-                           if r in rank and r not in ("technician", "patient")
-                           and u not in parent), key=lambda u: (rank[role_of[u]], u)),
-        attached_patients=sum(1 for u, r in role_of.items() if r == "patient" and u in parent),
-        order=[member for member, _ in members], by_role=_by_role(members),
-    )
-
-
-def _by_role(members: list[list[str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = defaultdict(list)
-    for member, role in members:
-        out[role].append(member)
-    return dict(out)
-
-
-class TreeCache:
-    """Recently built trees by network id; a tree is reused only for the same analysis run."""
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._trees: OrderedDict[str, Tree] = OrderedDict()
-        self._building: dict[str, asyncio.Future[Tree]] = {}
-
-    async def build_once(self, network_id: str, build: Callable[[], Awaitable[Tree]]) -> Tree:
-        """Run `build` for a network unless a build is already under way, then share it:
-        fifty clients opening a big network at once cost one build, not fifty."""
-        pending = self._building.get(network_id)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Tree] = asyncio.get_running_loop().create_future()
-        self._building[network_id] = future
-        try:
-            tree = await build()
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: waiters re-raise it, nobody logs it as lost
-            raise
-        finally:
-            del self._building[network_id]
-        future.set_result(tree)
-        self.put(network_id, tree)
-        return tree
-
-    def latest(self, network_id: str) -> Tree | None:
-        """The tree last built for the network, whichever run it came from."""
-        tree = self._trees.get(network_id)
-        if tree is not None:
-            self._trees.move_to_end(network_id)
-        return tree
-
-    def get(self, network_id: str, run_id: str | None) -> Tree | None:
-        tree = self._trees.get(network_id)
-        if tree is None or tree.run_id != run_id:
-            return None
-        self._trees.move_to_end(network_id)
-        return tree
-
-    def put(self, network_id: str, tree: Tree) -> None:
-        self._trees[network_id] = tree
-        self._trees.move_to_end(network_id)
-        while len(self._trees) > self.size:
-            self._trees.popitem(last=False)
-
-
-async def _build_tree(ctx: Ctx, network_id: str) -> Tree:
-    async def build() -> Tree:
-        records = await ctx.read("api_network_hierarchy", id=network_id,
-                                 timeout=QUERY_TIMEOUT_S)
-        if not records:
-            raise ApiError(404, "not_found", f"no current network with id {network_id}")
-        record = records[0]
-
-        def compute() -> Tree:
-            links = _json_field(record["links"], [])
-            return build_tree(record["run_id"], record["members"],
-                              links if isinstance(links, list) else [])
-
-        return await asyncio.to_thread(compute)
-
-    cache: TreeCache = ctx.request.app.state.trees
-    return await cache.build_once(network_id, build)
-
-
-def _present_tree(ctx: Ctx, tree: Tree, nodes: list[str], children_limit: int
-                  ) -> list[dict[str, Any]]:
-    out = []
-    for node in nodes:
-        kids = tree.children.get(node, [])
-        out.append(ctx.present.entity(
-            node, role=tree.role_of[node], link=tree.link.get(node),
-            children=_present_tree(ctx, tree, kids[:children_limit], children_limit),
-            children_total=len(kids)))
-    return out
-
-
-def _shown_in_tree(tree: Tree, nodes: list[str], children_limit: int) -> list[str]:
-    shown = []
-    for node in nodes:
-        shown.append(node)
-        shown += _shown_in_tree(tree, tree.children.get(node, [])[:children_limit],
-                                children_limit)
-    return shown
-
-
 async def network_detail(ctx: Ctx, network_id: str, *, limit: int, offset: int,
-                         role: str | None, children_limit: int) -> Payload:
-    """One current network: tier hierarchy, one page of members (role, score, signals,
-    evidence), and member counts per role.
+                         role: str | None, children_limit: int, actors_limit: int
+                         ) -> tuple[dict[str, Any], list[str], list[str]]:
+    """One current network: its actors by tier (counts and the top of each), the actor tree,
+    member counts per role and one page of members (role, score, signals, evidence); with
+    the entities and the actors it shows.
 
     The tree and the member order come from a per-run cache; the page itself is read by
     uid. Should a new analysis run land in between, the cache is rebuilt and read again.
     """
     cache: TreeCache = ctx.request.app.state.trees
-    tree = cache.latest(network_id) or await _build_tree(ctx, network_id)
+    tree = cache.latest(network_id) or await load_tree(ctx, network_id)
     for _ in range(2):
         total, uids = tree.page(role, offset, limit)
         records = await ctx.read("api_network_detail", id=network_id, uids=uids,
@@ -395,55 +211,37 @@ async def network_detail(ctx: Ctx, network_id: str, *, limit: int, offset: int,
         record = records[0]
         if record["network"].get("run_id") == tree.run_id:
             break
-        tree = await _build_tree(ctx, network_id)
+        tree = await load_tree(ctx, network_id)
     props = record["network"]
-    hierarchy_, tree_shown = _rendered_hierarchy(ctx, tree, children_limit)
-    payload = {**_network_summary(ctx, props), "hierarchy": hierarchy_,
+    leading, top_shown = actors.leading(ctx, tree, actors_limit)
+    hierarchy, tree_shown = actors.hierarchy(ctx, tree, children_limit)
+    payload = {**_network_summary(ctx, props), "actors": leading, "hierarchy": hierarchy,
                "members_total": total, "members_limit": limit, "members_offset": offset,
                "members": [_member(ctx, row) for row in record["members"]]}
-    return payload, [*(r["uid"] for r in record["members"]), *tree_shown]
+    return (payload, [r["uid"] for r in record["members"]],
+            sorted({*top_shown, *tree_shown}))
 
 
 async def network_detail_rendered(ctx: Ctx, network_id: str, *, limit: int, offset: int,
-                                  role: str | None, children_limit: int
-                                  ) -> tuple[bytes, list[str]]:
+                                  role: str | None, children_limit: int, actors_limit: int
+                                  ) -> tuple[bytes, list[str], list[str]]:
     """:func:`network_detail` as JSON bytes, rendered once per analysis run, network, page
     and masking, then served from :class:`DetailCache` until the next run."""
     state = ctx.request.app.state
     current: CurrentRun = state.current_run
     details: DetailCache = state.details
     run_id = await current.id()
-    key = (network_id, ctx.masked, limit, offset, role, children_limit)
+    key = (network_id, ctx.masked, limit, offset, role, children_limit, actors_limit)
     hit = details.get(run_id, key)
     if hit is not None:
         return hit
-    payload, shown = await network_detail(ctx, network_id, limit=limit, offset=offset,
-                                          role=role, children_limit=children_limit)
+    payload, shown, shown_actors = await network_detail(
+        ctx, network_id, limit=limit, offset=offset, role=role,
+        children_limit=children_limit, actors_limit=actors_limit)
     body = render_json(payload)
     if payload["run_id"] == run_id:  # a run stored in between is cached on a later request
-        details.put(run_id, key, body, shown)
-    return body, shown
-
-
-def _rendered_hierarchy(ctx: Ctx, tree: Tree, children_limit: int
-                        ) -> tuple[orjson.Fragment, list[str]]:
-    key = (ctx.masked, children_limit)
-    hit = tree.rendered.get(key)
-    if hit is None:
-        counts = tree.counts()
-        hierarchy_ = {
-            "tiers": [{"role": r, "count": counts.get(r, 0)} for r in (*TIERS, "none")],
-            "children_limit": children_limit,
-            "tree": _present_tree(ctx, tree, tree.roots, children_limit),
-            "unattached": _present_tree(ctx, tree, tree.unattached, children_limit),
-            "unattached_patients": max(0, counts.get("patient", 0) - tree.attached_patients),
-        }
-        if len(tree.rendered) >= 16:
-            tree.rendered.clear()
-        hit = tree.rendered[key] = (
-            orjson.Fragment(render_json(hierarchy_)),
-            _shown_in_tree(tree, tree.roots + tree.unattached, children_limit))
-    return hit
+        details.put(run_id, key, body, shown, shown_actors)
+    return body, shown, shown_actors
 
 
 def _views_function(name: str) -> Any:
@@ -457,22 +255,33 @@ def _views_function(name: str) -> Any:
     return None
 
 
-async def network_view(ctx: Ctx, network_id: str) -> tuple[str, list[str]]:
-    """The interactive HTML page of one network, from ``scalpernet.views``."""
+async def network_view(ctx: Ctx, network_id: str, *,
+                       served: bool = False) -> tuple[str, list[str]]:
+    """The interactive HTML page of one network, from ``scalpernet.views``; opened on its
+    actors' org chart. `served`: for a signed-in browser under /ui (links to the overview
+    and sign-out, and each member's reference for the page's reads of the API)."""
     render = _views_function("render_network_page")
     if render is None:
         raise ApiError(501, "not_implemented",
                        "the network view is not available in this build: "
                        "scalpernet.views.render_network_page is missing")
-    from scalpernet.results.store import network_from_record
+    from scalpernet.results.store import actor_from_record, network_from_record
 
     records = await ctx.read("network_get", id=network_id, timeout=QUERY_TIMEOUT_S)
     if not records:
         raise ApiError(404, "not_found", f"no current network with id {network_id}")
     props, rows = records[0]["network"], records[0]["members"]
+    actor_rows = await ctx.read("network_actors", id=network_id, timeout=QUERY_TIMEOUT_S)
+    page_of = None
+    if served:
+        from scalpernet.views import Served
+
+        page_of = Served(refs={r["uid"]: ctx.present.entity(r["uid"])["ref"] for r in rows})
 
     def build() -> str:
-        return str(render(network_from_record(props, rows), masked=ctx.masked))
+        network = network_from_record(props, rows)
+        network.actors = [actor_from_record(r["actor"], r["identifiers"]) for r in actor_rows]
+        return str(render(network, masked=ctx.masked, served=page_of))
 
     html = await asyncio.to_thread(build)
     return html, [r["uid"] for r in rows]
@@ -492,15 +301,6 @@ def _flags(kind: str, props: dict[str, Any]) -> list[dict[str, Any]]:
         flags.append({"name": "private_ip", "detail": "private or shared address: many "
                                                       "honest patients may sit behind it"})
     return flags
-
-
-def instant(parts: list[int | None]) -> datetime | None:
-    """A zoned datetime from ``[epoch seconds, nanosecond, offset seconds]`` (None for nulls)."""
-    seconds, nanosecond, offset = parts
-    if seconds is None or nanosecond is None or offset is None:
-        return None
-    zone = timezone(timedelta(seconds=offset))
-    return datetime.fromtimestamp(seconds, zone).replace(microsecond=nanosecond // 1000)
 
 
 async def read_entity(ctx: Ctx, name: str, entity_uid: str, **params: Any

@@ -129,8 +129,8 @@ def evaluate_actors(networks: Iterable[Network], truth: dict[str, Any]) -> dict[
     and tier: how many people the truth has and how many actors stand for them; second-level
     scalpers matched one-to-one (exactly one second-level actor stands for the person, and
     stands for nobody else); tier accuracy per person (the actor standing for a core person
-    has its role; a person nobody stands for counts as wrong); and patient actors holding an
-    identifier of a scalper (merged with one).
+    has its role; a person nobody stands for counts as wrong), and the same over the core
+    people found; and patient actors holding an identifier of a scalper (merged with one).
     """
     person_of: dict[str, str] = {}
     role_of: dict[str, str] = {}
@@ -164,7 +164,7 @@ def evaluate_actors(networks: Iterable[Network], truth: dict[str, Any]) -> dict[
                     for r in actor.identifiers):
                 merged += 1
     gangs = []
-    core_ok = core = 0
+    core_ok = core = core_found = 0
     one_to_one = seconds = 0
     for gid in sorted({p["gang"] for p in people.values()}):
         mine = {pid: p for pid, p in people.items() if p["gang"] == gid}
@@ -177,6 +177,7 @@ def evaluate_actors(networks: Iterable[Network], truth: dict[str, Any]) -> dict[
                 continue
             core += 1
             roles = stands.get(pid, [])
+            core_found += bool(roles)
             core_ok += bool(roles) and roles[0] == p["role"] and len(set(roles)) == 1
             if p["role"] == "second_level":
                 seconds += 1
@@ -187,6 +188,9 @@ def evaluate_actors(networks: Iterable[Network], truth: dict[str, Any]) -> dict[
         "people_found": len(stands),
         "core_people": core,
         "tier_accuracy": _ratio(core_ok, core),
+        # the same over the core people some actor stands for: how right the tiers shown are
+        "core_people_found": core_found,
+        "tier_accuracy_found": _ratio(core_ok, core_found),
         "second_level_one_to_one": _ratio(one_to_one, seconds),
         "patients_merged_with_scalpers": merged,
         "per_gang": gangs,
@@ -216,7 +220,9 @@ def format_report(report: dict[str, Any]) -> str:
     actors = report.get("actors")
     if actors:
         lines.append(f"actors              tier accuracy {actors['tier_accuracy']:.4f} on "
-                     f"{actors['core_people']} core people, second level one-to-one "
+                     f"{actors['core_people']} core people "
+                     f"({actors['tier_accuracy_found']:.4f} on the "
+                     f"{actors['core_people_found']} found), second level one-to-one "
                      f"{actors['second_level_one_to_one']:.4f}, "
                      f"{actors['patients_merged_with_scalpers']} patient actors merged with "
                      "a scalper")

@@ -162,6 +162,8 @@ def assign_roles(inc: Incidence, sig: EntitySignals, rings: Rings,
     account = kinds == _K["account"]
     put(account & (rings.customers >= 2), "technician",
         "an app account that booked for several customers: the tool's")
+    put(account & speedy & (sig.placeholders >= np.maximum(sig.bookings, 1)), "technician",
+        "an app account that booked only for placeholder identities: the tool's")
     put(account & speedy, "patient",
         "a customer's own app account, booked through by the grabbing tool")
     put(account, "patient", "a customer's own app account")

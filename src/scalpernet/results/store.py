@@ -149,7 +149,8 @@ def _actor_chunks(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str,
         yield batch
 
 
-def _actor(row: dict[str, Any], identifiers: list[dict[str, Any]]) -> Actor:
+def actor_from_record(row: dict[str, Any], identifiers: list[dict[str, Any]]) -> Actor:
+    """A stored Actor node's properties and its `network_actors` identifier rows as a model."""
     refs = []
     for ident in identifiers:
         kind, key = split_uid(ident["uid"])
@@ -163,7 +164,7 @@ def _actor(row: dict[str, Any], identifiers: list[dict[str, Any]]) -> Actor:
 
 def network_actors(graph: Graph, network_id: str) -> list[Actor]:
     """The actors of one current network, highest tier first."""
-    return [_actor(r["actor"], r["identifiers"])
+    return [actor_from_record(r["actor"], r["identifiers"])
             for r in graph.read("network_actors", id=network_id)]
 
 
@@ -271,6 +272,7 @@ def memberships(graph: Graph, kind: str, key: str) -> list[dict[str, Any]]:
 
 __all__ = [
     "EntityRef",
+    "actor_from_record",
     "all_networks",
     "analysis_runs",
     "current_run",

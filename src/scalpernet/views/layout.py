@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 UPPER_TIERS = ("technician", "first_level", "second_level")
 TIERS = (*UPPER_TIERS, "patient", "none")
 _RANK = {role: i for i, role in enumerate(TIERS)}
-_LINE = 40  # members of a row per line before it is staggered over more lines
+_LINE = 14  # members of a row per line before it is staggered over more lines
 _MAX_LINES = 8
 
 
@@ -238,3 +238,112 @@ def tiered_layout(
     if any(g.role == "patient" for g in groups):
         captions.append(("patient", block_y))
     return Layout(positions=positions, groups=groups, rows=captions)
+
+
+@dataclass
+class ChartBlock:
+    """The patients of one agent in the org chart: a box that opens into a block of boxes."""
+
+    id: str
+    parent: int | None  # actor index of the agent (second level, else first level)
+    actors: list[int]  # actor indices of the patients, best first
+    x: float = 0.0
+    y: float = 0.0
+    offsets: list[tuple[float, float]] = field(default_factory=list)
+    width: float = 0.0
+    height: float = 0.0
+
+
+@dataclass
+class Chart:
+    """Where each actor box and patient block of a network's org chart sits."""
+
+    positions: dict[int, tuple[float, float]]  # actor index → box (upper tiers only)
+    blocks: list[ChartBlock]
+    rows: list[tuple[str, float]]
+
+
+_CHART = Spacing(row=200.0, gap=210.0, cell_x=190.0, cell_y=110.0)
+_CHART_COLUMNS = 10
+#: Boxes an org chart shows before anything is opened.
+CHART_BOXES = 20
+
+
+def _grid(block: ChartBlock, sp: Spacing) -> None:
+    columns = min(_CHART_COLUMNS, max(1, math.ceil(math.sqrt(len(block.actors) * 2))))
+    block.width = (columns - 1) * sp.cell_x
+    block.offsets = [((k % columns) * sp.cell_x - block.width / 2,
+                      sp.cell_y * (k // columns)) for k in range(len(block.actors))]
+    block.height = sp.cell_y * ((len(block.actors) - 1) // columns)
+
+
+def actor_chart(roles: Sequence[str], parents: Sequence[int | None],
+                scores: Sequence[float], sp: Spacing = _CHART,
+                max_boxes: int = CHART_BOXES) -> Chart:
+    """The org chart: technicians, first level, second levels on rows (each parent over the
+    mean of its children), and each agent's patients as one block under the agent.
+
+    When the second levels and their blocks would make more than `max_boxes` boxes, the
+    highest-scored are drawn and the rest wait in one block of their own (id ``sl``) at the
+    end of their row; their patients' blocks are drawn only once it is opened.
+    """
+    by_role: dict[str, list[int]] = defaultdict(list)
+    for i, role in enumerate(roles):
+        by_role[role].append(i)
+    blocks: dict[int | None, ChartBlock] = {}
+    for i in sorted(by_role["patient"], key=lambda i: (-scores[i], i)):
+        parent = parents[i]
+        block = blocks.setdefault(parent, ChartBlock(id=f"pg{len(blocks)}", parent=parent,
+                                                     actors=[]))
+        block.actors.append(i)
+    rows_y = {tier: n * sp.row for n, tier in enumerate((*UPPER_TIERS, "patient"))}
+    # Second levels by score; those beyond the budget go into the overflow block.
+    ranked = sorted(by_role["second_level"], key=lambda i: (-scores[i], i))
+    fixed = len(by_role["technician"]) + len(by_role["first_level"]) + (None in blocks)
+    room = max_boxes - fixed
+    if 2 * len(ranked) > room:
+        keep = max(1, (room - 1) // 2)
+        kept, overflow = ranked[:keep], ranked[keep:]
+    else:
+        kept, overflow = ranked, []
+    seconds = sorted(kept, key=lambda i: (parents[i] if parents[i] is not None else -1,
+                                          -scores[i], i))
+    placed: dict[int, float] = {i: k * sp.gap for k, i in enumerate(seconds)}
+    children: dict[int, list[float]] = defaultdict(list)
+    for i in seconds:
+        if parents[i] is not None:
+            children[parents[i]].append(placed[i])
+    for tier in ("first_level", "technician"):
+        ids = sorted(by_role[tier], key=lambda i: (-scores[i], i))
+        desired = {i: (sum(children[i]) / len(children[i]) if children[i] else 0.0)
+                   for i in ids}
+        order = sorted(ids, key=lambda i: (desired[i], i))
+        placed.update(_sweep(order, desired, sp.gap))
+        for i in ids:
+            if parents[i] is not None:
+                children[parents[i]].append(placed[i])
+    positions = {i: (placed[i], rows_y[tier]) for tier in UPPER_TIERS
+                 for i in by_role[tier] if i in placed}
+    out: list[ChartBlock] = []
+    if overflow:
+        right = max((x for x, _ in positions.values()), default=0.0)
+        spill = ChartBlock(id="sl", parent=None, actors=overflow, x=right + sp.gap,
+                           y=rows_y["second_level"])
+        _grid(spill, sp)
+        out.append(spill)
+    # Blocks under their agent, in the agent's order, never closer than a gap.
+    ordered = sorted(blocks.values(), key=lambda b: (
+        positions[b.parent][0] if b.parent in positions else math.inf, b.id))
+    desired_x = {n: positions[b.parent][0] for n, b in enumerate(ordered)
+                 if b.parent in positions}
+    swept = _sweep(list(range(len(ordered))), desired_x, sp.gap)
+    for n, block in enumerate(ordered):
+        block.x, block.y = swept[n], rows_y["patient"]
+        _grid(block, sp)
+    out.extend(ordered)
+    shift = -sum(x for x, _ in positions.values()) / len(positions) if positions else 0.0
+    positions = {i: (x + shift, y) for i, (x, y) in positions.items()}
+    for block in out:
+        block.x += shift
+    rows = [(tier, rows_y[tier]) for tier in (*UPPER_TIERS, "patient") if by_role[tier]]
+    return Chart(positions=positions, blocks=out, rows=rows)

@@ -7,6 +7,7 @@ with the zone written, signals by what they mean, tiers as investigators name th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
@@ -98,6 +99,8 @@ def render_overview_page(networks: list[Network], *, total: int | None = None,
     for rank, net in enumerate(networks, start=1):
         rows.append({
             "rank": rank, "id": net.id, "risk": net.risk,
+            # 0.9991 stays below 1: never rounded up to a certainty
+            "risk_text": f"{math.floor(net.risk * 10_000) / 10_000:.4f}",
             "href": link_template.replace("{id}", quote(net.id, safe="")),
             "files": (files_template.replace("{id}", quote(net.id, safe=""))
                       if files_template else None),

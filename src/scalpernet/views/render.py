@@ -22,9 +22,9 @@ import html
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 from importlib import resources
 from string import Template
@@ -33,36 +33,51 @@ from typing import Any
 import orjson
 from pyvis.network import Network as PyvisNetwork
 
-from scalpernet.results.models import Member, Network, Signal
-from scalpernet.views.layout import UPPER_TIERS, Group, Layout, group_patients, tiered_layout
+from scalpernet.entities import uid
+from scalpernet.results.models import Actor, Member, Network, Signal
+from scalpernet.views.layout import (
+    UPPER_TIERS,
+    Group,
+    Layout,
+    actor_chart,
+    group_patients,
+    tiered_layout,
+)
 from scalpernet.views.masking import IdentifierMask
+from scalpernet.views.strings import DEFAULT_LANGUAGE, LANGUAGES, SCRIPT, words
 
-#: Role → (colour, caption); colours stay apart for the common kinds of colour blindness.
-ROLE_STYLES: dict[str, tuple[str, str]] = {
-    "technician": ("#b91c1c", "Technician"),
-    "first_level": ("#ea580c", "First-level scalper"),
-    "second_level": ("#ca8a04", "Second-level scalper"),
-    "patient": ("#2563eb", "Patient"),
-    "none": ("#9ca3af", "No scalping role"),
+#: Times are shown in China Standard Time, where the hospitals are, with the zone named.
+DISPLAY_TZ = timezone(timedelta(hours=8))
+DISPLAY_TZ_NAME = "UTC+8"
+
+
+@dataclass(frozen=True)
+class Served:
+    """A page served by the API to a signed-in browser: links to the overview and sign-out,
+    and the opaque reference of each member for the page's reads of the JSON API."""
+
+    overview: str = "/ui/networks"
+    logout: str = "/ui/logout"
+    refs: Mapping[str, str] = field(default_factory=dict)  # member uid → reference
+
+#: Role → colour; colours stay apart for the common kinds of colour blindness.
+ROLE_COLOURS: dict[str, str] = {
+    "technician": "#b91c1c",
+    "first_level": "#ea580c",
+    "second_level": "#ca8a04",
+    "patient": "#2563eb",
+    "none": "#9ca3af",
 }
-#: Row captions drawn left of the tiers.
-ROW_CAPTIONS: dict[str, str] = {
-    "technician": "Technicians",
-    "first_level": "First level",
-    "second_level": "Second level",
-    "patient": "Patients",
-    "none": "No scalping role",
-}
-#: Kind → (vis-network shape, legend symbol, caption, dashed border).
-KIND_SHAPES: dict[str, tuple[str, str, str, bool]] = {
-    "ip": ("triangle", "▲", "IP address", False),
-    "payer": ("star", "★", "Payment account", False),
-    "escort_agent": ("hexagon", "⬢", "Escort agent", False),
-    "account": ("triangleDown", "▼", "App account", False),
-    "device": ("dot", "◌", "Device", True),
-    "phone": ("diamond", "◆", "Phone", False),
-    "id_card": ("square", "■", "ID card", False),
-    "patient": ("dot", "●", "Patient", False),
+#: Kind → (vis-network shape, legend symbol, dashed border).
+KIND_SHAPES: dict[str, tuple[str, str, bool]] = {
+    "ip": ("triangle", "▲", False),
+    "payer": ("star", "★", False),
+    "escort_agent": ("hexagon", "⬢", False),
+    "account": ("triangleDown", "▼", False),
+    "device": ("dot", "◌", True),
+    "phone": ("diamond", "◆", False),
+    "id_card": ("square", "■", False),
+    "patient": ("dot", "●", False),
 }
 _LABEL_CHARS = 20
 _EVIDENCE_CHARS = 2_000  # per evidence value: keeps a 2,000-member page a few MB at most
@@ -98,12 +113,14 @@ def _json_for_script(value: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def _csp(scripts: Sequence[str]) -> str:
-    """A policy that runs exactly the page's own scripts and lets nothing be fetched."""
+def _csp(scripts: Sequence[str], *, served: bool = False) -> str:
+    """A policy that runs exactly the page's own scripts and lets nothing be fetched; a page
+    served by the API may also read the API and post its sign-out form there."""
     hashes = [f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
               for s in scripts]
+    reach = "connect-src 'self'; form-action 'self'" if served else "form-action 'none'"
     return (f"default-src 'none'; script-src {' '.join(hashes) or repr('none')}; "
-            "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'")
+            f"style-src 'unsafe-inline'; img-src data:; base-uri 'none'; {reach}")
 
 
 def _number(value: float) -> str:
@@ -143,13 +160,13 @@ def _signal_rows(signals: Sequence[Signal], mask: IdentifierMask) -> list[list[s
     return [[mask.text(s.name), mask.text(_number(s.value)), mask.text(s.detail)] for s in signals]
 
 
-def _member_info(member: Member, mask: IdentifierMask) -> dict[str, Any]:
-    shape = KIND_SHAPES[member.kind]
+def _member_info(member: Member, mask: IdentifierMask, w: dict[str, str],
+                 t: dict[str, str]) -> dict[str, Any]:
     evidence = mask.value(member.evidence)
     return {
-        "title": f"{shape[2]} · {_label(member, mask)}",
+        "title": f"{w['kind.' + member.kind]} · {_label(member, mask)}",
         "sub": f"{member.kind}:{_shown_key(member, mask)}",
-        "facts": [["Role", ROLE_STYLES[member.role][1]], ["Score", f"{member.score:.2f}"]],
+        "facts": [[t["role"], w["role." + member.role]], [t["score"], f"{member.score:.2f}"]],
         "signals": _signal_rows(member.signals, mask),
         "evidence": [[str(k), _evidence_text(v)] for k, v in evidence.items()],
     }
@@ -164,7 +181,8 @@ class _Plan:
     notice: list[str]
 
 
-def _plan(members: Sequence[Member], groups: Sequence[Group], max_nodes: int) -> _Plan:
+def _plan(members: Sequence[Member], groups: Sequence[Group], max_nodes: int,
+          w: dict[str, str]) -> _Plan:
     """Collapse patient groups when the network is larger than `max_nodes`; then, if the
     upper tiers alone are still too many, keep the highest-ranked members and say so."""
     total = len(members)
@@ -189,31 +207,64 @@ def _plan(members: Sequence[Member], groups: Sequence[Group], max_nodes: int) ->
             dropped.update(group.members)
     notice = []
     if collapsed:
-        notice.append("Large network: patients are grouped under the agent who booked for "
-                      "them, and members without a scalping role are grouped apart. "
-                      "Click a group to show its members.")
+        notice.append(w["large"])
     if dropped:
-        notice.append(f"{len(dropped)} of {total} members are not drawn (the lowest-ranked "
-                      f"scalpers and the patients booked through them): this page draws at "
-                      f"most {max_nodes} nodes. The network's JSON (GET /networks/{{id}}, or "
-                      "scalpernet networks --json) lists every member.")
+        notice.append(w["dropped"].format(n=len(dropped), total=total, max=max_nodes))
     return _Plan(collapsed=collapsed, dropped=dropped, notice=notice)
 
 
 def _node_colour(role: str, light: bool = False) -> dict[str, Any]:
-    colour = ROLE_STYLES[role][0]
+    colour = ROLE_COLOURS[role]
     fill = colour + "33" if light else colour
     return {"background": fill, "border": colour,
             "highlight": {"background": fill, "border": "#111827"},
             "hover": {"background": fill, "border": "#111827"}}
 
 
+def _when(value: datetime | None) -> str:
+    """A time for people: China Standard Time, minutes, the zone named."""
+    if value is None:
+        return "?"
+    if value.tzinfo is not None:
+        value = value.astimezone(DISPLAY_TZ)
+    return f"{value:%Y-%m-%d %H:%M} {DISPLAY_TZ_NAME}"
+
+
+def _epoch_ms(value: Any) -> int | None:
+    """Milliseconds since the epoch from stored evidence: a number, or ISO 8601 text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return int(parsed.timestamp() * 1000)
+    return None
+
+
+def _actor_span(evidence: dict[str, Any]) -> tuple[int | None, int | None]:
+    """An actor's first and last booking (ms), as detection stores them in the evidence."""
+    return (_epoch_ms(evidence.get("first_seen", evidence.get("first_ms"))),
+            _epoch_ms(evidence.get("last_seen", evidence.get("last_ms"))))
+
+
+def _when_ms(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return _when(datetime.fromtimestamp(ms / 1000, tz=DISPLAY_TZ))
+
+
 def _build_graph(network: Network, mask: IdentifierMask, layout: Layout, plan: _Plan,
-                 physics: bool) -> tuple[PyvisNetwork, dict[str, Any]]:
+                 physics: bool, w: dict[str, str], t: dict[str, str],
+                 served: Served | None) -> tuple[PyvisNetwork, dict[str, Any]]:
     """The vis-network data as a pyvis graph, plus what the page's script needs besides."""
     members = network.members
     graph = PyvisNetwork(directed=True)
     info: dict[str, Any] = {}
+    index_data: dict[str, Any] = {}
     group_of: dict[int, str] = {}
     groups: dict[str, Any] = {}
     for group in layout.groups:
@@ -226,16 +277,22 @@ def _build_graph(network: Network, mask: IdentifierMask, layout: Layout, plan: _
     for i, member in enumerate(members):
         if i in plan.dropped:
             continue
-        shape, _, _, dashed = KIND_SHAPES[member.kind]
+        shape, _, dashed = KIND_SHAPES[member.kind]
         x, y = layout.positions[i]
         hidden = group_of.get(i) in plan.collapsed
+        label = _label(member, mask)
         graph.add_node(
-            node_id(i), label=_label(member, mask), shape=shape,
+            node_id(i), label=label, shape=shape,
             color=_node_colour(member.role), size=round(9 + 21 * member.score, 1),
             x=round(x, 1), y=round(y, 1), hidden=hidden, physics=not hidden,
             shapeProperties={"borderDashes": [4, 3] if dashed else False},
         )
-        info[node_id(i)] = _member_info(member, mask)
+        info[node_id(i)] = _member_info(member, mask, w, t)
+        entry = {"kind": member.kind, "role": member.role, "score": round(member.score, 3),
+                 "label": label, "key": _shown_key(member, mask)}
+        if served is not None:
+            entry["ref"] = served.refs.get(uid(member.kind, member.key))
+        index_data[node_id(i)] = entry
 
     for group in layout.groups:
         if group.agent is not None and group.agent in plan.dropped:
@@ -243,13 +300,14 @@ def _build_graph(network: Network, mask: IdentifierMask, layout: Layout, plan: _
         shown = [node_id(i) for i in group.members]
         agent = _label(members[group.agent], mask) if group.agent is not None else None
         if group.role == "none":
-            short = f"{len(shown)} without a role"
-            caption = f"{len(shown)} members without a scalping role"
+            short = t["without_role"].format(n=len(shown))
+            caption = short
         else:
             # One patient comes with their ID card and phone: count people, not members.
             people = sum(1 for i in group.members if members[i].kind == "patient")
-            short = f"{people or len(group.components)} patients"
-            caption = f"{short} of {agent}" if agent else f"{short} with no agent found"
+            short = t["patients"].format(n=people or len(group.components))
+            caption = (t["group_of"].format(n=people or len(group.components), agent=agent)
+                       if agent else t["no_agent"].format(n=people or len(group.components)))
         groups[group.id] = {"members": shown, "caption": caption,
                             "collapsible": group.id in plan.collapsed}
         if group.id not in plan.collapsed:
@@ -264,8 +322,8 @@ def _build_graph(network: Network, mask: IdentifierMask, layout: Layout, plan: _
         top = max((members[i] for i in group.members), key=lambda m: m.score)
         info[group.id] = {
             "title": caption,
-            "sub": "Click to show them.",
-            "facts": [["Members", str(len(shown))], ["Highest score", f"{top.score:.2f}"]],
+            "sub": t["open"],
+            "facts": [[t["members"], str(len(shown))], [t["highest"], f"{top.score:.2f}"]],
             "signals": [], "evidence": [],
         }
 
@@ -283,11 +341,15 @@ def _build_graph(network: Network, mask: IdentifierMask, layout: Layout, plan: _
         edge_id = f"e{drawn}"
         drawn += 1
         hidden = rep_a != node_id(a) or rep_b != node_id(b)
-        graph.add_edge(node_id(a), node_id(b), id=edge_id, label=_clip(link.type, 32),
-                       hidden=hidden, physics=not hidden,
+        same_tier = link.type == "same_tier" or (link.registrations == 0 and not link.weight)
+        graph.add_edge(node_id(a), node_id(b), id=edge_id,
+                       label=t["same_tier"] if same_tier else _clip(link.type, 32),
+                       hidden=hidden, physics=not hidden, dashes=same_tier,
                        width=round(1 + math.log2(1 + link.registrations) / 2, 2))
-        edge_info[edge_id] = [["Link", link.type], ["Registrations", str(link.registrations)],
-                              ["Weight", _number(link.weight)]]
+        edge_info[edge_id] = ([[t["link"], t["same_tier"]]] if same_tier else
+                              [[t["link"], link.type],
+                               [t["registrations"], str(link.registrations)],
+                               [t["weight"], _number(link.weight)]])
         if (rep_a, rep_b) != (node_id(a), node_id(b)) and rep_a != rep_b:
             aggregated[(rep_a, rep_b, link.type)] += 1
     for n, ((rep_a, rep_b, kind), count) in enumerate(sorted(aggregated.items())):
@@ -295,8 +357,9 @@ def _build_graph(network: Network, mask: IdentifierMask, layout: Layout, plan: _
         graph.add_edge(rep_a, rep_b, id=edge_id, dashes=True,
                        label=_clip(kind, 32) + (f" ×{count}" if count > 1 else ""),
                        width=round(1 + math.log2(1 + count) / 2, 2))
-        edge_info[edge_id] = [["Link", kind], ["Links in the group", str(count)]]
+        edge_info[edge_id] = [[t["link"], kind], [t["members"], str(count)]]
 
+    chart = _add_chart(graph, network, mask, index, plan, info, edge_info, w, t)
     visible = sum(1 for n in graph.nodes if not n.get("hidden"))
     graph.options = {
         "autoResize": True,
@@ -305,53 +368,190 @@ def _build_graph(network: Network, mask: IdentifierMask, layout: Layout, plan: _
             "solver": "barnesHut",
             "barnesHut": {"gravitationalConstant": -6000, "springLength": 150,
                           "avoidOverlap": 0.3},
-            # Brief stabilisation only: the page turns physics off when it is done.
+            # Brief stabilisation only: the page turns physics off when it is done, and
+            # after a few seconds whatever happens (PHYSICS_MS in the page's script).
             "stabilization": {"enabled": physics, "iterations": 150 if visible > 300 else 300,
                               "updateInterval": 50, "fit": True},
         },
         "layout": {"improvedLayout": False, "randomSeed": 7},
-        "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False,
-                        "keyboard": False, "multiselect": False,
+        "interaction": {"hover": True, "tooltipDelay": 200, "navigationButtons": False,
+                        "keyboard": {"enabled": True, "bindToWindow": False},
+                        "multiselect": False,
                         "hideEdgesOnDrag": visible > 300, "hideEdgesOnZoom": visible > 600},
-        "nodes": {"font": {"size": 13, "face": "sans-serif", "color": "#111827"},
-                  "borderWidth": 1.5},
+        "nodes": {"font": {"size": 14, "face": "sans-serif", "color": "#111827",
+                           "strokeWidth": 3, "strokeColor": "#ffffff"},
+                  "borderWidth": 1.5,
+                  # Labels stay legible at the opening zoom of a large chart.
+                  "scaling": {"label": {"enabled": True, "min": 12, "max": 22,
+                                        "drawThreshold": 4}}},
         "edges": {"smooth": False, "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
                   "color": {"color": "#94a3b8", "highlight": "#111827", "hover": "#334155"},
-                  "font": {"size": 10, "align": "middle", "color": "#475569",
+                  "font": {"size": 11, "align": "middle", "color": "#475569",
                            "strokeWidth": 3, "strokeColor": "#ffffff"}},
     }
     extra = {
         "info": info,
         "edgeInfo": edge_info,
         "groups": groups,
-        "rows": [[ROW_CAPTIONS[tier], y] for tier, y in layout.rows],
-        "apart": next(([ROW_CAPTIONS["none"], g.x, g.y] for g in layout.groups
+        "rows": [[w["role." + tier] if tier != "none" else w["role.none"], y]
+                 for tier, y in layout.rows],
+        "apart": next(([w["role.none"], g.x, g.y] for g in layout.groups
                        if g.role == "none"), None),
         "physics": physics,
         "total": len(members),
+        "members": index_data,
+        "chart": chart,
     }
     return graph, extra
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "?"
+def _actor_label(actor: Actor, members: Sequence[Member], index: dict[tuple[str, str], int],
+                 mask: IdentifierMask, w: dict[str, str], t: dict[str, str]) -> str:
+    # A patient is best named by the patient record (it carries the name).
+    known = sorted((i for i in actor.identifiers if (i.kind, i.key) in index),
+                   key=lambda i: i.kind != "patient")
+    anchor = members[index[(known[0].kind, known[0].key)]] if known else None
+    name = _label(anchor, mask) if anchor is not None else actor.id
+    bookings = actor.evidence.get("bookings")
+    counts = f"{len(actor.identifiers)} {t['identifiers']}"
+    if isinstance(bookings, int):
+        counts += f" · {bookings} {t['bookings']}"
+    return f"{w['role.' + actor.role]}\n{name}\n{counts}"
 
 
-def _legend() -> str:
+def _actor_info(actor: Actor, mask: IdentifierMask, w: dict[str, str],
+                t: dict[str, str], label: str) -> dict[str, Any]:
+    ev = dict(actor.evidence)
+    facts = [[t["role"], w["role." + actor.role]], [t["score"], f"{actor.score:.2f}"],
+             [t["identifiers"], str(len(actor.identifiers))]]
+    for name in ("bookings", "customers", "payments"):
+        if isinstance(ev.get(name), int):
+            facts.append([t[name], f"{ev.pop(name):,}"])
+    first, last = _actor_span(ev)
+    for name in ("first_ms", "last_ms", "first_seen", "last_seen"):
+        ev.pop(name, None)
+    for ms, word in ((first, "first_seen"), (last, "last_seen")):
+        if ms is not None:
+            facts.append([t[word], _when_ms(ms)])
+    return {"title": label.replace("\n", " · "), "sub": actor.id, "facts": facts,
+            "signals": [], "evidence": [[str(k), _evidence_text(v)]
+                                        for k, v in mask.value(ev).items()]}
+
+
+def _add_chart(graph: PyvisNetwork, network: Network, mask: IdentifierMask,
+               index: dict[tuple[str, str], int], plan: _Plan, info: dict[str, Any],
+               edge_info: dict[str, Any], w: dict[str, str],
+               t: dict[str, str]) -> dict[str, Any] | None:
+    """The org chart of the network's actors: a box per technician, first-level and
+    second-level actor, each agent's patients as one box that opens into theirs. None when
+    the network has no stored actors (the page then opens on the identifiers)."""
+    actors = network.actors
+    if not actors:
+        return None
+    members = network.members
+    ids = {a.id: n for n, a in enumerate(actors)}
+    parents = [ids.get(a.parent) if a.parent else None for a in actors]
+    # Only a scalper can be a parent in the chart (a stale or odd parent is no parent).
+    parents = [p if p is not None and actors[p].role in UPPER_TIERS else None for p in parents]
+    chart = actor_chart([a.role for a in actors], parents, [a.score for a in actors])
+    block_of = {i: b for b in chart.blocks for i in b.actors}
+    out_actors: dict[str, Any] = {}
+    out_blocks: dict[str, Any] = {}
+
+    def aid(n: int) -> str:
+        return f"a{n}"
+
+    for n, actor in enumerate(actors):
+        label = _actor_label(actor, members, index, mask, w, t)
+        block = block_of.get(n)
+        if block is None and n not in chart.positions:
+            continue  # a role the chart has no row for
+        if block is None:
+            x, y = chart.positions[n]
+        else:
+            k = block.actors.index(n)
+            x, y = block.x + block.offsets[k][0], block.y + block.offsets[k][1]
+        graph.add_node(aid(n), label=label, shape="box", color=_node_colour(actor.role),
+                       x=round(x, 1), y=round(y, 1), hidden=True, physics=False, margin=8,
+                       font={"color": "#ffffff" if actor.role != "second_level" else "#111827",
+                             "size": 20, "strokeWidth": 0},
+                       borderWidth=2, widthConstraint={"maximum": 170})
+        info[aid(n)] = _actor_info(actor, mask, w, t, label)
+        drawn = [f"m{index[(i.kind, i.key)]}" for i in actor.identifiers
+                 if (i.kind, i.key) in index and index[(i.kind, i.key)] not in plan.dropped]
+        flags = {}
+        for i in actor.identifiers:
+            if (i.kind, i.key) in index and (i.shared or i.operated_by_tool):
+                flags[f"m{index[(i.kind, i.key)]}"] = "tool" if i.operated_by_tool else "shared"
+        first, last = _actor_span(actor.evidence)
+        out_actors[aid(n)] = {
+            "role": actor.role, "score": round(actor.score, 3),
+            "block": block.id if block is not None else None, "members": drawn,
+            "flags": flags, "first": first, "last": last,
+            "x": round(x, 1), "y": round(y, 1),
+        }
+        parent = parents[n]
+        if parent is not None and (parent in chart.positions or parent in block_of):
+            edge_id = f"ae{n}"
+            bookings, payments = actor.link.get("bookings", 0), actor.link.get("payments", 0)
+            graph.add_edge(aid(parent), aid(n), id=edge_id, hidden=True, physics=False,
+                           label=f"{bookings} {t['bookings']}"
+                                 + (f" · {payments} {t['payments']}" if payments else ""),
+                           width=round(1 + math.log2(1 + bookings) / 2, 2))
+            edge_info[edge_id] = [[t["link"], f"{w['role.' + actors[parent].role]} → "
+                                              f"{w['role.' + actor.role]}"],
+                                  [t["bookings"], f"{bookings:,}"],
+                                  [t["payments"], f"{payments:,}"]]
+    for block in chart.blocks:
+        people = len(block.actors)
+        role = actors[block.actors[0]].role
+        if role == "patient":
+            short = t["patients"].format(n=people)
+            agent = (info[aid(block.parent)]["title"] if block.parent is not None else None)
+            caption = (t["group_of"].format(n=people, agent=agent) if agent
+                       else t["no_agent"].format(n=people))
+        else:  # the second levels beyond the chart's budget
+            short = caption = f"{people} {w['role.' + role]}"
+        graph.add_node(block.id, label=f"+ {short}", shape="box",
+                       color=_node_colour(role, light=True), x=round(block.x, 1),
+                       y=round(block.y, 1), hidden=True, physics=False, margin=10,
+                       font={"size": 20, "color": "#111827"})
+        top = max((actors[i] for i in block.actors), key=lambda a: a.score)
+        info[block.id] = {"title": caption, "sub": t["open"],
+                          "facts": [[t["members"], str(people)],
+                                    [t["highest"], f"{top.score:.2f}"]],
+                          "signals": [], "evidence": []}
+        bookings = sum(actors[i].link.get("bookings", 0) for i in block.actors)
+        if block.parent is not None:
+            edge_id = f"be{block.id}"
+            graph.add_edge(aid(block.parent), block.id, id=edge_id, hidden=True, dashes=True,
+                           physics=False, label=f"{bookings} {t['bookings']}",
+                           width=round(1 + math.log2(1 + bookings) / 2, 2))
+            edge_info[edge_id] = [[t["link"], caption], [t["bookings"], f"{bookings:,}"]]
+        out_blocks[block.id] = {
+            "actors": [aid(i) for i in block.actors], "caption": caption,
+            "parent": aid(block.parent) if block.parent is not None else None,
+            "x": round(block.x, 1), "y": round(block.y, 1), "width": block.width,
+            "height": block.height,
+            "offsets": [[round(dx, 1), round(dy, 1)] for dx, dy in block.offsets]}
+    return {"actors": out_actors, "blocks": out_blocks,
+            "rows": [[w["role." + tier], y] for tier, y in chart.rows]}
+
+
+def _legend(w: dict[str, str]) -> str:
     roles = "".join(
-        f'<li><span class="swatch" style="background:{colour}"></span>{_e(caption)}</li>'
-        for colour, caption in ROLE_STYLES.values())
-    kinds = "".join(f'<li><span class="shape">{_e(symbol)}</span>{_e(caption)}</li>'
-                    for _, symbol, caption, _ in KIND_SHAPES.values())
-    return (f'<h2>Colour: role</h2><ul class="legend">{roles}</ul>'
-            f'<h2>Shape: kind</h2><ul class="legend">{kinds}</ul>'
-            '<p class="hint">Size: score. A box "+ 14 patients" is a group: click to open '
-            "it. Edge label: how two members are linked; dashed: links into a group.</p>")
+        f'<li><span class="swatch" style="background:{colour}"></span>'
+        f'{_e(w["role." + role])}</li>' for role, colour in ROLE_COLOURS.items())
+    kinds = "".join(f'<li><span class="shape">{_e(symbol)}</span>{_e(w["kind." + kind])}</li>'
+                    for kind, (_, symbol, _) in KIND_SHAPES.items())
+    return (f'<h2>{_e(w["legend.role"])}</h2><ul class="legend">{roles}</ul>'
+            f'<h2>{_e(w["legend.kind"])}</h2><ul class="legend">{kinds}</ul>'
+            f'<p class="hint">{_e(w["legend.hint"])}</p>')
 
 
-def _signal_list(signals: Sequence[Signal], mask: IdentifierMask) -> str:
+def _signal_list(signals: Sequence[Signal], mask: IdentifierMask, w: dict[str, str]) -> str:
     if not signals:
-        return '<p class="hint">No network-level signals stored.</p>'
+        return f'<p class="hint">{_e(w["no_signals"])}</p>'
     items = "".join(
         f'<li><span class="signal-name">{_e(name)}</span> <b>{_e(value)}</b>'
         + (f'<div class="signal-detail">{_e(detail)}</div>' if detail else "") + "</li>"
@@ -359,17 +559,37 @@ def _signal_list(signals: Sequence[Signal], mask: IdentifierMask) -> str:
     return f'<ul class="signals">{items}</ul>'
 
 
+def _nav(served: Served | None, w: dict[str, str]) -> str:
+    """The link back to the overview and the sign-out button of a served page."""
+    if served is None:
+        return ""
+    return (f'<nav class="session"><a href="{_e(served.overview)}">{_e(w["overview_link"])}'
+            f'</a><form method="post" action="{_e(served.logout)}">'
+            f'<button type="submit">{_e(w["sign_out"])}</button></form></nav>')
+
+
+def _risk(value: float) -> str:
+    """A risk for people: 0.9991 stays below 1 (never rounded up to a certainty)."""
+    return f"{math.floor(value * 1000) / 1000:.3f}"
+
+
 def render_network_page(network: Network, *, masked: bool, physics: bool = False,
-                        max_nodes: int = 400) -> str:
+                        max_nodes: int = 400, lang: str = DEFAULT_LANGUAGE,
+                        served: Served | None = None) -> str:
     """One network as a self-contained interactive HTML page.
 
-    `masked` hides ID numbers and phones (analysts); `physics` starts from a free layout
-    that settles briefly and then stays still; above `max_nodes` members, patients are
-    collapsed under their agents and, if that is not enough, the lowest-ranked are left out
-    with a notice.
+    The page opens on the org chart of the network's actors when they are stored (each box
+    opens into its identifiers), else on the tiered identifiers. `masked` hides ID numbers
+    and phones (analysts); `physics` starts from a free layout that settles briefly and then
+    stays still; above `max_nodes` members, patients are collapsed under their agents and,
+    if that is not enough, the lowest-ranked are left out with a notice. `lang` is zh-CN
+    or en; `served` links the page to the API (search beyond the page, neighbours,
+    timelines, paths) for a signed-in browser.
     """
     if max_nodes < 1:
         raise ValueError("max_nodes must be at least 1")
+    w = words(lang)
+    t = SCRIPT[lang]
     mask = IdentifierMask(masked, ((m.kind, m.key) for m in network.members))
     members = network.members
     index = {(m.kind, m.key): i for i, m in enumerate(members)}
@@ -380,33 +600,55 @@ def render_network_page(network: Network, *, masked: bool, physics: bool = False
              and (lk.target.kind, lk.target.key) in index]
     roles, scores = [m.role for m in members], [m.score for m in members]
     groups = group_patients(roles, scores, edges)
-    plan = _plan(members, groups, max_nodes)
+    plan = _plan(members, groups, max_nodes, w)
     layout = tiered_layout(roles, scores, edges, groups=groups, compact=bool(plan.collapsed))
-    graph, extra = _build_graph(network, mask, layout, plan, physics)
-    data = {"nodes": graph.nodes, "edges": graph.edges, "options": graph.options, **extra}
+    graph, extra = _build_graph(network, mask, layout, plan, physics, w, t, served)
+    data = {"nodes": graph.nodes, "edges": graph.edges, "options": graph.options, **extra,
+            "t": t, "lang": lang, "api": served is not None, "masked": masked,
+            "served": {"overview": served.overview} if served is not None else None,
+            "roles": {role: w["role." + role] for role in ROLE_COLOURS},
+            "tz": DISPLAY_TZ_NAME}
 
     vis_js = _vis_network_js()
     app_js = _asset("network.js")
     hospitals = ", ".join(network.hospitals) or "?"
-    facts = (f"Risk <b>{network.risk:.2f}</b> · {network.size} members · hospitals: "
-             f"{_e(mask.text(hospitals))} · seen {_when(network.first_seen)} – "
-             f"{_when(network.last_seen)}")
-    notices = list(plan.notice)
+    facts = w["facts"].format(
+        risk=_risk(network.risk), size=f"{network.size:,}",
+        actors=_e(w["actors"].format(n=f"{len(network.actors):,}")) if network.actors else "",
+        hospitals=_e(mask.text(hospitals)), first=_e(_when(network.first_seen)),
+        last=_e(_when(network.last_seen)))
+    notices = list(plan.notice) if not network.actors else []
     if not members:
-        notices.append("This network has no stored members.")
+        notices.append(w["empty"])
     return _template("network.html").substitute(
-        title=_e(f"Network {network.id} · ScalperNet"),
-        csp=_e(_csp([vis_js, app_js])),
+        lang=_e(lang),
+        title=_e(w["title"].format(id=network.id)),
+        csp=_e(_csp([vis_js, app_js], served=served is not None)),
         page_css=_asset("page.css"),
-        heading=_e(f"Network {network.id}"),
+        nav=_nav(served, w),
+        heading=_e(w["network"].format(id=network.id)),
         facts=facts,
-        masked=('<p class="masked">ID numbers and phones are masked for your role.</p>'
-                if masked else ""),
+        masked=f'<p class="masked">{_e(w["masked"])}</p>' if masked else "",
         notice="".join(f'<p class="notice">{_e(text)}</p>' for text in notices),
-        legend=_legend(),
-        signals=_signal_list(network.signals, mask),
+        legend=_legend(w),
+        signals_heading=_e(w["signals"]),
+        signals=_signal_list(network.signals, mask, w),
+        selected=_e(w["selected"]), pick=_e(w["pick"]),
+        fit=_e(w["fit"]), tiered=_e(w["tiered"]), physics_label=_e(w["physics"]),
+        collapse_all=_e(w["collapse_all"]), chart=_e(w["chart"]), list=_e(w["list"]),
+        identifiers=_e(w["identifiers"]), search=_e(w["search"]),
+        search_hint=_e(w["search_hint"]), min_score=_e(w["min_score"]),
+        period=_e(w["period"]),
+        role_options="".join(f'<option value="{r}">{_e(w["role." + r])}</option>'
+                             for r in ROLE_COLOURS),
+        kind_options="".join(f'<option value="{k}">{_e(w["kind." + k])}</option>'
+                             for k in KIND_SHAPES),
+        all_roles=_e(t["all_roles"]), all_kinds=_e(t["all_kinds"]),
         physics_checked="checked" if physics else "",
         data=_json_for_script(data),
         vis_js=vis_js,
         app_js=app_js,
     )
+
+
+__all__ = ["LANGUAGES", "Served", "render_network_page"]

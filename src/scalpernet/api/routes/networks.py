@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
-from scalpernet.api import service
+from scalpernet.api import actors, service
 from scalpernet.api.auth import READERS
 from scalpernet.api.deps import Ctx, ExplainParam, require
 from scalpernet.api.routes import AUTH_ERRORS, IsoDateTime, window
-from scalpernet.api.schemas import NetworkDetail, NetworkList, responses
+from scalpernet.api.schemas import NetworkActors, NetworkDetail, NetworkList, responses
 from scalpernet.entities import Role
 
 router = APIRouter(prefix="/networks", tags=["networks"])
 Reader = Annotated[Ctx, Depends(require(*READERS))]
+ActorRole = Literal["technician", "first_level", "second_level", "patient"]
 NetworkId = Annotated[str, Path(min_length=1, max_length=200, description="Network id.")]
 MAX_PAGE = 200
 MAX_MEMBERS = 1000
 MAX_CHILDREN = 1000
+MAX_TOP_ACTORS = 50
 
 
 @router.get("", response_model=None, responses=responses(NetworkList, 400, *AUTH_ERRORS))
@@ -51,26 +53,47 @@ async def list_networks(
             responses=responses(NetworkDetail, 404, *AUTH_ERRORS))
 async def get_network(
     ctx: Reader, network_id: NetworkId,
+    actors_limit: Annotated[int, Query(ge=0, le=MAX_TOP_ACTORS, description=(
+        "Top actors shown per tier (highest score first); each tier says how many it "
+        "has."))] = 5,
     members_limit: Annotated[int, Query(ge=1, le=MAX_MEMBERS, description=(
         "Members per page, ordered by tier (technician first), score, uid."))] = 100,
     members_offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     role: Annotated[Role | None, Query(description="Only members with this role.")] = None,
     children_limit: Annotated[int, Query(ge=0, le=MAX_CHILDREN, description=(
-        "Children shown under each tree node (each node says how many it has)."))] = 10,
+        "Child actors shown under each tree node (each node says how many it has)."))] = 10,
     explain: ExplainParam = False,
 ) -> Response:
-    """One network: its tier hierarchy (technician → first_level → second_level →
-    patients) as a tree, member counts per role, and one page of members with role, score,
-    signals and evidence."""
+    """One network, led by its actors (the people behind its identifiers) by tier: counts
+    and the top actors of each tier; then the actor tree (technician → first_level →
+    second_level → patients, each link with its bookings and payments), member counts per
+    role, and one page of members with role, score, signals and evidence."""
+    query = {"limit": members_limit, "offset": members_offset, "role": role,
+             "children_limit": children_limit, "actors_limit": actors_limit}
     if explain:  # the queries are the point: answer without the cache
-        payload, shown = await service.network_detail(
-            ctx.explain(explain), network_id, limit=members_limit, offset=members_offset,
-            role=role, children_limit=children_limit)
-        return await ctx.respond(payload, entities=shown)
-    body, shown = await service.network_detail_rendered(
-        ctx, network_id, limit=members_limit, offset=members_offset, role=role,
-        children_limit=children_limit)
-    return await ctx.respond_rendered(body, entities=shown)
+        payload, shown, shown_actors = await service.network_detail(
+            ctx.explain(explain), network_id, **query)
+        return await ctx.respond(payload, entities=shown, actors=shown_actors)
+    body, shown, shown_actors = await service.network_detail_rendered(ctx, network_id,
+                                                                      **query)
+    return await ctx.respond_rendered(body, entities=shown, actors=shown_actors)
+
+
+@router.get("/{network_id}/actors", response_model=None,
+            responses=responses(NetworkActors, 404, *AUTH_ERRORS))
+async def list_network_actors(
+    ctx: Reader, network_id: NetworkId,
+    role: Annotated[ActorRole | None, Query(description="Only actors with this role.")
+                    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    explain: ExplainParam = False,
+) -> Response:
+    """A network's actors, one page at a time, in tier order (technician first; highest
+    score first within a tier), with the total that match and the count per tier."""
+    payload, shown = await actors.network_actors(ctx.explain(explain), network_id, role=role,
+                                                 limit=limit, offset=offset)
+    return await ctx.respond(payload, actors=shown)
 
 
 @router.get("/{network_id}/view", response_class=HTMLResponse,

@@ -1,10 +1,11 @@
 """The analysts' pages in a browser: sign in with a key once, then browse networks.
 
 A browser cannot send ``X-API-Key`` when following a link, so ``POST /ui/login`` checks the
-key and keeps it in an HttpOnly, SameSite=Strict cookie scoped to ``/ui``; the page routes
-below accept that cookie (and only they do: the JSON API keeps requiring the header, so a
-cross-site request can never use a signed-in browser's key). Every page read is audited like
-an API read, and masking follows the key's role.
+key and opens a server-side page session (``api.sessions``): the HttpOnly, SameSite=Strict
+cookie holds only the session's random id, never the key. The pages accept the session, and
+so do the JSON API's reads when a page's script makes them (``X-ScalperNet-Page``), with the
+key's role, masking and audit. ``POST /ui/logout`` ends the session. Every page read is
+audited like an API read.
 """
 
 from __future__ import annotations
@@ -18,18 +19,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scalpernet.api import service
 from scalpernet.api.auth import READERS, Principal
-from scalpernet.api.deps import SESSION_COOKIE, Ctx, require
+from scalpernet.api.deps import Ctx, require
 from scalpernet.api.errors import ApiError
 from scalpernet.api.overview import overview_page
+from scalpernet.api.sessions import SESSION_COOKIE
 from scalpernet.apikeys import parse_key
 
 router = APIRouter(prefix="/ui", tags=["pages"], include_in_schema=False)
 NetworkId = Annotated[str, Path(min_length=1, max_length=200)]
 #: An overview filter as typed (read by `api.overview`, which names a bad one on the page).
 FilterText = Annotated[str | None, Query(max_length=200)]
-#: A signed-in browser keeps its key this long (seconds).
-SESSION_S = 8 * 3600
 _reader = require(*READERS)
+#: The cookie in which earlier versions kept the raw key under /ui: cleared at sign-in and
+#: sign-out, so no browser keeps a key once it has signed in again.
+_LEGACY_COOKIE = "scalpernet_key"
 
 _LOGIN = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -77,7 +80,7 @@ async def login_form() -> Response:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    """Check the key; on success keep it in the page cookie and open the overview."""
+    """Check the key; on success open a page session and the overview."""
     form = parse_qs((await request.body())[:4096].decode("utf-8", "replace"))
     key = (form.get("key") or [""])[0].strip()
     try:
@@ -89,9 +92,13 @@ async def login(request: Request) -> Response:
                    principal=principal)
     if principal.role not in READERS:
         return _login_page(f"a {principal.role} key cannot read networks", status=403)
+    sessions = request.app.state.sessions
+    token = await sessions.open(principal.key_id)
     response = RedirectResponse("/ui/networks", status_code=303)
-    response.set_cookie(SESSION_COOKIE, key, max_age=SESSION_S, path="/ui", httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https")
+    # Path "/": the page's script reads the JSON API with the session too.
+    response.set_cookie(SESSION_COOKIE, token, max_age=sessions.lifetime_s, path="/",
+                        httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    response.delete_cookie(_LEGACY_COOKIE, path="/ui")
     return response
 
 
@@ -105,15 +112,22 @@ def _audit_sign_in(request: Request, outcome: str, *, principal: Principal | Non
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    """Forget the key in this browser."""
-    key = request.cookies.get(SESSION_COOKIE)
-    try:
-        principal: Principal | None = await request.app.state.verifier.verify(key)
-    except ApiError:
-        principal = None
-    _audit_sign_in(request, "signed_out", principal=principal, key_id=presented_key_id_of(key))
+    """End this browser's session."""
+    token = request.cookies.get(SESSION_COOKIE)
+    sessions = request.app.state.sessions
+    session = await sessions.resolve(token)
+    principal: Principal | None = None
+    if session is not None:
+        try:
+            principal = await request.app.state.verifier.of_session(session.key_id)
+        except ApiError:
+            principal = None
+        await sessions.end(token)
+    _audit_sign_in(request, "signed_out", principal=principal,
+                   key_id=session.key_id if session else None)
     response = RedirectResponse("/ui/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/ui")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(_LEGACY_COOKIE, path="/ui")
     return response
 
 
@@ -143,6 +157,6 @@ async def network_page(request: Request, network_id: NetworkId) -> Response:
     ctx = await _session(request)
     if ctx is None:
         return RedirectResponse("/ui/login", status_code=303)
-    page, shown = await service.network_view(ctx, network_id)
+    page, shown = await service.network_view(ctx, network_id, served=True)
     await ctx.audit_ok(shown)
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
