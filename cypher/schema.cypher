@@ -24,6 +24,7 @@ CREATE CONSTRAINT actor_run_id IF NOT EXISTS FOR (a:Actor) REQUIRE (a.id, a.run_
 CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT page_session_id IF NOT EXISTS FOR (n:PageSession) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT nightly_pass_id IF NOT EXISTS FOR (n:NightlyPass) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT case_network_id IF NOT EXISTS FOR (c:Case) REQUIRE c.network_id IS UNIQUE;
 CREATE INDEX patient_name IF NOT EXISTS FOR (n:Patient) ON (n.name);
 CREATE INDEX escort_agent_name IF NOT EXISTS FOR (n:EscortAgent) ON (n.name);
 CREATE INDEX network_risk IF NOT EXISTS FOR (n:Network) ON (n.risk);

@@ -62,10 +62,28 @@ def analyst_routes(api: Api) -> list[str]:
                    f"/entities/{kind}/{ref}/registrations",
                    f"/entities/{kind}/{ref}/registrations?order=desc&explain=true",
                    f"/search?q={ref}"]
+    work_case(api)
+    routes += ["/cases", "/cases/n-planted", "/networks/n-planted/report",
+               "/networks/n-planted/report?lang=en"]
+    routes += [f"/networks/n-planted/export/{what}?format={fmt}"
+               for what, fmt in (("members", "csv"), ("registrations", "csv"),
+                                 ("graph", "graphml"), ("graph", "gexf"))]
     pairs = list(refs.values())
     routes += [f"/paths?source={a}&target={b}&max_hops=6" for a, b in pairwise(pairs)]
     routes += [f"/paths?source={pairs[0]}&target={pairs[-1]}&explain=true"]
     return routes
+
+
+def work_case(api: Api) -> None:
+    """A case on the planted network, confirmed, with the identifiers in its notes."""
+    headers = {"X-API-Key": api.keys["investigator"]}
+    api.client.post("/cases", json={"network_id": "n-planted", "note": f"see {ID_NUMBER}"},
+                    headers=headers)
+    for status in ("under_review", "confirmed"):
+        api.client.post("/cases/n-planted/status", headers=headers,
+                        json={"status": status, "note": f"called {PHONE}"})
+    api.client.post("/cases/n-planted/comments", headers=headers,
+                    json={"text": f"{ID_NUMBER} / {PHONE}"})
 
 
 def test_no_route_shows_an_analyst_a_planted_identifier(api: Api) -> None:
@@ -104,6 +122,10 @@ def test_investigators_do_read_them(api: Api) -> None:
     for actor_id in ("act-planted-patient", "act-planted-agent"):
         text = api.get(f"/actors/{actor_id}").text
         assert ID_NUMBER in text or PHONE in text, actor_id
+    work_case(api)
+    for route in ("/cases/n-planted", "/networks/n-planted/report",
+                  "/networks/n-planted/export/registrations"):
+        assert leaks(api.get(route).text, (ID_NUMBER, PHONE)) == sorted([ID_NUMBER, PHONE]), route
 
 
 def test_no_page_shows_an_analyst_a_planted_identifier(api: Api) -> None:
@@ -111,7 +133,8 @@ def test_no_page_shows_an_analyst_a_planted_identifier(api: Api) -> None:
     signed_in = api.client.post("/ui/login", data={"key": api.keys["analyst"]},
                                 follow_redirects=False)
     assert signed_in.status_code == 303
-    for page in ("/ui/networks", "/ui/networks/n-planted", "/ui/networks/n-gang"):
+    for page in ("/ui/networks", "/ui/networks/n-planted", "/ui/networks/n-gang",
+                 "/ui/networks/n-planted/report"):
         response = api.client.get(page)
         assert response.status_code == 200 and "<html" in response.text.lower()
         assert leaks(response.text) == [], page

@@ -33,8 +33,10 @@ from scalpernet.api.responses import JSON
 from scalpernet.api.routes import (
     actors,
     audit,
+    cases,
     docs,
     entities,
+    exports,
     health,
     ingest,
     networks,
@@ -42,6 +44,7 @@ from scalpernet.api.routes import (
     runs,
     search,
     ui,
+    ui_exports,
 )
 from scalpernet.api.service import coalescers
 from scalpernet.api.sessions import PageSessions
@@ -180,8 +183,8 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
     # open before the first request: a refused request is audited too
     app.state.audit = AuditLog(settings.data_dir / "audit", fsync=audit_fsync)
     install_error_handlers(app)
-    for module in (health, networks, actors, entities, paths, search, runs, ingest, audit, ui,
-                   docs):
+    for module in (health, networks, actors, exports, entities, paths, search, runs, ingest,
+                   audit, cases, ui, ui_exports, docs):
         app.include_router(module.router)
     docs.mount_assets(app)
     # outermost last: AccessLog → SecurityHeaders → AuditTrail → ErrorBoundary →

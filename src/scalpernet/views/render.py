@@ -29,7 +29,6 @@ from functools import cache
 from importlib import resources
 from string import Template
 from typing import Any
-from urllib.parse import quote
 
 import orjson
 from pyvis.network import Network as PyvisNetwork
@@ -652,43 +651,4 @@ def render_network_page(network: Network, *, masked: bool, physics: bool = False
     )
 
 
-def render_overview_page(networks: list[Network], *, link_template: str = "{id}/view",
-                         masked: bool, lang: str = DEFAULT_LANGUAGE,
-                         served: Served | None = None) -> str:
-    """Networks ranked by risk, each row linking to its view (`link_template` with `{id}`)."""
-    w = words(lang)
-    mask = IdentifierMask(masked)
-    ranked = sorted(networks, key=lambda n: (-n.risk, n.id))
-    rows = []
-    for rank, net in enumerate(ranked, start=1):
-        href = link_template.replace("{id}", quote(net.id, safe=""))
-        top = "".join(
-            f'<li><span class="signal-name">{_e(name)}</span> <b>{_e(value)}</b>'
-            + (f' <span class="signal-detail">{_e(_clip(detail, 160))}</span>' if detail
-               else "") + "</li>"
-            for name, value, detail in _signal_rows(net.signals[:3], mask))
-        rows.append(
-            f"<tr><td>{rank}</td>"
-            f'<td><span class="risk" style="--risk:{net.risk:.3f}"></span>{_risk(net.risk)}</td>'
-            f'<td><a href="{_e(href)}">{_e(net.id)}</a></td>'
-            f"<td>{net.size:,}</td>"
-            f"<td>{_e(mask.text(', '.join(net.hospitals)))}</td>"
-            f"<td>{_e(_when(net.first_seen))} – {_e(_when(net.last_seen))}</td>"
-            f'<td><ul class="signals">{top}</ul></td></tr>')
-    body = "".join(rows) or f'<tr><td colspan="7">{_e(w["ov.none"])}</td></tr>'
-    columns = "".join(f"<th>{_e(c)}</th>" for c in w["ov.cols"].split("|"))
-    return _template("overview.html").substitute(
-        lang=_e(lang),
-        title=_e(w["ov.title"]),
-        heading=_e(w["ov.heading"]),
-        csp=_e(_csp([], served=served is not None)),
-        page_css=_asset("page.css"),
-        nav=_nav(served, w),
-        count=_e(w["ov.count"].format(n=len(ranked))),
-        masked=f'<p class="masked">{_e(w["masked"])}</p>' if masked else "",
-        columns=columns,
-        rows=body,
-    )
-
-
-__all__ = ["LANGUAGES", "Served", "render_network_page", "render_overview_page"]
+__all__ = ["LANGUAGES", "Served", "render_network_page"]

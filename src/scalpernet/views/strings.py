@@ -56,11 +56,6 @@ _ZH: dict[str, str] = {
                "{max} 个节点。团伙的 JSON（GET /networks/{{id}} 或 scalpernet networks "
                "--json）列出全部成员。",
     "empty": "该团伙没有存储的成员。",
-    "ov.title": "按风险排列的团伙 · ScalperNet",
-    "ov.heading": "按风险排列的团伙",
-    "ov.count": "当前结果中有 {n} 个团伙，风险最高者在前。",
-    "ov.cols": "#|风险|团伙|标识|医院|时间|主要信号",
-    "ov.none": "当前结果中没有团伙。",
     "tz": "时区",
 }
 _EN: dict[str, str] = {
@@ -113,11 +108,6 @@ _EN: dict[str, str] = {
                "network's JSON (GET /networks/{{id}}, or scalpernet networks --json) lists "
                "every member.",
     "empty": "This network has no stored members.",
-    "ov.title": "Networks by risk · ScalperNet",
-    "ov.heading": "Networks by risk",
-    "ov.count": "{n} networks in the current results, highest risk first.",
-    "ov.cols": "#|Risk|Network|Identifiers|Hospitals|Seen|Top signals",
-    "ov.none": "No networks in the current results.",
     "tz": "time zone",
 }
 TABLES: dict[str, dict[str, str]] = {"zh-CN": _ZH, "en": _EN}

@@ -14,21 +14,21 @@ import html
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scalpernet.api import service
 from scalpernet.api.auth import READERS, Principal
 from scalpernet.api.deps import Ctx, require
 from scalpernet.api.errors import ApiError
+from scalpernet.api.overview import overview_page
 from scalpernet.api.sessions import SESSION_COOKIE
 from scalpernet.apikeys import parse_key
-from scalpernet.results.store import network_from_record
 
 router = APIRouter(prefix="/ui", tags=["pages"], include_in_schema=False)
 NetworkId = Annotated[str, Path(min_length=1, max_length=200)]
-#: Networks listed on the overview page.
-OVERVIEW_LIMIT = 500
+#: An overview filter as typed (read by `api.overview`, which names a bad one on the page).
+FilterText = Annotated[str | None, Query(max_length=200)]
 _reader = require(*READERS)
 #: The cookie in which earlier versions kept the raw key under /ui: cleared at sign-in and
 #: sign-out, so no browser keeps a key once it has signed in again.
@@ -132,20 +132,23 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/networks", response_class=HTMLResponse)
-async def overview(request: Request) -> Response:
-    """Networks by risk, each linking to its page."""
-    from scalpernet.views import Served, render_overview_page
-
+async def overview(request: Request, hospital: FilterText = None, since: FilterText = None,
+                   until: FilterText = None, min_risk: FilterText = None,
+                   sort: FilterText = None, order: FilterText = None,
+                   lang: FilterText = None) -> Response:
+    """Networks of the current run, filtered (hospital, since, until, min_risk) and sorted
+    as asked, each linking to its page."""
     ctx = await _session(request)
     if ctx is None:
         return RedirectResponse("/ui/login", status_code=303)
-    records = await ctx.read("networks_list", min_risk=0.0, hospital=None, since=None,
-                             until=None, limit=OVERVIEW_LIMIT, offset=0)
-    networks = [network_from_record(props) for props in records[0]["networks"]]
-    page = render_overview_page(networks, link_template="/ui/networks/{id}", masked=ctx.masked,
-                                served=Served())
-    await ctx.audit_ok([])
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    asked = {"hospital": hospital, "since": since, "until": until, "min_risk": min_risk,
+             "sort": sort, "order": order, "lang": lang}
+    page, status = await overview_page(ctx, {k: v for k, v in asked.items() if v is not None},
+                                       link_template="/ui/networks/{id}",
+                                       logout="/ui/logout",
+                                       files_template="/ui/networks/{id}")
+    await ctx.audit_ok([], status=status)
+    return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/networks/{network_id}", response_class=HTMLResponse)

@@ -1,0 +1,1 @@
+"""Exports of a network: members and registrations as CSV/XLSX, the graph as GraphML/GEXF."""
