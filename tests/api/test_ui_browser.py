@@ -95,9 +95,17 @@ def test_an_analyst_searches_expands_reads_a_timeline_and_finds_paths(
     buttons = "Array.from(document.querySelectorAll('#details-body .tools > button'))"
     page.evaluate(f"{buttons}[0].click()")
     page.wait_for(f"scalpernet.nodes.length > {before}", timeout=20)
-    audit = api.audit_lines()
-    assert any(line["route"] == "/entities/{kind}/{key}/neighbours" and
-               line["role"] == "analyst" and line["status"] == 200 for line in audit)
+
+    def expanded() -> bool:
+        return any(line["route"] == "/entities/{kind}/{key}/neighbours" and
+                   line["role"] == "analyst" and line["status"] == 200
+                   for line in api.audit_lines())
+
+    # focusing may open the patient's box before the neighbours arrive: wait for the read
+    deadline = time.time() + 20
+    while not expanded() and time.time() < deadline:
+        time.sleep(0.2)
+    assert expanded()
 
     # the booking timeline: a table and the histogram of delays after release
     page.evaluate(f"scalpernet.focus({patient!r})")
