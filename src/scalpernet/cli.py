@@ -74,12 +74,15 @@ def db_status() -> None:
 def db_reset(
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: delete every node.")] = False,
 ) -> None:
-    """Empty the graph (every node and relationship); the schema stays."""
+    """Empty the graph (every node and relationship); the schema stays. An unfinished
+    bulk load is forgotten with what it left."""
     from scalpernet.graph.schema import reset_graph
+    from scalpernet.ingest.bulk import MARKER
 
     if not yes:
         _fail("db reset deletes the whole graph: pass --yes to confirm")
     deleted = reset_graph(_writer_graph())
+    (get_settings().server_dir / MARKER).unlink(missing_ok=True)
     typer.echo(f"graph emptied: {deleted} nodes deleted")
 
 

@@ -360,10 +360,10 @@ def _extra(n: int, extras: list[tuple[str, pa.Array]], channel_given: pa.Array) 
     return pa.array(out, pa.string())
 
 
-def iso(column: pa.Array) -> list[str | None]:
+def iso(column: pa.Array) -> pa.Array:
     """Microseconds since the epoch as ISO 8601 text in +08:00 (how Neo4j is sent them)."""
     local = pc.strftime(pc.cast(column, TIME), format="%Y-%m-%dT%H:%M:%S")
-    return pc.binary_join_element_wise(local, pa.scalar("+08:00"), "").to_pylist()
+    return pc.binary_join_element_wise(local, pa.scalar("+08:00"), "")
 
 
 def parse_row(values: dict[str, str], *, source_file: str = "", source_line: int = 0,
