@@ -256,9 +256,11 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
     """Write to Neo4j with a progress bar (terminal) or plain lines; print the accounting."""
     import time
 
+    from scalpernet.ingest.bulk import refuse_if_unfinished
     from scalpernet.ingest.pipeline import IngestReport, estimate_rows, ingest_paths
     from scalpernet.ingest.readers import source_files
 
+    refuse_if_unfinished(get_settings())  # before connecting: the server may be stopped
     graph = _writer_graph()
     expected = sum(estimate_rows(p) for p in source_files(paths))
     started = time.monotonic()

@@ -322,6 +322,8 @@ def _run_importer(settings: Settings, args: list[str], log_path: Path,
     from scalpernet.localserver import ADMIN_CLASS, LocalServer
 
     server = LocalServer(settings)
+    server.fetch()
+    server.write_config()  # a server never started has none yet
     env = {**os.environ, "NEO4J_HOME": str(server.home), "NEO4J_CONF": str(server.conf_dir)}
     cmd = [server.java(), f"-Xmx{settings.neo4j_heap}", "-cp", f"{server.lib}/*",
            ADMIN_CLASS, *args]
@@ -408,6 +410,7 @@ def bulk_load(
         report.seconds = time.monotonic() - started
         stage("neo4j-admin " + " ".join(args))
         return report
+    marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_bytes(orjson.dumps({"run_id": run_id}))
     stage("stopping Neo4j")
     close_graph()
