@@ -92,7 +92,7 @@ def main() -> None:
         results = {}
         for kind, file in (("dry", path), ("bulk", path), ("transactional", head)):
             out = subprocess.run([sys.executable, __file__, "--step", kind, str(file)],
-                                 check=True, capture_output=True, text=True).stdout
+                                 check=True, stdout=subprocess.PIPE, text=True).stdout
             results[kind] = json.loads(out.strip().splitlines()[-1])
             print(f"{kind:>13}: {results[kind]}", flush=True)
         ratio = results["bulk"]["rows_per_s"] / results["transactional"]["rows_per_s"]
