@@ -35,7 +35,7 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def step(kind: str, path: Path) -> dict[str, float]:
+def step(kind: str, path: Path) -> dict[str, object]:
     """One measured step, in this process."""
     from scalpernet.config import get_settings
     from scalpernet.graph import get_graph
@@ -56,13 +56,22 @@ def step(kind: str, path: Path) -> dict[str, float]:
     elif kind == "bulk":
         from scalpernet.ingest.bulk import bulk_load
 
-        report = bulk_load(settings, [path])
+        stages: dict[str, float] = {}
+        last = [time.perf_counter(), ""]
+
+        def on_stage(name: str, _: object) -> None:  # wall seconds of each stage
+            now = time.perf_counter()
+            stages[str(last[1])] = round(stages.get(str(last[1]), 0) + now - float(last[0]), 1)
+            last[:] = [now, name.split(":")[0]]
+
+        report = bulk_load(settings, [path], on_stage=on_stage)
     else:
         from scalpernet.ingest.pipeline import ingest_paths
 
         report = ingest_paths(get_graph(), [path])
     seconds = time.perf_counter() - started
-    return {"rows": report.read, "seconds": round(seconds, 1),
+    extra = {"stages": {k: v for k, v in stages.items() if k}} if kind == "bulk" else {}
+    return {**extra, "rows": report.read, "seconds": round(seconds, 1),
             "rows_per_s": round(report.read / seconds), "peak_rss_mb": round(_peak_mb())}
 
 
@@ -70,33 +79,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--tx-rows", type=int, default=50_000)
-    parser.add_argument("--file", type=Path, help="an export to use instead of generating")
+    parser.add_argument("--file", type=Path,
+                        help="an export (a file or a folder) to use instead of generating")
+    parser.add_argument("--steps", default="dry,bulk,transactional",
+                        help="which steps to run, comma-separated")
     parser.add_argument("--step", nargs=2, help=argparse.SUPPRESS)  # child process mode
     args = parser.parse_args()
     if args.step:
         print(json.dumps(step(args.step[0], Path(args.step[1]))))
         return
     from bench_dry_run import generate
+    from scalpernet.ingest.readers import source_files
 
     with tempfile.TemporaryDirectory(prefix="bench-backfill-") as tmp:
         path = args.file or Path(tmp) / "export.csv"
         if args.file is None:
             generate(path, args.rows)
         head = Path(tmp) / "head.csv"
-        with path.open("rb") as src, head.open("wb") as out:
-            for i, line in enumerate(src):
-                if i > args.tx_rows:
-                    break
-                out.write(line)
+        if "transactional" in args.steps:  # the first rows of one file
+            with min(source_files([path])).open("rb") as src, head.open("wb") as out:
+                for i, line in enumerate(src):
+                    if i > args.tx_rows:
+                        break
+                    out.write(line)
         print(f"load average before: {os.getloadavg()}, {os.cpu_count()} CPUs")
         results = {}
         for kind, file in (("dry", path), ("bulk", path), ("transactional", head)):
+            if kind not in args.steps.split(","):
+                continue
             out = subprocess.run([sys.executable, __file__, "--step", kind, str(file)],
-                                 check=True, capture_output=True, text=True).stdout
+                                 check=True, stdout=subprocess.PIPE, text=True).stdout
             results[kind] = json.loads(out.strip().splitlines()[-1])
             print(f"{kind:>13}: {results[kind]}", flush=True)
-        ratio = results["bulk"]["rows_per_s"] / results["transactional"]["rows_per_s"]
-        print(f"--bulk / transactional: {ratio:.1f}x; load average after: {os.getloadavg()}")
+        if {"bulk", "transactional"} <= results.keys():
+            ratio = results["bulk"]["rows_per_s"] / results["transactional"]["rows_per_s"]
+            print(f"--bulk / transactional: {ratio:.1f}x")
+        print(f"load average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -74,12 +74,15 @@ def db_status() -> None:
 def db_reset(
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: delete every node.")] = False,
 ) -> None:
-    """Empty the graph (every node and relationship); the schema stays."""
+    """Empty the graph (every node and relationship); the schema stays. An unfinished
+    bulk load is forgotten with what it left."""
     from scalpernet.graph.schema import reset_graph
+    from scalpernet.ingest.bulk import MARKER
 
     if not yes:
         _fail("db reset deletes the whole graph: pass --yes to confirm")
     deleted = reset_graph(_writer_graph())
+    (get_settings().server_dir / MARKER).unlink(missing_ok=True)
     typer.echo(f"graph emptied: {deleted} nodes deleted")
 
 
@@ -253,9 +256,11 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
     """Write to Neo4j with a progress bar (terminal) or plain lines; print the accounting."""
     import time
 
+    from scalpernet.ingest.bulk import refuse_if_unfinished
     from scalpernet.ingest.pipeline import IngestReport, estimate_rows, ingest_paths
     from scalpernet.ingest.readers import source_files
 
+    refuse_if_unfinished(get_settings())  # before connecting: the server may be stopped
     graph = _writer_graph()
     expected = sum(estimate_rows(p) for p in source_files(paths))
     started = time.monotonic()

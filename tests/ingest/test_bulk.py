@@ -18,6 +18,7 @@ from scalpernet.config import get_settings
 from scalpernet.graph import get_graph, session
 from scalpernet.graph.schema import ensure_schema, reset_graph
 from scalpernet.graph.session import close_graph
+from scalpernet.ingest import bulk
 from scalpernet.ingest.bulk import BulkError, bulk_load
 from scalpernet.ingest.pipeline import ingest_paths
 from scalpernet.ingest.validate import validate_paths
@@ -157,3 +158,58 @@ def test_bulk_and_transactional_build_the_same_graph(own_server: LocalServer,
     assert (tmp_path / "bulk.jsonl").read_bytes() == dry_lines
     assert (tmp_path / "tx.jsonl").read_bytes() == dry_lines
     assert dry.reasons["duplicate_conflict"] == 1 and dry.duplicates == 1 and dry.blank == 1
+
+
+@pytest.fixture()
+def stopped_server(tmp_path: Path) -> Iterator[LocalServer]:
+    """A local server never started: no database yet, nothing answering on its port."""
+    mp = pytest.MonkeyPatch()
+    suite_graph = session._graph
+    session._graph = None
+    mp.setenv("SCALPERNET_DATA_DIR", str(tmp_path / "never-started"))
+    mp.setenv("SCALPERNET_BOLT_PORT", str(_free_port()))
+    mp.delenv("NEO4J_URI", raising=False)
+    get_settings.cache_clear()
+    server = LocalServer(get_settings())
+    try:
+        yield server
+    finally:
+        close_graph()
+        server.stop()
+        mp.undo()
+        get_settings.cache_clear()
+        session._graph = suite_graph
+
+
+def test_a_killed_bulk_load_is_refused_until_rerun(stopped_server: LocalServer,
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = messy(tmp_path / "exports")
+    dry = validate_paths(paths, quarantine_path=tmp_path / "dry.jsonl")
+    assert stopped_server.pid() is None
+
+    def killed(*args: Any) -> None:
+        raise KeyboardInterrupt  # as a kill during the import would stop it
+
+    monkeypatch.setattr(bulk, "_run_importer", killed)
+    with pytest.raises(KeyboardInterrupt):
+        bulk_load(get_settings(), paths, quarantine_path=tmp_path / "first.jsonl")
+    run_id = bulk.unfinished(get_settings())
+    assert run_id is not None and stopped_server.pid() is None
+    with pytest.raises(BulkError, match="did not finish") as refused:
+        ingest_paths(get_graph(verify=False), paths, quarantine_path=tmp_path / "plain.jsonl")
+    assert "\n" not in str(refused.value) and "--bulk" in str(refused.value)
+    assert "db reset" in str(refused.value)
+    monkeypatch.undo()
+    report = bulk_load(get_settings(), paths, quarantine_path=tmp_path / "rerun.jsonl")
+    assert (report.run_id, report.status) == (run_id, "complete")
+    assert bulk.unfinished(get_settings()) is None
+    assert (report.read, report.valid, report.quarantined, report.duplicates) == (
+        dry.read, dry.valid, dry.quarantined, dry.duplicates)
+    assert (tmp_path / "rerun.jsonl").read_bytes() == (tmp_path / "dry.jsonl").read_bytes()
+    graph = get_graph()
+    stored = graph.driver.execute_query(
+        "MATCH (r:Registration) RETURN count(r) AS n", database_=graph.database)[0][0]["n"]
+    assert stored == report.created > 0
+    again = ingest_paths(graph, paths, quarantine_path=tmp_path / "skip.jsonl")
+    assert len(again.skipped_files) == 3 and again.read == 0

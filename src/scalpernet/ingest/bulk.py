@@ -20,6 +20,7 @@ and the importer command to run there is printed.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -35,6 +36,7 @@ import pyarrow.csv as pacsv
 from scalpernet.config import Settings
 from scalpernet.errors import ScalperNetError
 from scalpernet.ingest import runs
+from scalpernet.ingest.collector import fewer_collections
 from scalpernet.ingest.quarantine import QuarantineWriter
 from scalpernet.ingest.readers import ReadStats, source_files
 from scalpernet.ingest.rows import iso
@@ -81,37 +83,43 @@ class BulkError(ScalperNetError):
 @dataclass(slots=True)
 class _Files:
     """The importer's files of one run: a header file and numbered parts per node label
-    and relationship type; entities seen, so each is written once."""
+    and relationship type. Registrations and their links are written a batch at a time
+    (part ``i`` of every one of them is batch ``i``); the entities of each batch are kept,
+    each once per batch, and written once each at the end (:func:`_write_entities`)."""
 
     folder: Path
     parts: dict[str, list[Path]] = field(default_factory=dict)
-    seen: dict[str, set[str]] = field(default_factory=dict)
-    payers: dict[str, str | None] = field(default_factory=dict)
-    agents: dict[str, str | None] = field(default_factory=dict)
-    agent_phones: set[tuple[str, str]] = field(default_factory=set)
-    phones: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    batches: int = 0
+    entities: dict[str, list[pa.Table]] = field(default_factory=dict)
 
     def header(self, name: str, columns: list[str]) -> None:
         (self.folder / f"{name}.header.csv").write_text(",".join(columns) + "\n")
         self.parts.setdefault(name, [])
 
-    def write(self, name: str, table: pa.Table) -> None:
+    def path(self, name: str, index: int) -> Path:
+        return self.folder / f"{name}.{index:05d}.csv"
+
+    def write(self, name: str, table: pa.Table, index: int | None = None) -> None:
         if not table.num_rows:
             return
-        path = self.folder / f"{name}.{len(self.parts[name]):05d}.csv"
+        path = self.path(name, len(self.parts[name]) if index is None else index)
         pacsv.write_csv(table, path, pacsv.WriteOptions(include_header=False))
         self.parts[name].append(path)
 
-    def new(self, kind: str, keys: pa.Array) -> pa.Array:
-        """A mask of the rows whose key this run writes for the first time."""
-        seen = self.seen.setdefault(kind, set())
-        mask = []
-        for key in keys.to_pylist():
-            first = key is not None and key not in seen
-            if first:
-                seen.add(key)
-            mask.append(first)
-        return pa.array(mask, pa.bool_())
+    def keep(self, label: str, table: pa.Table, first: dict[str, bool]) -> None:
+        """Keep this batch's entity rows of ``label``, one per key (see :func:`_first`)."""
+        self.entities.setdefault(label, []).append(_first(table, first))
+
+
+def _first(table: pa.Table, first: dict[str, bool]) -> pa.Table:
+    """One row per key, in the order keys first appear; each other column is the value of
+    the key's first row (``first[column]`` false) or its first non-null value (true)."""
+    table = table.filter(pc.is_valid(table.column("key")))
+    others = [c for c in table.column_names if c != "key"]
+    grouped = table.group_by("key", use_threads=False).aggregate(
+        [(c, "first", pc.ScalarAggregateOptions(skip_nulls=first[c])) for c in others])
+    return grouped.rename_columns([c.removesuffix("_first") for c in grouped.column_names]
+                                  ).select(["key", *others])
 
 
 def _prepare(files: _Files) -> None:
@@ -133,9 +141,15 @@ def _text(column: pa.Array, prefix: str) -> pa.Array:
     return pc.binary_join_element_wise(pa.scalar(prefix), column, "")
 
 
+def _constant(value: str, n: int) -> pa.Array:
+    return pc.fill_null(pa.nulls(n, pa.string()), value)
+
+
 def _write_batch(files: _Files, rows: pa.Table, run_id: str) -> None:
-    """Write one batch's registrations, links and new entities."""
+    """Write one batch's registrations and links; keep its entities."""
     n = rows.num_rows
+    index = files.batches
+    files.batches += 1
     col = {name: rows.column(name).combine_chunks() for name in rows.column_names}
     regs = {"key": col["key"]}
     for name, kind in REGISTRATION:
@@ -146,97 +160,99 @@ def _write_batch(files: _Files, rows: pa.Table, run_id: str) -> None:
                                     pa.scalar(None, pa.string()),
                                     pc.binary_join(col[name], ";"))
         elif name == "ingest_run":
-            regs[name] = pa.array([run_id] * n, pa.string())
+            regs[name] = _constant(run_id, n)
         else:
             regs[name] = col[name]
-    regs["label"] = pa.array(["Registration"] * n, pa.string())
-    files.write("Registration", pa.table(regs))
+    regs["label"] = _constant("Registration", n)
+    files.write("Registration", pa.table(regs), index)
     for kind, column, _ in LINKS:
         present = pc.is_valid(col[column])
         files.write(kind, pa.table({"s": col["key"].filter(present),
-                                    "e": col[column].filter(present)}))
-    for label, (kind, key, props) in ENTITIES.items():
-        new = files.new(kind, col[key])
-        keys = col[key].filter(new)
-        table = {"key": keys, "uid": _text(keys, f"{kind}:")}
-        for source, name, _ in props:
-            table[name] = (pc.is_valid(col["junk_reason"]) if name == "junk_name"
-                           else col[source]).filter(new)
-        table["label"] = pa.array([f"{label};Entity"] * len(keys), pa.string())
-        files.write(label, pa.table(table))
+                                    "e": col[column].filter(present)}), index)
+    for label, (_, key, props) in ENTITIES.items():
+        table = {"key": col[key], **{name: pc.is_valid(col["junk_reason"]) if name ==
+                                     "junk_name" else col[source] for source, name, _ in props}}
         if label == "Patient":
-            files.write("HAS_ID", pa.table({"s": keys, "e": col["id_card"].filter(new)}))
-    for prefix in ("phone", "agent_phone"):
-        for key, kind, virtual in zip(col[prefix].to_pylist(), col[f"{prefix}_kind"].to_pylist(),
-                                      col[f"{prefix}_virtual"].to_pylist(), strict=True):
-            if key is not None and key not in files.phones:
-                files.phones[key] = (kind, virtual)
-    for key, channel in zip(col["payer"].to_pylist(), col["payer_channel"].to_pylist(),
-                            strict=True):
-        if key is not None and files.payers.get(key) is None:
-            files.payers[key] = channel
-    for key, name, phone in zip(col["agent"].to_pylist(), col["agent_name"].to_pylist(),
-                                col["agent_phone"].to_pylist(), strict=True):
-        if key is not None:
-            if files.agents.get(key) is None:
-                files.agents[key] = name
-            if phone is not None:
-                files.agent_phones.add((key, phone))
+            table["id_card"] = col["id_card"]
+        files.keep(label, pa.table(table), dict.fromkeys(table, False))
+    phones = pa.concat_tables(
+        pa.table({"key": col[p], "kind": col[f"{p}_kind"], "virtual": col[f"{p}_virtual"]})
+        for p in ("phone", "agent_phone"))
+    files.keep("Phone", phones, {"kind": False, "virtual": False})
+    files.keep("Payer", pa.table({"key": col["payer"], "channel": col["payer_channel"]}),
+               {"channel": True})
+    files.keep("EscortAgent", pa.table({"key": col["agent"], "name": col["agent_name"]}),
+               {"name": True})
+    pairs = pa.table({"key": pc.binary_join_element_wise(col["agent"], col["agent_phone"],
+                                                         "\x1f"),
+                      "s": col["agent"], "e": col["agent_phone"]})
+    files.keep("HAS_PHONE", pairs, {"s": False, "e": False})
 
 
-def _write_rest(files: _Files) -> None:
-    """The entities whose properties are the first known of all rows: phones, payers,
-    escort agents and their phones."""
-    phones = sorted(files.phones.items())
-    files.write("Phone", pa.table({
-        "key": [k for k, _ in phones], "uid": [f"phone:{k}" for k, _ in phones],
-        "kind": [v[0] for _, v in phones], "virtual": [v[1] for _, v in phones],
-        "label": ["Phone;Entity"] * len(phones)}))
-    for label, kind, values, name in (("Payer", "payer", files.payers, "channel"),
-                                      ("EscortAgent", "escort_agent", files.agents, "name")):
-        items = sorted(values.items())
-        files.write(label, pa.table({
-            "key": pa.array([k for k, _ in items], pa.string()),
-            "uid": pa.array([f"{kind}:{k}" for k, _ in items], pa.string()),
-            name: pa.array([v for _, v in items], pa.string()),
-            "label": pa.array([f"{label};Entity"] * len(items), pa.string())}))
-    pairs = sorted(files.agent_phones)
-    files.write("HAS_PHONE", pa.table({"s": pa.array([a for a, _ in pairs], pa.string()),
-                                       "e": pa.array([p for _, p in pairs], pa.string())}))
+def _write_entities(files: _Files) -> None:
+    """Every entity once, with the properties of its first row in the run (a payer's
+    channel and an agent's name: the first known); phones, payers and agents by key."""
+    first = {"Phone": {"kind": False, "virtual": False}, "Payer": {"channel": True},
+             "EscortAgent": {"name": True}, "HAS_PHONE": {"s": False, "e": False}}
+    kinds = {label: kind for label, (kind, _, _) in ENTITIES.items()}
+    kinds |= {"Phone": "phone", "Payer": "payer", "EscortAgent": "escort_agent"}
+    for label, tables in files.entities.items():
+        table = pa.concat_tables(tables)
+        table = _first(table, first.get(label) or dict.fromkeys(table.column_names, False))
+        if label in ("Phone", "Payer", "EscortAgent", "HAS_PHONE"):
+            table = table.sort_by("key")
+        if label == "HAS_PHONE":
+            files.write(label, table.select(["s", "e"]))
+            continue
+        keys = table.column("key")
+        if label == "Patient":
+            files.write("HAS_ID", pa.table({"s": keys, "e": table.column("id_card")}))
+            table = table.drop_columns(["id_card"])
+        table = table.add_column(1, "uid", _text(keys, f"{kinds[label]}:"))
+        files.write(label, table.append_column("label",
+                                               _constant(f"{label};Entity", len(keys))))
+    files.entities.clear()
 
 
-def _keep_newest(files: _Files, later: set[str]) -> int:
-    """Keep one version of each registration exported more than once with other content:
-    the one a transactional run keeps (the newest last event; of equal ones, the later
-    row). Returns how many versions were dropped."""
-    if not later:
+def _keep_newest(files: _Files, later: pa.Array) -> int:
+    """Keep one version of each registration exported more than once with other content
+    (``later``: their keys): the one a transactional run keeps (the newest last event; of
+    equal ones, the later row). Returns how many versions were dropped."""
+    if not len(later):
         return 0
     names = ["key", *(n for n, _ in REGISTRATION), "label"]
     best: dict[str, tuple[str, int, int]] = {}  # key -> (last event, part, row)
-    for index, part in enumerate(files.parts["Registration"]):
+    found: dict[int, pa.Table] = {}
+    for part in files.parts["Registration"]:
+        index = int(part.name.split(".")[1])
         table = _read(part, names)
-        keys = table.column("key").to_pylist()
-        events = table.column("last_event").to_pylist()
-        for row, (key, event) in enumerate(zip(keys, events, strict=True)):
-            if key in later and (key not in best or event >= best[key][0]):
+        rows = pc.indices_nonzero(pc.is_in(table.column("key"), value_set=later))
+        if not len(rows):
+            continue
+        found[index] = table
+        for row, key, event in zip(rows.to_pylist(),
+                                   pc.take(table.column("key"), rows).to_pylist(),
+                                   pc.take(table.column("last_event"), rows).to_pylist(),
+                                   strict=True):
+            if key not in best or event >= best[key][0]:
                 best[key] = (event, index, row)
     dropped = 0
-    for index, part in enumerate(files.parts["Registration"]):
-        table = _read(part, names)
-        keep = [k not in later or best[k][1:] == (index, row)
-                for row, k in enumerate(table.column("key").to_pylist())]
-        if all(keep):
+    for index, table in found.items():
+        keys = table.column("key").to_pylist()
+        gone = [k for row, k in enumerate(keys) if k in best and best[k][1:] != (index, row)]
+        if not gone:
             continue
-        dropped += keep.count(False)
-        mask = pa.array(keep)
-        pacsv.write_csv(table.filter(mask), part, pacsv.WriteOptions(include_header=False))
+        dropped += len(gone)
+        stay = pc.invert(pc.is_in(table.column("key"), value_set=pa.array(gone, pa.string())))
+        path = files.path("Registration", index)
+        pacsv.write_csv(table.filter(stay), path, pacsv.WriteOptions(include_header=False))
         for kind, _, _ in LINKS:  # a dropped version's links go with it
-            if index < len(files.parts[kind]):
-                links = _read(files.parts[kind][index], ["s", "e"])
-                gone = {k for k, kept in zip(table.column("key").to_pylist(), keep,
-                                             strict=True) if not kept}
-                stay = pa.array([s not in gone for s in links.column("s").to_pylist()])
-                pacsv.write_csv(links.filter(stay), files.parts[kind][index],
+            path = files.path(kind, index)
+            if path.exists():
+                links = _read(path, ["s", "e"])
+                stay = pc.invert(pc.is_in(links.column("s"),
+                                          value_set=pa.array(gone, pa.string())))
+                pacsv.write_csv(links.filter(stay), path,
                                 pacsv.WriteOptions(include_header=False))
     return dropped
 
@@ -264,6 +280,66 @@ def importer_args(files: _Files, database: str) -> list[str]:
     return args
 
 
+def unfinished(settings: Settings) -> str | None:
+    """The run id of a bulk load into the local server that did not finish, if any."""
+    marker = settings.server_dir / MARKER
+    if settings.external or not marker.exists():
+        return None
+    return str(orjson.loads(marker.read_bytes())["run_id"])
+
+
+def refuse_if_unfinished(settings: Settings) -> None:
+    """Raise :class:`BulkError` when an unfinished bulk load holds the local database:
+    what it left is neither empty nor complete, so nothing may be added to it."""
+    run_id = unfinished(settings)
+    if run_id is not None:
+        raise BulkError(f"bulk load {run_id} did not finish: rerun the same "
+                        "`scalpernet ingest --bulk` command to finish it, or empty the "
+                        "database with `scalpernet db reset --yes`")
+
+
+def _is_empty(settings: Settings) -> bool:
+    """Whether the database holds no node; a stopped local server whose database was
+    never created is empty without starting it."""
+    from scalpernet.graph import get_graph
+    from scalpernet.localserver import LocalServer
+
+    server = LocalServer(settings)
+    if not settings.external and server.pid() is None:
+        if not (server.home / "data" / "databases" / settings.neo4j_database).exists():
+            return True
+        server.start()
+    return not get_graph().read("bulk_nodes")[0]["nodes"]
+
+
+_PHASE = re.compile(r"^\((\d)/(\d)\) ([A-Za-z ]+?) \d{4}-")
+
+
+def _run_importer(settings: Settings, args: list[str], log_path: Path,
+                  stage: Callable[[str], None]) -> None:
+    """Run ``neo4j-admin`` with the local server stopped; its output goes to ``log_path``
+    and each of its phases is reported as a stage."""
+    from scalpernet.localserver import ADMIN_CLASS, LocalServer
+
+    server = LocalServer(settings)
+    server.fetch()
+    server.write_config()  # a server never started has none yet
+    env = {**os.environ, "NEO4J_HOME": str(server.home), "NEO4J_CONF": str(server.conf_dir)}
+    cmd = [server.java(), f"-Xmx{settings.neo4j_heap}", "-cp", f"{server.lib}/*",
+           ADMIN_CLASS, *args]
+    with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
+            cmd, env=env, cwd=server.home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, text=True, errors="replace") as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            if match := _PHASE.match(line):
+                stage(f"importing: {match[3].lower()} ({match[1]}/{match[2]})")
+    if proc.returncode != 0:
+        raise BulkError(f"neo4j-admin import failed (exit {proc.returncode}); its output is in "
+                        f"{log_path}; rerun the same command to import again")
+
+
 def bulk_load(
     settings: Settings,
     paths: Iterable[Path | str],
@@ -273,11 +349,11 @@ def bulk_load(
     on_stage: Callable[[str, IngestReport], None] | None = None,
 ) -> IngestReport:
     """Validate the exports, write the importer's files, import, record the run."""
-    from scalpernet.graph import Graph, get_graph
+    from scalpernet.graph import get_graph
     from scalpernet.graph.schema import ensure_schema
     from scalpernet.graph.session import close_graph
     from scalpernet.ingest.pipeline import new_run_id
-    from scalpernet.localserver import ADMIN_CLASS, LocalServer
+    from scalpernet.localserver import LocalServer
 
     def stage(name: str) -> None:
         if on_stage is not None:
@@ -286,13 +362,12 @@ def bulk_load(
     started = time.monotonic()
     server = LocalServer(settings)
     marker = settings.server_dir / MARKER
-    resuming = marker.exists()
-    graph: Graph = get_graph()
-    if not resuming and graph.read("bulk_nodes")[0]["nodes"]:
+    run_id = unfinished(settings)
+    if run_id is None and not _is_empty(settings):
         raise BulkError("the database is not empty: --bulk loads an empty database only; add "
                         "to it with plain `scalpernet ingest`, or empty it first with "
                         "`scalpernet db reset --yes`")
-    run_id = orjson.loads(marker.read_bytes())["run_id"] if resuming else new_run_id()
+    run_id = run_id or new_run_id()
     quarantine_path = quarantine_path or settings.data_dir / "quarantine" / f"{run_id}.jsonl"
     quarantine_path.unlink(missing_ok=True)  # a rerun writes it again whole
     report = IngestReport(run_id=run_id, quarantine_path=quarantine_path)
@@ -307,26 +382,25 @@ def bulk_load(
                                        path.stat().st_size))
         by_path[str(path)] = report.files[-1]
     stage("validating")
-    later: set[str] = set()
-    seen_keys: set[str] = set()
+    later: list[pa.Array] = []
     stats = ReadStats()
-    with QuarantineWriter(quarantine_path) as quarantine:
+    with QuarantineWriter(quarantine_path) as quarantine, fewer_collections() as collector:
         for batch in iter_batches(todo, mapping, stats=stats):
             for item in batch.quarantined:
                 quarantine.write(item)
             report.add(batch, by_path.get(batch.file))
             report.blank = stats.blank
-            rows = batch.rows.filter(pa.array(~batch.duplicate))
-            for key in rows.column("key").to_pylist():
-                if key in seen_keys:
-                    later.add(key)  # another file's other version of this booking
-                else:
-                    seen_keys.add(key)
-            _write_batch(files, rows, run_id)
+            if batch.later.any():  # another file's other version of a booking
+                later.append(batch.rows.column("key").combine_chunks().filter(
+                    pa.array(batch.later)))
+            if batch.rows.num_rows:
+                _write_batch(files, batch.rows.filter(pa.array(~batch.duplicate)), run_id)
+                collector.rows(batch.rows.num_rows)
             stage("validating")
-    del seen_keys
-    _write_rest(files)
-    dropped = _keep_newest(files, later)
+    stage("writing the entities")
+    _write_entities(files)
+    dropped = _keep_newest(files, pc.unique(pa.concat_arrays(later)) if later
+                           else pa.array([], pa.string()))
     report.created = report.valid - report.duplicates - dropped
     report.already_present = report.duplicates + dropped
     report.check()
@@ -336,23 +410,20 @@ def bulk_load(
         report.seconds = time.monotonic() - started
         stage("neo4j-admin " + " ".join(args))
         return report
+    marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_bytes(orjson.dumps({"run_id": run_id}))
-    stage("importing")
+    stage("stopping Neo4j")
     close_graph()
     server.stop()
-    env = {**os.environ, "NEO4J_HOME": str(server.home), "NEO4J_CONF": str(server.conf_dir)}
-    done = subprocess.run([server.java(), f"-Xmx{settings.neo4j_heap}", "-cp",
-                           f"{server.lib}/*", ADMIN_CLASS, *args], env=env, check=False,
-                          cwd=server.home)
-    if done.returncode != 0:
-        raise BulkError(f"neo4j-admin import failed (exit {done.returncode}); see its output "
-                        "above; rerun the same command to import again")
+    stage("importing")
+    _run_importer(settings, args, settings.data_dir / "bulk" / f"{run_id}.import.log", stage)
     stage("starting Neo4j")
     server.start()
     graph = get_graph()
     stage("applying the schema")
     ensure_schema(graph)
     graph.write("await_indexes")
+    stage("recording the run")
     runs.start_run(graph, run_id, quarantine_path)
     for f in report.files:
         runs.mark_file(graph, checksum=f.checksum, path=Path(f.path), size=f.size,

@@ -193,7 +193,12 @@ def ingest_paths(
     committed batch. ``writers`` transactions are in flight at once.
     Raises :class:`IngestError` (after recording the run as failed when Neo4j still answers)
     if the run cannot finish; the files then stay partial and the next run resumes them.
+    Refuses (:class:`~scalpernet.ingest.bulk.BulkError`) to add to a database an unfinished
+    bulk load holds.
     """
+    from scalpernet.ingest.bulk import refuse_if_unfinished
+
+    refuse_if_unfinished(get_settings())
     started = time.monotonic()
     run_id = new_run_id()
     if quarantine_path is None:

@@ -42,6 +42,7 @@ from scalpernet.records import (
     KEY_FIELDS,
     REQUIRED,
     TEXT_CONTROL,
+    YEAR_RANGE,
     RecordError,
     parse_channel,
     parse_datetime,
@@ -129,6 +130,29 @@ def _time(text: str) -> tuple[int | None, bool]:
         return (parse_datetime(text) - _EPOCH) // _US, True
     except ValueError:
         return None, False
+
+
+#: The form nearly every export writes; :func:`_times` reads it over whole columns.
+_PLAIN_TIME: Final = "%Y-%m-%d %H:%M:%S"
+_CST_US: Final = 8 * 3600 * 1_000_000
+
+
+def _times(column: pa.Array) -> list[pa.Array]:
+    """:func:`_time` of every value: a value in :data:`_PLAIN_TIME` form that reads back as
+    written and has a year :func:`~scalpernet.records.parse_datetime` accepts is read by
+    ``pyarrow.compute`` (the instant that rule gives it, in +08:00); every other value,
+    doubtful or not in that form, goes through the rule itself."""
+    parsed = pc.strptime(column, format=_PLAIN_TIME, unit="s", error_is_null=True)
+    year = pc.year(parsed)
+    plain = pc.fill_null(pc.and_(
+        pc.equal(pc.strftime(parsed, format=_PLAIN_TIME), column),
+        pc.and_(pc.greater_equal(year, YEAR_RANGE[0]), pc.less_equal(year, YEAR_RANGE[1]))),
+        False)
+    if not pc.any(plain).as_py():
+        return _facts(column, _time, (pa.int64(), pa.bool_()))
+    micros = pc.subtract(pc.multiply(pc.cast(parsed, pa.int64()), 1_000_000), _CST_US)
+    value, usable = _facts(pc.if_else(plain, "", column), _time, (pa.int64(), pa.bool_()))
+    return [pc.if_else(plain, micros, value), pc.or_(plain, usable)]
 
 
 @lru_cache(maxsize=1 << 10)
@@ -254,7 +278,7 @@ def validate(batch: TextBatch, today: date) -> Validated:
         checks.append((pc.equal(text[name], ""), f"missing_required:{name}"))
     times: dict[str, pa.Array] = {}
     for name in DATETIME_FIELDS:
-        times[name], usable = _facts(text[name], _time, (pa.int64(), pa.bool_()))
+        times[name], usable = _times(text[name])
         checks.append((pc.invert(usable), f"bad_datetime:{name}"))
     (status,) = _facts(text["status"], _status, (pa.string(),))
     checks.append((pc.is_null(status), "bad_status"))
@@ -360,10 +384,10 @@ def _extra(n: int, extras: list[tuple[str, pa.Array]], channel_given: pa.Array) 
     return pa.array(out, pa.string())
 
 
-def iso(column: pa.Array) -> list[str | None]:
+def iso(column: pa.Array) -> pa.Array:
     """Microseconds since the epoch as ISO 8601 text in +08:00 (how Neo4j is sent them)."""
     local = pc.strftime(pc.cast(column, TIME), format="%Y-%m-%dT%H:%M:%S")
-    return pc.binary_join_element_wise(local, pa.scalar("+08:00"), "").to_pylist()
+    return pc.binary_join_element_wise(local, pa.scalar("+08:00"), "")
 
 
 def parse_row(values: dict[str, str], *, source_file: str = "", source_line: int = 0,

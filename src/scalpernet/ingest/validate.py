@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scalpernet.errors import ScalperNetError
-from scalpernet.ingest.ledger import CONFLICT, SAME, BatchLedgers
+from scalpernet.ingest.ledger import CONFLICT, LATER, SAME, BatchLedgers
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import ReadStats, read_file, source_files
 from scalpernet.ingest.rows import ROW_SCHEMA, TextBatch, validate
@@ -58,12 +58,14 @@ class FileReport:
 @dataclass(slots=True)
 class Batch:
     """Part of one file, validated: its valid rows (:data:`ROW_SCHEMA`, with ``duplicate``
-    marking exact repeats of a booking seen earlier in the run) and its quarantined rows."""
+    marking exact repeats of a booking seen earlier in the run and ``later`` other versions
+    of a booking first seen in an earlier file) and its quarantined rows."""
 
     file: str
     rows: pa.Table
     duplicate: np.ndarray
     quarantined: list[QuarantineItem]
+    later: np.ndarray
 
     @property
     def read(self) -> int:
@@ -176,7 +178,7 @@ def _judge(text: TextBatch, rows: pa.Table, valid: np.ndarray, ledgers: BatchLed
         rows = rows.filter(pa.array(~conflict))
         verdict = verdict[~conflict]
     quarantined.sort(key=lambda item: item.line)
-    return Batch(text.file, rows, verdict == SAME, quarantined)
+    return Batch(text.file, rows, verdict == SAME, quarantined, verdict == LATER)
 
 
 def iter_batches(
@@ -201,7 +203,7 @@ def iter_batches(
         ledgers.start_file(first=index == 0)
         for item in read_file(path, mapping, stats):
             if isinstance(item, QuarantineItem):
-                yield Batch(item.file, empty, np.zeros(0, bool), [item])
+                yield Batch(item.file, empty, np.zeros(0, bool), [item], np.zeros(0, bool))
                 continue
             checked = validate(item, today)
             quarantined = [QuarantineItem(item.file, int(item.lines[i]), item.raw(i), code,

@@ -61,8 +61,9 @@ def cypher_rows(table: pa.Table, run_id: str) -> list[Row]:
     """Valid rows (:data:`~scalpernet.ingest.rows.ROW_SCHEMA`) as query parameters:
     datetimes as fixed-width ISO text in +08:00, which also orders as the times do."""
     columns = {name: table.column(name).combine_chunks() for name in table.column_names}
-    data: dict[str, list[Any]] = {name: iso(columns[name]) if name in TIME_COLUMNS
-                                  else column.to_pylist() for name, column in columns.items()}
+    data: dict[str, list[Any]] = {
+        name: (iso(column) if name in TIME_COLUMNS else column).to_pylist()
+        for name, column in columns.items()}
     names = list(data)
     rows = [dict(zip(names, values, strict=True)) for values in zip(*data.values(), strict=True)]
     for row in rows:
