@@ -27,7 +27,8 @@ CREATE INDEX patient_name IF NOT EXISTS FOR (n:Patient) ON (n.name);
 CREATE INDEX escort_agent_name IF NOT EXISTS FOR (n:EscortAgent) ON (n.name);
 CREATE INDEX network_risk IF NOT EXISTS FOR (n:Network) ON (n.risk);
 CREATE INDEX api_key_hash IF NOT EXISTS FOR (n:ApiKey) ON (n.hash);
+// The analysis window (detect_*_since.cypher) finds the recent bookings by time.
+CREATE INDEX registration_booked_at IF NOT EXISTS FOR (n:Registration) ON (n.booked_at);
 // Earlier versions indexed these Registration properties, which no query of ScalperNet reads.
-DROP INDEX registration_booked_at IF EXISTS;
 DROP INDEX registration_hospital IF EXISTS;
 DROP INDEX registration_registration_id IF EXISTS;

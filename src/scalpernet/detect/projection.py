@@ -105,20 +105,41 @@ def _read(graph: Graph, name: str, **params: object) -> dict[str, np.ndarray | p
     return out
 
 
-def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projection:
-    """Pull every registration with its entities, ordered by node id (deterministic).
+def newest_booking(graph: Graph) -> int | None:
+    """The newest booking time (epoch ms), None on a graph without bookings."""
+    records = graph.read("detect_newest_booking")
+    return int(records[0]["newest"]) if records else None
+
+
+def window_start(graph: Graph, window_days: int) -> int | None:
+    """Where the analysis window starts (epoch ms): ``window_days`` before the newest
+    booking; None for the whole history (``window_days`` 0, or no booking yet)."""
+    if window_days <= 0:
+        return None
+    newest = newest_booking(graph)
+    return None if newest is None else newest - window_days * 86_400_000
+
+
+def load_projection(graph: Graph, *, since_ms: int | None = None, parts: int = 4,
+                    workers: int = 4) -> Projection:
+    """Pull every registration (booked at or after ``since_ms`` when given) with its
+    entities, ordered by node id (deterministic).
 
     Queries, run side by side: the registrations' own columns and their links to patient,
     contact phone, IP, device, account, payer and escort agent (each in ``parts`` slices),
     the patients' ID cards, the flagged entities (junk names, invalid ID numbers, virtual
-    phones) and the agents' own phones; columns are joined by node id.
+    phones) and the agents' own phones; columns are joined by node id. Over a window the
+    registrations and links come from the ``_since`` queries (the booked_at index); the
+    entity queries read every entity (a property per node, not per booking).
     """
+    suffix = "" if since_ms is None else "_since"
+    window: dict[str, object] = {} if since_ms is None else {"since_ms": since_ms}
     jobs: dict[str, tuple[str, dict[str, object]]] = {
-        f"registrations/{k}": ("detect_registrations",
-                               {"part": k, "parts": parts, "missing": MISSING})
+        f"registrations/{k}": (f"detect_registrations{suffix}",
+                               {"part": k, "parts": parts, "missing": MISSING, **window})
         for k in range(parts)}
     for k in range(parts):
-        jobs[f"links/{k}"] = ("detect_links", {"part": k, "parts": parts})
+        jobs[f"links/{k}"] = (f"detect_links{suffix}", {"part": k, "parts": parts, **window})
     jobs["id_cards"] = ("detect_id_cards", {})
     jobs["flags"] = ("detect_flags", {})
     jobs["agent_phones"] = ("detect_agent_phones", {})
@@ -213,6 +234,30 @@ def _member_of(ids: np.ndarray, column: np.ndarray) -> np.ndarray:
 def _agent_phones(record: dict[str, np.ndarray], agents: np.ndarray) -> np.ndarray:
     """Each registration's escort agent's own phone (-1 without agent or phone)."""
     return _lookup(record["escort_agent"], record["phone"], agents)
+
+
+@dataclass
+class PayerHistory:
+    """Payers' whole history (beyond the window): bookings and first and last booking time
+    (epoch ms, ``MISSING`` when unknown), by payer node id."""
+
+    ids: np.ndarray
+    bookings: np.ndarray
+    first_ms: np.ndarray
+    last_ms: np.ndarray
+
+
+def payer_history(graph: Graph, ids: Iterable[int]) -> PayerHistory:
+    """The whole history of the payers named by node id, sorted by id."""
+    wanted = sorted({int(i) for i in ids if i >= 0})
+    cols: dict[str, list[int]] = {"ids": [], "bookings": [], "first": [], "last": []}
+    for start in range(0, len(wanted), 20_000):
+        record = graph.read("detect_payer_history", ids=wanted[start : start + 20_000],
+                            missing=MISSING)[0]
+        for name, values in cols.items():
+            values.extend(record[name])
+    return PayerHistory(*(np.asarray(cols[c], dtype=np.int64)
+                          for c in ("ids", "bookings", "first", "last")))
 
 
 def entity_uids(graph: Graph, ids: Iterable[int]) -> dict[int, str]:
