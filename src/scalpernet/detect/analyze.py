@@ -114,6 +114,7 @@ class _Context:
     ag: AnalysisGraph
     rings: Rings
     roles: Roles
+    since_ms: int | None = None  # the window's start (None: the whole history)
     visit_cards: dict[int, int] = field(default_factory=dict)  # dense entity -> cards
 
 
@@ -197,7 +198,7 @@ def detect(graph: Graph, params: DetectParams | None = None,
     lap("communities")
     rings = build_rings(proj, reg, inc, ag, communities)
     roles = assign_roles(inc, sig, rings, params)
-    ctx = _Context(proj, reg, inc, sig, ag, rings, roles)
+    ctx = _Context(proj, reg, inc, sig, ag, rings, roles, since_ms)
     p999 = payer_yearly_reference(sig, inc)
     scores = {k: score_ring(k, proj, reg, inc, sig, rings, p999) for k in range(rings.count)}
     # a network holds at least one channel that triggered by itself: its evidence
@@ -272,7 +273,7 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
     # visit cards bound to each channel of a ring (evidence, read for the members only)
     busy = members_all[~np.isin(inc.kinds[members_all], _PERSON_KINDS)
                        & (sig.bookings[members_all] >= 2)]
-    cards = visit_cards(graph, inc.node_ids[busy])
+    cards = visit_cards(graph, inc.node_ids[busy], ctx.since_ms)
     ctx.visit_cards = {int(i): cards.get(int(inc.node_ids[i]), 0) for i in busy}
     # evidence samples: each member's first ring bookings (by node id)
     samples = _samples(ctx, members_all, params.evidence_samples)

@@ -282,12 +282,15 @@ def ip_keys(graph: Graph) -> dict[int, str]:
     return dict(zip(record["ids"], record["keys"], strict=True))
 
 
-def visit_cards(graph: Graph, ids: Iterable[int]) -> dict[int, int]:
-    """Distinct visit cards on the bookings of each entity node id given."""
+def visit_cards(graph: Graph, ids: Iterable[int], since_ms: int | None = None
+                ) -> dict[int, int]:
+    """Distinct visit cards on the bookings (booked at or after ``since_ms`` when given) of
+    each entity node id given."""
     wanted = sorted({int(i) for i in ids if i >= 0})
     out: dict[int, int] = {}
     for start in range(0, len(wanted), 10_000):
-        record = graph.read("detect_visit_cards", ids=wanted[start : start + 10_000])[0]
+        record = graph.read("detect_visit_cards", ids=wanted[start : start + 10_000],
+                            since_ms=since_ms)[0]
         out.update(zip(record["ids"], record["cards"], strict=True))
     return out
 
