@@ -23,7 +23,12 @@ import orjson
 
 from scalpernet.detect.analyze import detect
 from scalpernet.detect.params import DetectParams
-from scalpernet.detect.projection import Projection, load_projection, payer_history, window_start
+from scalpernet.detect.projection import (
+    Projection,
+    load_projection,
+    payer_history,
+    window_start,
+)
 from scalpernet.detect.signals import KINDS, build_incidence
 from scalpernet.graph import get_graph
 
@@ -48,10 +53,11 @@ def measure(days: int) -> dict[str, Any]:
     n = proj.size
     per_m = 1e6 / max(n, 1)
     inc = build_incidence(proj)
-    payers = inc.node_ids[inc.kinds == KINDS.index("payer")]
+    payers = np.flatnonzero(inc.kinds == KINDS.index("payer"))
+    paid = np.bincount(inc.entity, minlength=inc.count)[payers]
     clock = time.perf_counter()
     if since is not None:
-        payer_history(graph, payers)
+        payer_history(graph, inc.node_ids[payers], paid)
     history_s = time.perf_counter() - clock
     arrays = _nbytes(proj)
     del proj, inc

@@ -189,8 +189,11 @@ def detect(graph: Graph, params: DetectParams | None = None,
     allow = allowlists.load_allowlist()
     allowed = allowlists.resolve(graph, allow, inc)
     # over a window, payers' yearly volume still comes from their whole history
-    history = (None if since_ms is None
-               else payer_history(graph, inc.node_ids[inc.kinds == KINDS.index("payer")]))
+    history = None
+    if since_ms is not None:
+        payers = np.flatnonzero(inc.kinds == KINDS.index("payer"))
+        paid = np.bincount(inc.entity, minlength=inc.count)[payers]
+        history = payer_history(graph, inc.node_ids[payers], paid)
     sig = entity_signals(proj, reg, inc, params, allowed, history)
     lap("signals")
     ag = build_analysis_graph(proj, reg, inc, sig, params)

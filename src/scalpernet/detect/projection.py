@@ -247,17 +247,40 @@ class PayerHistory:
     last_ms: np.ndarray
 
 
-def payer_history(graph: Graph, ids: Iterable[int]) -> PayerHistory:
-    """The whole history of the payers named by node id, sorted by id."""
-    wanted = sorted({int(i) for i in ids if i >= 0})
-    cols: dict[str, list[int]] = {"ids": [], "bookings": [], "first": [], "last": []}
-    for start in range(0, len(wanted), 20_000):
-        record = graph.read("detect_payer_history", ids=wanted[start : start + 20_000],
-                            missing=MISSING)[0]
-        for name, values in cols.items():
-            values.extend(record[name])
-    return PayerHistory(*(np.asarray(cols[c], dtype=np.int64)
-                          for c in ("ids", "bookings", "first", "last")))
+def payer_history(graph: Graph, ids: np.ndarray, window_bookings: np.ndarray) -> PayerHistory:
+    """The whole history of the payers named by node id (``window_bookings``: what each paid
+    in the window), sorted by id.
+
+    Every payer's bookings come from its relationship count (no booking read); the first and
+    last booking are read only for the payers that also paid before the window, the others'
+    history being the window (``MISSING`` then: the window's own times stand).
+    """
+    order = np.argsort(ids, kind="stable")
+    ids = np.asarray(ids, dtype=np.int64)[order]
+    window_bookings = np.asarray(window_bookings, dtype=np.int64)[order]
+    bookings = _by_id(graph, "detect_payer_degrees", ids, ("bookings",), 50_000)["bookings"]
+    older = ids[bookings > window_bookings]
+    times = _by_id(graph, "detect_payer_history", older, ("first", "last"), 20_000,
+                   missing=MISSING)
+    first = np.full(ids.shape, MISSING, dtype=np.int64)
+    last = np.full(ids.shape, MISSING, dtype=np.int64)
+    pos = np.searchsorted(ids, older)
+    first[pos], last[pos] = times["first"], times["last"]
+    return PayerHistory(ids=ids, bookings=bookings, first_ms=first, last_ms=last)
+
+
+def _by_id(graph: Graph, name: str, ids: np.ndarray, columns: tuple[str, ...], batch: int,
+           **params: object) -> dict[str, np.ndarray]:
+    """Columns of a query over node ids (``$ids``, in batches), in the order of ``ids``."""
+    out: dict[str, list[int]] = {c: [] for c in columns}
+    for start in range(0, len(ids), batch):
+        chunk = [int(i) for i in ids[start : start + batch]]
+        record = graph.read(name, ids=chunk, **params)[0]
+        got = dict(zip(record["ids"], zip(*(record[c] for c in columns), strict=True),
+                       strict=True))
+        for k, c in enumerate(columns):
+            out[c].extend(got[i][k] for i in chunk)
+    return {c: np.asarray(v, dtype=np.int64) for c, v in out.items()}
 
 
 def entity_uids(graph: Graph, ids: Iterable[int]) -> dict[int, str]:
