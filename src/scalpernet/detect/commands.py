@@ -87,7 +87,8 @@ def run_networks(graph: Graph, *, as_json: bool) -> str:
     for n in doc["networks"]:
         people = {r: sum(1 for a in n["actors"] if a["role"] == r) for r in ROLES}
         top = n["signals"][0]["detail"] if n["signals"] else ""
-        lines.append(f"  {n['id']}  risk {n['risk']:.3f}  {n['size']:>6} identifiers, "
+        closed = f" closed {n['closed_at'][:10]}" if n["status"] == "closed" else ""
+        lines.append(f"  {n['id']}{closed}  risk {n['risk']:.3f}  {n['size']:>6} identifiers, "
                      f"{len(n['actors'])} people: "
                      + " ".join(f"{r} {c}" for r, c in people.items() if c)
                      + (f"  | {top}" if top else ""))
