@@ -132,6 +132,8 @@ def test_networks_whose_bookings_left_the_window_are_kept_closed_and_served(
         assert shown[net.id]["status"] == "closed" and shown[net.id]["closed_at"]
         assert len(shown[net.id]["members"]) == net.size
     assert {n["status"] for n in doc["networks"]} == {"active", "closed"}
+    lines = _cli("networks").stdout.splitlines()
+    assert sum(" closed " in line for line in lines) == 2
     _, key = create_key(graph, "investigator", name="window test")
     app = create_app(api_settings(tmp_path), key_cache_ttl=0, run_cache_ttl=0, limits=ROOMY)
     with TestClient(app, raise_server_exceptions=False) as client:
