@@ -9,5 +9,6 @@ CALL (n) {
   RETURN collect({uid: e.uid, role: m.role, score: m.score, signals: m.signals,
                   evidence: m.evidence}) AS members
 }
-RETURN n {.id, .run_id, .risk, .size, .signals, .hospitals, .first_seen, .last_seen} AS network,
+RETURN n {.id, .run_id, .risk, .size, .signals, .hospitals, .first_seen, .last_seen, .status,
+                 .closed_at} AS network,
        members

@@ -9,4 +9,5 @@ WITH n ORDER BY n.risk DESC, n.id
 WITH collect(n) AS ranked
 RETURN size(ranked) AS total,
        [n IN ranked[$offset..($offset + $limit)] |
-        n {.id, .run_id, .risk, .size, .signals, .hospitals, .first_seen, .last_seen}] AS networks
+        n {.id, .run_id, .risk, .size, .signals, .hospitals, .first_seen, .last_seen,
+        .status, .closed_at}] AS networks

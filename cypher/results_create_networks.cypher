@@ -4,5 +4,5 @@ UNWIND $rows AS row
 CREATE (r)-[:FOUND]->(n:Network {id: row.id, run_id: $run_id})
 SET n.risk = row.risk, n.size = row.size, n.signals = row.signals,
     n.links = row.links, n.hospitals = row.hospitals, n.first_seen = row.first_seen,
-    n.last_seen = row.last_seen
+    n.last_seen = row.last_seen, n.status = row.status, n.closed_at = row.closed_at
 RETURN count(n) AS created

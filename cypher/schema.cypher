@@ -31,7 +31,8 @@ CREATE INDEX network_risk IF NOT EXISTS FOR (n:Network) ON (n.risk);
 CREATE INDEX api_key_hash IF NOT EXISTS FOR (n:ApiKey) ON (n.hash);
 CREATE INDEX page_session_key IF NOT EXISTS FOR (n:PageSession) ON (n.key_id);
 CREATE INDEX page_session_expiry IF NOT EXISTS FOR (n:PageSession) ON (n.expires_at);
+// The analysis window (detect_*_since.cypher) finds the recent bookings by time.
+CREATE INDEX registration_booked_at IF NOT EXISTS FOR (n:Registration) ON (n.booked_at);
 // Earlier versions indexed these Registration properties, which no query of ScalperNet reads.
-DROP INDEX registration_booked_at IF EXISTS;
 DROP INDEX registration_hospital IF EXISTS;
 DROP INDEX registration_registration_id IF EXISTS;

@@ -409,11 +409,15 @@ def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
 @app.command("analyze")
 def analyze_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
+    window_days: Annotated[int | None, typer.Option(
+        "--window-days", min=0,
+        help="Read the bookings of the last N days before the newest one (0: the whole "
+             "history; default SCALPERNET_ANALYSIS_WINDOW_DAYS, 180).")] = None,
 ) -> None:
-    """Detect scalper networks over the whole graph and store them (replaces the last run)."""
+    """Detect scalper networks over the window and store them (replaces the last run)."""
     from scalpernet.detect.commands import run_analyze
 
-    typer.echo(run_analyze(_writer_graph(), as_json=as_json))
+    typer.echo(run_analyze(_writer_graph(), window_days=window_days, as_json=as_json))
 
 
 @app.command("networks")

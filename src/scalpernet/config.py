@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     #: The detection allow-list (docs/detection.md); default ``<data_dir>/allowlist.yaml``.
     allowlist: Path | None = Field(default=None, alias="SCALPERNET_ALLOWLIST")
     start_timeout_s: float = Field(default=180.0, alias="SCALPERNET_NEO4J_START_TIMEOUT")
+    #: ``analyze`` reads the registrations booked within this many days of the newest one
+    #: (0: the whole history; docs/detection.md, Window).
+    analysis_window_days: int = Field(default=180, alias="SCALPERNET_ANALYSIS_WINDOW_DAYS",
+                                      ge=0)
 
     # The nightly service (docs/nightly.md).
     nightly_cron: str = Field(default="0 2 * * *", alias="SCALPERNET_NIGHTLY_CRON")

@@ -128,8 +128,10 @@ def test_cli_analyze_networks_json_and_evaluate(world_graph: Graph, world: World
     risks = [n["risk"] for n in doc["networks"]]
     assert risks == sorted(risks, reverse=True) and len(risks) == 2
     for net in doc["networks"]:
-        # the contract's fields in its order, then the actors
-        assert list(net) == ["id", "risk", "size", "signals", "members", "actors"]
+        # the contract's fields in its order, then the actors and the status
+        assert list(net) == ["id", "risk", "size", "signals", "members", "actors",
+                             "status", "closed_at"]
+        assert net["status"] == "active" and net["closed_at"] is None
         assert {a["role"] for a in net["actors"]} == {"technician", "first_level",
                                                       "second_level", "patient"}
         assert net["size"] == len(net["members"])

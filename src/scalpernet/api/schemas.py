@@ -51,6 +51,10 @@ class NetworkSummary(BaseModel):
     hospitals: list[str]
     first_seen: datetime | None
     last_seen: datetime | None
+    status: Literal["active", "closed"] = Field(
+        "active", description="`closed`: its bookings all fell before the analysis window; "
+                              "served as last found.")
+    closed_at: datetime | None = Field(None, description="When a closed network closed.")
     run_id: str | None
     signals: Any
 

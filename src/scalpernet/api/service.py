@@ -135,6 +135,8 @@ def _network_summary(ctx: Ctx, props: dict[str, Any]) -> dict[str, Any]:
         "hospitals": list(props.get("hospitals") or []),
         "first_seen": props.get("first_seen"),
         "last_seen": props.get("last_seen"),
+        "status": props.get("status") or "active",
+        "closed_at": props.get("closed_at"),
         "run_id": props.get("run_id"),
         "signals": ctx.present.text(_json_field(props.get("signals"), [])),
     }

@@ -28,8 +28,10 @@ from scalpernet.detect.projection import (
     Projection,
     entity_uids,
     load_projection,
+    payer_history,
     registration_keys,
     visit_cards,
+    window_start,
 )
 from scalpernet.detect.rings import Rings, build_rings
 from scalpernet.detect.scoring import (
@@ -61,7 +63,7 @@ from scalpernet.results.models import (
     Network,
     Signal,
 )
-from scalpernet.results.store import write_results
+from scalpernet.results.store import get_network, write_results
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,7 @@ class _Context:
     ag: AnalysisGraph
     rings: Rings
     roles: Roles
+    since_ms: int | None = None  # the window's start (None: the whole history)
     visit_cards: dict[int, int] = field(default_factory=dict)  # dense entity -> cards
 
 
@@ -163,9 +166,10 @@ def _member_signals(i: int, ctx: _Context) -> list[Signal]:
 def detect(graph: Graph, params: DetectParams | None = None,
            previous: dict[str, set[str]] | None = None,
            previous_people: PreviousActors | None = None) -> Analysis:
-    """Run detection over the whole graph; nothing is written. ``previous`` and
-    ``previous_people``: the networks and actors whose ids to keep (default: the stored
-    ones)."""
+    """Run detection over the window (``params.window_days``; 0: the whole graph); nothing
+    is written. ``previous`` and ``previous_people``: the networks and actors whose ids to
+    keep (default: the stored ones). A stored network not found again whose bookings all
+    fell before the window is carried over, closed (:func:`closed_networks`)."""
     params = params or DetectParams()
     started = datetime.now(UTC)
     timings: dict[str, float] = {}
@@ -177,20 +181,27 @@ def detect(graph: Graph, params: DetectParams | None = None,
         timings[name] = round(now - clock, 3)
         clock = now
 
-    proj = load_projection(graph)
+    since_ms = window_start(graph, params.window_days)
+    proj = load_projection(graph, since_ms=since_ms)
     lap("projection")
     reg = registration_signals(proj, params)
     inc = build_incidence(proj)
     allow = allowlists.load_allowlist()
     allowed = allowlists.resolve(graph, allow, inc)
-    sig = entity_signals(proj, reg, inc, params, allowed)
+    # over a window, payers' yearly volume still comes from their whole history
+    history = None
+    if since_ms is not None:
+        payers = np.flatnonzero(inc.kinds == KINDS.index("payer"))
+        paid = np.bincount(inc.entity, minlength=inc.count)[payers]
+        history = payer_history(graph, inc.node_ids[payers], paid)
+    sig = entity_signals(proj, reg, inc, params, allowed, history)
     lap("signals")
     ag = build_analysis_graph(proj, reg, inc, sig, params)
     communities = find_communities(ag.graph, params, ag.links)
     lap("communities")
     rings = build_rings(proj, reg, inc, ag, communities)
     roles = assign_roles(inc, sig, rings, params)
-    ctx = _Context(proj, reg, inc, sig, ag, rings, roles)
+    ctx = _Context(proj, reg, inc, sig, ag, rings, roles, since_ms)
     p999 = payer_yearly_reference(sig, inc)
     scores = {k: score_ring(k, proj, reg, inc, sig, rings, p999) for k in range(rings.count)}
     # a network holds at least one channel that triggered by itself: its evidence
@@ -199,12 +210,17 @@ def detect(graph: Graph, params: DetectParams | None = None,
             if scores[k].risk >= params.min_risk and len(rings.members[k]) >= params.min_size
             and own_trigger[rings.members[k]].any()]
     lap("tiers_scoring")
-    networks = _networks(graph, ctx, kept, scores, params,
-                         previous if previous is not None else previous_networks(graph),
+    before = previous if previous is not None else previous_networks(graph)
+    networks = _networks(graph, ctx, kept, scores, params, before,
                          previous_people if previous_people is not None
                          else previous_actors(graph))
+    found = {net.id for net in networks}
+    closed = closed_networks(graph, [i for i in sorted(before) if i not in found], since_ms,
+                             started)
+    networks = sorted(networks + closed, key=lambda n: (-n.risk, n.id))
     lap("networks")
-    by_role = Counter(m.role for net in networks for m in net.members)
+    by_role = Counter(m.role for net in networks if net.status == "active"
+                      for m in net.members)
     summary = {
         "registrations": proj.size,
         "entities": inc.count,
@@ -213,17 +229,41 @@ def detect(graph: Graph, params: DetectParams | None = None,
         "triggered_channels": int(sig.trigger.sum()),
         "damp_identifiers": int(sig.damp.sum()),
         "allowlisted": int(allowed.sum()),
-        "networks": len(networks),
-        "members": sum(len(net.members) for net in networks),
+        "networks": len(networks) - len(closed),
+        "closed_networks": len(closed),
+        "members": sum(len(net.members) for net in networks if net.status == "active"),
         "members_by_role": {role: by_role.get(role, 0) for role in ROLES},
         "timings_s": timings,
     }
     run = AnalysisRun(id=new_run_id(), started_at=started, ended_at=datetime.now(UTC),
                       status="complete",
                       params={**params.as_dict(), "allowlist": allow.source,
-                              "allowlist_entries": len(allow)},
+                              "allowlist_entries": len(allow),
+                              "window_start": None if since_ms is None
+                              else _when(since_ms).isoformat()},
                       summary=summary)
     return Analysis(run=run, networks=networks, timings=timings)
+
+
+def closed_networks(graph: Graph, missing: list[str], since_ms: int | None,
+                    now: datetime) -> list[Network]:
+    """The stored networks of ``missing`` (not found by this run) whose bookings all fell
+    before the window start, as stored, marked closed (since ``now`` unless closed before).
+
+    A network not found again although its bookings are inside the window is gone; over the
+    whole history (``since_ms`` None) nothing closes.
+    """
+    if since_ms is None:
+        return []
+    out = []
+    for network_id in missing:
+        net = get_network(graph, network_id)
+        if net is None or net.last_seen is None or net.last_seen >= _when(since_ms):
+            continue
+        net.status = "closed"
+        net.closed_at = net.closed_at or now
+        out.append(net)
+    return out
 
 
 def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, RingScore],
@@ -236,7 +276,7 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
     # visit cards bound to each channel of a ring (evidence, read for the members only)
     busy = members_all[~np.isin(inc.kinds[members_all], _PERSON_KINDS)
                        & (sig.bookings[members_all] >= 2)]
-    cards = visit_cards(graph, inc.node_ids[busy])
+    cards = visit_cards(graph, inc.node_ids[busy], ctx.since_ms)
     ctx.visit_cards = {int(i): cards.get(int(inc.node_ids[i]), 0) for i in busy}
     # evidence samples: each member's first ring bookings (by node id)
     samples = _samples(ctx, members_all, params.evidence_samples)

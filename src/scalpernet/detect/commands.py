@@ -7,15 +7,17 @@ from typing import Any
 
 import orjson
 
+from scalpernet.config import get_settings
 from scalpernet.detect.analyze import Analysis, analyze
 from scalpernet.detect.evaluate import evaluate, format_report, load_truth, to_json
+from scalpernet.detect.params import DetectParams
 from scalpernet.entities import ROLES
 from scalpernet.graph import Graph
 from scalpernet.results.models import Network, NetworksDocument
 from scalpernet.results.store import all_networks, current_run
 
 #: The fields of `networks --json` (contracts §4), and the actors it adds.
-_NETWORK_FIELDS = {"id", "risk", "size", "signals", "actors"}
+_NETWORK_FIELDS = {"id", "risk", "size", "signals", "actors", "status", "closed_at"}
 _MEMBER_FIELDS = {"kind", "key", "role", "score"}
 
 
@@ -25,7 +27,11 @@ def analysis_summary(result: Analysis) -> str:
     roles = s.get("members_by_role", {})
     lines = [
         f"analysis {result.run.id}: {s.get('networks', 0)} networks, "
-        f"{s.get('members', 0)} members in {result.timings.get('total', 0.0):.1f} s",
+        f"{s.get('members', 0)} members in {result.timings.get('total', 0.0):.1f} s"
+        + (f"; {s['closed_networks']} closed networks kept" if s.get("closed_networks") else ""),
+        "  window: " + (f"{result.run.params['window_days']} days from "
+                        f"{result.run.params['window_start']}"
+                        if result.run.params.get("window_start") else "the whole history"),
         "  members by role: " + ", ".join(f"{r} {roles.get(r, 0)}" for r in ROLES),
         f"  {s.get('registrations', 0):,} registrations, {s.get('entities', 0):,} entities, "
         f"{s.get('ring_bookings', 0):,} ring bookings, "
@@ -37,9 +43,11 @@ def analysis_summary(result: Analysis) -> str:
     return "\n".join(lines)
 
 
-def run_analyze(graph: Graph, *, as_json: bool = False) -> str:
-    """Analyze the whole graph, store the results, and say what was found."""
-    result = analyze(graph)
+def run_analyze(graph: Graph, *, window_days: int | None = None, as_json: bool = False) -> str:
+    """Analyze the window (``window_days`` back from the newest booking, default from the
+    settings; 0: the whole graph), store the results, and say what was found."""
+    days = get_settings().analysis_window_days if window_days is None else window_days
+    result = analyze(graph, DetectParams(window_days=days))
     if as_json:
         return orjson.dumps({"run_id": result.run.id, **result.run.summary,
                              "timings_s": result.timings}, option=orjson.OPT_INDENT_2).decode()
@@ -59,8 +67,9 @@ def networks_document(graph: Graph) -> dict[str, Any]:
 
 
 def _ordered(doc: dict[str, Any]) -> dict[str, Any]:
-    """Contract key order: id, risk, size, signals, members; then the actors."""
-    order = ("id", "risk", "size", "signals", "members", "actors")
+    """Contract key order: id, risk, size, signals, members; then the actors, the status
+    (``active`` or ``closed``) and when it closed."""
+    order = ("id", "risk", "size", "signals", "members", "actors", "status", "closed_at")
     nets = [{k: n[k] for k in order} for n in doc["networks"]]
     for n in nets:
         n["members"] = [{k: m[k] for k in ("kind", "key", "role", "score")} for m in n["members"]]
@@ -78,7 +87,8 @@ def run_networks(graph: Graph, *, as_json: bool) -> str:
     for n in doc["networks"]:
         people = {r: sum(1 for a in n["actors"] if a["role"] == r) for r in ROLES}
         top = n["signals"][0]["detail"] if n["signals"] else ""
-        lines.append(f"  {n['id']}  risk {n['risk']:.3f}  {n['size']:>6} identifiers, "
+        closed = f" closed {n['closed_at'][:10]}" if n["status"] == "closed" else ""
+        lines.append(f"  {n['id']}{closed}  risk {n['risk']:.3f}  {n['size']:>6} identifiers, "
                      f"{len(n['actors'])} people: "
                      + " ".join(f"{r} {c}" for r, c in people.items() if c)
                      + (f"  | {top}" if top else ""))

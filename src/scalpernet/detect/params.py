@@ -63,6 +63,9 @@ class DetectParams:
     inherit_jaccard: float = 0.5
     #: A member counts as involved when this share of its bookings are the ring's.
     involvement_min: float = 0.5
+    #: Only registrations booked within this many days of the newest booking are read
+    #: (0: the whole history). Payers' yearly volume still comes from their whole history.
+    window_days: int = 0
     #: Evidence samples kept per member (registration keys an auditor can open).
     evidence_samples: int = 5
 

@@ -105,20 +105,41 @@ def _read(graph: Graph, name: str, **params: object) -> dict[str, np.ndarray | p
     return out
 
 
-def load_projection(graph: Graph, *, parts: int = 4, workers: int = 4) -> Projection:
-    """Pull every registration with its entities, ordered by node id (deterministic).
+def newest_booking(graph: Graph) -> int | None:
+    """The newest booking time (epoch ms), None on a graph without bookings."""
+    records = graph.read("detect_newest_booking")
+    return int(records[0]["newest"]) if records else None
+
+
+def window_start(graph: Graph, window_days: int) -> int | None:
+    """Where the analysis window starts (epoch ms): ``window_days`` before the newest
+    booking; None for the whole history (``window_days`` 0, or no booking yet)."""
+    if window_days <= 0:
+        return None
+    newest = newest_booking(graph)
+    return None if newest is None else newest - window_days * 86_400_000
+
+
+def load_projection(graph: Graph, *, since_ms: int | None = None, parts: int = 4,
+                    workers: int = 4) -> Projection:
+    """Pull every registration (booked at or after ``since_ms`` when given) with its
+    entities, ordered by node id (deterministic).
 
     Queries, run side by side: the registrations' own columns and their links to patient,
     contact phone, IP, device, account, payer and escort agent (each in ``parts`` slices),
     the patients' ID cards, the flagged entities (junk names, invalid ID numbers, virtual
-    phones) and the agents' own phones; columns are joined by node id.
+    phones) and the agents' own phones; columns are joined by node id. Over a window the
+    registrations and links come from the ``_since`` queries (the booked_at index); the
+    entity queries read every entity (a property per node, not per booking).
     """
+    suffix = "" if since_ms is None else "_since"
+    window: dict[str, object] = {} if since_ms is None else {"since_ms": since_ms}
     jobs: dict[str, tuple[str, dict[str, object]]] = {
-        f"registrations/{k}": ("detect_registrations",
-                               {"part": k, "parts": parts, "missing": MISSING})
+        f"registrations/{k}": (f"detect_registrations{suffix}",
+                               {"part": k, "parts": parts, "missing": MISSING, **window})
         for k in range(parts)}
     for k in range(parts):
-        jobs[f"links/{k}"] = ("detect_links", {"part": k, "parts": parts})
+        jobs[f"links/{k}"] = (f"detect_links{suffix}", {"part": k, "parts": parts, **window})
     jobs["id_cards"] = ("detect_id_cards", {})
     jobs["flags"] = ("detect_flags", {})
     jobs["agent_phones"] = ("detect_agent_phones", {})
@@ -215,6 +236,53 @@ def _agent_phones(record: dict[str, np.ndarray], agents: np.ndarray) -> np.ndarr
     return _lookup(record["escort_agent"], record["phone"], agents)
 
 
+@dataclass
+class PayerHistory:
+    """Payers' whole history (beyond the window): bookings and first and last booking time
+    (epoch ms, ``MISSING`` when unknown), by payer node id."""
+
+    ids: np.ndarray
+    bookings: np.ndarray
+    first_ms: np.ndarray
+    last_ms: np.ndarray
+
+
+def payer_history(graph: Graph, ids: np.ndarray, window_bookings: np.ndarray) -> PayerHistory:
+    """The whole history of the payers named by node id (``window_bookings``: what each paid
+    in the window), sorted by id.
+
+    Every payer's bookings come from its relationship count (no booking read); the first and
+    last booking are read only for the payers that also paid before the window, the others'
+    history being the window (``MISSING`` then: the window's own times stand).
+    """
+    order = np.argsort(ids, kind="stable")
+    ids = np.asarray(ids, dtype=np.int64)[order]
+    window_bookings = np.asarray(window_bookings, dtype=np.int64)[order]
+    bookings = _by_id(graph, "detect_payer_degrees", ids, ("bookings",), 50_000)["bookings"]
+    older = ids[bookings > window_bookings]
+    times = _by_id(graph, "detect_payer_history", older, ("first", "last"), 20_000,
+                   missing=MISSING)
+    first = np.full(ids.shape, MISSING, dtype=np.int64)
+    last = np.full(ids.shape, MISSING, dtype=np.int64)
+    pos = np.searchsorted(ids, older)
+    first[pos], last[pos] = times["first"], times["last"]
+    return PayerHistory(ids=ids, bookings=bookings, first_ms=first, last_ms=last)
+
+
+def _by_id(graph: Graph, name: str, ids: np.ndarray, columns: tuple[str, ...], batch: int,
+           **params: object) -> dict[str, np.ndarray]:
+    """Columns of a query over node ids (``$ids``, in batches), in the order of ``ids``."""
+    out: dict[str, list[int]] = {c: [] for c in columns}
+    for start in range(0, len(ids), batch):
+        chunk = [int(i) for i in ids[start : start + batch]]
+        record = graph.read(name, ids=chunk, **params)[0]
+        got = dict(zip(record["ids"], zip(*(record[c] for c in columns), strict=True),
+                       strict=True))
+        for k, c in enumerate(columns):
+            out[c].extend(got[i][k] for i in chunk)
+    return {c: np.asarray(v, dtype=np.int64) for c, v in out.items()}
+
+
 def entity_uids(graph: Graph, ids: Iterable[int]) -> dict[int, str]:
     """The uid of each entity node id given."""
     wanted = sorted({int(i) for i in ids if i >= 0})
@@ -237,12 +305,15 @@ def ip_keys(graph: Graph) -> dict[int, str]:
     return dict(zip(record["ids"], record["keys"], strict=True))
 
 
-def visit_cards(graph: Graph, ids: Iterable[int]) -> dict[int, int]:
-    """Distinct visit cards on the bookings of each entity node id given."""
+def visit_cards(graph: Graph, ids: Iterable[int], since_ms: int | None = None
+                ) -> dict[int, int]:
+    """Distinct visit cards on the bookings (booked at or after ``since_ms`` when given) of
+    each entity node id given."""
     wanted = sorted({int(i) for i in ids if i >= 0})
     out: dict[int, int] = {}
     for start in range(0, len(wanted), 10_000):
-        record = graph.read("detect_visit_cards", ids=wanted[start : start + 10_000])[0]
+        record = graph.read("detect_visit_cards", ids=wanted[start : start + 10_000],
+                            since_ms=since_ms)[0]
         out.update(zip(record["ids"], record["cards"], strict=True))
     return out
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from scalpernet.detect.arrays import combine, dense_index, distinct_per, distinct_per_group
 from scalpernet.detect.params import DetectParams
-from scalpernet.detect.projection import MISSING, SLOT_KINDS, SLOTS, Projection
+from scalpernet.detect.projection import MISSING, SLOT_KINDS, SLOTS, PayerHistory, Projection
 
 DAY_MS = 86_400_000
 YEAR_MS = 365 * DAY_MS
@@ -249,8 +249,13 @@ def build_incidence(proj: Projection) -> Incidence:
 
 
 def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
-                   params: DetectParams, allowlisted: np.ndarray) -> EntitySignals:
-    """Counts per entity, then which channels trigger and which identifiers are damp."""
+                   params: DetectParams, allowlisted: np.ndarray,
+                   history: PayerHistory | None = None) -> EntitySignals:
+    """Counts per entity, then which channels trigger and which identifiers are damp.
+
+    ``history``: the payers' whole history when the projection is a window; their yearly
+    volume (and first and last booking) then come from it, every other count from the
+    window."""
     n = inc.count
     e, r = inc.entity, inc.registration
 
@@ -274,6 +279,9 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
         np.minimum.at(first, e[pay], proj.booked_ms[r[pay]])
         np.maximum.at(last, e[pay], proj.booked_ms[r[pay]])
         first = np.where(last > 0, first, 0)
+    volume = bookings
+    if history is not None:
+        volume, first, last = _whole_history(inc, history, bookings, first, last)
     sig = EntitySignals(
         bookings=bookings, machine=count(reg.machine), quick=count(reg.quick),
         before_release=count(reg.before_release), quiet_window=count(reg.quiet_window),
@@ -286,7 +294,7 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
         agents=distinct_per(ec, proj.entities["escort_agent"][rc], n),
         hospitals=distinct_per(ec, proj.codes["hospital"][rc], n),
         first_ms=first, last_ms=last,
-        yearly=bookings * (YEAR_MS / np.maximum(last - first, 30 * DAY_MS).astype(np.float64)),
+        yearly=volume * (YEAR_MS / np.maximum(last - first, 30 * DAY_MS).astype(np.float64)),
         trigger=np.zeros(n, dtype=bool),
         damp=np.zeros(n, dtype=bool), allowlisted=allowlisted,
         shared=np.zeros(n, dtype=bool),
@@ -314,3 +322,19 @@ def entity_signals(proj: Projection, reg: RegistrationSignals, inc: Incidence,
         human_bookings >= params.shared_min_human_share * sig.bookings)
     sig.damp |= sig.shared
     return sig
+
+
+def _whole_history(inc: Incidence, history: PayerHistory, bookings: np.ndarray,
+                   first: np.ndarray, last: np.ndarray,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bookings, first and last booking per entity with the payers' taken from their whole
+    history (the others unchanged)."""
+    volume, first, last = bookings.copy(), first.copy(), last.copy()
+    dense = inc.index_of(history.ids)
+    ok = (dense >= 0) & (inc.kinds[np.maximum(dense, 0)] == _KIND_CODE["payer"])
+    dense = dense[ok]
+    volume[dense] = history.bookings[ok]
+    known = history.last_ms[ok] != MISSING
+    first[dense[known]] = history.first_ms[ok][known]
+    last[dense[known]] = history.last_ms[ok][known]
+    return volume, first, last

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -81,6 +81,9 @@ class Network(BaseModel):
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     actors: list[Actor] = Field(default_factory=list)
+    #: ``closed``: its bookings all fell before a later run's window; kept as last found.
+    status: Literal["active", "closed"] = "active"
+    closed_at: datetime | None = None
 
 
 class AnalysisRun(BaseModel):

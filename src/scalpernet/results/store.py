@@ -51,6 +51,8 @@ def _network_row(net: Network) -> dict[str, Any]:
         "hospitals": sorted(net.hospitals),
         "first_seen": net.first_seen,
         "last_seen": net.last_seen,
+        "status": net.status,
+        "closed_at": net.closed_at,
     }
 
 
@@ -195,6 +197,8 @@ def network_from_record(props: dict[str, Any],
         hospitals=list(props.get("hospitals") or []),
         first_seen=_native(props.get("first_seen")),
         last_seen=_native(props.get("last_seen")),
+        status=props.get("status") or "active",
+        closed_at=_native(props.get("closed_at")),
         members=[_member(m) for m in members or []],
     )
 
