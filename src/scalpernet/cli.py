@@ -535,7 +535,11 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM: stop as Ctrl-C does, so a run records how it ended."""
 
 
+_signals: list[int] = []
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
+    _signals.append(signum)
     raise Terminated
 
 
@@ -601,4 +605,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(1)
         _say(f"unexpected {type(exc).__name__}: {exc}; {_crash_report(exc)}")
         sys.exit(1)
+    if code == 130:  # typer's word for an interruption (Ctrl-C, or SIGTERM above)
+        _say("terminated" if _signals else "interrupted")
+        code = 143 if _signals else 130
     sys.exit(code if isinstance(code, int) else 0)

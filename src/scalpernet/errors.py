@@ -29,6 +29,17 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def printable_data(value: object) -> object:
+    """``value`` (text, lists, maps) with every string :func:`printable`, for JSON."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable_data(k): printable_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable_data(v) for v in value]
+    return value
+
+
 def one_line(text: str, limit: int = 500) -> str:
     """``text`` printable, on one line, at most ``limit`` characters."""
     return printable(" ".join(text.split()))[:limit]

@@ -63,7 +63,9 @@ def server_gone(exc: BaseException) -> bool:
     return False
 
 
-def _wait(waits: Sequence[float]) -> Callable[[RetryCallState], float]:
+def backoff(waits: Sequence[float]) -> Callable[[RetryCallState], float]:
+    """A tenacity wait: the n-th of ``waits`` before try n + 1 (the last one after that)."""
+
     def wait(state: RetryCallState) -> float:
         return float(waits[min(state.attempt_number, len(waits)) - 1])
     return wait
@@ -80,7 +82,7 @@ def call_with_retry(uri: str, work: Callable[[], T],
     """``work()``, tried again after each wait while the server is away.
 
     Raises :class:`ServerGone` (one line) once the waits are spent; other errors at once."""
-    retrying = Retrying(retry=retry_if_exception(server_gone), wait=_wait(waits or (0,)),
+    retrying = Retrying(retry=retry_if_exception(server_gone), wait=backoff(waits or (0,)),
                         stop=stop_after_attempt(len(waits) + 1), before_sleep=_log_retry,
                         reraise=True)
     try:

@@ -36,7 +36,7 @@ from neo4j.exceptions import ConstraintError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from scalpernet.config import get_settings
-from scalpernet.errors import ScalperNetError, one_line
+from scalpernet.errors import ScalperNetError, one_line, printable
 from scalpernet.graph import Graph
 from scalpernet.graph.session import RETRY_WAITS_S
 from scalpernet.ingest import runs
@@ -206,20 +206,21 @@ def ingest_paths(
     runs.settle_dead_runs(graph)
 
     todo: list[Path] = []
-    by_path: dict[str, FileReport] = {}
-    seen: dict[str, tuple[int, int]] = {}  # path -> (size, mtime) before reading
+    by_path: dict[str, FileReport] = {}  # by the name batches carry (printable)
+    seen: dict[str, tuple[Path, int, int]] = {}  # the file, its size and mtime before reading
     for path in source_files(paths):
         before = path.stat()
         checksum = runs.file_checksum(path)
         state = runs.file_status(graph, checksum)
         status = "skipped" if state == "complete" and not force else (
             "forced" if state == "complete" else "ingested")
-        file_report = FileReport(str(path), checksum, before.st_size, status)
+        name = printable(str(path))
+        file_report = FileReport(name, checksum, before.st_size, status)
         report.files.append(file_report)
         if status != "skipped":
             todo.append(path)
-            by_path[str(path)] = file_report
-            seen[str(path)] = (before.st_size, before.st_mtime_ns)
+            by_path[name] = file_report
+            seen[name] = (path, before.st_size, before.st_mtime_ns)
 
     runs.start_run(graph, run_id, quarantine_path, report.file_list(), parent=parent)
     for f in by_path.values():
@@ -235,10 +236,10 @@ def ingest_paths(
         held = 0
         try:
             for batch in iter_batches(todo, mapping, stats=stats, keep_going=True):
-                for item in batch.quarantined:  # recorded before any row of the batch is sent
-                    quarantine.write(item)
                 report.add(batch, by_path.get(batch.file))
                 report.blank = stats.blank
+                for item in batch.quarantined:  # recorded before any row of the batch is sent
+                    quarantine.write(item)
                 if batch.rows.num_rows:
                     pending.append(batch.rows)
                     held += batch.rows.num_rows
@@ -256,6 +257,8 @@ def ingest_paths(
             writer.abandon()
             with contextlib.suppress(QuarantineError):  # the first failure is the one told
                 quarantine.close()
+            if isinstance(exc, QuarantineError):  # only the lines on disk are quarantined
+                report.quarantined = quarantine.durable
             report.status = "failed"
             report.seconds = time.monotonic() - started
             raise _failure(graph, report, exc) from exc
@@ -283,18 +286,19 @@ def ingest_paths(
 
 
 def _troubles(report: IngestReport, by_path: dict[str, FileReport], stats: ReadStats,
-              seen: dict[str, tuple[int, int]]) -> None:
+              seen: dict[str, tuple[Path, int, int]]) -> None:
     """Mark the files that failed, and those written to while read (not complete)."""
-    for path, f in by_path.items():
-        if path in stats.failed:
-            f.status, f.error = "failed", one_line(stats.failed[path])
+    for name, f in by_path.items():
+        if name in stats.failed:
+            f.status, f.error = "failed", one_line(stats.failed[name])
             continue
+        path, size, mtime = seen[name]
         try:
-            st = Path(path).stat()
+            st = path.stat()
             now = (st.st_size, st.st_mtime_ns)
         except OSError:
             now = (-1, -1)
-        if now != seen[path]:
+        if now != (size, mtime):
             f.status = "changed"
             f.error = "changed while it was read (still being written?): not complete"
 

@@ -131,6 +131,8 @@ class QuarantineWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.count = 0
+        #: Lines known to be on disk (flushed): what a failed run can say it quarantined.
+        self.durable = 0
         self._out: IO[bytes] | None = None
 
     def _failed(self, exc: OSError) -> QuarantineError:
@@ -156,6 +158,7 @@ class QuarantineWriter:
                 os.fsync(self._out.fileno())
             except OSError as exc:
                 raise self._failed(exc) from exc
+        self.durable = self.count
 
     def close(self) -> None:
         if self._out is not None:
@@ -164,6 +167,7 @@ class QuarantineWriter:
                 out.close()
             except OSError as exc:
                 raise self._failed(exc) from exc
+        self.durable = self.count
 
     def __enter__(self) -> QuarantineWriter:
         return self

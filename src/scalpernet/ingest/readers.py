@@ -453,7 +453,7 @@ def read_csv(path: Path, mapping: dict[str, str] | None = None,
              stats: ReadStats | None = None) -> Iterator[TextBatch | QuarantineItem]:
     """Rows of a delimited text file; see the module docstring for what is detected."""
     stats = stats if stats is not None else ReadStats()
-    source = str(path)
+    source = printable(str(path))  # a name with undecodable bytes, as text Neo4j takes
     with path.open("rb") as binary:
         head = binary.read(SAMPLE_BYTES)
         if head.startswith(_BINARY_MAGIC) or (
@@ -642,7 +642,7 @@ def read_jsonl(path: Path, mapping: dict[str, str] | None = None,
                stats: ReadStats | None = None) -> Iterator[TextBatch | QuarantineItem]:
     """Rows of a JSON Lines file: one object per line, values turned into text."""
     stats = stats if stats is not None else ReadStats()
-    source = str(path)
+    source = printable(str(path))  # a name with undecodable bytes, as text Neo4j takes
     layouts: dict[tuple[str, ...], Layout] = {}
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -787,7 +787,7 @@ def read_parquet(path: Path, mapping: dict[str, str] | None = None,
     import pyarrow.parquet as pq
 
     stats = stats if stats is not None else ReadStats()
-    source = str(path)
+    source = printable(str(path))  # a name with undecodable bytes, as text Neo4j takes
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:

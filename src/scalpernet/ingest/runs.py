@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 import psutil
 
-from scalpernet.errors import printable
+from scalpernet.errors import printable, printable_data
 from scalpernet.graph import Graph
 
 #: Seconds a run's lease lasts; it is renewed every quarter of that while the run works.
@@ -81,7 +81,7 @@ def start_run(graph: Graph, run_id: str, quarantine_file: Path,
     """Open a run owned by this process, with its lease and the files it will read."""
     graph.write("ingest_run_start", id=run_id, started_at=now(),
                 quarantine_file=printable(str(quarantine_file)),
-                files=printable(orjson.dumps(files or []).decode()), parent=parent,
+                files=orjson.dumps(printable_data(files or [])).decode(), parent=parent,
                 lease_until=now() + timedelta(seconds=LEASE_S), **owner())
 
 
@@ -89,7 +89,7 @@ def finish_run(graph: Graph, run_id: str, status: str, counts: dict[str, int],
                files: list[dict[str, Any]], error: str | None = None) -> None:
     props = {**counts, "status": status, "ended_at": now(),
              "error": printable(error) if error is not None else None,
-             "files": printable(orjson.dumps(files).decode()), "lease_until": None}
+             "files": orjson.dumps(printable_data(files)).decode(), "lease_until": None}
     graph.write("ingest_run_finish", id=run_id, props=props)
 
 

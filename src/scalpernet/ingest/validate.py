@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scalpernet.errors import InputError, ScalperNetError
+from scalpernet.errors import InputError, ScalperNetError, printable
 from scalpernet.ingest.ledger import CONFLICT, SAME, BatchLedgers
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import ReadStats, read_file, source_files
@@ -222,7 +222,7 @@ def iter_batches(
         except InputError as exc:
             if not keep_going:
                 raise
-            stats.failed[str(path)] = str(exc)  # one bad file does not lose the others
+            stats.failed[printable(str(path))] = str(exc)  # one bad file loses no other
 
 
 def validate_paths(
@@ -255,8 +255,9 @@ def validate_paths(
         if writer is not None:
             writer.close()
     report.blank = stats.blank
-    report.files = [FileReport(str(p), status="failed" if str(p) in stats.failed else "read",
-                               error=stats.failed.get(str(p))) for p in source_files(paths)]
+    names = [printable(str(p)) for p in source_files(paths)]
+    report.files = [FileReport(name, status="failed" if name in stats.failed else "read",
+                               error=stats.failed.get(name)) for name in names]
     report.check()
     report.status = "partial" if stats.failed else "complete"
     return report

@@ -37,6 +37,7 @@ from scalpernet.config import Settings, get_settings
 from scalpernet.errors import InputError, ScalperNetError, ServerError, one_line
 from scalpernet.graph import Graph, get_graph
 from scalpernet.graph.schema import ensure_schema
+from scalpernet.graph.session import backoff
 from scalpernet.ingest import runs
 from scalpernet.ingest.pipeline import IngestError, ingest_paths
 from scalpernet.ingest.readers import SUFFIXES
@@ -118,10 +119,9 @@ def connect(waits: tuple[float, ...], uri: str,
         return graph
 
     retrying = Retrying(retry=retry_if_exception_type((*_GRAPH_ERRORS, OSError)),
-                        wait=lambda state: waits[state.attempt_number - 1],
-                        stop=stop_after_attempt(len(waits) + 1), reraise=True,
-                        before_sleep=lambda state: on_wait and on_wait(
-                            state.attempt_number, waits[state.attempt_number - 1]))
+                        wait=backoff(waits or (0,)), stop=stop_after_attempt(len(waits) + 1),
+                        reraise=True, before_sleep=lambda state: on_wait and on_wait(
+                            state.attempt_number, state.upcoming_sleep))
     try:
         return retrying(attempt)
     except (*_GRAPH_ERRORS, OSError) as exc:
@@ -232,13 +232,12 @@ class _Pass:
             return
         if file_report.status == "changed" or not f.unchanged():
             # written to while it was read: what was read is stored, the rest waits
-            self.file_entry(f, "retry", checksum=checksum, ingest_run=report.run_id,
+            self.file_entry(f, "retry", checksum=checksum,
                             reason="changed while it was read (still being written); read "
                                    "again when it has settled", **self.counts(report))
             log.info("%s changed while read; left for the next pass", f.relative)
             return
-        self.accept(f, "ingested", checksum=checksum, ingest_run=report.run_id,
-                    **self.counts(report),
+        self.accept(f, "ingested", checksum=checksum, **self.counts(report),
                     quarantine_file=str(report.quarantine_path) if report.quarantined else None)
 
     def count(self, report: IngestReport) -> None:
