@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     #: The detection allow-list (docs/detection.md); default ``<data_dir>/allowlist.yaml``.
     allowlist: Path | None = Field(default=None, alias="SCALPERNET_ALLOWLIST")
     start_timeout_s: float = Field(default=180.0, alias="SCALPERNET_NEO4J_START_TIMEOUT")
+    #: Waits (seconds) between tries of any call while Neo4j is away (stopped, restarting).
+    neo4j_retry_waits: Annotated[tuple[Annotated[float, Field(ge=0)], ...], NoDecode] = Field(
+        default=(1.0, 2.0, 4.0, 8.0, 16.0, 32.0), alias="SCALPERNET_NEO4J_RETRY_WAITS")
 
     # The nightly service (docs/nightly.md).
     nightly_cron: str = Field(default="0 2 * * *", alias="SCALPERNET_NIGHTLY_CRON")
@@ -53,7 +56,7 @@ class Settings(BaseSettings):
     nightly_retry_waits: Annotated[tuple[Annotated[float, Field(ge=0)], ...], NoDecode] = Field(
         default=(10.0, 30.0, 60.0, 120.0, 300.0), alias="SCALPERNET_NIGHTLY_RETRY_WAITS")
 
-    @field_validator("nightly_retry_waits", mode="before")
+    @field_validator("nightly_retry_waits", "neo4j_retry_waits", mode="before")
     @classmethod
     def _waits(cls, value: Any) -> Any:
         """A comma-separated list of seconds (empty: no retry)."""

@@ -34,7 +34,8 @@ from scalpernet.graph.queries import load_query, load_statements
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: Waits between tries while Neo4j is away: about a minute in all before giving up.
+#: Waits between tries while Neo4j is away: about a minute in all before giving up
+#: (``SCALPERNET_NEO4J_RETRY_WAITS`` sets the waits of a process's graph).
 RETRY_WAITS_S: tuple[float, ...] = (1, 2, 4, 8, 16, 32)
 
 
@@ -97,12 +98,11 @@ def call_with_retry(uri: str, work: Callable[[], T],
 class Graph:
     """A connected Neo4j database: run named queries and batched writes."""
 
-    def __init__(self, settings: Settings,
-                 retry_waits: Sequence[float] = RETRY_WAITS_S) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.database = settings.neo4j_database
         #: Waits between tries of every call while the server is away.
-        self.retry_waits = tuple(retry_waits)
+        self.retry_waits = tuple(settings.neo4j_retry_waits)
         password = settings.password
         auth = (settings.neo4j_user, password) if password is not None else None
         # Server notifications (e.g. "property does not exist yet" on an empty graph) are not

@@ -186,20 +186,23 @@ def ingest_paths(
     writers: int = WRITERS,
     quarantine_path: Path | None = None,
     on_progress: Callable[[IngestReport], None] | None = None,
-    retry_waits: Sequence[float] = RETRY_WAITS_S,
+    retry_waits: Sequence[float] | None = None,
     parent: str | None = None,
 ) -> IngestReport:
     """Ingest export files or folders into the graph; returns the run's report.
 
     ``on_progress`` is called (from a writer thread, one call at a time) after each
-    committed batch. ``writers`` transactions are in flight at once. ``parent``: the nightly
+    committed batch. ``writers`` transactions are in flight at once. ``retry_waits``: waits
+    between tries while Neo4j is away (default: the graph's). ``parent``: the nightly
     pass this run is part of. Raises :class:`IngestError` (after recording the run as
     failed when Neo4j still answers) if the run cannot finish; the files then stay partial
     and the next run resumes them. A run with failed or changed files ends ``partial``.
     """
     started = time.monotonic()
     run_id = new_run_id()
-    graph = graph.with_retry_waits(retry_waits)
+    if retry_waits is not None:
+        graph = graph.with_retry_waits(retry_waits)
+    retry_waits = graph.retry_waits
     if quarantine_path is None:
         quarantine_path = get_settings().data_dir / "quarantine" / f"{run_id}.jsonl"
     report = IngestReport(run_id=run_id, quarantine_path=quarantine_path)
