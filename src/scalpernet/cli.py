@@ -300,7 +300,21 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
                f"{len(report.skipped_files)} skipped (already ingested), "
                f"{report.read:,} rows read in {report.seconds:.1f} s ({rate:,.0f} rows/s)")
     typer.echo(f"  ingested         {report.ingested:>12,}  (updated {report.updated:,})")
+    _print_ignored(paths)
     _print_accounting(report, strict=strict)
+
+
+def _print_ignored(paths: list[Path]) -> None:
+    """Say which files in the folders given were not read (not an export's suffix)."""
+    from scalpernet.errors import printable
+    from scalpernet.ingest.readers import SUFFIXES, source_files
+
+    ignored: list[Path] = []
+    source_files(paths, ignored)
+    if ignored:
+        names = ", ".join(str(p) for p in ignored[:5]) + (" …" if len(ignored) > 5 else "")
+        typer.echo(printable(f"  not read: {len(ignored)} file(s) without an export suffix "
+                             f"({' '.join(SUFFIXES)}): {names}"))
 
 
 def _print_troubles(report: Any) -> None:
@@ -410,6 +424,7 @@ def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
         typer.echo(f"    {kind:<38} {n:>10,}")
     typer.echo(f"read = valid + quarantined: {counts.read:,} = {counts.valid:,} + "
                f"{counts.quarantined:,}")
+    _print_ignored(paths)
     _print_troubles(counts)
 
 

@@ -196,18 +196,20 @@ def build_layout(headers: Sequence[str], mapping: dict[str, str] | None, source:
 
 
 # -- paths -----------------------------------------------------------------------------------
-def source_files(paths: Iterable[Path | str]) -> list[Path]:
+def source_files(paths: Iterable[Path | str], ignored: list[Path] | None = None) -> list[Path]:
     """The export files named, folders walked recursively; sorted within each folder.
 
     A file named explicitly is read whatever its suffix (by content type from the suffix,
-    CSV when unknown); a missing path raises :class:`InputError`.
+    CSV when unknown); a missing path raises :class:`InputError`. Files in a folder without
+    an export suffix are not read; ``ignored`` receives them, so they can be told.
     """
     files: list[Path] = []
     for entry in map(Path, paths):
         if entry.is_dir():
-            files.extend(sorted(
-                p for p in entry.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-            ))
+            found = sorted(p for p in entry.rglob("*") if p.is_file())
+            files.extend(p for p in found if p.suffix.lower() in SUFFIXES)
+            if ignored is not None:
+                ignored.extend(p for p in found if p.suffix.lower() not in SUFFIXES)
         elif entry.is_file():
             files.append(entry)
         else:
