@@ -295,6 +295,7 @@ class Bench:
         drop = folder / "drop"
         drop.mkdir()
         env = {**self.env, "SCALPERNET_DATA_DIR": str(folder / "data"),
+               "NEO4J_PASSWORD": self.settings.password or "",
                "SCALPERNET_DROP_DIR": str(drop), "SCALPERNET_DROP_SETTLE_S": "1",
                "SCALPERNET_NIGHTLY_RETRY_WAITS": "1", "SCALPERNET_BOLT_PORT":
                str(self.settings.bolt_port)}

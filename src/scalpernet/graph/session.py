@@ -107,8 +107,11 @@ class Graph:
         auth = (settings.neo4j_user, password) if password is not None else None
         # Server notifications (e.g. "property does not exist yet" on an empty graph) are not
         # errors; logging them would only bury the one-line messages users need.
+        # The driver's own retries of a managed transaction are kept short: the retry
+        # policy above is the one that waits for a server that went away.
         self.driver = GraphDatabase.driver(settings.uri, auth=auth, max_connection_pool_size=16,
-                                           notifications_min_severity="OFF")
+                                           notifications_min_severity="OFF",
+                                           max_transaction_retry_time=5.0)
 
     def close(self) -> None:
         self.driver.close()

@@ -328,7 +328,7 @@ def _record_failure(graph: Graph, report: IngestReport, reason: str) -> None:
     """Best effort: say in the graph that the run failed (Neo4j may be the thing that failed:
     then the next run settles it as abandoned, counting what it wrote from the graph)."""
     try:
-        runs.finish_run(graph.with_retry_waits((1, 2)), report.run_id, "failed",
+        runs.finish_run(graph.with_retry_waits(()), report.run_id, "failed",
                         report.counts(), report.file_list(), error=reason)
     except Exception:
         log.warning("could not record the failed run %s in Neo4j", report.run_id)
