@@ -21,7 +21,7 @@ SET r.registration_id = row.registration_id, r.hospital = row.hospital,
     r.visit_card = row.visit_card, r.payer_channel = row.payer_channel, r.ip_raw = row.ip_raw,
     r.extra = row.extra, r.flags = row.flags, r.content_hash = row.content_hash,
     r.source_file = row.source_file, r.source_line = row.source_line,
-    r.ingest_run = row.ingest_run
+    r.ingest_run = row.ingest_run, r.ingest_batch = row.ingest_batch
 CREATE (r)-[:FOR]->(p)
 FOREACH (x IN CASE WHEN phone IS NULL THEN [] ELSE [phone] END | CREATE (r)-[:CONTACT]->(x))
 FOREACH (x IN CASE WHEN ip IS NULL THEN [] ELSE [ip] END | CREATE (r)-[:FROM_IP]->(x))

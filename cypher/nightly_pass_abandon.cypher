@@ -1,6 +1,12 @@
-// Passes on this drop folder still 'running' while this pass holds the lock: their process died.
+// Passes on this drop folder still 'running' while this pass holds the lock: their process
+// died. What their ingest runs wrote is counted from the graph; what they had moved stays moved.
 MATCH (p:NightlyPass {status: 'running', drop_dir: $drop_dir})
 WHERE p.id <> $id
-SET p.status = 'abandoned', p.ended_at = $now,
-    p.error = 'the process ended before the pass finished; its files stayed in the drop folder'
+OPTIONAL MATCH (r:IngestRun {pass_id: p.id})
+WITH p, collect(r.id) AS ingest_runs
+WITH p, COUNT { MATCH (g:Registration) WHERE g.ingest_run IN ingest_runs } AS written
+SET p.status = 'abandoned', p.ended_at = $now, p.ingested = written, p.read = null,
+    p.already_present = null, p.quarantined = null,
+    p.error = 'the process ended before the pass finished; its ingest runs wrote ' +
+              toString(written) + ' registrations; files it had not moved stay in the drop folder'
 RETURN count(p) AS abandoned

@@ -305,7 +305,32 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
                f"{len(report.skipped_files)} skipped (already ingested), "
                f"{report.read:,} rows read in {report.seconds:.1f} s ({rate:,.0f} rows/s)")
     typer.echo(f"  ingested         {report.ingested:>12,}  (updated {report.updated:,})")
+    _print_ignored(paths)
     _print_accounting(report, strict=strict)
+
+
+def _print_ignored(paths: list[Path]) -> None:
+    """Say which files in the folders given were not read (not an export's suffix)."""
+    from scalpernet.errors import printable
+    from scalpernet.ingest.readers import SUFFIXES, source_files
+
+    ignored: list[Path] = []
+    source_files(paths, ignored)
+    if ignored:
+        names = ", ".join(str(p) for p in ignored[:5]) + (" …" if len(ignored) > 5 else "")
+        typer.echo(printable(f"  not read: {len(ignored)} file(s) without an export suffix "
+                             f"({' '.join(SUFFIXES)}): {names}"))
+
+
+def _print_troubles(report: Any) -> None:
+    """One line per file not read to its end or changed while read; exit 1 when any."""
+    from scalpernet.errors import printable
+
+    troubled = report.troubled_files
+    for f in troubled:
+        typer.echo(printable(f"error: {f.path}: {f.error}"), err=True)
+    if troubled:
+        raise typer.Exit(code=1)
 
 
 def _print_accounting(report: Any, *, strict: bool) -> None:
@@ -319,6 +344,7 @@ def _print_accounting(report: Any, *, strict: bool) -> None:
         typer.echo(f"  blank rows skipped {report.blank:,}")
     typer.echo(f"read = ingested + already present + quarantined: {report.read:,} = "
                f"{report.ingested:,} + {report.already_present:,} + {report.quarantined:,}")
+    _print_troubles(report)
     if strict and report.quarantined:
         typer.echo(f"error: {report.quarantined:,} rows quarantined (--strict)", err=True)
         raise typer.Exit(code=2)
@@ -403,6 +429,8 @@ def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
         typer.echo(f"    {kind:<38} {n:>10,}")
     typer.echo(f"read = valid + quarantined: {counts.read:,} = {counts.valid:,} + "
                f"{counts.quarantined:,}")
+    _print_ignored(paths)
+    _print_troubles(counts)
 
 
 # -- detection -----------------------------------------------------------------------------
@@ -550,28 +578,71 @@ def runs_cmd(
     typer.echo(runs_report(graph, settings, limit=limit, as_json=as_json))
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: every ScalperNetError becomes one line on stderr and exit code 1."""
-    from neo4j.exceptions import Neo4jError, ServiceUnavailable
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: stop as Ctrl-C does, so a run records how it ended."""
 
+
+_signals: list[int] = []
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    _signals.append(signum)
+    raise Terminated
+
+
+def _say(message: str) -> None:
+    from scalpernet.errors import one_line
+
+    typer.echo(f"error: {one_line(message, 2000)}", err=True)
+
+
+def _crash_report(exc: BaseException) -> str:
+    """Write the traceback of an unexpected error to a file; returns where (or why not)."""
+    import traceback
+    from datetime import UTC, datetime
+
+    folder = get_settings().data_dir / "logs"
+    path = folder / f"crash-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.txt"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8",
+                        errors="backslashreplace")
+    except OSError as error:
+        return f"the details could not be written ({error.strerror})"
+    return f"details in {path}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every failure becomes one line on stderr and a non-zero exit code.
+
+    ScalperNetError carries its own line; a driver error says what Neo4j did; anything else
+    (a bug) names its type, and its traceback goes to ``<data_dir>/logs/``, not the screen."""
+    import signal
+
+    from neo4j.exceptions import DriverError, Neo4jError
+
+    from scalpernet.graph.session import server_gone
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code = app(args=argv, standalone_mode=False)
     except typer.Exit as exc:
         code = exc.exit_code
     except ScalperNetError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        _say(str(exc))
         sys.exit(1)
-    except ServiceUnavailable:
-        typer.echo(f"error: cannot reach Neo4j at {get_settings().uri}: is it running? "
-                   "(scalpernet db start)", err=True)
+    except (DriverError, Neo4jError) as exc:
+        if server_gone(exc):
+            _say(f"Neo4j at {get_settings().uri} is not available ({type(exc).__name__}): "
+                 "is it running? (scalpernet db start)")
+        else:
+            code_ = getattr(exc, "code", None) or type(exc).__name__
+            _say(f"Neo4j refused the request: {code_}")
         sys.exit(1)
-    except Neo4jError as exc:
-        typer.echo(f"error: Neo4j refused the request: {exc.code}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        typer.echo("error: interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
+    except KeyboardInterrupt as exc:
+        _say("terminated" if isinstance(exc, Terminated) else "interrupted")
+        sys.exit(143 if isinstance(exc, Terminated) else 130)
+    except Exception as exc:  # click usage errors, and bugs
         import click
 
         if isinstance(exc, click.ClickException):
@@ -579,5 +650,9 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(exc.exit_code)
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(1)
-        raise
+        _say(f"unexpected {type(exc).__name__}: {exc}; {_crash_report(exc)}")
+        sys.exit(1)
+    if code == 130:  # typer's word for an interruption (Ctrl-C, or SIGTERM above)
+        _say("terminated" if _signals else "interrupted")
+        code = 143 if _signals else 130
     sys.exit(code if isinstance(code, int) else 0)

@@ -7,6 +7,13 @@ reports success. Files are known by checksum: a file fully ingested before is sk
 marked partial; the next run reads them again and every row already stored counts as already
 present, so resuming never duplicates.
 
+A file that cannot be read (an unusable header, an I/O error) is recorded as ``failed`` and
+the run goes on with the others; a file whose size or mtime changed while it was read (a
+sender still writing) is ``changed``. Neither is marked complete, and the run ends
+``partial``. Every failure ends the run record ``failed`` with its true counts and raises
+:class:`IngestError` (one line, carrying the report); a run killed outright is settled as
+``abandoned`` by the next one (:func:`~scalpernet.ingest.runs.settle_dead_runs`).
+
 Parsing runs in the calling thread while writer threads send batches to Neo4j (two
 transactions in flight by default), so parsing and writing overlap and the server uses
 both its cores; the queue between them is bounded, so memory stays flat in the file size.
@@ -14,6 +21,7 @@ both its cores; the queue between them is bounded, so memory stays flat in the f
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import secrets
@@ -24,14 +32,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
-from neo4j.exceptions import ConstraintError, ServiceUnavailable, SessionExpired, TransientError
+from neo4j.exceptions import ConstraintError
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from scalpernet.config import get_settings
-from scalpernet.errors import InputError, ScalperNetError
+from scalpernet.errors import ScalperNetError, one_line, printable
 from scalpernet.graph import Graph
+from scalpernet.graph.session import RETRY_WAITS_S
 from scalpernet.ingest import runs
 from scalpernet.ingest.collector import fewer_collections
-from scalpernet.ingest.quarantine import QuarantineWriter
+from scalpernet.ingest.quarantine import QuarantineError, QuarantineWriter
 from scalpernet.ingest.readers import ReadStats, source_files
 from scalpernet.ingest.validate import FileReport, IngestReport, iter_batches
 from scalpernet.ingest.writer import BatchResult, Row, cypher_rows, write_batch
@@ -42,19 +52,19 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 5_000
 #: Write transactions in flight at once (measured: see bench/bench_ingest.py).
 WRITERS = 2
-#: Waits between retries of a batch when Neo4j is unreachable: about a minute in all.
-RETRY_WAITS_S: tuple[float, ...] = (1, 2, 4, 8, 16, 32)
 #: Immediate retries of a batch that raced a concurrent one to store the same booking.
 RACE_RETRIES = 10
-_NEO4J_GONE = (ServiceUnavailable, SessionExpired)
-# OSError: the socket broke under the driver. A ConstraintError (another transaction stored
-# the same registration between our read and write) is retried at once: the retried
-# transaction reads it as present.
-_RETRYABLE = (*_NEO4J_GONE, TransientError, OSError)
 
 
 class IngestError(ScalperNetError):
-    """An ingestion run stopped; rerunning the same command resumes it."""
+    """An ingestion run stopped; ``report`` holds what it did until then (true counts)."""
+
+    def __init__(self, message: str, report: IngestReport | None = None,
+                 cause: str | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+        #: What stopped the run, without the advice on what to do next.
+        self.cause = cause or message
 
 
 def estimate_rows(path: Path, sample: int = 1 << 20) -> int:
@@ -78,32 +88,19 @@ def new_run_id() -> str:
 
 
 def write_with_retry(graph: Graph, batch: Sequence[Row], run_id: str,
-                     waits: Sequence[float] = RETRY_WAITS_S) -> BatchResult:
-    """Write a batch, waiting and retrying while Neo4j is unreachable or restarting.
+                     waits: Sequence[float] = RETRY_WAITS_S, batch_no: int = 0) -> BatchResult:
+    """Write a batch, waiting and retrying while Neo4j is away (the graph's policy).
 
-    Safe to repeat: the batch's transaction re-reads what is stored before writing. A
-    booking stored meanwhile by a concurrent batch (a uniqueness failure) is retried at once.
+    Safe to repeat: the batch's transaction re-reads what is stored before writing, and rows
+    an earlier try of this very batch committed (a lost acknowledgement) count as written by
+    it. A booking stored meanwhile by a concurrent batch (a uniqueness failure) is retried
+    at once. Raises :class:`~scalpernet.graph.session.ServerGone` when Neo4j stays away.
     """
-    races = 0
-    for attempt, wait in enumerate((*waits, None)):
-        while True:
-            try:
-                return write_batch(graph, batch, run_id)
-            except ConstraintError:
-                races += 1
-                if races > RACE_RETRIES:
-                    raise
-            except _RETRYABLE as exc:
-                if wait is None:
-                    raise IngestError(
-                        f"Neo4j at {graph.settings.uri} stayed unavailable after "
-                        f"{len(waits)} retries ({type(exc).__name__}); "
-                        "rerun the same command to resume") from exc
-                log.warning("batch write failed (%s), retry %d in %.0f s",
-                            type(exc).__name__, attempt + 1, wait)
-                time.sleep(wait)
-                break
-    raise AssertionError("unreachable")
+    verdicts: dict[str, str] = {}
+    races = Retrying(retry=retry_if_exception_type(ConstraintError),
+                     stop=stop_after_attempt(RACE_RETRIES + 1), reraise=True)
+    return graph.retry(lambda: races(write_batch, graph, batch, run_id, batch_no, verdicts),
+                       waits)
 
 
 class _Writers:
@@ -119,7 +116,9 @@ class _Writers:
                  on_batch: Callable[[IngestReport], None] | None = None) -> None:
         self.graph, self.run_id, self.report, self.waits = graph, run_id, report, waits
         self.on_batch = on_batch
-        self.batches: queue.Queue[list[Row] | None] = queue.Queue(maxsize=count + 1)
+        self.batches: queue.Queue[tuple[int, list[Row]] | None] = queue.Queue(
+            maxsize=count + 1)
+        self.sent = 0
         self.error: BaseException | None = None
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._run, name=f"scalpernet-writer-{i}",
@@ -130,11 +129,12 @@ class _Writers:
             thread.start()
 
     def _run(self) -> None:
-        while (batch := self.batches.get()) is not None:
+        while (item := self.batches.get()) is not None:
             if self.error is not None:
                 continue  # drain: the run has failed, write nothing more
+            batch_no, batch = item
             try:
-                result = write_with_retry(self.graph, batch, self.run_id, self.waits)
+                result = write_with_retry(self.graph, batch, self.run_id, self.waits, batch_no)
             except BaseException as exc:  # handed to the caller's thread
                 with self._lock:
                     self.error = self.error or exc
@@ -149,7 +149,8 @@ class _Writers:
     def put(self, batch: list[Row]) -> None:
         if self.error is not None:
             raise self.error
-        self.batches.put(batch)
+        self.sent += 1
+        self.batches.put((self.sent, batch))
 
     def finish(self) -> None:
         self.join()
@@ -185,14 +186,17 @@ def ingest_paths(
     writers: int = WRITERS,
     quarantine_path: Path | None = None,
     on_progress: Callable[[IngestReport], None] | None = None,
-    retry_waits: Sequence[float] = RETRY_WAITS_S,
+    retry_waits: Sequence[float] | None = None,
+    parent: str | None = None,
 ) -> IngestReport:
     """Ingest export files or folders into the graph; returns the run's report.
 
     ``on_progress`` is called (from a writer thread, one call at a time) after each
-    committed batch. ``writers`` transactions are in flight at once.
-    Raises :class:`IngestError` (after recording the run as failed when Neo4j still answers)
-    if the run cannot finish; the files then stay partial and the next run resumes them.
+    committed batch. ``writers`` transactions are in flight at once. ``retry_waits``: waits
+    between tries while Neo4j is away (default: the graph's). ``parent``: the nightly
+    pass this run is part of. Raises :class:`IngestError` (after recording the run as
+    failed when Neo4j still answers) if the run cannot finish; the files then stay partial
+    and the next run resumes them. A run with failed or changed files ends ``partial``.
     Refuses (:class:`~scalpernet.ingest.bulk.BulkError`) to add to a database an unfinished
     bulk load holds.
     """
@@ -201,24 +205,32 @@ def ingest_paths(
     refuse_if_unfinished(get_settings())
     started = time.monotonic()
     run_id = new_run_id()
+    if retry_waits is not None:
+        graph = graph.with_retry_waits(retry_waits)
+    retry_waits = graph.retry_waits
     if quarantine_path is None:
         quarantine_path = get_settings().data_dir / "quarantine" / f"{run_id}.jsonl"
     report = IngestReport(run_id=run_id, quarantine_path=quarantine_path)
+    runs.settle_dead_runs(graph)
 
     todo: list[Path] = []
-    by_path: dict[str, FileReport] = {}
+    by_path: dict[str, FileReport] = {}  # by the name batches carry (printable)
+    seen: dict[str, tuple[Path, int, int]] = {}  # the file, its size and mtime before reading
     for path in source_files(paths):
+        before = path.stat()
         checksum = runs.file_checksum(path)
         state = runs.file_status(graph, checksum)
         status = "skipped" if state == "complete" and not force else (
             "forced" if state == "complete" else "ingested")
-        file_report = FileReport(str(path), checksum, path.stat().st_size, status)
+        name = printable(str(path))
+        file_report = FileReport(name, checksum, before.st_size, status)
         report.files.append(file_report)
         if status != "skipped":
             todo.append(path)
-            by_path[str(path)] = file_report
+            by_path[name] = file_report
+            seen[name] = (path, before.st_size, before.st_mtime_ns)
 
-    runs.start_run(graph, run_id, quarantine_path)
+    runs.start_run(graph, run_id, quarantine_path, report.file_list(), parent=parent)
     for f in by_path.values():
         runs.mark_file(graph, checksum=f.checksum, path=Path(f.path), size=f.size,
                        status="partial", run_id=run_id, rows=0)
@@ -227,15 +239,15 @@ def ingest_paths(
     writer.start()
     quarantine = QuarantineWriter(quarantine_path)
     stats = ReadStats()
-    with fewer_collections() as collector:
+    with runs.Lease(graph, run_id), fewer_collections() as collector:
         pending: list[pa.Table] = []
         held = 0
         try:
-            for batch in iter_batches(todo, mapping, stats=stats):
-                for item in batch.quarantined:
-                    quarantine.write(item)
+            for batch in iter_batches(todo, mapping, stats=stats, keep_going=True):
                 report.add(batch, by_path.get(batch.file))
                 report.blank = stats.blank
+                for item in batch.quarantined:  # recorded before any row of the batch is sent
+                    quarantine.write(item)
                 if batch.rows.num_rows:
                     pending.append(batch.rows)
                     held += batch.rows.num_rows
@@ -248,46 +260,80 @@ def ingest_paths(
             if held:
                 writer.put(cypher_rows(pa.concat_tables(pending), run_id))
             writer.finish()
+            quarantine.close()
         except BaseException as exc:
             writer.abandon()
-            quarantine.close()
+            with contextlib.suppress(QuarantineError):  # the first failure is the one told
+                quarantine.close()
+            if isinstance(exc, QuarantineError):  # only the lines on disk are quarantined
+                report.quarantined = quarantine.durable
             report.status = "failed"
             report.seconds = time.monotonic() - started
-            _record_failure(graph, report, exc)
-            if isinstance(exc, ScalperNetError | KeyboardInterrupt):
-                raise
-            if isinstance(exc, OSError) and not isinstance(exc, _NEO4J_GONE):
-                raise InputError(f"cannot read an export: {exc}; nothing after the last "
-                                 "committed batch was written, rerun to resume") from exc
-            if isinstance(exc, _NEO4J_GONE):
-                raise IngestError(f"Neo4j became unavailable during ingestion "
-                                  f"({type(exc).__name__}); rerun the same command to "
-                                  "resume") from exc
-            raise
-    quarantine.close()
+            raise _failure(graph, report, exc) from exc
+    _troubles(report, by_path, stats, seen)
 
     report.seconds = time.monotonic() - started
     if not report.balanced():
         report.status = "failed"
-        _record_failure(graph, report, None)
+        _record_failure(graph, report, "row accounting broken")
         raise IngestError(
             f"row accounting broken: read {report.read} != ingested {report.ingested} + "
-            f"already present {report.already_present} + quarantined {report.quarantined}")
+            f"already present {report.already_present} + quarantined {report.quarantined}",
+            report)
     for f in by_path.values():
-        runs.mark_file(graph, checksum=f.checksum, path=Path(f.path), size=f.size,
-                       status="complete", run_id=run_id, rows=f.read)
-    report.status = "complete"
-    runs.finish_run(graph, run_id, "complete", report.counts(), report.file_list())
+        if f.status not in ("failed", "changed"):
+            runs.mark_file(graph, checksum=f.checksum, path=Path(f.path), size=f.size,
+                           status="complete", run_id=run_id, rows=f.read)
+    troubled = report.troubled_files
+    report.status = "partial" if troubled else "complete"
+    runs.finish_run(graph, run_id, report.status, report.counts(), report.file_list(),
+                    error="; ".join(f"{f.path}: {f.error}" for f in troubled) or None)
     if on_progress is not None:
         on_progress(report)
     return report
 
 
-def _record_failure(graph: Graph, report: IngestReport, exc: BaseException | None) -> None:
-    """Best effort: say in the graph that the run failed (Neo4j may be the thing that failed)."""
-    reason = f"{type(exc).__name__}: {exc}"[:300] if exc is not None else "accounting"
+def _troubles(report: IngestReport, by_path: dict[str, FileReport], stats: ReadStats,
+              seen: dict[str, tuple[Path, int, int]]) -> None:
+    """Mark the files that failed, and those written to while read (not complete)."""
+    for name, f in by_path.items():
+        if name in stats.failed:
+            f.status, f.error = "failed", one_line(stats.failed[name])
+            continue
+        path, size, mtime = seen[name]
+        try:
+            st = path.stat()
+            now = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            now = (-1, -1)
+        if now != (size, mtime):
+            f.status = "changed"
+            f.error = "changed while it was read (still being written?): not complete"
+
+
+def _failure(graph: Graph, report: IngestReport, exc: BaseException) -> BaseException:
+    """Record the failed run with its true counts; the one-line error to raise."""
+    written = (f"{report.ingested:,} rows written, {report.quarantined:,} quarantined of "
+               f"{report.read:,} read")
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        _record_failure(graph, report, "interrupted")
+        return exc
+    if isinstance(exc, ScalperNetError):  # ServerGone, QuarantineError: their own line
+        cause = str(exc)
+    else:
+        log.exception("ingest run %s failed", report.run_id)
+        cause = f"{type(exc).__name__}: {exc}"
+    cause = one_line(cause, 300)
+    _record_failure(graph, report, cause)
+    return IngestError(f"ingest run {report.run_id} failed ({written}): {cause}; rerun the "
+                       "same command to resume", report, cause)
+
+
+def _record_failure(graph: Graph, report: IngestReport, reason: str) -> None:
+    """Best effort: say in the graph that the run failed (Neo4j may be the thing that failed:
+    then the next run settles it as abandoned, counting what it wrote from the graph)."""
     try:
-        runs.finish_run(graph, report.run_id, "failed", report.counts(), report.file_list(),
-                        error=reason)
-    except Exception:  # the original failure is what the user must see
+        runs.finish_run(graph.with_retry_waits(()), report.run_id, "failed",
+                        report.counts(), report.file_list(), error=reason)
+    except Exception:
         log.warning("could not record the failed run %s in Neo4j", report.run_id)

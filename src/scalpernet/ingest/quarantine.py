@@ -14,6 +14,7 @@ printed and logged without masking.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from types import TracebackType
 from typing import IO, Any
 
 import orjson
+
+from scalpernet.errors import ScalperNetError, printable
 
 #: Characters kept of one raw field in the quarantine file.
 RAW_FIELD_CAP = 1024
@@ -113,28 +116,58 @@ def quarantine_line(item: QuarantineItem) -> bytes:
     return orjson.dumps(doc) + b"\n"
 
 
+class QuarantineError(ScalperNetError):
+    """The quarantine file cannot be written (full disk, no permission, not a folder)."""
+
+
 class QuarantineWriter:
     """Appends quarantine lines to a JSONL file, created (with its folder) on first item.
 
-    A run without a bad row leaves no empty file behind. Use as a context manager.
+    A run without a bad row leaves no empty file behind. Use as a context manager. Any
+    failure to write is a :class:`QuarantineError` naming the quarantine file, so a run
+    stops before a bad row could be dropped unrecorded (its file is not marked complete).
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.count = 0
+        #: Lines known to be on disk (flushed): what a failed run can say it quarantined.
+        self.durable = 0
         self._out: IO[bytes] | None = None
 
+    def _failed(self, exc: OSError) -> QuarantineError:
+        reason = exc.strerror or type(exc).__name__
+        return QuarantineError(printable(f"cannot write the quarantine file {self.path}: "
+                                         f"{reason}"))
+
     def write(self, item: QuarantineItem) -> None:
-        if self._out is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._out = self.path.open("ab")
-        self._out.write(quarantine_line(item))
+        try:
+            if self._out is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._out = self.path.open("ab")
+            self._out.write(quarantine_line(item))
+        except OSError as exc:
+            raise self._failed(exc) from exc
         self.count += 1
+
+    def flush(self) -> None:
+        """Every line written so far on disk (before the rows it accounts for are done)."""
+        if self._out is not None:
+            try:
+                self._out.flush()
+                os.fsync(self._out.fileno())
+            except OSError as exc:
+                raise self._failed(exc) from exc
+        self.durable = self.count
 
     def close(self) -> None:
         if self._out is not None:
-            self._out.close()
-            self._out = None
+            out, self._out = self._out, None
+            try:
+                out.close()
+            except OSError as exc:
+                raise self._failed(exc) from exc
+        self.durable = self.count
 
     def __enter__(self) -> QuarantineWriter:
         return self

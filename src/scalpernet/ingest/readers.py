@@ -17,21 +17,31 @@ Parquet the "line" is the 1-based row number.
 Typed columns (Parquet, JSON numbers) are turned into text exactly: an identifier field
 (:data:`~scalpernet.records.KEY_FIELDS`) given as a number must hold an integer that its type
 represents exactly, else the row is quarantined as ``inexact_number:<field>``: a float with a
-fraction or beyond 2**53, a decimal with a fraction, an integer beyond the int64 range.
+fraction or beyond the integers its type holds exactly (2**53 for float64, 2**24 for float32),
+a decimal with a fraction, an integer beyond the int64 range. A NaN is an empty value.
+Numbers that reached a text export as a spreadsheet writes them are read the same way in
+the digit identifiers (:data:`NUMERIC_IDS`): ``17616710332.0`` is ``17616710332``;
+``1.7616710332E+10`` is ``17616710332`` because its mantissa holds every digit, while
+``1.76167E+10`` hides the last five and is quarantined. (A fraction in text is left alone:
+``0755.83412345`` is a landline written with a dot.)
 
 A file whose header cannot be used (no column for a required field, two columns naming one
 field) raises :class:`~scalpernet.errors.InputError` before any row is read: fixing the
-mapping is better than quarantining a million rows.
+mapping is better than quarantining a million rows. A file that cannot be read on (an I/O
+error, a damaged Parquet page) raises :class:`~scalpernet.errors.InputError` naming it too;
+callers that read many files record it and go on with the next (:attr:`ReadStats.failed`).
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final
 
@@ -42,7 +52,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import yaml
 
-from scalpernet.errors import InputError
+from scalpernet.errors import InputError, printable
 from scalpernet.ingest.quarantine import QuarantineItem
 from scalpernet.ingest.rows import TextBatch
 from scalpernet.records import (
@@ -69,6 +79,13 @@ BATCH_ROWS: Final = 16_384
 DELIMITERS: Final = (",", "\t", ";", "|")
 #: Largest integer a float64 holds exactly, with every integer below it.
 EXACT_FLOAT: Final = 2**53
+#: The same for each float width (a float32 phone column cannot hold 11 digits).
+EXACT_BY_WIDTH: Final = {16: 2**11, 32: 2**24, 64: EXACT_FLOAT}
+#: Identifier fields whose values are digits: a number written as a spreadsheet writes it
+#: (``1.7616710332E+10``, ``17616710332.0``) is read as its digits or quarantined.
+NUMERIC_IDS: Final = ("registration_id", "id_number", "phone", "visit_card", "account_id",
+                      "payer_account", "escort_agent_phone")
+_NUMBER_TEXT = r"^\s*[+-]?(\d+\.0+|\d+(\.\d+)?[eE][+-]?\d+)\s*$"
 
 # zip (xlsx), OLE2 (xls), Parquet, PDF, gzip: exports saved in the wrong format
 _BINARY_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"PAR1", b"%PDF", b"\x1f\x8b")
@@ -84,6 +101,8 @@ class ReadStats:
     files: int = 0
     blank: int = 0
     encodings: dict[str, str] = field(default_factory=dict)
+    #: Files that could not be read (to their end), by path: the one-line reason.
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,18 +196,20 @@ def build_layout(headers: Sequence[str], mapping: dict[str, str] | None, source:
 
 
 # -- paths -----------------------------------------------------------------------------------
-def source_files(paths: Iterable[Path | str]) -> list[Path]:
+def source_files(paths: Iterable[Path | str], ignored: list[Path] | None = None) -> list[Path]:
     """The export files named, folders walked recursively; sorted within each folder.
 
     A file named explicitly is read whatever its suffix (by content type from the suffix,
-    CSV when unknown); a missing path raises :class:`InputError`.
+    CSV when unknown); a missing path raises :class:`InputError`. Files in a folder without
+    an export suffix are not read; ``ignored`` receives them, so they can be told.
     """
     files: list[Path] = []
     for entry in map(Path, paths):
         if entry.is_dir():
-            files.extend(sorted(
-                p for p in entry.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-            ))
+            found = sorted(p for p in entry.rglob("*") if p.is_file())
+            files.extend(p for p in found if p.suffix.lower() in SUFFIXES)
+            if ignored is not None:
+                ignored.extend(p for p in found if p.suffix.lower() not in SUFFIXES)
         elif entry.is_file():
             files.append(entry)
         else:
@@ -198,15 +219,89 @@ def source_files(paths: Iterable[Path | str]) -> list[Path]:
 
 def read_file(path: Path, mapping: dict[str, str] | None = None,
               stats: ReadStats | None = None) -> Iterator[TextBatch | QuarantineItem]:
-    """Rows of one export file, by its suffix: Parquet, JSON Lines, else CSV."""
+    """Rows of one export file, by its suffix: Parquet, JSON Lines, else CSV.
+
+    Identifiers written as numbers in text are read exactly (see the module); a file that
+    cannot be read raises :class:`InputError` naming it (an I/O error is not a bad row)."""
     stats = stats if stats is not None else ReadStats()
     stats.files += 1
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return read_parquet(path, mapping, stats)
-    if suffix in (".jsonl", ".ndjson"):
-        return read_jsonl(path, mapping, stats)
-    return read_csv(path, mapping, stats)
+        rows = read_parquet(path, mapping, stats)
+    elif suffix in (".jsonl", ".ndjson"):
+        rows = read_jsonl(path, mapping, stats)
+    else:
+        rows = read_csv(path, mapping, stats)
+    return _exact(path, rows)
+
+
+def _exact(path: Path, rows: Iterator[TextBatch | QuarantineItem]
+           ) -> Iterator[TextBatch | QuarantineItem]:
+    try:
+        for item in rows:
+            if isinstance(item, QuarantineItem):
+                yield item
+                continue
+            batch, inexact = _number_texts(item)
+            yield from inexact
+            yield batch
+    except (OSError, pa.ArrowException) as exc:
+        reason = getattr(exc, "strerror", None) or " ".join(str(exc).split())[:200]
+        raise InputError(printable(f"{path}: cannot read it to its end ({reason})")) from exc
+
+
+def _number_texts(batch: TextBatch) -> tuple[TextBatch, list[QuarantineItem]]:
+    """Digit identifiers written as numbers in text, as their digits; inexact ones out."""
+    wrong: dict[int, str] = {}
+    columns = list(batch.columns)
+    for name in NUMERIC_IDS:
+        index = batch.fields[FIELDS.index(name)]
+        if index is None:
+            continue
+        column = columns[index]
+        found = pc.match_substring_regex(column, _NUMBER_TEXT)
+        if not pc.any(found).as_py():
+            continue
+        values = column.to_pylist()
+        for i in np.flatnonzero(found.to_numpy(zero_copy_only=False)).tolist():
+            digits = _text_integer(values[i])
+            if digits is None:
+                wrong.setdefault(i, name)
+            else:
+                values[i] = digits
+        columns[index] = pa.array(values, pa.string())
+    batch = TextBatch(batch.file, batch.lines, columns, batch.headers, batch.fields,
+                      batch.extra)
+    if not wrong:
+        return batch, []
+    items = [QuarantineItem(batch.file, int(batch.lines[i]), batch.raw(i),
+                            f"inexact_number:{name}",
+                            f"{name!r} is written in exponent notation that hides its last "
+                            "digits: not an exact identifier") for i, name in sorted(wrong.items())]
+    keep = np.ones(len(batch), dtype=bool)
+    keep[sorted(wrong)] = False
+    mask = pa.array(keep)
+    return TextBatch(batch.file, batch.lines[keep], [c.filter(mask) for c in columns],
+                     batch.headers, batch.fields, batch.extra), items
+
+
+def _text_integer(text: str) -> str | None:
+    """The digits a number written as text stands for, or ``None`` when its exponent hides
+    some (``1.5E+3``: 1500, or 1549?)."""
+    text = text.strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    if "e" not in text.lower():
+        return str(int(value))  # 17616710332.0: a whole number written with its point
+    mantissa = text.lower().split("e", 1)[0].lstrip("+-").replace(".", "").lstrip("0")
+    if value != value.to_integral_value():
+        return None
+    whole = str(abs(int(value)))
+    if len(mantissa.rstrip("0") or "0") > len(whole) or len(mantissa) < len(whole):
+        return None
+    return ("-" if value < 0 else "") + whole
 
 
 def _blank(batch: TextBatch, stats: ReadStats) -> TextBatch:
@@ -360,7 +455,7 @@ def read_csv(path: Path, mapping: dict[str, str] | None = None,
              stats: ReadStats | None = None) -> Iterator[TextBatch | QuarantineItem]:
     """Rows of a delimited text file; see the module docstring for what is detected."""
     stats = stats if stats is not None else ReadStats()
-    source = str(path)
+    source = printable(str(path))  # a name with undecodable bytes, as text Neo4j takes
     with path.open("rb") as binary:
         head = binary.read(SAMPLE_BYTES)
         if head.startswith(_BINARY_MAGIC) or (
@@ -523,6 +618,8 @@ def _number_text(value: int | float, identifier: bool) -> str:
         if not -(2**63) <= value < 2**63:
             raise Inexact("an integer beyond the int64 range")
         return str(value)
+    if math.isnan(value):
+        return ""
     if not value.is_integer():
         raise Inexact("a number with a fraction")
     if abs(value) >= EXACT_FLOAT:
@@ -547,7 +644,7 @@ def read_jsonl(path: Path, mapping: dict[str, str] | None = None,
                stats: ReadStats | None = None) -> Iterator[TextBatch | QuarantineItem]:
     """Rows of a JSON Lines file: one object per line, values turned into text."""
     stats = stats if stats is not None else ReadStats()
-    source = str(path)
+    source = printable(str(path))  # a name with undecodable bytes, as text Neo4j takes
     layouts: dict[tuple[str, ...], Layout] = {}
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -661,9 +758,10 @@ def _typed_text(column: pa.Array, identifier: bool) -> tuple[pa.Array, pa.Array 
     inexact = None
     if identifier and pa.types.is_floating(kind):
         floats = column.cast(pa.float64())
+        floats = pc.if_else(pc.is_nan(floats), pa.scalar(None, pa.float64()), floats)
+        exact = float(EXACT_BY_WIDTH[kind.bit_width])
         inexact = pc.fill_null(pc.or_(pc.not_equal(pc.floor(floats), floats),
-                                      pc.greater_equal(pc.abs(floats), float(EXACT_FLOAT))),
-                               False)
+                                      pc.greater_equal(pc.abs(floats), exact)), False)
         whole = pc.if_else(inexact, 0.0, floats)
         column = pc.if_else(pc.is_null(floats), pa.scalar(None, pa.int64()),
                             pc.cast(whole, pa.int64()))
@@ -691,7 +789,7 @@ def read_parquet(path: Path, mapping: dict[str, str] | None = None,
     import pyarrow.parquet as pq
 
     stats = stats if stats is not None else ReadStats()
-    source = str(path)
+    source = printable(str(path))  # a name with undecodable bytes, as text Neo4j takes
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:

@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scalpernet.errors import ScalperNetError
+from scalpernet.errors import InputError, ScalperNetError, printable
 from scalpernet.ingest.ledger import CONFLICT, LATER, SAME, BatchLedgers
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import ReadStats, read_file, source_files
@@ -49,10 +49,14 @@ class FileReport:
     path: str
     checksum: str = ""
     size: int = 0
-    status: str = "ingested"  # 'ingested', 'skipped' (already complete), 'forced'
+    #: 'ingested', 'skipped' (already complete), 'forced', 'failed' (not read to its end),
+    #: 'changed' (written to while read: not complete), 'read' (a dry run's)
+    status: str = "ingested"
     read: int = 0
     valid: int = 0
     quarantined: int = 0
+    #: Why the file was not read to its end ('failed'), or changed while read ('changed').
+    error: str | None = None
 
 
 @dataclass(slots=True)
@@ -112,6 +116,11 @@ class IngestReport:
         return [f for f in self.files if f.status == "skipped"]
 
     @property
+    def troubled_files(self) -> list[FileReport]:
+        """Files not read to their end, or changed while read: not complete."""
+        return [f for f in self.files if f.status in ("failed", "changed")]
+
+    @property
     def flags_by_kind(self) -> Counter[str]:
         """Flags without their detail (``invalid_id`` rather than ``invalid_id:bad_region``)."""
         kinds: Counter[str] = Counter()
@@ -154,8 +163,8 @@ class IngestReport:
 
     def file_list(self) -> list[dict[str, object]]:
         return [{"path": f.path, "checksum": f.checksum, "size": f.size, "status": f.status,
-                 "read": f.read, "valid": f.valid, "quarantined": f.quarantined}
-                for f in self.files]
+                 "read": f.read, "valid": f.valid, "quarantined": f.quarantined,
+                 **({"error": f.error} if f.error else {})} for f in self.files]
 
 
 def _content_values(rows: pa.Table) -> np.ndarray:
@@ -187,13 +196,15 @@ def iter_batches(
     *,
     today: date | None = None,
     stats: ReadStats | None = None,
+    keep_going: bool = False,
 ) -> Iterator[Batch]:
     """Every data row of the exports, in file order, in validated batches.
 
     Folders are walked recursively; ``mapping`` is the user's header mapping
     (:func:`~scalpernet.ingest.readers.load_mapping`). ``today`` fixes the ID-card birth-date
     check (default: the day the run starts). Header problems raise
-    :class:`~scalpernet.errors.InputError` before the file's first row.
+    :class:`~scalpernet.errors.InputError` before the file's first row; with ``keep_going``
+    the file is recorded in ``stats.failed`` instead and the next file is read.
     """
     today = today or date.today()
     stats = stats if stats is not None else ReadStats()
@@ -201,14 +212,20 @@ def iter_batches(
     empty = ROW_SCHEMA.empty_table()
     for index, path in enumerate(source_files(paths)):
         ledgers.start_file(first=index == 0)
-        for item in read_file(path, mapping, stats):
-            if isinstance(item, QuarantineItem):
-                yield Batch(item.file, empty, np.zeros(0, bool), [item], np.zeros(0, bool))
-                continue
-            checked = validate(item, today)
-            quarantined = [QuarantineItem(item.file, int(item.lines[i]), item.raw(i), code,
-                                          message) for i, code, message in checked.bad]
-            yield _judge(item, checked.rows, checked.valid, ledgers, quarantined)
+        try:
+            for item in read_file(path, mapping, stats):
+                if isinstance(item, QuarantineItem):
+                    yield Batch(item.file, empty, np.zeros(0, bool), [item],
+                                np.zeros(0, bool))
+                    continue
+                checked = validate(item, today)
+                quarantined = [QuarantineItem(item.file, int(item.lines[i]), item.raw(i), code,
+                                              message) for i, code, message in checked.bad]
+                yield _judge(item, checked.rows, checked.valid, ledgers, quarantined)
+        except InputError as exc:
+            if not keep_going:
+                raise
+            stats.failed[printable(str(path))] = str(exc)  # one bad file loses no other
 
 
 def validate_paths(
@@ -229,7 +246,7 @@ def validate_paths(
     stats = ReadStats()
     writer = QuarantineWriter(quarantine_path) if quarantine_path is not None else None
     try:
-        for batch in iter_batches(paths, mapping, today=today, stats=stats):
+        for batch in iter_batches(paths, mapping, today=today, stats=stats, keep_going=True):
             report.add(batch)
             if writer is not None:
                 for item in batch.quarantined:
@@ -241,7 +258,9 @@ def validate_paths(
         if writer is not None:
             writer.close()
     report.blank = stats.blank
-    report.files = [FileReport(str(p)) for p in source_files(paths)]
+    names = [printable(str(p)) for p in source_files(paths)]
+    report.files = [FileReport(name, status="failed" if name in stats.failed else "read",
+                               error=stats.failed.get(name)) for name in names]
     report.check()
-    report.status = "complete"
+    report.status = "partial" if stats.failed else "complete"
     return report

@@ -136,16 +136,20 @@ def _sorted(rows: dict[str, Row]) -> list[Row]:
     return [rows[key] for key in sorted(rows)]
 
 
-def _stored(tx: neo4j.ManagedTransaction, rows: Sequence[Row]) -> dict[str, tuple[str, Any]]:
+def _stored(tx: neo4j.ManagedTransaction, rows: Sequence[Row], batch: tuple[str, int]
+            ) -> tuple[dict[str, tuple[str, Any]], set[str]]:
     """Content hash and last event (as :func:`cypher_rows` writes it) of the batch's
-    bookings already stored."""
-    return {
-        rec["key"]: (rec["content_hash"], None if rec["last_event"] is None else
-                     rec["last_event"].to_native().astimezone(CST).strftime(
-                         "%Y-%m-%dT%H:%M:%S.%f+08:00"))
-        for rec in tx.run(load_query("ingest_registration_states"),
-                          keys=[r["key"] for r in rows])
-    }
+    bookings already stored, and the keys that this very batch (run id, batch number)
+    stored in an earlier try whose acknowledgement was lost."""
+    stored: dict[str, tuple[str, Any]] = {}
+    ours: set[str] = set()
+    for rec in tx.run(load_query("ingest_registration_states"), keys=[r["key"] for r in rows]):
+        stored[rec["key"]] = (rec["content_hash"], None if rec["last_event"] is None else
+                              rec["last_event"].to_native().astimezone(CST).strftime(
+                                  "%Y-%m-%dT%H:%M:%S.%f+08:00"))
+        if (rec["ingest_run"], rec["ingest_batch"]) == batch:
+            ours.add(rec["key"])
+    return stored, ours
 
 
 @dataclass(slots=True)
@@ -182,33 +186,48 @@ def _plan(rows: Sequence[Row], stored: dict[str, tuple[str, Any]]) -> _Plan:
     return plan
 
 
-def _write_entities(tx: neo4j.ManagedTransaction, records: Sequence[Row]) -> None:
+def _write_entities(tx: neo4j.ManagedTransaction, records: Sequence[Row],
+                    batch: tuple[str, int]) -> None:
     """MERGE the entities of the bookings the batch will write (none of superseded rows)."""
-    plan = _plan(records, _stored(tx, records))
+    plan = _plan(records, _stored(tx, records, batch)[0])
     for query, rows in _entities(list(plan.to_write.values())).items():
         if rows:
             tx.run(load_query(query), rows=rows).consume()
 
 
 def _write_registrations(tx: neo4j.ManagedTransaction, records: Sequence[Row],
-                         run_id: str) -> BatchResult:
-    """Decide again against what is stored now, then create (or replace) and link."""
-    plan = _plan(records, _stored(tx, records))
-    result = BatchResult(already_present=plan.already_present)
+                         batch: tuple[str, int], verdicts: dict[str, str]) -> BatchResult:
+    """Decide again against what is stored now, then create (or replace) and link.
+
+    ``verdicts`` (kept across the tries of one batch) says of each key whether the first
+    try planned to create or to update it: a key an earlier try committed is counted as
+    that, not as already present."""
+    stored, ours = _stored(tx, records, batch)
+    plan = _plan(records, stored)
+    for key in plan.to_write:
+        verdicts.setdefault(key, "updated" if key in plan.changed else "created")
+    result = BatchResult(already_present=plan.already_present - len(ours))
+    for key in ours:  # one row of the batch per such key was written by the earlier try
+        if verdicts.get(key) == "updated":
+            result.updated += 1
+        else:
+            result.created += 1
     if not plan.to_write:
         return result
     if plan.changed:
         tx.run(load_query("ingest_replace_changed"), keys=plan.changed).consume()
-    rows = [{k: r[k] for k in _REGISTRATION} for r in plan.to_write.values()]
+    rows = [{k: r[k] for k in _REGISTRATION} | {"ingest_batch": batch[1]}
+            for r in plan.to_write.values()]
     written = tx.run(load_query("ingest_registrations"), rows=rows).single()
     if written is None or written["written"] != len(rows):
         raise RuntimeError("a registration could not be linked to its patient")
-    result.updated = len(plan.changed)
-    result.created = len(rows) - len(plan.changed)
+    result.updated += len(plan.changed)
+    result.created += len(rows) - len(plan.changed)
     return result
 
 
-def write_batch(graph: Graph, records: Sequence[Row], run_id: str) -> BatchResult:
+def write_batch(graph: Graph, records: Sequence[Row], run_id: str, batch_no: int = 0,
+                verdicts: dict[str, str] | None = None) -> BatchResult:
     """Write one batch: its entities in one transaction, then its registrations in another.
 
     Two transactions, so that a concurrent batch's registrations never wait for this one's
@@ -216,8 +235,12 @@ def write_batch(graph: Graph, records: Sequence[Row], run_id: str) -> BatchResul
     transactions create relationships only to committed entities. A batch stopped between
     the two leaves entities a rerun links (MERGE is idempotent); the registration transaction
     alone decides what is counted, so nothing is counted twice. The driver retries transient
-    failures of each.
+    failures of each; registrations carry ``ingest_batch`` so a retry after a lost commit
+    acknowledgement knows the rows it wrote (``batch_no``, ``verdicts``: see
+    :func:`_write_registrations`).
     """
+    batch = (run_id, batch_no)
+    verdicts = {} if verdicts is None else verdicts
     with graph.driver.session(database=graph.database) as session:
-        session.execute_write(_write_entities, records)
-        return session.execute_write(_write_registrations, records, run_id)
+        session.execute_write(_write_entities, records, batch)
+        return session.execute_write(_write_registrations, records, batch, verdicts)

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from scalpernet.errors import printable, printable_data
 from scalpernet.graph import Graph
 
 #: Pass outcomes. complete: every ready file handled and the analysis (when due) stored.
@@ -56,18 +57,20 @@ class PassRecord:
 
     def props(self) -> dict[str, Any]:
         """Node properties: lists and maps as JSON text (Neo4j stores no nested maps)."""
-        return {"id": self.id, "drop_dir": self.drop_dir, "host": self.host,
+        return {"id": self.id, "drop_dir": printable(self.drop_dir), "host": self.host,
                 "started_at": self.started_at, "ended_at": self.ended_at,
-                "status": self.status, "files": orjson.dumps(self.files).decode(),
+                "status": self.status,
+                "files": orjson.dumps(printable_data(self.files)).decode(),
                 "waiting": self.waiting, "read": self.read, "ingested": self.ingested,
                 "already_present": self.already_present, "quarantined": self.quarantined,
-                "analysis": orjson.dumps(self.analysis).decode(),
-                "duration_s": round(self.duration_s, 3), "error": self.error}
+                "analysis": orjson.dumps(printable_data(self.analysis)).decode(),
+                "duration_s": round(self.duration_s, 3),
+                "error": printable(self.error) if self.error is not None else None}
 
 
 def record_start(graph: Graph, record: PassRecord) -> None:
     graph.write("nightly_pass_start", id=record.id, started_at=record.started_at,
-                drop_dir=record.drop_dir, host=record.host)
+                drop_dir=printable(record.drop_dir), host=record.host)
 
 
 def record_finish(graph: Graph, record: PassRecord) -> None:
@@ -76,7 +79,7 @@ def record_finish(graph: Graph, record: PassRecord) -> None:
 
 def abandon_others(graph: Graph, record: PassRecord) -> int:
     """Mark passes on this drop folder that are still 'running' as abandoned (we hold the lock)."""
-    return graph.write("nightly_pass_abandon", id=record.id, drop_dir=record.drop_dir,
+    return graph.write("nightly_pass_abandon", id=record.id, drop_dir=printable(record.drop_dir),
                        now=datetime.now(UTC))[0]["abandoned"]
 
 

@@ -44,8 +44,12 @@ def pass_line(p: dict[str, Any], zone: ZoneInfo) -> str:
 
 
 def ingest_line(r: dict[str, Any], zone: ZoneInfo) -> str:
-    return (f"  {r['id']}  {_when(r.get('started_at'), zone)}  {r.get('status', '?'):<9} "
+    """One run in one or two lines (the second says what went wrong)."""
+    line = (f"  {r['id']}  {_when(r.get('started_at'), zone)}  {r.get('status', '?'):<9} "
             f"files {len(r.get('files') or [])}; rows: {_counts(r)}")
+    if r.get("error"):
+        line += f"\n      {r['error']}"
+    return line
 
 
 def runs_report(graph: Graph | None, settings: Settings, *, limit: int,

@@ -6,9 +6,13 @@ Under the drop folder's lock (:mod:`scalpernet.nightly.lock`):
 2. reach Neo4j, retrying with the configured waits; if it stays down the pass fails, every
    file stays where it is, and the pass goes to the local log;
 3. per file, oldest first: a checksum already fully ingested moves to ``processed/`` as a
-   duplicate without being read; otherwise :func:`ingest_paths` reads it and it moves to
-   ``processed/``; a file that cannot be read moves to ``failed/`` with its reason; when Neo4j
-   fails mid-file the file stays (its rows so far are marked partial and resume next time);
+   duplicate without being read; otherwise :func:`ingest_paths` reads it and, when its size
+   and mtime are still those it was taken with, it moves to ``processed/``; a file written
+   to while it was read stays for the next pass (what was read is stored, and counts as
+   already present then); a file that cannot be read moves to ``failed/`` with its reason;
+   when Neo4j fails mid-file, or the quarantine cannot be written, the file stays (its rows
+   so far are marked partial and resume next time). The pass counts every row its ingest
+   runs read and wrote, finished or not;
 4. when the graph changed since the served analysis, run the same analysis as
    ``scalpernet analyze``;
 5. record the pass.
@@ -27,14 +31,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 from neo4j.exceptions import DriverError, Neo4jError
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from scalpernet.config import Settings, get_settings
-from scalpernet.errors import InputError, ScalperNetError, ServerError
+from scalpernet.errors import InputError, ScalperNetError, ServerError, one_line
 from scalpernet.graph import Graph, get_graph
 from scalpernet.graph.schema import ensure_schema
+from scalpernet.graph.session import backoff
 from scalpernet.ingest import runs
 from scalpernet.ingest.pipeline import IngestError, ingest_paths
 from scalpernet.ingest.readers import SUFFIXES
+from scalpernet.ingest.validate import IngestReport
 from scalpernet.nightly import ledger
 from scalpernet.nightly.drop import DropFile, move_failed, move_processed, scan_drop
 from scalpernet.nightly.lock import PassLock
@@ -94,31 +101,33 @@ def nightly_zone(settings: Settings) -> ZoneInfo:
                          "time zone (an IANA name such as Asia/Shanghai)") from None
 
 
-def _brief(exc: BaseException) -> str:
+def _brief(exc: BaseException | str) -> str:
     """One masked line for a log, a reason file or a pass record (no ID numbers, no phones)."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return mask_text(text)[:500]
+    text = (exc if isinstance(exc, str) else str(exc) or type(exc).__name__)
+    return mask_text(one_line(text))
 
 
 def connect(waits: tuple[float, ...], uri: str,
             on_wait: Callable[[int, float], None] | None = None) -> Graph:
-    """The graph with its schema, trying again after each wait; :class:`GraphUnavailable`."""
-    last: BaseException | None = None
-    for attempt, wait in enumerate((*waits, None)):
-        try:
-            graph = get_graph()
-            graph.verify()  # the cached driver may have outlived its server
-            ensure_schema(graph)
-            return graph
-        except (*_GRAPH_ERRORS, OSError) as exc:
-            last = exc
-            if wait is None:
-                break
-            if on_wait is not None:
-                on_wait(attempt + 1, wait)
-            time.sleep(wait)
-    raise GraphUnavailable(f"Neo4j at {uri} unavailable after {len(waits) + 1} tries "
-                           f"({type(last).__name__}); files left in the drop folder")
+    """The graph with its schema, trying again after each wait; :class:`GraphUnavailable`.
+
+    The graph returned retries every later call with the same waits."""
+    def attempt() -> Graph:
+        graph = get_graph().with_retry_waits(waits)
+        graph.verify()  # the cached driver may have outlived its server
+        ensure_schema(graph)
+        return graph
+
+    retrying = Retrying(retry=retry_if_exception_type((*_GRAPH_ERRORS, OSError)),
+                        wait=backoff(waits or (0,)), stop=stop_after_attempt(len(waits) + 1),
+                        reraise=True, before_sleep=lambda state: on_wait and on_wait(
+                            state.attempt_number, state.upcoming_sleep))
+    try:
+        return retrying(attempt)
+    except (*_GRAPH_ERRORS, OSError) as exc:
+        raise GraphUnavailable(f"Neo4j at {uri} unavailable after {len(waits) + 1} tries "
+                               f"({type(exc).__name__}); files left in the drop folder"
+                               ) from None
 
 
 def _reachable(graph: Graph) -> bool:
@@ -195,31 +204,56 @@ class _Pass:
                       / f"{self.record.id}-{len(self.record.files) + 1}.jsonl")
         try:
             report = ingest_paths(graph, [f.path], quarantine_path=quarantine,
-                                  retry_waits=self.settings.nightly_retry_waits)
+                                  retry_waits=self.settings.nightly_retry_waits,
+                                  parent=self.record.id)
+        except IngestError as exc:
+            if exc.report is not None:
+                self.count(exc.report)
+            if not _reachable(graph):
+                raise GraphUnavailable(f"Neo4j became unavailable while ingesting "
+                                       f"{f.relative}; files left in the drop folder") from exc
+            # Neo4j answers again, or the quarantine could not be written: the file is not
+            # to blame; it stays for the next pass.
+            self.file_entry(f, "retry", checksum=checksum, reason=_brief(exc.cause),
+                            **self.counts(exc.report))
+            log.warning("%s left for the next pass: %s", f.relative, _brief(exc.cause))
+            return
         except _GRAPH_ERRORS as exc:
             if not _reachable(graph):
                 raise GraphUnavailable(f"Neo4j became unavailable while ingesting "
                                        f"{f.relative}; files left in the drop folder") from exc
-            # Neo4j answers again: the file is not to blame; it stays for the next pass.
             self.file_entry(f, "retry", checksum=checksum, reason=_brief(exc))
-            log.warning("%s left for the next pass: %s", f.relative, _brief(exc))
             return
-        except (InputError, ValueError, OSError, UnicodeError) as exc:
-            self.reject(f, _brief(exc), checksum=checksum)
+        self.count(report)
+        (file_report,) = report.files
+        if file_report.status == "failed":
+            self.reject(f, _brief(file_report.error or "unreadable"), checksum=checksum,
+                        **self.counts(report))
             return
-        except Exception as exc:  # a reader's own error (e.g. a corrupt Parquet footer)
-            log.exception("reading %s failed", f.relative)
-            self.reject(f, f"{type(exc).__name__}: {_brief(exc)}", checksum=checksum)
+        if file_report.status == "changed" or not f.unchanged():
+            # written to while it was read: what was read is stored, the rest waits
+            self.file_entry(f, "retry", checksum=checksum,
+                            reason="changed while it was read (still being written); read "
+                                   "again when it has settled", **self.counts(report))
+            log.info("%s changed while read; left for the next pass", f.relative)
             return
+        self.accept(f, "ingested", checksum=checksum, **self.counts(report),
+                    quarantine_file=str(report.quarantine_path) if report.quarantined else None)
+
+    def count(self, report: IngestReport) -> None:
+        """Add an ingest run's rows (finished or not: its true counts) to the pass."""
         r = self.record
         r.read += report.read
         r.ingested += report.ingested
         r.already_present += report.already_present
         r.quarantined += report.quarantined
-        self.accept(f, "ingested", checksum=checksum, ingest_run=report.run_id,
-                    read=report.read, ingested=report.ingested,
-                    already_present=report.already_present, quarantined=report.quarantined,
-                    quarantine_file=str(report.quarantine_path) if report.quarantined else None)
+
+    @staticmethod
+    def counts(report: IngestReport | None) -> dict[str, Any]:
+        if report is None:
+            return {}
+        return {"ingest_run": report.run_id, "read": report.read, "ingested": report.ingested,
+                "already_present": report.already_present, "quarantined": report.quarantined}
 
     def run(self) -> ledger.PassRecord:
         """The pass's work; returns when done, raises :class:`GraphUnavailable`."""
@@ -232,8 +266,10 @@ class _Pass:
             len(waits), wait))
         try:
             ledger.record_start(graph, self.record)
-            ledger.abandon_others(graph, self.record)
+            # the local log first: its final records replace what the graph only guessed
             ledger.import_local(graph, ledger.local_log(self.settings.data_dir))
+            ledger.abandon_others(graph, self.record)
+            runs.settle_dead_runs(graph)
         except _GRAPH_ERRORS as exc:
             raise GraphUnavailable(f"Neo4j failed at the start of the pass: {_brief(exc)}"
                                    ) from exc
