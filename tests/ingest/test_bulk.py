@@ -89,7 +89,7 @@ def messy(folder: Path) -> list[Path]:
     return [folder]
 
 
-_VARYING = {"ingest_run", "ingest_batch"}  # the run's own id; the batch a transactional run wrote it in
+_VARYING = {"ingest_run", "ingest_batch"}  # the run's own id, and its batch (transactional)
 
 
 def dump() -> tuple[list[Any], list[Any]]:
