@@ -90,7 +90,7 @@ def messy(folder: Path) -> list[Path]:
     return [folder]
 
 
-_VARYING = {"ingest_run"}  # the run's own id
+_VARYING = {"ingest_run", "ingest_batch"}  # the run's own id, and its batch (transactional)
 
 
 def dump() -> tuple[list[Any], list[Any]]:
