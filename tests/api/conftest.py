@@ -8,6 +8,7 @@ key is refused at once) and the current analysis run read on every request.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -186,6 +187,16 @@ def api_settings(data_dir: Path, **changes: object) -> Settings:
     base = get_settings()
     return base.model_copy(update={"data_dir": data_dir, "drop_dir": data_dir / "drop",
                                    "neo4j_password": base.password, **changes})
+
+
+@contextmanager
+def live_api(graph: Graph, data_dir: Path, name: str = "test") -> Iterator[Api]:
+    """A live app over `graph` with a key of each role (caches off, roomy limits)."""
+    keys = {role: create_key(graph, role, name=f"{name} {role}")[1]
+            for role in ("investigator", "analyst", "admin", "ingest")}
+    app = create_app(api_settings(data_dir), key_cache_ttl=0, run_cache_ttl=0, limits=ROOMY)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client=client, keys=keys, data_dir=data_dir, graph=graph)
 
 
 @pytest.fixture(scope="package")

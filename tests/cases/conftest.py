@@ -6,13 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 
-from scalpernet.api import create_app
-from scalpernet.apikeys import create_key
 from scalpernet.graph import Graph
 from scalpernet.graph.schema import reset_graph
-from tests.api.conftest import ROOMY, Api, api_settings, load_world
+from tests.api.conftest import Api, live_api, load_world
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +21,5 @@ def world(graph: Graph) -> Graph:
 
 @pytest.fixture(scope="module")
 def api(world: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    data_dir = tmp_path_factory.mktemp("cases-api")
-    keys = {role: create_key(world, role, name=f"test {role}")[1]
-            for role in ("investigator", "analyst", "admin", "ingest")}
-    app = create_app(api_settings(data_dir), key_cache_ttl=0, run_cache_ttl=0, limits=ROOMY)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Api(client=client, keys=keys, data_dir=data_dir, graph=world)
+    with live_api(world, tmp_path_factory.mktemp("cases-api")) as api:
+        yield api

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +37,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    """A second local server; the suite's own server, and the driver the other tests hold,
-    are left alone (a bulk load closes the process's driver to restart its server)."""
+@contextmanager
+def _server_of_its_own(data_dir: Path, *, start: bool) -> Iterator[LocalServer]:
+    """A local server of its own (started or not); the suite's server, and the driver the
+    other tests hold, are left alone (a bulk load closes the process's driver to restart
+    its server)."""
     mp = pytest.MonkeyPatch()
     suite_graph = session._graph
     session._graph = None
-    mp.setenv("SCALPERNET_DATA_DIR", str(tmp_path_factory.mktemp("bulk-server")))
+    mp.setenv("SCALPERNET_DATA_DIR", str(data_dir))
     mp.setenv("SCALPERNET_BOLT_PORT", str(_free_port()))
     mp.delenv("NEO4J_URI", raising=False)
     get_settings.cache_clear()
     server = LocalServer(get_settings())
-    server.start()
+    if start:
+        server.start()
     try:
         yield server
     finally:
@@ -57,6 +60,13 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer
         mp.undo()
         get_settings.cache_clear()
         session._graph = suite_graph
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    """A second local server, started."""
+    with _server_of_its_own(tmp_path_factory.mktemp("bulk-server"), start=True) as server:
+        yield server
 
 
 def messy(folder: Path) -> list[Path]:
@@ -163,22 +173,8 @@ def test_bulk_and_transactional_build_the_same_graph(own_server: LocalServer,
 @pytest.fixture()
 def stopped_server(tmp_path: Path) -> Iterator[LocalServer]:
     """A local server never started: no database yet, nothing answering on its port."""
-    mp = pytest.MonkeyPatch()
-    suite_graph = session._graph
-    session._graph = None
-    mp.setenv("SCALPERNET_DATA_DIR", str(tmp_path / "never-started"))
-    mp.setenv("SCALPERNET_BOLT_PORT", str(_free_port()))
-    mp.delenv("NEO4J_URI", raising=False)
-    get_settings.cache_clear()
-    server = LocalServer(get_settings())
-    try:
+    with _server_of_its_own(tmp_path / "never-started", start=False) as server:
         yield server
-    finally:
-        close_graph()
-        server.stop()
-        mp.undo()
-        get_settings.cache_clear()
-        session._graph = suite_graph
 
 
 def test_a_killed_bulk_load_is_refused_until_rerun(stopped_server: LocalServer,

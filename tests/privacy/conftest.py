@@ -13,10 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
-from fastapi.testclient import TestClient
 
-from scalpernet.api import create_app
-from scalpernet.apikeys import create_key
 from scalpernet.graph import Graph
 from scalpernet.graph.schema import reset_graph
 from scalpernet.results.models import (
@@ -30,7 +27,7 @@ from scalpernet.results.models import (
     Signal,
 )
 from scalpernet.results.store import write_results
-from tests.api.conftest import RELEASE, ROOMY, Api, api_settings, gang, load_world, wifi
+from tests.api.conftest import RELEASE, Api, gang, live_api, load_world, wifi
 
 #: The planted identifiers, as stored (the mask shows 500101********6410, 131****8824).
 ID_NUMBER = "500101193907136410"
@@ -162,9 +159,5 @@ def planted(graph: Graph) -> Graph:
 
 @pytest.fixture(scope="package")
 def api(planted: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    data_dir = tmp_path_factory.mktemp("privacy-data")
-    keys = {role: create_key(planted, role, name=f"planted {role}")[1]
-            for role in ("investigator", "analyst", "admin", "ingest")}
-    app = create_app(api_settings(data_dir), key_cache_ttl=0, run_cache_ttl=0, limits=ROOMY)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Api(client=client, keys=keys, data_dir=data_dir, graph=planted)
+    with live_api(planted, tmp_path_factory.mktemp("privacy-data"), "planted") as api:
+        yield api
