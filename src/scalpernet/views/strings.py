@@ -144,6 +144,8 @@ SCRIPT: dict[str, dict[str, str]] = {
         "network_share": "本团伙 {n} 条", "others_share": "其他人 {n} 条",
         "compare_none": "这些放号批次没有其他人的预约。",
         "col_network": "本团伙", "col_others": "其他人",
+        "status.booked": "已预约", "status.attended": "已就诊", "status.no_show": "爽约",
+        "status.cancelled": "已取消",
     },
     "en": {
         "shown": "{n} of {total} identifiers shown", "people": "{n} people",
@@ -174,6 +176,8 @@ SCRIPT: dict[str, dict[str, str]] = {
         "network_share": "network: {n}", "others_share": "others: {n}",
         "compare_none": "No one else booked in these releases.",
         "col_network": "This network", "col_others": "Everyone else",
+        "status.booked": "booked", "status.attended": "attended", "status.no_show": "no-show",
+        "status.cancelled": "cancelled",
     },
 }
 

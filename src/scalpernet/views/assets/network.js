@@ -629,7 +629,8 @@
             booked = Date.parse(r.booked_at);
         var delay = isNaN(released) || isNaN(booked) ? "?" :
           numberFormat.format((booked - released) / 1000) + " " + T.s;
-        [when(r.booked_at), r.hospital || "?", r.status || "?", delay].forEach(function (v) {
+        var status = r.status ? T["status." + r.status] || r.status : "?";
+        [when(r.booked_at), r.hospital || "?", status, delay].forEach(function (v) {
           row.appendChild(el("td", null, v));
         });
         table.appendChild(row);
