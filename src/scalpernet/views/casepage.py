@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from scalpernet.cases.workflow import STATUSES
 from scalpernet.locale import kind_name, role_name, status_name
-from scalpernet.views.overview import PAGE_CSP, _ENV, when
+from scalpernet.views.overview import _ENV, PAGE_CSP, when
 
 WORDS: dict[str, tuple[str, str]] = {
     "cases": ("案件列表", "Cases"), "case": ("案件", "Case"),
@@ -165,8 +166,6 @@ def render_case_list(payload: Mapping[str, Any], *, lang: str, masked: bool,
              "risk": _risk(c["network"]["risk"]) if c.get("network") else None,
              "size": c["network"]["size"] if c.get("network") else None}
             for c in payload["cases"]]
-    from scalpernet.cases.workflow import STATUSES
-
     return _ENV.get_template("cases.html").render(
         w=w, lang=lang, csp=PAGE_CSP, masked=masked, rows=rows,
         count=w["count"].format(total=payload["total"]), overview=overview, logout=logout,
