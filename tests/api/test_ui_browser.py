@@ -115,7 +115,7 @@ def test_an_analyst_searches_expands_reads_a_timeline_and_finds_paths(
     assert page.blocked == [] and page.errors == []
 
     # signing out ends the session: the page is refused from then on
-    page.evaluate("document.querySelector('nav.session form').submit()")
+    page.evaluate("document.querySelector('nav.session form[action=\"/ui/logout\"]').submit()")
     page.wait_for("location.pathname === '/ui/login'", timeout=20)
     assert any(line["outcome"] == "signed_out" and line["role"] == "analyst"
                for line in api.audit_lines()[-3:])
