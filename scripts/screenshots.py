@@ -71,8 +71,10 @@ def _timeline(page: Page) -> None:
     page.evaluate(f"scalpernet.focus({patient!r})")
     page.evaluate("document.querySelectorAll('#details-body .tools > button')[1].click()")
     page.wait_for("!!document.querySelector('canvas.compare')", timeout=120)
-    page.evaluate("(n => n.scrollIntoView())(document.querySelector('#details-body "
-                  ".tool-out .info-section'))")
+    page.evaluate("window.scrollTo(0, 0); (aside => { const at = document.querySelector("
+                  "'#details-body .tool-out'); aside.scrollTop += at.getBoundingClientRect()"
+                  ".top - aside.getBoundingClientRect().top - 120; })("
+                  "document.querySelector('aside'))")
 
 
 def main() -> None:

@@ -90,7 +90,7 @@ def test_a_case_goes_through_its_states_in_the_browser_and_survives_a_reanalysis
                             ".map(r => r.textContent)")
     assert len(history) == 5
     assert "审查中 → 已确认" in history[4] and "支付账户为三名患者付款" in history[4]
-    assert "UTC" not in history[0] and "+08:00" in history[0]
+    assert "UTC" not in history[0] and "+08:00" in history[0] and "(侦查员)" in history[0]
 
     # the night after: P3 gone, P4 new, the escort agent now first level; the same id
     changed = gang()

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from scalpernet.cases.workflow import STATUSES
-from scalpernet.locale import kind_name, role_name, status_name
+from scalpernet.locale import key_role_name, kind_name, role_name, status_name
 from scalpernet.views.overview import _ENV, PAGE_CSP, when
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -121,7 +121,7 @@ def render_case_page(payload: Mapping[str, Any], *, lang: str, masked: bool,
     history = [{"seq": e["seq"], "at": _moment(e["at"]), "kind": e["type"],
                 "type": w["event_" + e["type"]],
                 "by": f"{e['by'].get('name') or e['by'].get('key_id') or '?'} "
-                      f"({e['by'].get('role') or '?'})",
+                      f"({key_role_name(e['by'].get('role') or '?', lang)})",
                 "change": _event_change(e, lang), "note": e.get("note") or ""}
                for e in payload["history"]]
     diff = None

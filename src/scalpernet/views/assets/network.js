@@ -640,6 +640,7 @@
     }, function (error) { out.replaceChildren(el("p", "error", say("error", {msg: error}))); });
   }
   // The same releases' bookings: this network's beside everyone else's, as shares per bin.
+  var COMPARE_TICKS = ["<0.1s", "0.1-1s", "1-3s", "3-10s", "10-60s", "\u226560s"];
   function releaseCompare(m, out) {
     var hospital = filters.hospital >= 0 ? data.hospitals[filters.hospital] : null;
     api("/networks/" + encodeURIComponent(data.network) + "/release-delays?member=" +
@@ -666,7 +667,7 @@
           }
         });
         ctx.fillStyle = "#475569";
-        ctx.fillText(b.label.replace(/ /g, ""), i * bar + 1, 124);
+        ctx.fillText(COMPARE_TICKS[i] || b.label, i * bar + 2, 124);
       });
       ctx.fillStyle = "#b91c1c";
       ctx.fillRect(2, 134, 10, 10);
