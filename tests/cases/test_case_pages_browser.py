@@ -71,13 +71,15 @@ def test_a_case_goes_through_its_states_in_the_browser_and_survives_a_reanalysis
 
     # a move without a note is refused, named on the page, and changes nothing
     _submit(page, "move", {"status": "under_review", "note": "   "})
-    page.wait_for("!!document.querySelector('p.error[role=alert]')", timeout=20)
+    page.wait_for("document.readyState === 'complete' && "
+                  "!!document.querySelector('p.error[role=alert]')", timeout=20)
     assert "note" in _text(page, "p.error[role=alert]")
     assert page.evaluate("document.getElementById('case-status').dataset.status") == "new"
 
     _moved(page, "under_review", "核对支付账户 alipay-8812")
     _submit(page, "assign", {"assignee": "张警官", "note": "她的辖区"})
-    page.wait_for("document.getElementById('case-assignee').textContent === '张警官'",
+    page.wait_for("document.readyState === 'complete' && "
+                  "(document.getElementById('case-assignee') || {}).textContent === '张警官'",
                   timeout=20)
     _submit(page, "comment", {"text": "已向 H2 调取监控，联系人 13912345678"})
     page.wait_for("document.querySelectorAll('#history tr.event-comment').length === 1",
