@@ -62,8 +62,11 @@ OPEN_LARGEST_GROUP_MS = """(() => {
 def measure(browser: Chromium, folder: Path, origin: str, members: int, mode: str,
             repeat: int) -> dict[str, float | int | None]:
     network = sample_network(members, actors=mode == "chart")
+    # as a served page has them: every member's hospitals, for the hospital filter
+    hospitals_of = {f"{m.kind}:{m.key}": network.hospitals for m in network.members}
     start = time.perf_counter()
-    page_html = render_network_page(network, masked=True, **MODES[mode])  # type: ignore[arg-type]
+    page_html = render_network_page(network, masked=True, hospitals_of=hospitals_of,
+                                    **MODES[mode])  # type: ignore[arg-type]
     render_ms = (time.perf_counter() - start) * 1000
     name = f"bench-{members}-{mode}.html"
     (folder / name).write_text(page_html, encoding="utf-8")

@@ -515,7 +515,10 @@ def view_cmd(
     if network is None:
         _fail(f"no network {network_id!r} in the current results (see scalpernet networks)")
         return
-    page = render_network_page(network, masked=not unmasked, physics=physics, lang=lang)
+    hospitals_of = {r["uid"]: r["hospitals"]
+                    for r in graph.read("network_member_hospitals", id=network_id)}
+    page = render_network_page(network, masked=not unmasked, physics=physics, lang=lang,
+                               hospitals_of=hospitals_of)
     try:
         out.write_text(page, encoding="utf-8")
     except OSError as exc:

@@ -34,6 +34,12 @@ STATUSES: dict[str, tuple[str, str]] = {
     "dismissed": ("已排除", "Dismissed"),
 }
 
+#: The roles of API keys, as the history of a case names who made each change.
+KEY_ROLES: dict[str, tuple[str, str]] = {
+    "investigator": ("侦查员", "investigator"), "analyst": ("分析员", "analyst"),
+    "admin": ("管理员", "admin"), "ingest": ("数据导入", "ingest"),
+}
+
 
 def _pick(table: dict[str, tuple[str, str]], code: str, lang: str) -> str:
     names = table.get(code)
@@ -65,3 +71,8 @@ def signal_name(name: str, lang: str = DEFAULT_LANG) -> str:
 
 def status_name(status: str, lang: str = DEFAULT_LANG) -> str:
     return _pick(STATUSES, status, lang)
+
+
+def key_role_name(role: str, lang: str = DEFAULT_LANG) -> str:
+    """The role of the key that made a change (侦查员, 分析员, 管理员)."""
+    return _pick(KEY_ROLES, role, lang)

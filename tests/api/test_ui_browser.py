@@ -7,47 +7,26 @@ fails every request to any other origin.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 
-from scalpernet.api import create_app
-from scalpernet.views.headless import Chromium, Page
-from tests.api.conftest import P1, ROOMY, api_settings
+from scalpernet.views.headless import Chromium
+from tests.api.browsing import serve_app, signed_in
+from tests.api.conftest import P1
 
 if TYPE_CHECKING:
     from tests.api.conftest import Api
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def served(api: Api, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(api: Api) -> Iterator[str]:
     """The app on a real socket, sharing the suite's world (and its keys)."""
-    app = create_app(api_settings(api.data_dir), key_cache_ttl=0, run_cache_ttl=0,
-                     limits=ROOMY)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the app did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(api.data_dir) as origin:
+        yield origin
 
 
 @pytest.fixture(scope="module")
@@ -56,19 +35,9 @@ def browser() -> Iterator[Chromium]:
         yield chromium
 
 
-def _signed_in(browser: Chromium, origin: str, key: str) -> Page:
-    page = browser.open(f"{origin}/ui/login")
-    page.wait_for("!!document.querySelector('input[name=key]')", timeout=20)
-    page.evaluate(f"document.querySelector('input[name=key]').value = {key!r}; "
-                  "document.querySelector('form').submit()")
-    page.wait_for("location.pathname === '/ui/networks' && document.readyState === 'complete'",
-                  timeout=20)
-    return page
-
-
 def test_an_analyst_searches_expands_reads_a_timeline_and_finds_paths(
         api: Api, served: str, browser: Chromium, tmp_path: Path) -> None:
-    page = _signed_in(browser, served, api.keys["analyst"])
+    page = signed_in(browser, served, api.keys["analyst"])
     assert "/ui/networks/n-gang" in page.evaluate("document.body.innerHTML")
     assert page.evaluate("!!document.querySelector('nav.session form[action=\"/ui/logout\"]')")
     page.navigate(f"{served}/ui/networks/n-gang")
@@ -113,6 +82,15 @@ def test_an_analyst_searches_expands_reads_a_timeline_and_finds_paths(
     page.wait_for("document.querySelectorAll('table.timeline tr').length > 1", timeout=20)
     assert page.evaluate("document.querySelectorAll('canvas.histogram').length") == 1
     assert "UTC+8" in page.evaluate("document.querySelector('table.timeline').textContent")
+    # beside it, the same releases' bookings: the gang's at machine speed, the others' human
+    page.wait_for("!!document.querySelector('canvas.compare')", timeout=20)
+    compared = page.evaluate("Array.from(document.querySelectorAll('table.compare-table tr'))"
+                             ".map(r => Array.from(r.cells).map(c => c.textContent))")
+    assert compared[1] == ["< 100 ms", "6", "0"]
+    assert compared[-1] == ["≥ 60 s", "0", "2"]
+    assert any(line["route"] == "/networks/{network_id}/release-delays" and
+               line["role"] == "analyst" and line.get("via") == "page_session"
+               for line in api.audit_lines())
     page.screenshot(tmp_path / "timeline.png")
 
     # the other networks it is in, each a link to its page
@@ -137,7 +115,7 @@ def test_an_analyst_searches_expands_reads_a_timeline_and_finds_paths(
     assert page.blocked == [] and page.errors == []
 
     # signing out ends the session: the page is refused from then on
-    page.evaluate("document.querySelector('nav.session form').submit()")
+    page.evaluate("document.querySelector('nav.session form[action=\"/ui/logout\"]').submit()")
     page.wait_for("location.pathname === '/ui/login'", timeout=20)
     assert any(line["outcome"] == "signed_out" and line["role"] == "analyst"
                for line in api.audit_lines()[-3:])

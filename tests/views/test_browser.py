@@ -215,3 +215,35 @@ def test_filters_hide_and_show_people_and_the_free_layout_stops_by_itself(site: 
     assert page.evaluate("scalpernet.network.physics.physicsEnabled") is True
     page.wait_for("scalpernet.network.physics.physicsEnabled === false", timeout=10)
     assert page.evaluate("document.getElementById('physics').checked") is False
+
+
+def test_the_hospital_filter_shows_only_the_people_who_booked_there(site: Site) -> None:
+    net = sample_network(300)
+    # the first-level scalpers and their identifiers booked at H2 only, everyone else at H1
+    at_h2 = {f"{i.kind}:{i.key}" for a in net.actors if a.role == "first_level"
+             for i in a.identifiers}
+    hospitals_of = {f"{m.kind}:{m.key}": ["H2"] if f"{m.kind}:{m.key}" in at_h2 else ["H1"]
+                    for m in net.members}
+    page = site.open("hospitals.html",
+                     render_network_page(net, masked=True, hospitals_of=hospitals_of))
+    wait_drawn(page)
+    assert page.evaluate("Array.from(document.querySelectorAll('#filter-hospital option'))"
+                         ".map(o => o.textContent)") == ["全部医院", "H1", "H2"]
+    before = page.evaluate(VISIBLE)
+    roles = ("(ids => ids.map(id => (JSON.parse(document.getElementById('scalpernet-data')"
+             ".textContent).chart.actors[id] || {role: id}).role))")
+    set_value = ("((id, v) => {const f = document.getElementById(id); f.value = v; "
+                 "f.dispatchEvent(new Event('input'));})")
+    page.evaluate(f"{set_value}('filter-hospital', '1')")
+    only = page.evaluate(VISIBLE)
+    assert 0 < len(only) < len(before)
+    assert set(page.evaluate(f"{roles}({only!r})")) == {"first_level"}
+    page.evaluate(f"{set_value}('filter-hospital', '')")
+    assert page.evaluate(VISIBLE) == before
+    assert page.errors == []
+
+
+def test_an_offline_page_without_hospitals_has_no_hospital_filter(site: Site) -> None:
+    page = site.open("no-hospitals.html", render_network_page(sample_network(30), masked=True))
+    wait_drawn(page)
+    assert page.evaluate("document.getElementById('filter-hospital').hidden") is True

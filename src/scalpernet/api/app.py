@@ -41,9 +41,11 @@ from scalpernet.api.routes import (
     ingest,
     networks,
     paths,
+    releases,
     runs,
     search,
     ui,
+    ui_cases,
     ui_exports,
 )
 from scalpernet.api.service import coalescers
@@ -183,8 +185,8 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
     # open before the first request: a refused request is audited too
     app.state.audit = AuditLog(settings.data_dir / "audit", fsync=audit_fsync)
     install_error_handlers(app)
-    for module in (health, networks, actors, exports, entities, paths, search, runs, ingest,
-                   audit, cases, ui, ui_exports, docs):
+    for module in (health, networks, releases, actors, exports, entities, paths, search,
+                   runs, ingest, audit, cases, ui, ui_cases, ui_exports, docs):
         app.include_router(module.router)
     docs.mount_assets(app)
     # outermost last: AccessLog → SecurityHeaders → AuditTrail → ErrorBoundary →

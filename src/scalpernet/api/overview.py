@@ -48,8 +48,8 @@ def read_filters(query: Mapping[str, str]) -> tuple[Filters, str | None]:
 
 
 async def overview_page(ctx: Ctx, query: Mapping[str, str], *, link_template: str,
-                        logout: str | None = None, files_template: str | None = None
-                        ) -> tuple[str, int]:
+                        logout: str | None = None, files_template: str | None = None,
+                        cases: str | None = None) -> tuple[str, int]:
     """The page's HTML and its status (400 when a filter could not be read)."""
     filters, error = read_filters(query)
     record = (await ctx.read("ui_overview_networks", min_risk=filters.min_risk,
@@ -60,5 +60,6 @@ async def overview_page(ctx: Ctx, query: Mapping[str, str], *, link_template: st
     page = render_overview_page(networks, total=record["total"],
                                 hospitals=record["hospitals"], filters=filters,
                                 masked=ctx.masked, link_template=link_template, error=error,
-                                logout=logout, files_template=files_template)
+                                logout=logout, files_template=files_template,
+                                cases=cases)
     return page, 400 if error else 200

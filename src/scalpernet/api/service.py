@@ -274,6 +274,8 @@ async def network_view(ctx: Ctx, network_id: str, *,
         raise ApiError(404, "not_found", f"no current network with id {network_id}")
     props, rows = records[0]["network"], records[0]["members"]
     actor_rows = await ctx.read("network_actors", id=network_id, timeout=QUERY_TIMEOUT_S)
+    hospitals_of = {r["uid"]: r["hospitals"] for r in await ctx.read(
+        "network_member_hospitals", id=network_id, timeout=QUERY_TIMEOUT_S)}
     page_of = None
     if served:
         from scalpernet.views import Served
@@ -283,7 +285,8 @@ async def network_view(ctx: Ctx, network_id: str, *,
     def build() -> str:
         network = network_from_record(props, rows)
         network.actors = [actor_from_record(r["actor"], r["identifiers"]) for r in actor_rows]
-        return str(render(network, masked=ctx.masked, served=page_of))
+        return str(render(network, masked=ctx.masked, served=page_of,
+                          hospitals_of=hospitals_of))
 
     html = await asyncio.to_thread(build)
     return html, [r["uid"] for r in rows]

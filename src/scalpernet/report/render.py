@@ -23,7 +23,7 @@ from scalpernet.api.present import Presenter
 from scalpernet.entities import split_uid
 from scalpernet.errors import ScalperNetError
 from scalpernet.export.source import Booking
-from scalpernet.locale import kind_name, role_name, signal_name, status_name
+from scalpernet.locale import key_role_name, kind_name, role_name, signal_name, status_name
 from scalpernet.report.figures import CST, DELAY_BINS, MARKUP_PER_SLOT, Figures, Row, spans
 from scalpernet.results.models import Network
 
@@ -179,6 +179,8 @@ def render_report(network: Network, bookings: list[Booking], total: int, figures
         "case": None if case is None else {
             "status": status_name(case.status, lang), "assignee": case.assignee,
             "history": [{**e, "at": when(e["at"]),
+                         "by": {**e["by"], "role": key_role_name(e["by"].get("role") or "?",
+                                                                 lang)},
                          "change": " → ".join(str(status_name(x, lang)) for x in
                                               (e.get("from"), e.get("to")) if x)}
                         for e in present.text(case.history)]},

@@ -179,6 +179,22 @@ class Page:
         """Close the tab."""
         self._browser.send("Target.closeTarget", {"targetId": self.target})
 
+    def allow_downloads(self, folder: Path) -> None:
+        """Save what pages download (an attachment link followed) in `folder`."""
+        self._browser.send("Browser.setDownloadBehavior", {
+            "behavior": "allow", "downloadPath": str(folder), "eventsEnabled": True})
+
+    def wait_download(self, folder: Path, suffix: str, timeout: float = 60.0) -> Path:
+        """The file ending in `suffix` once Chromium has finished saving it in `folder`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            done = [p for p in folder.iterdir() if p.name.endswith(suffix)]
+            if done:
+                return done[0]
+            time.sleep(0.1)
+        raise BrowserError(f"no {suffix} file downloaded within {timeout:.0f} s"
+                           + (f"; page errors: {self.errors}" if self.errors else ""))
+
     def screenshot(self, path: Path) -> None:
         data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
         path.write_bytes(base64.b64decode(data))

@@ -44,6 +44,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "sort_first_seen": ("首次活动", "first seen"), "sort_last_seen": ("最后活动", "last seen"),
     "sort_id": ("网络编号", "network id"), "lang": ("English", "中文"),
     "sign_out": ("退出登录", "Sign out"), "files": ("报告与导出", "Report and files"),
+    "cases": ("案件列表", "Cases"),
     "report": ("案件报告", "report"), "pdf": ("PDF", "PDF"),
     "registrations_xlsx": ("挂号 XLSX", "registrations XLSX"),
     "members_csv": ("成员 CSV", "members CSV"), "graphml": ("GraphML", "GraphML"),
@@ -86,11 +87,12 @@ def render_overview_page(networks: list[Network], *, total: int | None = None,
                          hospitals: list[str] = (), filters: Filters | None = None,  # type: ignore[assignment]
                          masked: bool, link_template: str = "{id}/view",
                          error: str | None = None, logout: str | None = None,
-                         files_template: str | None = None) -> str:
+                         files_template: str | None = None, cases: str | None = None) -> str:
     """Networks in the order asked for, each linking to its view (`link_template` with
     `{id}`), under a form of filters; masked by content for analysts. `logout` (a signed-in
-    browser's sign-out address) adds a sign-out button; `files_template` (with `{id}`) adds
-    each network's report and exports under that address."""
+    browser's sign-out address) adds a sign-out button, `cases` a link to the case list;
+    `files_template` (with `{id}`) adds each network's report and exports under that
+    address."""
     filters = filters or Filters()
     lang = filters.lang
     words = {k: (zh if lang == "zh-CN" else en) for k, (zh, en) in WORDS.items()}
@@ -119,6 +121,6 @@ def render_overview_page(networks: list[Network], *, total: int | None = None,
         count=words["count"].format(total=len(networks) if total is None else total,
                                     shown=len(rows)),
         hospitals=[(h, shown(h)) for h in hospitals], f=filters, sorts=SORTS,
-        masked=masked, error=error, csp=PAGE_CSP, logout=logout,
+        masked=masked, error=error, csp=PAGE_CSP, logout=logout, cases=cases,
         with_files=files_template is not None,
         other_lang=urlencode({**{k: v for k, v in keep.items() if v}, "lang": other}))

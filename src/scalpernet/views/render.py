@@ -29,6 +29,7 @@ from functools import cache
 from importlib import resources
 from string import Template
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from pyvis.network import Network as PyvisNetwork
@@ -58,6 +59,7 @@ class Served:
 
     overview: str = "/ui/networks"
     logout: str = "/ui/logout"
+    cases: str = "/ui/cases"  # posting a network id there opens (or finds) its case
     refs: Mapping[str, str] = field(default_factory=dict)  # member uid → reference
 
 #: Role → colour; colours stay apart for the common kinds of colour blindness.
@@ -559,12 +561,18 @@ def _signal_list(signals: Sequence[Signal], mask: IdentifierMask, w: dict[str, s
     return f'<ul class="signals">{items}</ul>'
 
 
-def _nav(served: Served | None, w: dict[str, str]) -> str:
-    """The link back to the overview and the sign-out button of a served page."""
+def _nav(served: Served | None, w: dict[str, str], network_id: str, lang: str) -> str:
+    """A served page's link back to the overview, its case (opened at the first click),
+    its report, and the sign-out button."""
     if served is None:
         return ""
+    report = f"{served.overview}/{quote(network_id, safe='')}/report?lang={lang}"
     return (f'<nav class="session"><a href="{_e(served.overview)}">{_e(w["overview_link"])}'
-            f'</a><form method="post" action="{_e(served.logout)}">'
+            f'</a><a href="{_e(report)}">{_e(w["report"])}</a>'
+            f'<form method="post" action="{_e(served.cases)}?lang={_e(lang)}">'
+            f'<input type="hidden" name="network_id" value="{_e(network_id)}">'
+            f'<button type="submit" id="open-case">{_e(w["case"])}</button></form>'
+            f'<form method="post" action="{_e(served.logout)}">'
             f'<button type="submit">{_e(w["sign_out"])}</button></form></nav>')
 
 
@@ -573,9 +581,26 @@ def _risk(value: float) -> str:
     return f"{math.floor(value * 1000) / 1000:.3f}"
 
 
+def _hospital_filter(network: Network, extra: dict[str, Any],
+                     hospitals_of: Mapping[str, Sequence[str]]) -> None:
+    """Each drawn member's hospitals (indices into the network's), and each person's (those
+    of the identifiers drawn for them), for the page's hospital filter."""
+    index = {h: i for i, h in enumerate(network.hospitals)}
+    for entry_id, entry in extra["members"].items():
+        member = network.members[int(entry_id[1:])]
+        entry["h"] = sorted({index[h] for h in hospitals_of.get(uid(member.kind, member.key), ())
+                             if h in index})
+    chart = extra.get("chart")
+    for actor in (chart["actors"].values() if chart else ()):
+        actor["h"] = sorted({h for m in actor["members"] for h in extra["members"][m]["h"]})
+    for block in (chart["blocks"].values() if chart else ()):
+        block["h"] = sorted({h for a in block["actors"] for h in chart["actors"][a]["h"]})
+
+
 def render_network_page(network: Network, *, masked: bool, physics: bool = False,
                         max_nodes: int = 400, lang: str = DEFAULT_LANGUAGE,
-                        served: Served | None = None) -> str:
+                        served: Served | None = None,
+                        hospitals_of: Mapping[str, Sequence[str]] | None = None) -> str:
     """One network as a self-contained interactive HTML page.
 
     The page opens on the org chart of the network's actors when they are stored (each box
@@ -584,7 +609,8 @@ def render_network_page(network: Network, *, masked: bool, physics: bool = False
     stays still; above `max_nodes` members, patients are collapsed under their agents and,
     if that is not enough, the lowest-ranked are left out with a notice. `lang` is zh-CN
     or en; `served` links the page to the API (search beyond the page, neighbours,
-    timelines, paths) for a signed-in browser.
+    timelines, paths) for a signed-in browser. `hospitals_of` (member uid → the network's
+    hospitals it booked at, ``network_member_hospitals``) adds a filter by hospital.
     """
     if max_nodes < 1:
         raise ValueError("max_nodes must be at least 1")
@@ -603,11 +629,15 @@ def render_network_page(network: Network, *, masked: bool, physics: bool = False
     plan = _plan(members, groups, max_nodes, w)
     layout = tiered_layout(roles, scores, edges, groups=groups, compact=bool(plan.collapsed))
     graph, extra = _build_graph(network, mask, layout, plan, physics, w, t, served)
+    if hospitals_of is not None:
+        _hospital_filter(network, extra, hospitals_of)
     data = {"nodes": graph.nodes, "edges": graph.edges, "options": graph.options, **extra,
             "t": t, "lang": lang, "api": served is not None, "masked": masked,
             "served": {"overview": served.overview} if served is not None else None,
             "roles": {role: w["role." + role] for role in ROLE_COLOURS},
-            "tz": DISPLAY_TZ_NAME}
+            "tz": DISPLAY_TZ_NAME, "network": network.id,
+            "hospitals": ([mask.text(h) for h in network.hospitals]
+                          if hospitals_of is not None else None)}
 
     vis_js = _vis_network_js()
     app_js = _asset("network.js")
@@ -625,7 +655,7 @@ def render_network_page(network: Network, *, masked: bool, physics: bool = False
         title=_e(w["title"].format(id=network.id)),
         csp=_e(_csp([vis_js, app_js], served=served is not None)),
         page_css=_asset("page.css"),
-        nav=_nav(served, w),
+        nav=_nav(served, w, network.id, lang),
         heading=_e(w["network"].format(id=network.id)),
         facts=facts,
         masked=f'<p class="masked">{_e(w["masked"])}</p>' if masked else "",
@@ -644,6 +674,10 @@ def render_network_page(network: Network, *, masked: bool, physics: bool = False
         kind_options="".join(f'<option value="{k}">{_e(w["kind." + k])}</option>'
                              for k in KIND_SHAPES),
         all_roles=_e(t["all_roles"]), all_kinds=_e(t["all_kinds"]),
+        all_hospitals=_e(t["all_hospitals"]),
+        hospital_options="".join(f'<option value="{i}">{_e(mask.text(h))}</option>'
+                                 for i, h in enumerate(network.hospitals)
+                                 if hospitals_of is not None),
         physics_checked="checked" if physics else "",
         data=_json_for_script(data),
         vis_js=vis_js,

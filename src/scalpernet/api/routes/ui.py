@@ -146,7 +146,8 @@ async def overview(request: Request, hospital: FilterText = None, since: FilterT
     page, status = await overview_page(ctx, {k: v for k, v in asked.items() if v is not None},
                                        link_template="/ui/networks/{id}",
                                        logout="/ui/logout",
-                                       files_template="/ui/networks/{id}")
+                                       files_template="/ui/networks/{id}",
+                                       cases="/ui/cases")
     await ctx.audit_ok([], status=status)
     return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
 

@@ -108,7 +108,10 @@
   var mode = chart ? "chart" : "ids";
   var tiered = !data.physics;
   var openActors = {}, openChartBlocks = {}, ringOf = {}, pinned = {};
-  var filters = {role: "", kind: "", score: 0, until: null};
+  var filters = {role: "", kind: "", hospital: -1, score: 0, until: null};
+  function atHospital(x) {
+    return filters.hospital < 0 || (x.h || []).indexOf(filters.hospital) >= 0;
+  }
   var current = {};
   refresh();
   stages.datasets = performance.now();
@@ -118,11 +121,11 @@
   // -- what is shown --------------------------------------------------------------------
   function passes(m) {
     return (!filters.role || m.role === filters.role) && (!filters.kind || m.kind === filters.kind)
-      && m.score >= filters.score;
+      && m.score >= filters.score && atHospital(m);
   }
   function actorPasses(a) {
     return (!filters.role || a.role === filters.role) && a.score >= filters.score
-      && (filters.until === null || a.first === null || a.first <= filters.until);
+      && atHospital(a) && (filters.until === null || a.first === null || a.first <= filters.until);
   }
   function nodeVisible(id) {
     if (extra[id]) return true;
@@ -141,7 +144,8 @@
     }
     if (chart && chart.blocks[id]) {
       var parent = chart.blocks[id].parent;
-      return mode === "chart" && !openChartBlocks[id] && (!parent || nodeVisible(parent));
+      return mode === "chart" && !openChartBlocks[id] && atHospital(chart.blocks[id])
+        && (!parent || nodeVisible(parent));
     }
     if (data.groups[id]) return mode === "ids" && data.groups[id].collapsible && !expanded[id];
     return true;
@@ -612,6 +616,9 @@
         if (!isNaN(released) && !isNaN(booked)) delays.push((booked - released) / 1000);
       });
       if (delays.length) out.appendChild(histogram(delays));
+      var compare = el("div", "release-compare");
+      out.appendChild(compare);
+      releaseCompare(m, compare);
       var table = el("table", "timeline"), head = el("tr");
       [T.booked_at, T.hospital, T.status, T.delay].forEach(function (h) {
         head.appendChild(el("th", null, h));
@@ -622,13 +629,66 @@
             booked = Date.parse(r.booked_at);
         var delay = isNaN(released) || isNaN(booked) ? "?" :
           numberFormat.format((booked - released) / 1000) + " " + T.s;
-        [when(r.booked_at), r.hospital || "?", r.status || "?", delay].forEach(function (v) {
+        var status = r.status ? T["status." + r.status] || r.status : "?";
+        [when(r.booked_at), r.hospital || "?", status, delay].forEach(function (v) {
           row.appendChild(el("td", null, v));
         });
         table.appendChild(row);
       });
       out.appendChild(table);
       reveal(out);
+    }, function (error) { out.replaceChildren(el("p", "error", say("error", {msg: error}))); });
+  }
+  // The same releases' bookings: this network's beside everyone else's, as shares per bin.
+  var COMPARE_TICKS = ["<0.1s", "0.1-1s", "1-3s", "3-10s", "10-60s", "\u226560s"];
+  function releaseCompare(m, out) {
+    var hospital = filters.hospital >= 0 ? data.hospitals[filters.hospital] : null;
+    api("/networks/" + encodeURIComponent(data.network) + "/release-delays?member=" +
+        encodeURIComponent(m.ref) + (hospital ? "&hospital=" +
+        encodeURIComponent(hospital) : "")).then(function (body) {
+      out.replaceChildren(el("div", "info-section", say("compare", {releases: body.releases})));
+      if (!body.other_bookings) out.appendChild(el("p", "hint", T.compare_none));
+      var canvas = el("canvas", "compare"), W = 300, H = 150;
+      canvas.width = W; canvas.height = H;
+      canvas.setAttribute("role", "img");
+      canvas.setAttribute("aria-label", say("compare", {releases: body.releases}));
+      var ctx = canvas.getContext("2d"), bar = W / body.bins.length;
+      var share = function (n, total) { return total ? n / total : 0; };
+      ctx.font = "10px sans-serif";
+      body.bins.forEach(function (b, i) {
+        [[b.network, body.network_bookings, "#b91c1c", 0],
+         [b.others, body.other_bookings, "#2563eb", 1]].forEach(function (s) {
+          var h = 90 * share(s[0], s[1]), x = i * bar + 3 + s[3] * (bar - 6) / 2;
+          ctx.fillStyle = s[2];
+          ctx.fillRect(x, 110 - h, (bar - 8) / 2, h);
+          if (s[0]) {
+            ctx.fillStyle = "#111827";
+            ctx.fillText(String(s[0]), x, 107 - h);
+          }
+        });
+        ctx.fillStyle = "#475569";
+        ctx.fillText(COMPARE_TICKS[i] || b.label, i * bar + 2, 124);
+      });
+      ctx.fillStyle = "#b91c1c";
+      ctx.fillRect(2, 134, 10, 10);
+      ctx.fillStyle = "#111827";
+      ctx.fillText(say("network_share", {n: body.network_bookings}), 16, 143);
+      ctx.fillStyle = "#2563eb";
+      ctx.fillRect(150, 134, 10, 10);
+      ctx.fillStyle = "#111827";
+      ctx.fillText(say("others_share", {n: body.other_bookings}), 164, 143);
+      out.appendChild(canvas);
+      var table = el("table", "timeline compare-table"), head = el("tr");
+      [T.delay, T.col_network, T.col_others].forEach(function (h) {
+        head.appendChild(el("th", null, h));
+      });
+      table.appendChild(head);
+      body.bins.forEach(function (b) {
+        var row = el("tr");
+        [b.label, b.network, b.others].forEach(function (v) { row.appendChild(el("td", null, v)); });
+        table.appendChild(row);
+      });
+      out.appendChild(table);
     }, function (error) { out.replaceChildren(el("p", "error", say("error", {msg: error}))); });
   }
   function histogram(values) {
@@ -727,6 +787,8 @@
   function onFilter() {
     filters.role = document.getElementById("filter-role").value;
     filters.kind = document.getElementById("filter-kind").value;
+    var hospital = document.getElementById("filter-hospital").value;
+    filters.hospital = hospital === "" ? -1 : parseInt(hospital, 10);
     filters.score = parseFloat(document.getElementById("filter-score").value);
     document.getElementById("filter-score-value").textContent = filters.score.toFixed(2);
     var slider = document.getElementById("filter-time");
@@ -748,7 +810,9 @@
     });
   }
   document.getElementById("period-box").hidden = !span;
-  ["filter-role", "filter-kind", "filter-score", "filter-time"].forEach(function (id) {
+  document.getElementById("filter-hospital").hidden = !data.hospitals;
+  ["filter-role", "filter-kind", "filter-hospital", "filter-score", "filter-time"]
+      .forEach(function (id) {
     document.getElementById(id).addEventListener("input", onFilter);
   });
 
