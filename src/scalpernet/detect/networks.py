@@ -28,7 +28,13 @@ import numpy as np
 from scalpernet.detect.arrays import sorted_unique
 from scalpernet.detect.params import DetectParams
 from scalpernet.detect.projection import SLOTS, Projection
-from scalpernet.detect.signals import CHANNEL_SLOTS, EntitySignals, Incidence, RegistrationSignals
+from scalpernet.detect.signals import (
+    CHANNEL_SLOTS,
+    KINDS,
+    EntitySignals,
+    Incidence,
+    RegistrationSignals,
+)
 
 _CHANNEL_CODES = np.asarray([SLOTS.index(s) for s in CHANNEL_SLOTS], dtype=np.int8)
 
@@ -65,9 +71,10 @@ def ring_bookings(proj: Projection, reg: RegistrationSignals, inc: Incidence,
     Its other bookings join the ring (``expand_steps`` times): a customer an agent brought
     who paid by QR code through a fresh address and device shows no trigger of its own.
     Damp channels never pass bookings on, and neither do patients and ID cards (a customer's
-    other bookings are the customer's own). Last, the other half of every occupy-and-wash
-    pair joins: the placeholder that held the slot for the ring's buyer, or the buyer it was
-    washed to.
+    other bookings are the customer's own). A machine-speed booking through a channel
+    carrying two or more ring bookings joins too, even a shared one. Last, the other half of
+    every occupy-and-wash pair joins: the placeholder that held the slot for the ring's buyer,
+    or the buyer it was washed to.
     """
     on_channel = np.isin(inc.slot, _CHANNEL_CODES) & ~sig.damp[inc.entity]
     hit = on_channel & sig.trigger[inc.entity]
@@ -81,6 +88,15 @@ def ring_bookings(proj: Projection, reg: RegistrationSignals, inc: Incidence,
         if not more.any():
             break
         mark[inc.registration[more]] = True
+    # a machine-speed booking through a channel the ring books through is the tool's, even
+    # when the channel is shared with honest people (a carrier NAT address) and the customer's
+    # own identifiers carry nothing else: no person books within a second of release
+    tool_channel = np.isin(inc.slot, _CHANNEL_CODES) & (~sig.damp[inc.entity]
+                                                         | sig.shared[inc.entity])
+    inside = np.bincount(inc.entity[tool_channel], weights=mark[inc.registration[tool_channel]],
+                         minlength=inc.count)
+    tool = tool_channel & (inside[inc.entity] >= 2) & reg.machine[inc.registration]
+    mark[inc.registration[tool]] = True
     pairs = reg.wash_pairs
     either = mark[pairs[:, 0]] | mark[pairs[:, 1]]
     mark[pairs[either].reshape(-1)] = True
@@ -116,6 +132,8 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
     # which ends may link: the shared ones only to triggered channels
     shared_v = sig.shared[nodes]
     triggered_v = sig.trigger[nodes] & ~shared_v
+    patient_v = inc.kinds[nodes] == KINDS.index("patient")
+    machine = reg.machine
     # group the pairs by booking: a clique of the (at most nine) entities of each booking
     order = np.lexsort((vertex, regs))
     regs_s, vert_s = regs[order], vertex[order]
@@ -127,8 +145,11 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
         for b in range(a + 1, int(sizes.max())):
             s = starts[sizes > b]
             x, y = vert_s[s + a], vert_s[s + b]
-            ok = np.where(shared_v[x], triggered_v[y], np.where(shared_v[y], triggered_v[x],
-                                                                 True))
+            # a shared identifier links triggered channels, and the customer of a
+            # machine-speed booking (the tool booked it through the shared address)
+            fast = machine[regs_s[s]]
+            ok = np.where(shared_v[x], triggered_v[y] | (fast & patient_v[y]),
+                          np.where(shared_v[y], triggered_v[x] | (fast & patient_v[x]), True))
             src.append(x[ok])
             dst.append(y[ok])
             wts.append(weight[regs_s[s[ok]]])
