@@ -55,6 +55,9 @@ def test_gangs_without_a_tool_identifier_are_found_whole_with_their_tiers(
     # machine-speed bookings through the NAT address bring their customers into the ring
     assert {members[f"phone:{phone(86_000 + n)}"][0] for n in range(4)} == {gn}
     assert {role[f"phone:{phone(86_000 + n)}"] for n in range(4)} == {"patient"}
+    # ... and so does one booked in the same release burst through a fresh address
+    assert members[f"phone:{phone(86_010)}"][0] == members["ip:36.7.7.7"][0] == gn
+    assert role["ip:36.7.7.7"] == "technician"
     # the NAT address ties the NAT gang's brokers together, and is nobody's role
     assert {members[f"phone:{phone(80_000 + k)}"][0] for k in range(4)} == {gn}
     assert role[f"ip:{NAT_IP}"] == "none"

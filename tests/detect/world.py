@@ -340,6 +340,15 @@ def _nat_gang(w: World) -> None:
                payer=f"gn-qr-fast-{n}", doctor="D003", slot_min=50 + n, paid_after_ms=400_000)
         w.note(gid, "patient", f"patient:{id_no}|{name}", f"id_card:{id_no}",
                f"phone:{phone(86_000 + n)}", f"payer:gn-qr-fast-{n}")
+    # and one the tool booked in the same release burst through a fresh address: nothing
+    # but the burst ties it to the ring
+    name, id_no = "快客新", id_number(8_210)
+    w.book(day=0, name=name, id_no=id_no, latency_ms=600, phone_no=phone(86_010),
+           ip="36.7.7.7", device=None, account=None, payer="gn-qr-fast-new", doctor="D003",
+           slot_min=58, paid_after_ms=400_000)
+    w.note(gid, "technician", "ip:36.7.7.7")
+    w.note(gid, "patient", f"patient:{id_no}|{name}", f"id_card:{id_no}",
+           f"phone:{phone(86_010)}", "payer:gn-qr-fast-new")
     # the honest people behind the same address: human speed, three of them quick
     for k in range(90):
         id_no = id_number(9_000 + k)

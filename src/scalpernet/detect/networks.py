@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import igraph as ig
 import numpy as np
 
-from scalpernet.detect.arrays import sorted_unique
+from scalpernet.detect.arrays import combine, sorted_unique
 from scalpernet.detect.params import DetectParams
-from scalpernet.detect.projection import SLOTS, Projection
+from scalpernet.detect.projection import MISSING, SLOTS, Projection
 from scalpernet.detect.signals import (
     CHANNEL_SLOTS,
     KINDS,
@@ -103,6 +103,35 @@ def ring_bookings(proj: Projection, reg: RegistrationSignals, inc: Incidence,
     return np.flatnonzero(mark)
 
 
+def release_bursts(proj: Projection, reg: RegistrationSignals,
+                   rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Machine-speed bookings of a release burst the ring took part in at machine speed, and
+    the ring booking each joins through.
+
+    A burst is one doctor's release at one hospital; no person books within a second of it,
+    so every machine-speed booking of a burst is a grabbing tool's. A burst in which ring
+    bookings were made at machine speed brings in its other machine-speed bookings, however
+    fresh their address and however much their identifiers are the customers' own: each
+    joins through the burst's earliest machine-speed ring booking. Returns (rows, anchors).
+    """
+    known = reg.machine & (proj.latency_ms != MISSING) & (proj.booked_ms != MISSING)
+    fast = np.flatnonzero(known)
+    empty = np.zeros(0, dtype=np.int64)
+    if fast.size == 0 or rows.size == 0:
+        return empty, empty
+    released = proj.booked_ms[fast] - proj.latency_ms[fast]
+    burst = combine(proj.codes["hospital"][fast], proj.codes["doctor"][fast], released)
+    in_ring = np.isin(fast, rows)
+    # each burst's earliest machine-speed ring booking
+    order = np.lexsort((fast, proj.booked_ms[fast], ~in_ring, burst))
+    head = order[np.r_[True, burst[order][1:] != burst[order][:-1]]]
+    head = head[in_ring[head]]
+    anchor_of = dict(zip(burst[head].tolist(), fast[head].tolist(), strict=True))
+    join = np.flatnonzero(~in_ring & np.isin(burst, burst[head]))
+    return fast[join], np.asarray([anchor_of[b] for b in burst[join].tolist()],
+                                  dtype=np.int64)
+
+
 def booking_weight(reg: RegistrationSignals) -> np.ndarray:
     """Evidence weight of each booking: 1, plus 1 at machine speed, plus 1 in a wash pair."""
     return 1.0 + reg.machine.astype(np.float64) + reg.wash.astype(np.float64)
@@ -118,8 +147,11 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
     without pulling in the honest people behind the same address. ``rows`` overrides which
     bookings are linked (the benchmark links all of them).
     """
+    burst_rows = burst_anchors = np.zeros(0, dtype=np.int64)
     if rows is None:
         rows = ring_bookings(proj, reg, inc, sig, params)
+        burst_rows, burst_anchors = release_bursts(proj, reg, rows)
+        rows = np.union1d(rows, burst_rows)
     in_ring = np.zeros(proj.size, dtype=bool)
     in_ring[rows] = True
     on_ring = in_ring[inc.registration]
@@ -163,6 +195,13 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
     src.append(patient[wash[:, 0]])
     dst.append(patient[wash[:, 1]])
     wts.append(weight[wash[:, 1]])
+    # a booking that joined through its release burst links its customer to the burst's
+    # anchor booking's
+    burst = (patient[burst_rows] >= 0) & (patient[burst_anchors] >= 0)
+    burst_rows, burst_anchors = burst_rows[burst], burst_anchors[burst]
+    src.append(patient[burst_rows])
+    dst.append(patient[burst_anchors])
+    wts.append(weight[burst_rows])
     g = ig.Graph(n=int(nodes.size), directed=False)
     if src:
         u = np.concatenate(src).astype(np.int64)
@@ -177,8 +216,10 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
         g.es["bookings"] = np.bincount(inv).tolist()
     # ... and the re-booking touches the placeholder too (the merge counts it)
     links = BookingLinks(booking=np.concatenate([np.searchsorted(rows, regs),
-                                                 np.searchsorted(rows, wash[:, 1])]),
-                         vertex=np.concatenate([vertex, patient[wash[:, 0]]]))
+                                                 np.searchsorted(rows, wash[:, 1]),
+                                                 np.searchsorted(rows, burst_rows)]),
+                         vertex=np.concatenate([vertex, patient[wash[:, 0]],
+                                                patient[burst_anchors]]))
     return AnalysisGraph(graph=g, nodes=nodes, ring_bookings=rows, pair_registration=pair_idx,
                          links=links)
 
