@@ -36,6 +36,15 @@ from scalpernet.detect.tiers import Roles
 _K = {k: i for i, k in enumerate(KINDS)}
 #: Slots that name a channel of the booking (an agent's own phone is the agent's: HAS_PHONE).
 _CHANNEL_SLOTS = ("phone", "ip", "device", "account", "payer", "escort_agent")
+#: A payer is one second-level scalper's own account when this share of its bookings that
+#: name a second level name that one (:func:`_own_payers`) ...
+OWN_PAYER_SHARE = 0.8
+#: ... over at least this many bookings ...
+OWN_PAYER_MIN = 2
+#: ... and it paid this share of that scalper's paid bookings.
+OWN_PAYER_PAID = 0.5
+OWN_PAYER_REASON = ("paid for one second-level scalper's customers, most of those he brought: "
+                    "his own account")
 #: Actor tiers from the top of the tree down.
 ACTOR_TIERS = ("technician", "first_level", "second_level", "patient")
 
@@ -79,7 +88,11 @@ def _ring_columns(k: int, proj: Projection, inc: Incidence, rings: Rings) -> _Ri
 def resolve_actors(k: int, proj: Projection, reg: RegistrationSignals, inc: Incidence,
                    rings: Rings, roles: Roles) -> list[ActorDraft]:
     """The people of ring ``k``: technician, first level, second levels, then patients (by
-    ID card order), each with its identifiers, evidence and parent."""
+    ID card order), each with its identifiers, evidence and parent.
+
+    A hub or advance payer found to be one second-level scalper's own account
+    (:func:`_own_payers`) joins that scalper and takes its role: ``roles`` is updated, with
+    the reason, so the members say what their actors say."""
     ring = _ring_columns(k, proj, inc, rings)
     members = rings.members[k]
     role = {int(m): roles.of(int(m)) for m in members}
@@ -88,51 +101,107 @@ def resolve_actors(k: int, proj: Projection, reg: RegistrationSignals, inc: Inci
     def by_strength(ids: list[int]) -> list[int]:
         return sorted(ids, key=lambda i: (-int(strength[i]), i))
 
+    # second level: one person per escort agent, or per broker phone with no agent
+    units: list[list[int]] = []
+    unit_of: dict[int, int] = {}
+    seconds = [m for m, r in role.items() if r == "second_level"]
+    for a in by_strength([m for m in seconds if inc.kinds[m] == _K["escort_agent"]]):
+        unit_of[a] = len(units)
+        units.append([a])
+
+    def unit_for(m: int) -> int | None:
+        for agent in (int(rings.owner_agent[m]), int(rings.top_agent[m])):
+            if agent in unit_of:
+                return unit_of[agent]
+        return None
+
+    for p in by_strength([m for m in seconds if inc.kinds[m] == _K["phone"]]):
+        u = unit_for(p)
+        if u is None:
+            u = len(units)
+            units.append([])
+        units[u].append(p)
+        unit_of[p] = u
+    brokered = _booking_units(ring, unit_of)
+    own = _own_payers(ring, brokered, role, inc, by_strength)
+    for m in own:
+        if role[m] != "second_level":
+            roles.role[m] = role[m] = "second_level"
+            roles.reason[m] = OWN_PAYER_REASON
+    for m in by_strength([m for m in role if role[m] == "second_level" and m not in unit_of]):
+        u = own.get(m, unit_for(m))
+        broker = int(rings.top_broker[m])
+        if u is None and broker in unit_of:
+            u = unit_of[broker]
+        if u is None:  # a second-level payer whose broker is not in the ring: its own person
+            u = len(units)
+            units.append([])
+        units[u].append(m)
+        unit_of[m] = u
     actors: list[ActorDraft] = []
     for tier in ("technician", "first_level"):
         ids = [m for m, r in role.items() if r == tier]
         if ids:
             actors.append(ActorDraft(tier, by_strength(ids)))
-    # second level: one actor per escort agent, or per broker phone with no agent
-    unit_of: dict[int, int] = {}
-    seconds = [m for m, r in role.items() if r == "second_level"]
-    agents = [m for m in seconds if inc.kinds[m] == _K["escort_agent"]]
-    for a in by_strength(agents):
-        unit_of[a] = len(actors)
-        actors.append(ActorDraft("second_level", [a]))
-
-    def unit_for(m: int) -> int | None:
-        owner = int(rings.owner_agent[m])
-        if owner in unit_of:
-            return unit_of[owner]
-        agent = int(rings.top_agent[m])
-        if agent in unit_of:
-            return unit_of[agent]
-        return None
-
-    phones = [m for m in seconds if inc.kinds[m] == _K["phone"]]
-    for p in by_strength(phones):
-        u = unit_for(p)
-        if u is None:
-            unit_of[p] = u = len(actors)
-            actors.append(ActorDraft("second_level", [p]))
-        else:
-            actors[u].members.append(p)
-        unit_of.setdefault(p, u)
-    for m in by_strength([m for m in seconds if m not in unit_of]):
-        u = unit_for(m)
-        broker = int(rings.top_broker[m])
-        if u is None and broker in unit_of:
-            u = unit_of[broker]
-        if u is None:  # a second-level payer whose broker is not in the ring: its own person
-            u = len(actors)
-            actors.append(ActorDraft("second_level", []))
-        actors[u].members.append(m)
-        unit_of[m] = u
+    offset = len(actors)
+    actors.extend(ActorDraft("second_level", ids) for ids in units)
+    unit_of = {m: u + offset for m, u in unit_of.items()}
     _patients(ring, inc, rings, role, actors)
     _tree(ring, actors, unit_of, inc)
     _evidence(ring, proj, reg, actors)
     return actors
+
+
+def _booking_units(ring: _Ring, unit_of: dict[int, int]) -> np.ndarray:
+    """Each ring booking's second-level scalper as the booking names it (its escort agent,
+    else its broker phone; -1: none)."""
+    unit = np.full(ring.rows.size, -1, dtype=np.int64)
+    for slot in ("phone", "escort_agent"):  # the agent wins
+        col = ring.cols[slot]
+        for b in np.flatnonzero(col >= 0).tolist():
+            u = unit_of.get(int(col[b]))
+            if u is not None:
+                unit[b] = u
+    return unit
+
+
+def _own_payers(ring: _Ring, unit: np.ndarray, role: dict[int, str], inc: Incidence,
+                by_strength) -> dict[int, int]:
+    """Payers that are one second-level scalper's own account: of the payer's ring bookings
+    that name a second level (its agent or broker phone), at least ``OWN_PAYER_SHARE`` name
+    that one, over at least ``OWN_PAYER_MIN`` bookings, and the payer paid at least
+    ``OWN_PAYER_PAID`` of that scalper's paid bookings. Bookings naming nobody (the
+    customer's own phone, no agent written) say nothing either way.
+
+    A first-level (hub) or technician (advance) payer passing the test is the scalper's and
+    leaves its tier, unless it is the last identifier of its tier in the ring: the first
+    level of a gang with one second-level scalper pays through him as much as he does.
+    Returns payer -> unit."""
+    payer = ring.cols["payer"]
+    ok = (payer >= 0) & (unit >= 0)
+    out: dict[int, int] = {}
+    if not ok.any():
+        return out
+    pairs, counts = np.unique(np.stack([payer[ok], unit[ok]], axis=1), axis=0,
+                              return_counts=True)
+    named = dict(zip(*(a.tolist() for a in np.unique(payer[ok], return_counts=True)),
+                     strict=True))
+    paid = dict(zip(*(a.tolist() for a in np.unique(unit[ok], return_counts=True)),
+                    strict=True))
+    best: dict[int, tuple[int, int]] = {}
+    for (p, u), c in zip(pairs.tolist(), counts.tolist(), strict=True):
+        if p not in best or c > best[p][1]:
+            best[p] = (u, c)
+    for p, (u, c) in best.items():
+        if (role.get(p) in ("second_level", "first_level", "technician")
+                and inc.kinds[p] == _K["payer"] and c >= OWN_PAYER_MIN
+                and c >= OWN_PAYER_SHARE * named[p] and c >= OWN_PAYER_PAID * paid[u]):
+            out[p] = u
+    for tier in ("first_level", "technician"):
+        tier_ids = [m for m, r in role.items() if r == tier]
+        if tier_ids and all(m in out for m in tier_ids):
+            del out[by_strength(tier_ids)[0]]
+    return out
 
 
 def _patients(ring: _Ring, inc: Incidence, rings: Rings, role: dict[int, str],
