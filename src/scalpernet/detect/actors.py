@@ -45,6 +45,16 @@ OWN_PAYER_MIN = 2
 OWN_PAYER_PAID = 0.5
 OWN_PAYER_REASON = ("paid for one second-level scalper's customers, most of those he brought: "
                     "his own account")
+#: The first level's accounts are a few (:func:`_small_hubs`) ...
+FEW_HUBS = 3
+#: ... leading the second-level scalpers' by this factor in customers ...
+HUB_GAP = 2.0
+#: ... the smallest of them paying at least this many customers ...
+HUB_MIN_CUSTOMERS = 10
+#: ... and the scalpers' accounts are many.
+MANY_SMALL = 3
+SMALL_HUB_REASON = ("one of many accounts each paying its own customers, far fewer than the "
+                    "few hub accounts: a second-level scalper's own")
 #: Actor tiers from the top of the tree down.
 ACTOR_TIERS = ("technician", "first_level", "second_level", "patient")
 
@@ -124,10 +134,12 @@ def resolve_actors(k: int, proj: Projection, reg: RegistrationSignals, inc: Inci
         unit_of[p] = u
     brokered = _booking_units(ring, unit_of)
     own = _own_payers(ring, brokered, role, inc, by_strength)
-    for m in own:
-        if role[m] != "second_level":
-            roles.role[m] = role[m] = "second_level"
-            roles.reason[m] = OWN_PAYER_REASON
+    for reason, moved in ((OWN_PAYER_REASON, own),
+                          (SMALL_HUB_REASON, _small_hubs(role, inc, rings, own))):
+        for m in moved:
+            if role[m] != "second_level":
+                roles.role[m] = role[m] = "second_level"
+                roles.reason[m] = reason
     for m in by_strength([m for m in role if role[m] == "second_level" and m not in unit_of]):
         u = own.get(m, unit_for(m))
         broker = int(rings.top_broker[m])
@@ -150,6 +162,34 @@ def resolve_actors(k: int, proj: Projection, reg: RegistrationSignals, inc: Inci
     _tree(ring, actors, unit_of, inc)
     _evidence(ring, proj, reg, actors)
     return actors
+
+
+def _small_hubs(role: dict[int, str], inc: Incidence, rings: Rings,
+                own: dict[int, int]) -> list[int]:
+    """Hub payers that are second-level scalpers' own accounts, told by size alone.
+
+    A first level pays through a few accounts; second-level scalpers who pay for their own
+    customers, with no agent written and no broker phone, leave only their accounts, each
+    paying its own group of customers, and are read as hub accounts too. Ranked by customers,
+    when at most ``FEW_HUBS`` accounts lead the rest by a factor of ``HUB_GAP`` or more, the
+    last of them paying ``HUB_MIN_CUSTOMERS`` or more, and more accounts follow (at least
+    ``MANY_SMALL``) than lead, the followers are the scalpers'. (A first level's accounts,
+    used side by side, pay for similar numbers.) Returns the followers not in ``own``.
+    """
+    hubs = sorted((m for m, r in role.items() if r == "first_level" and m not in own
+                   and inc.kinds[m] == _K["payer"]),
+                  key=lambda m: (-int(rings.customers[m]), m))
+    size = [int(rings.customers[m]) for m in hubs]
+    best = (0.0, 0)
+    for k in range(1, min(FEW_HUBS, len(hubs) - 1) + 1):
+        gap = size[k - 1] / max(size[k], 1)
+        if gap > best[0]:
+            best = (gap, k)
+    gap, k = best
+    if (k and gap >= HUB_GAP and size[k - 1] >= HUB_MIN_CUSTOMERS
+            and len(hubs) - k >= max(MANY_SMALL, k + 1)):
+        return hubs[k:]
+    return []
 
 
 def _booking_units(ring: _Ring, unit_of: dict[int, int]) -> np.ndarray:
