@@ -101,3 +101,47 @@ def test_the_first_levels_only_account_stays_his_when_it_pays_for_one_agent(
     net, first = _holding(nets, "payer:ap-alipay-hub")
     assert first.role == "first_level"
     assert next(m for m in net.members if m.key == "ap-alipay-hub").role == "first_level"
+
+
+def _accounts_only(w: World, sizes: list[int]) -> None:
+    """A bot gang with no agent column whose customers all give their own phones: each of
+    ``sizes`` is an account paying that many customers (nothing else tells them apart)."""
+    rng = w.rng
+    ips = [f"203.0.113.{80 + k}" for k in range(3)]
+    n = 0
+    for a, size in enumerate(sizes):
+        for _ in range(size):
+            w.book(day=n % 8, name=f"账客{n}", id_no=id_number(4_000 + n),
+                   latency_ms=rng.randint(15, 90), phone_no=phone(62_000 + n),
+                   ip=rng.choice(ips), device=None, account=f"ao-bot-{n % 4}",
+                   payer=f"ao-pay-{a}", doctor="D005", slot_min=n % 240)
+            n += 1
+
+
+def _roles(graph: Graph, sizes: list[int]) -> tuple[dict[str, str], list[Actor]]:
+    w = World()
+    _accounts_only(w, sizes)
+    _honest(w)
+    reset_graph(graph)
+    write_world(graph, w.rows)
+    net, _ = _holding(analyze(graph).networks, "payer:ao-pay-0")
+    return {m.key: m.role for m in net.members if m.kind == "payer"}, net.actors
+
+
+def test_many_small_accounts_behind_a_big_hub_are_each_a_second_level_scalper(
+        graph: Graph) -> None:
+    roles, actors = _roles(graph, [30, 9, 8, 7, 6])
+    assert roles == {"ao-pay-0": "first_level", **{f"ao-pay-{a}": "second_level"
+                                                   for a in range(1, 5)}}
+    seconds = [a for a in actors if a.role == "second_level"]
+    assert sorted(i.key for a in seconds for i in a.identifiers) == [
+        f"ao-pay-{a}" for a in range(1, 5)] and len(seconds) == 4
+    (first,) = [a for a in actors if a.role == "first_level"]
+    assert [i.key for i in first.identifiers] == ["ao-pay-0"]
+
+
+def test_a_first_levels_accounts_of_similar_size_stay_one_hub(graph: Graph) -> None:
+    roles, actors = _roles(graph, [20, 16, 12, 9, 8])
+    assert set(roles.values()) == {"first_level"}
+    assert [a.role for a in actors].count("first_level") == 1
+    assert not [a for a in actors if a.role == "second_level"]
