@@ -10,7 +10,9 @@ the direct links, with the reason for every grouping:
   at human speed;
 * a **second-level** scalper: an escort agent with its own phone, the contact phones given for
   its customers and the payer paying for them; with no agent column, a broker's phone and the
-  payer paying through it;
+  payer paying through it; a payer read as a hub that is one scalper's own account, tied to
+  his broker (:func:`_own_payers`) or one of many small accounts behind a few big ones
+  (:func:`_small_hubs`), which takes the scalper's role;
 * the **first level**: every first-level identifier of the ring (the money hub's accounts, its
   phone, the agent identity it poses as);
 * the **technician**: every technician identifier (the tool's servers, proxies, devices, bot
