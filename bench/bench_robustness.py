@@ -37,8 +37,15 @@ BIN = Path(sys.executable).parent / "scalpernet"
 
 #: Seeds detection may be tuned on; every other seed is for reporting only.
 TUNING_SEEDS = (11, 12, 13, 14)
-#: Seeds reported on (never tuned on).
-HOLDOUT_SEEDS = (101, 102, 103, 104, 105, 106)
+#: Seeds reported on (never tuned on). Seeds 101-106 were the holdout of the first sweep;
+#: its misses were diagnosed on them, so they are retired and each sweep after a round of
+#: tuning takes seeds no one has looked at.
+HOLDOUT_SEEDS = (107, 108, 109, 110, 111, 112)
+RETIRED_SEEDS = (101, 102, 103, 104, 105, 106)
+#: Tuning points that force one hard kind of gang on every gang of a tuning city: the
+#: second-level scalpers pay from their own accounts and are never written on a booking
+#: (seen on retired seed 105), with and without the device, account and agent columns.
+STRESS_KNOBS = {"money": ("agents",), "agents_written": ("never",)}
 
 #: Export shapes: optional columns left out of the files.
 NO_DEVICE_ACCOUNT_AGENT = ("device_id", "account_id", "escort_agent_id", "escort_agent_name",
@@ -94,6 +101,11 @@ def grid(which: str) -> list[Point]:
         if i % 2 == 0:
             points.append(Point(f"s{seed}-{small // 1000}k-gb18030", seed, small,
                                 encoding="gb18030-zh"))
+    if which == "tuning":
+        for seed in seeds[:2]:
+            for shape, drop in shapes[:2]:
+                points.append(Point(f"s{seed}-50k-agents-pay-{shape}", seed, 50_000,
+                                    knobs=STRESS_KNOBS, drop=drop))
     # the default world (the demo's) stays perfect
     points.append(Point(f"s{seeds[0]}-100k-default", seeds[0], 100_000, world="default"))
     return points

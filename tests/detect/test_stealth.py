@@ -49,6 +49,15 @@ def test_gangs_without_a_tool_identifier_are_found_whole_with_their_tiers(
     # no agent column: the brokers' phones and a broker's own payer are the second level
     assert {role[f"phone:{phone(70_000 + k)}"] for k in range(3)} == {"second_level"}
     assert role["payer:gs-wx-broker-0"] == "second_level"
+    # no broker of its own: a scalper's account, told by paying for a small group only
+    assert role["payer:gs-wx-group-0"] == "second_level"
+    assert "small group" in members["payer:gs-wx-group-0"][1].evidence["role_reason"]
+    # machine-speed bookings through the NAT address bring their customers into the ring
+    assert {members[f"phone:{phone(86_000 + n)}"][0] for n in range(4)} == {gn}
+    assert {role[f"phone:{phone(86_000 + n)}"] for n in range(4)} == {"patient"}
+    # ... and so does one booked in the same release burst through a fresh address
+    assert members[f"phone:{phone(86_010)}"][0] == members["ip:36.7.7.7"][0] == gn
+    assert role["ip:36.7.7.7"] == "technician"
     # the NAT address ties the NAT gang's brokers together, and is nobody's role
     assert {members[f"phone:{phone(80_000 + k)}"][0] for k in range(4)} == {gn}
     assert role[f"ip:{NAT_IP}"] == "none"

@@ -287,6 +287,19 @@ def _stealth_gang(w: World) -> None:
         w.note(gid, "technician", f"ip:{ip}", f"device:{device}")
         w.note(gid, "patient", f"patient:{id_no}|{name}", f"id_card:{id_no}",
                f"account:{account}")
+    # a second-level scalper's own account, paying at once for three customers brought
+    # through different brokers' phones: a small group beside the hub accounts
+    group = "gs-wx-group-0"
+    w.note(gid, "second_level", f"payer:{group}")
+    for n in range(3):
+        name, id_no = f"组客{n}", id_number(7_100 + n)
+        ip, device, account = f"36.5.{n}.9", f"spoof-g{n}", f"own-g{n}"
+        w.book(day=5 + n, name=name, id_no=id_no, latency_ms=rng.randint(3_000, 8_000),
+               phone_no=brokers[1 + n % 2], ip=ip, device=device, account=account, payer=group,
+               doctor="D002", slot_min=60 + n)
+        w.note(gid, "technician", f"ip:{ip}", f"device:{device}")
+        w.note(gid, "patient", f"patient:{id_no}|{name}", f"id_card:{id_no}",
+               f"account:{account}")
 
 
 def _nat_gang(w: World) -> None:
@@ -318,6 +331,24 @@ def _nat_gang(w: World) -> None:
                paid_after_ms=400_000)
         w.note(gid, "patient", f"patient:{id_no}|{name}", f"id_card:{id_no}",
                f"payer:gn-qr-{n}")
+    # customers the tool booked at machine speed through the NAT address, with their own
+    # phones and QR payments: nothing of the gang's on their bookings but the address
+    for n in range(4):
+        name, id_no = f"快客{n}", id_number(8_200 + n)
+        w.book(day=n, name=name, id_no=id_no, latency_ms=rng.randint(80, 400),
+               phone_no=phone(86_000 + n), ip=NAT_IP, device=None, account=None,
+               payer=f"gn-qr-fast-{n}", doctor="D003", slot_min=50 + n, paid_after_ms=400_000)
+        w.note(gid, "patient", f"patient:{id_no}|{name}", f"id_card:{id_no}",
+               f"phone:{phone(86_000 + n)}", f"payer:gn-qr-fast-{n}")
+    # and one the tool booked in the same release burst through a fresh address: nothing
+    # but the burst ties it to the ring
+    name, id_no = "快客新", id_number(8_210)
+    w.book(day=0, name=name, id_no=id_no, latency_ms=600, phone_no=phone(86_010),
+           ip="36.7.7.7", device=None, account=None, payer="gn-qr-fast-new", doctor="D003",
+           slot_min=58, paid_after_ms=400_000)
+    w.note(gid, "technician", "ip:36.7.7.7")
+    w.note(gid, "patient", f"patient:{id_no}|{name}", f"id_card:{id_no}",
+           f"phone:{phone(86_010)}", "payer:gn-qr-fast-new")
     # the honest people behind the same address: human speed, three of them quick
     for k in range(90):
         id_no = id_number(9_000 + k)

@@ -10,7 +10,9 @@ the direct links, with the reason for every grouping:
   at human speed;
 * a **second-level** scalper: an escort agent with its own phone, the contact phones given for
   its customers and the payer paying for them; with no agent column, a broker's phone and the
-  payer paying through it;
+  payer paying through it; a payer read as a hub that is one scalper's own account, tied to
+  his broker (:func:`_own_payers`) or one of many small accounts behind a few big ones
+  (:func:`_small_hubs`), which takes the scalper's role;
 * the **first level**: every first-level identifier of the ring (the money hub's accounts, its
   phone, the agent identity it poses as);
 * the **technician**: every technician identifier (the tool's servers, proxies, devices, bot
@@ -36,6 +38,25 @@ from scalpernet.detect.tiers import Roles
 _K = {k: i for i, k in enumerate(KINDS)}
 #: Slots that name a channel of the booking (an agent's own phone is the agent's: HAS_PHONE).
 _CHANNEL_SLOTS = ("phone", "ip", "device", "account", "payer", "escort_agent")
+#: A payer is one second-level scalper's own account when this share of its bookings that
+#: name a second level name that one (:func:`_own_payers`) ...
+OWN_PAYER_SHARE = 0.8
+#: ... over at least this many bookings ...
+OWN_PAYER_MIN = 2
+#: ... and it paid this share of that scalper's paid bookings.
+OWN_PAYER_PAID = 0.5
+OWN_PAYER_REASON = ("paid for one second-level scalper's customers, most of those he brought: "
+                    "his own account")
+#: The first level's accounts are a few (:func:`_small_hubs`) ...
+FEW_HUBS = 3
+#: ... leading the second-level scalpers' by this factor in customers ...
+HUB_GAP = 2.0
+#: ... the smallest of them paying at least this many customers ...
+HUB_MIN_CUSTOMERS = 10
+#: ... and the scalpers' accounts are many.
+MANY_SMALL = 3
+SMALL_HUB_REASON = ("one of many accounts each paying its own customers, far fewer than the "
+                    "few hub accounts: a second-level scalper's own")
 #: Actor tiers from the top of the tree down.
 ACTOR_TIERS = ("technician", "first_level", "second_level", "patient")
 
@@ -79,7 +100,11 @@ def _ring_columns(k: int, proj: Projection, inc: Incidence, rings: Rings) -> _Ri
 def resolve_actors(k: int, proj: Projection, reg: RegistrationSignals, inc: Incidence,
                    rings: Rings, roles: Roles) -> list[ActorDraft]:
     """The people of ring ``k``: technician, first level, second levels, then patients (by
-    ID card order), each with its identifiers, evidence and parent."""
+    ID card order), each with its identifiers, evidence and parent.
+
+    A hub or advance payer found to be one second-level scalper's own account
+    (:func:`_own_payers`) joins that scalper and takes its role: ``roles`` is updated, with
+    the reason, so the members say what their actors say."""
     ring = _ring_columns(k, proj, inc, rings)
     members = rings.members[k]
     role = {int(m): roles.of(int(m)) for m in members}
@@ -88,51 +113,137 @@ def resolve_actors(k: int, proj: Projection, reg: RegistrationSignals, inc: Inci
     def by_strength(ids: list[int]) -> list[int]:
         return sorted(ids, key=lambda i: (-int(strength[i]), i))
 
+    # second level: one person per escort agent, or per broker phone with no agent
+    units: list[list[int]] = []
+    unit_of: dict[int, int] = {}
+    seconds = [m for m, r in role.items() if r == "second_level"]
+    for a in by_strength([m for m in seconds if inc.kinds[m] == _K["escort_agent"]]):
+        unit_of[a] = len(units)
+        units.append([a])
+
+    def unit_for(m: int) -> int | None:
+        for agent in (int(rings.owner_agent[m]), int(rings.top_agent[m])):
+            if agent in unit_of:
+                return unit_of[agent]
+        return None
+
+    for p in by_strength([m for m in seconds if inc.kinds[m] == _K["phone"]]):
+        u = unit_for(p)
+        if u is None:
+            u = len(units)
+            units.append([])
+        units[u].append(p)
+        unit_of[p] = u
+    brokered = _booking_units(ring, unit_of)
+    own = _own_payers(ring, brokered, role, inc, by_strength)
+    for reason, moved in ((OWN_PAYER_REASON, own),
+                          (SMALL_HUB_REASON, _small_hubs(role, inc, rings, own))):
+        for m in moved:
+            if role[m] != "second_level":
+                roles.role[m] = role[m] = "second_level"
+                roles.reason[m] = reason
+    for m in by_strength([m for m in role if role[m] == "second_level" and m not in unit_of]):
+        u = own.get(m, unit_for(m))
+        broker = int(rings.top_broker[m])
+        if u is None and broker in unit_of:
+            u = unit_of[broker]
+        if u is None:  # a second-level payer whose broker is not in the ring: its own person
+            u = len(units)
+            units.append([])
+        units[u].append(m)
+        unit_of[m] = u
     actors: list[ActorDraft] = []
     for tier in ("technician", "first_level"):
         ids = [m for m, r in role.items() if r == tier]
         if ids:
             actors.append(ActorDraft(tier, by_strength(ids)))
-    # second level: one actor per escort agent, or per broker phone with no agent
-    unit_of: dict[int, int] = {}
-    seconds = [m for m, r in role.items() if r == "second_level"]
-    agents = [m for m in seconds if inc.kinds[m] == _K["escort_agent"]]
-    for a in by_strength(agents):
-        unit_of[a] = len(actors)
-        actors.append(ActorDraft("second_level", [a]))
-
-    def unit_for(m: int) -> int | None:
-        owner = int(rings.owner_agent[m])
-        if owner in unit_of:
-            return unit_of[owner]
-        agent = int(rings.top_agent[m])
-        if agent in unit_of:
-            return unit_of[agent]
-        return None
-
-    phones = [m for m in seconds if inc.kinds[m] == _K["phone"]]
-    for p in by_strength(phones):
-        u = unit_for(p)
-        if u is None:
-            unit_of[p] = u = len(actors)
-            actors.append(ActorDraft("second_level", [p]))
-        else:
-            actors[u].members.append(p)
-        unit_of.setdefault(p, u)
-    for m in by_strength([m for m in seconds if m not in unit_of]):
-        u = unit_for(m)
-        broker = int(rings.top_broker[m])
-        if u is None and broker in unit_of:
-            u = unit_of[broker]
-        if u is None:  # a second-level payer whose broker is not in the ring: its own person
-            u = len(actors)
-            actors.append(ActorDraft("second_level", []))
-        actors[u].members.append(m)
-        unit_of[m] = u
+    offset = len(actors)
+    actors.extend(ActorDraft("second_level", ids) for ids in units)
+    unit_of = {m: u + offset for m, u in unit_of.items()}
     _patients(ring, inc, rings, role, actors)
     _tree(ring, actors, unit_of, inc)
     _evidence(ring, proj, reg, actors)
     return actors
+
+
+def _small_hubs(role: dict[int, str], inc: Incidence, rings: Rings,
+                own: dict[int, int]) -> list[int]:
+    """Hub payers that are second-level scalpers' own accounts, told by size alone.
+
+    A first level pays through a few accounts; second-level scalpers who pay for their own
+    customers, with no agent written and no broker phone, leave only their accounts, each
+    paying its own group of customers, and are read as hub accounts too. Ranked by customers,
+    when at most ``FEW_HUBS`` accounts lead the rest by a factor of ``HUB_GAP`` or more, the
+    last of them paying ``HUB_MIN_CUSTOMERS`` or more, and more accounts follow (at least
+    ``MANY_SMALL``) than lead, the followers are the scalpers'. (A first level's accounts,
+    used side by side, pay for similar numbers.) Returns the followers not in ``own``.
+    """
+    hubs = sorted((m for m, r in role.items() if r == "first_level" and m not in own
+                   and inc.kinds[m] == _K["payer"]),
+                  key=lambda m: (-int(rings.customers[m]), m))
+    size = [int(rings.customers[m]) for m in hubs]
+    best = (0.0, 0)
+    for k in range(1, min(FEW_HUBS, len(hubs) - 1) + 1):
+        gap = size[k - 1] / max(size[k], 1)
+        if gap > best[0]:
+            best = (gap, k)
+    gap, k = best
+    if (k and gap >= HUB_GAP and size[k - 1] >= HUB_MIN_CUSTOMERS
+            and len(hubs) - k >= max(MANY_SMALL, k + 1)):
+        return hubs[k:]
+    return []
+
+
+def _booking_units(ring: _Ring, unit_of: dict[int, int]) -> np.ndarray:
+    """Each ring booking's second-level scalper as the booking names it (its escort agent,
+    else its broker phone; -1: none)."""
+    unit = np.full(ring.rows.size, -1, dtype=np.int64)
+    for slot in ("phone", "escort_agent"):  # the agent wins
+        col = ring.cols[slot]
+        for b in np.flatnonzero(col >= 0).tolist():
+            u = unit_of.get(int(col[b]))
+            if u is not None:
+                unit[b] = u
+    return unit
+
+
+def _own_payers(ring: _Ring, unit: np.ndarray, role: dict[int, str], inc: Incidence,
+                by_strength) -> dict[int, int]:
+    """Payers that are one second-level scalper's own account: of the payer's ring bookings
+    that name a second level (its agent or broker phone), at least ``OWN_PAYER_SHARE`` name
+    that one, over at least ``OWN_PAYER_MIN`` bookings, and the payer paid at least
+    ``OWN_PAYER_PAID`` of that scalper's paid bookings. Bookings naming nobody (the
+    customer's own phone, no agent written) say nothing either way.
+
+    A first-level (hub) or technician (advance) payer passing the test is the scalper's and
+    leaves its tier, unless it is the last identifier of its tier in the ring: the first
+    level of a gang with one second-level scalper pays through him as much as he does.
+    Returns payer -> unit."""
+    payer = ring.cols["payer"]
+    ok = (payer >= 0) & (unit >= 0)
+    out: dict[int, int] = {}
+    if not ok.any():
+        return out
+    pairs, counts = np.unique(np.stack([payer[ok], unit[ok]], axis=1), axis=0,
+                              return_counts=True)
+    named = dict(zip(*(a.tolist() for a in np.unique(payer[ok], return_counts=True)),
+                     strict=True))
+    paid = dict(zip(*(a.tolist() for a in np.unique(unit[ok], return_counts=True)),
+                    strict=True))
+    best: dict[int, tuple[int, int]] = {}
+    for (p, u), c in zip(pairs.tolist(), counts.tolist(), strict=True):
+        if p not in best or c > best[p][1]:
+            best[p] = (u, c)
+    for p, (u, c) in best.items():
+        if (role.get(p) in ("second_level", "first_level", "technician")
+                and inc.kinds[p] == _K["payer"] and c >= OWN_PAYER_MIN
+                and c >= OWN_PAYER_SHARE * named[p] and c >= OWN_PAYER_PAID * paid[u]):
+            out[p] = u
+    for tier in ("first_level", "technician"):
+        tier_ids = [m for m, r in role.items() if r == tier]
+        if tier_ids and all(m in out for m in tier_ids):
+            del out[by_strength(tier_ids)[0]]
+    return out
 
 
 def _patients(ring: _Ring, inc: Incidence, rings: Rings, role: dict[int, str],

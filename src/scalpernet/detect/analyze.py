@@ -288,6 +288,9 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
     drafts = []
     for k in kept:
         score = scores[k]
+        # actors first: a payer found to be a second-level scalper's own account takes his
+        # role, and the members say so
+        people = resolve_actors(k, proj, ctx.reg, inc, rings, ctx.roles)
         members = []
         for i in rings.members[k]:
             i = int(i)
@@ -315,7 +318,6 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
         hospitals = sorted(proj.vocab["hospital"][c] for c in codes[codes >= 0])
         anchor = min(rings.members[k], key=lambda i: (
             -strength[vertex_of[int(i)]], uid_of[int(i)]))
-        people = resolve_actors(k, proj, ctx.reg, inc, rings, ctx.roles)
         roles = {int(i): ctx.roles.of(int(i)) for i in rings.members[k]}
         tree = member_tree(people, rings.members[k], roles, rings.ring_bookings,
                            _neighbours(ctx, k, roles, vertex_of))

@@ -25,10 +25,16 @@ from dataclasses import dataclass
 import igraph as ig
 import numpy as np
 
-from scalpernet.detect.arrays import sorted_unique
+from scalpernet.detect.arrays import combine, sorted_unique
 from scalpernet.detect.params import DetectParams
-from scalpernet.detect.projection import SLOTS, Projection
-from scalpernet.detect.signals import CHANNEL_SLOTS, EntitySignals, Incidence, RegistrationSignals
+from scalpernet.detect.projection import MISSING, SLOTS, Projection
+from scalpernet.detect.signals import (
+    CHANNEL_SLOTS,
+    KINDS,
+    EntitySignals,
+    Incidence,
+    RegistrationSignals,
+)
 
 _CHANNEL_CODES = np.asarray([SLOTS.index(s) for s in CHANNEL_SLOTS], dtype=np.int8)
 
@@ -65,9 +71,10 @@ def ring_bookings(proj: Projection, reg: RegistrationSignals, inc: Incidence,
     Its other bookings join the ring (``expand_steps`` times): a customer an agent brought
     who paid by QR code through a fresh address and device shows no trigger of its own.
     Damp channels never pass bookings on, and neither do patients and ID cards (a customer's
-    other bookings are the customer's own). Last, the other half of every occupy-and-wash
-    pair joins: the placeholder that held the slot for the ring's buyer, or the buyer it was
-    washed to.
+    other bookings are the customer's own). A machine-speed booking through a channel
+    carrying two or more ring bookings joins too, even a shared one. Last, the other half of
+    every occupy-and-wash pair joins: the placeholder that held the slot for the ring's buyer,
+    or the buyer it was washed to.
     """
     on_channel = np.isin(inc.slot, _CHANNEL_CODES) & ~sig.damp[inc.entity]
     hit = on_channel & sig.trigger[inc.entity]
@@ -81,10 +88,48 @@ def ring_bookings(proj: Projection, reg: RegistrationSignals, inc: Incidence,
         if not more.any():
             break
         mark[inc.registration[more]] = True
+    # a machine-speed booking through a channel the ring books through is the tool's, even
+    # when the channel is shared with honest people (a carrier NAT address) and the customer's
+    # own identifiers carry nothing else: no person books within a second of release
+    tool_channel = np.isin(inc.slot, _CHANNEL_CODES) & (~sig.damp[inc.entity]
+                                                         | sig.shared[inc.entity])
+    inside = np.bincount(inc.entity[tool_channel], weights=mark[inc.registration[tool_channel]],
+                         minlength=inc.count)
+    tool = tool_channel & (inside[inc.entity] >= 2) & reg.machine[inc.registration]
+    mark[inc.registration[tool]] = True
     pairs = reg.wash_pairs
     either = mark[pairs[:, 0]] | mark[pairs[:, 1]]
     mark[pairs[either].reshape(-1)] = True
     return np.flatnonzero(mark)
+
+
+def release_bursts(proj: Projection, reg: RegistrationSignals,
+                   rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Machine-speed bookings of a release burst the ring took part in at machine speed, and
+    the ring booking each joins through.
+
+    A burst is one doctor's release at one hospital; no person books within a second of it,
+    so every machine-speed booking of a burst is a grabbing tool's. A burst in which ring
+    bookings were made at machine speed brings in its other machine-speed bookings, however
+    fresh their address and however much their identifiers are the customers' own: each
+    joins through the burst's earliest machine-speed ring booking. Returns (rows, anchors).
+    """
+    known = reg.machine & (proj.latency_ms != MISSING) & (proj.booked_ms != MISSING)
+    fast = np.flatnonzero(known)
+    empty = np.zeros(0, dtype=np.int64)
+    if fast.size == 0 or rows.size == 0:
+        return empty, empty
+    released = proj.booked_ms[fast] - proj.latency_ms[fast]
+    burst = combine(proj.codes["hospital"][fast], proj.codes["doctor"][fast], released)
+    in_ring = np.isin(fast, rows)
+    # each burst's earliest machine-speed ring booking
+    order = np.lexsort((fast, proj.booked_ms[fast], ~in_ring, burst))
+    head = order[np.r_[True, burst[order][1:] != burst[order][:-1]]]
+    head = head[in_ring[head]]
+    anchor_of = dict(zip(burst[head].tolist(), fast[head].tolist(), strict=True))
+    join = np.flatnonzero(~in_ring & np.isin(burst, burst[head]))
+    return fast[join], np.asarray([anchor_of[b] for b in burst[join].tolist()],
+                                  dtype=np.int64)
 
 
 def booking_weight(reg: RegistrationSignals) -> np.ndarray:
@@ -102,8 +147,11 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
     without pulling in the honest people behind the same address. ``rows`` overrides which
     bookings are linked (the benchmark links all of them).
     """
+    burst_rows = burst_anchors = np.zeros(0, dtype=np.int64)
     if rows is None:
         rows = ring_bookings(proj, reg, inc, sig, params)
+        burst_rows, burst_anchors = release_bursts(proj, reg, rows)
+        rows = np.union1d(rows, burst_rows)
     in_ring = np.zeros(proj.size, dtype=bool)
     in_ring[rows] = True
     on_ring = in_ring[inc.registration]
@@ -116,6 +164,8 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
     # which ends may link: the shared ones only to triggered channels
     shared_v = sig.shared[nodes]
     triggered_v = sig.trigger[nodes] & ~shared_v
+    patient_v = inc.kinds[nodes] == KINDS.index("patient")
+    machine = reg.machine
     # group the pairs by booking: a clique of the (at most nine) entities of each booking
     order = np.lexsort((vertex, regs))
     regs_s, vert_s = regs[order], vertex[order]
@@ -127,8 +177,11 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
         for b in range(a + 1, int(sizes.max())):
             s = starts[sizes > b]
             x, y = vert_s[s + a], vert_s[s + b]
-            ok = np.where(shared_v[x], triggered_v[y], np.where(shared_v[y], triggered_v[x],
-                                                                 True))
+            # a shared identifier links triggered channels, and the customer of a
+            # machine-speed booking (the tool booked it through the shared address)
+            fast = machine[regs_s[s]]
+            ok = np.where(shared_v[x], triggered_v[y] | (fast & patient_v[y]),
+                          np.where(shared_v[y], triggered_v[x] | (fast & patient_v[x]), True))
             src.append(x[ok])
             dst.append(y[ok])
             wts.append(weight[regs_s[s[ok]]])
@@ -142,6 +195,13 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
     src.append(patient[wash[:, 0]])
     dst.append(patient[wash[:, 1]])
     wts.append(weight[wash[:, 1]])
+    # a booking that joined through its release burst links its customer to the burst's
+    # anchor booking's
+    burst = (patient[burst_rows] >= 0) & (patient[burst_anchors] >= 0)
+    burst_rows, burst_anchors = burst_rows[burst], burst_anchors[burst]
+    src.append(patient[burst_rows])
+    dst.append(patient[burst_anchors])
+    wts.append(weight[burst_rows])
     g = ig.Graph(n=int(nodes.size), directed=False)
     if src:
         u = np.concatenate(src).astype(np.int64)
@@ -156,8 +216,10 @@ def build_analysis_graph(proj: Projection, reg: RegistrationSignals, inc: Incide
         g.es["bookings"] = np.bincount(inv).tolist()
     # ... and the re-booking touches the placeholder too (the merge counts it)
     links = BookingLinks(booking=np.concatenate([np.searchsorted(rows, regs),
-                                                 np.searchsorted(rows, wash[:, 1])]),
-                         vertex=np.concatenate([vertex, patient[wash[:, 0]]]))
+                                                 np.searchsorted(rows, wash[:, 1]),
+                                                 np.searchsorted(rows, burst_rows)]),
+                         vertex=np.concatenate([vertex, patient[wash[:, 0]],
+                                                patient[burst_anchors]]))
     return AnalysisGraph(graph=g, nodes=nodes, ring_bookings=rows, pair_registration=pair_idx,
                          links=links)
 

@@ -15,7 +15,8 @@ over the ring's own bookings, and hold whatever columns the export carries:
   own phone is such a hub (the big scalper posing as an agent).
 * **second_level**: a broker serving one group of customers: an escort agent; its own phone;
   a contact phone given for several customers (with or without an agent column); a payment
-  account paying (almost) only one broker's customers.
+  account paying (almost) only one broker's customers, or, when no broker is written, paying
+  at once for a small group beside the ring's main accounts.
 * **patient**: patients, ID cards, placeholders, and what one customer owns: a phone given for
   at most two customers, a payer paying for one, an app account booked for one (even when the
   tool booked through it: the account is the customer's, the tool only used it), an address
@@ -49,6 +50,11 @@ UNWRITTEN_SHARE = 0.2
 ADVANCE_END_SHARE = 0.55
 #: ... when the others paid on at least this fast, against their pace while it paid.
 ADVANCE_PACE = 0.75
+#: A payer paying at once for several customers, but for less than this share of the
+#: bookings its ring's busiest account paid, pays for one group beside the hub's accounts:
+#: a second-level scalper's own account (seen only by its volume when neither agents nor
+#: their phones are written).
+GROUP_PAYER_SHARE = 0.25
 #: Roles from highest tier to lowest (the hierarchy the views draw).
 TIER_ORDER = ("technician", "first_level", "second_level", "patient", "none")
 
@@ -122,6 +128,17 @@ def _paid_in_advance(hub: np.ndarray, rings: Rings) -> np.ndarray:
             after = (others > stop).sum() / max(t1 - stop, 1.0)
             if after >= ADVANCE_PACE * before:
                 out[h] = True
+    return out
+
+
+def _group_payers(payers: np.ndarray, rings: Rings) -> np.ndarray:
+    """Payers whose ring bookings are under ``GROUP_PAYER_SHARE`` of the ring's busiest
+    payer's (the busiest counted over every payer of the ring still unassigned)."""
+    busiest = np.zeros(max(rings.count, 1), dtype=np.int64)
+    idx = np.flatnonzero(payers)
+    np.maximum.at(busiest, rings.entity_ring[idx], rings.ring_bookings[idx])
+    out = np.zeros(payers.shape, dtype=bool)
+    out[idx] = rings.ring_bookings[idx] < GROUP_PAYER_SHARE * busiest[rings.entity_ring[idx]]
     return out
 
 
@@ -200,6 +217,8 @@ def assign_roles(inc: Incidence, sig: EntitySignals, rings: Rings,
                   & (rings.agents == 0) & (rings.top_broker >= 0)
                   & (role[top] == "second_level"))
     put(payer & (one_agent | one_broker), "second_level", "paid for one broker's customers")
+    put(_group_payers(payer & member & (role == ""), rings) & auto, "second_level",
+        "paid at once for a small group of the ring's customers, beside its main accounts")
     hub = payer & member & (role == "")
     put(_paid_in_advance(hub, rings), "technician",
         "paid the ring's bookings first, until the money moved to other accounts")
