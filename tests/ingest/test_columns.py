@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from scalpernet.identifiers import check_char, parse_id_card
-from scalpernet.ingest.rows import _card_facts, _cards, _phone, _phones, _time, _times
+from scalpernet.ingest.rows import _card_facts, _cards, _ip, _ips, _phone, _phones, _time, _times
 
 TEXTS = ["2025-02-26 19:00:00", "2025-02-28 23:59:59", "2024-02-29 00:00:00",
          "2025-02-29 10:00:00", "2025-02-30 10:00:00", "2025-04-31 08:00:00",
@@ -63,3 +63,14 @@ def test_whole_column_phones_equal_the_rule() -> None:
         got = list(zip(*(c.to_pylist() for c in _phones(pa.array(texts), prefix)),
                        strict=True))
         assert got == [_phone(t, prefix) for t in texts]
+
+
+def test_whole_column_ips_equal_the_rule() -> None:
+    texts = ["58.30.1.2", "0.0.0.0", "0.0.0.1", "10.1.2.3", "100.64.0.1", "127.0.0.1",
+             "169.254.1.1", "172.16.0.1", "172.32.0.1", "192.168.1.1", "192.0.2.7",
+             "198.51.100.1", "203.0.113.7", "192.0.0.5", "198.19.255.255", "224.0.0.1",
+             "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "", "bad ip",
+             "203.0.113.7:51234", "::1", "2001:db8::1", "::ffff:10.0.0.1", "1.2.3.04",
+             "99.255.0.9", "240.0.0.0"]
+    got = list(zip(*(c.to_pylist() for c in _ips(pa.array(texts))), strict=True))
+    assert got == [_ip(t) for t in texts]
