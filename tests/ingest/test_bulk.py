@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import pytest
 
 from scalpernet.config import get_settings
@@ -217,3 +218,14 @@ def test_a_killed_bulk_load_is_refused_until_rerun(stopped_server: LocalServer,
     assert stored == report.created > 0
     again = ingest_paths(graph, paths, quarantine_path=tmp_path / "skip.jsonl")
     assert len(again.skipped_files) == 3 and again.read == 0
+
+
+def test_the_importer_reads_fields_across_lines_only_when_a_value_holds_a_break(
+        tmp_path: Path) -> None:
+    files = bulk._Files(tmp_path)
+    bulk._prepare(files)
+    files.write("Registration", pa.table({"key": ["H01|R1"], "doctor": ["张医生"]}), 0)
+    assert "--multiline-fields=false" in bulk.importer_args(files, "neo4j")
+    files.write("Registration", pa.table({"key": ["H01|R2"], "doctor": ["张\r医生"]}), 1)
+    args = bulk.importer_args(files, "neo4j")
+    assert "--multiline-fields=true" in args and "--multiline-fields=false" not in args
