@@ -35,6 +35,13 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the importer, not the
+    server, which runs on)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def step(kind: str, path: Path) -> dict[str, object]:
     """One measured step, in this process."""
     from scalpernet.config import get_settings
@@ -57,12 +64,14 @@ def step(kind: str, path: Path) -> dict[str, object]:
         from scalpernet.ingest.bulk import bulk_load
 
         stages: dict[str, float] = {}
-        last = [time.perf_counter(), ""]
+        cpu: dict[str, float] = {}
+        last = [time.perf_counter(), _cpu(), ""]
 
-        def on_stage(name: str, _: object) -> None:  # wall seconds of each stage
-            now = time.perf_counter()
-            stages[str(last[1])] = round(stages.get(str(last[1]), 0) + now - float(last[0]), 1)
-            last[:] = [now, name.split(":")[0]]
+        def on_stage(name: str, _: object) -> None:  # wall and CPU seconds of each stage
+            now, used, stage = time.perf_counter(), _cpu(), str(last[2])
+            stages[stage] = round(stages.get(stage, 0) + now - float(last[0]), 1)
+            cpu[stage] = round(cpu.get(stage, 0) + used - float(last[1]), 1)
+            last[:] = [now, used, name.split(":")[0]]
 
         report = bulk_load(settings, [path], on_stage=on_stage)
     else:
@@ -70,7 +79,8 @@ def step(kind: str, path: Path) -> dict[str, object]:
 
         report = ingest_paths(get_graph(), [path])
     seconds = time.perf_counter() - started
-    extra = {"stages": {k: v for k, v in stages.items() if k}} if kind == "bulk" else {}
+    extra = {"stages": {k: v for k, v in stages.items() if k},
+             "cpu_s": {k: v for k, v in cpu.items() if k}} if kind == "bulk" else {}
     return {**extra, "rows": report.read, "seconds": round(seconds, 1),
             "rows_per_s": round(report.read / seconds), "peak_rss_mb": round(_peak_mb())}
 

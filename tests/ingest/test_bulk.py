@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import pytest
 
 from scalpernet.config import get_settings
@@ -75,9 +76,10 @@ def messy(folder: Path) -> list[Path]:
     folder.mkdir()
     agent = {"escort_agent_id": "E7", "escort_agent_name": "陪诊员甲",
              "escort_agent_phone": "13900139000"}
-    rows = [cells("G1", **agent), cells("G2", department="心内科, 二病区", doctor="张\n医生"),
+    first = {**agent, "device_id": "DEV-G1"}
+    rows = [cells("G1", **first), cells("G2", department="心内科, 二病区", doctor="张\n医生"),
             cells("G3", patient_name="561", id_number="110105194912310021", **agent),
-            cells("G4", booked_at="昨天"), cells("G1", **agent),  # bad; exact duplicate
+            cells("G4", booked_at="昨天"), cells("G1", **first),  # bad; exact duplicate
             cells("G5", status="待定", payer_account="pay2"),
             cells("G6", ip="bad ip", escort_agent_id="E7", escort_agent_phone="13900139001"),
             cells("G8", phone="", account_id="", device_id="", ip="", payer_account="",
@@ -88,9 +90,13 @@ def messy(folder: Path) -> list[Path]:
     gb = folder / "a.csv"
     gb.write_bytes(("\r\n".join([csv_line(CHINESE), *map(csv_line, rows)]) + "\r\n\r\n")
                    .encode("gb18030"))
-    later = [cells("G1", status="已取消", cancelled_at="2025-02-27 09:00:00", **agent),
+    # a newer version (whose earlier one's device stays, as when written in another batch)
+    # and an older one (the stored one stays, and nothing of the older one is written)
+    later = [cells("G1", status="已取消", cancelled_at="2025-02-27 09:00:00",
+                   device_id="DEV-NEW", **agent),
              cells("G3", patient_name="561", id_number="110105194912310021",
-                   booked_at="2025-02-20 18:00:00", **agent)]  # older: the stored one stays
+                   booked_at="2025-02-20 18:00:00", phone="13700137000",
+                   payer_account="pay-old", **agent)]
     utf = folder / "b.csv"
     utf.write_text("\n".join([csv_line(list(FIELDS)), *map(csv_line, later)]) + "\n",
                    encoding="utf-8")
@@ -153,6 +159,9 @@ def test_bulk_and_transactional_build_the_same_graph(own_server: LocalServer,
         assert not extra and not missing, f"transactional only {extra}; bulk only {missing}"
     assert tx_graph == bulk_graph
     nodes, links = bulk_graph
+    keys = {dict(props).get("key") for _, props in nodes}
+    assert repr("DEV-G1") in keys and repr("DEV-NEW") in keys  # both versions written
+    assert repr("pay-old") not in keys and repr("13700137000") not in keys  # older: not
     labels = {label for ls, _ in nodes for label in ls}
     assert labels >= {"Registration", "Patient", "IDCard", "Phone", "IP", "Payer",
                       "EscortAgent", "Account", "Device", "Entity"}
@@ -209,3 +218,14 @@ def test_a_killed_bulk_load_is_refused_until_rerun(stopped_server: LocalServer,
     assert stored == report.created > 0
     again = ingest_paths(graph, paths, quarantine_path=tmp_path / "skip.jsonl")
     assert len(again.skipped_files) == 3 and again.read == 0
+
+
+def test_the_importer_reads_fields_across_lines_only_when_a_value_holds_a_break(
+        tmp_path: Path) -> None:
+    files = bulk._Files(tmp_path)
+    bulk._prepare(files)
+    files.write("Registration", pa.table({"key": ["H01|R1"], "doctor": ["张医生"]}), 0)
+    assert "--multiline-fields=false" in bulk.importer_args(files, "neo4j")
+    files.write("Registration", pa.table({"key": ["H01|R2"], "doctor": ["张\r医生"]}), 1)
+    args = bulk.importer_args(files, "neo4j")
+    assert "--multiline-fields=true" in args and "--multiline-fields=false" not in args

@@ -21,12 +21,13 @@ like a wrong check digit: evidence, never a reason to reject the row.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
+from datetime import date, timedelta
 from operator import mul
-from typing import Literal
+from typing import Final, Literal
 
+import numpy as np
 from stdnum import numdb
 
 #: Weights W_i = 2^(18-i) mod 11 for positions 1..17 (GB 11643-1999).
@@ -59,6 +60,13 @@ MIN_BIRTH_YEAR = 1900
 
 _ASCII_ZERO_SUM = 48 * sum(WEIGHTS)  # subtracts the ASCII offset of '0' in one step
 _LAST_CHARS = frozenset("0123456789X")
+#: Whether each six-digit number is a region code (one byte each, by the code's value).
+_REGION_TABLE: Final = np.zeros(1_000_000, dtype=bool)
+_REGION_TABLE[np.fromiter(map(int, REGION_CODES), np.int64)] = True
+_CHECK_CODES: Final = np.frombuffer(CHECK_CHARS.encode("ascii"), np.uint8)
+_EPOCH: Final = date(1970, 1, 1)
+#: :func:`judge_plain`'s birth date of a number whose digits name no real date.
+NO_BIRTH_DATE: Final = np.iinfo(np.int64).min
 
 Reason = Literal[
     "empty",
@@ -108,55 +116,82 @@ def _clean(raw: str) -> str:
     return "".join(text.split()).upper()
 
 
-@lru_cache(maxsize=1 << 16)  # ~73k calendar days in 1900-2100: hot dates stay
-def _birth_date(digits8: str) -> date | None:
-    try:
-        return date(int(digits8[:4]), int(digits8[4:6]), int(digits8[6:8]))
-    except ValueError:
-        return None
+#: The reasons :func:`judge_plain` gives, by its codes (0: valid).
+PLAIN_REASONS: Final[tuple[Reason | None, ...]] = (
+    None, "bad_region", "bad_birth_date", "future_birth_date", "bad_check_digit")
+
+
+def judge_plain(codes: np.ndarray, today: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Judge many plain numbers at once: ``codes`` holds one per row as 18 ASCII bytes
+    (17 digits, then a digit or ``X``). Returns per number its reason code (an index into
+    :data:`PLAIN_REASONS`), its birth date as days since 1970-01-01 (:data:`NO_BIRTH_DATE`
+    when there is none) and whether its 17th digit is odd (male). The reasons are checked in
+    :func:`parse_id_card`'s order; the region is the first six digits when the code is one.
+    """
+    digits = codes[:, :17].astype(np.int64) - 48
+    year = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
+    month = digits[:, 10] * 10 + digits[:, 11]
+    day = digits[:, 12] * 10 + digits[:, 13]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[
+        np.clip(month, 1, 12) - 1] + (leap & (month == 2))
+    real = (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days) & (
+        year >= MIN_BIRTH_YEAR)
+    first = (np.clip(year, MIN_BIRTH_YEAR, 9999) - 1970).astype("datetime64[Y]")
+    days = ((first.astype("datetime64[M]") + (np.clip(month, 1, 12) - 1)).astype(
+        "datetime64[D]") + (day - 1)).astype(np.int64)
+    days = np.where(real, days, NO_BIRTH_DATE)
+    region = _REGION_TABLE[digits[:, :6] @ (10 ** np.arange(5, -1, -1))]
+    check = _CHECK_CODES[((digits * np.array(WEIGHTS)).sum(axis=1)) % 11] == codes[:, 17]
+    reason = np.select([~region, ~real, days > (today - _EPOCH).days, ~check], [1, 2, 3, 4], 0)
+    return reason.astype(np.int8), days, digits[:, 16] % 2 == 1
 
 
 def parse_id_card(raw: str, *, today: date | None = None) -> IdCard:
-    """Key and judge one ID number; never raises on bad input.
+    """Key and judge one ID number; never raises on bad input (see :func:`parse_id_cards`).
 
     ``today`` fixes the "future birth date" check for reproducible runs (default: today).
+    """
+    return parse_id_cards([raw], today=today)[0]
+
+
+def parse_id_cards(raws: Sequence[str], *, today: date | None = None) -> list[IdCard]:
+    """Key and judge ID numbers, the numbers of plain form together (:func:`judge_plain`).
+
     Reasons are checked in this order and the first one found is reported: ``empty``,
     ``bad_length``, ``bad_characters``, ``bad_region``, ``bad_birth_date``,
     ``future_birth_date``, ``bad_check_digit``.
     """
-    legacy = False
-    if len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in _LAST_CHARS:
-        key = raw  # the common case: already clean (no space, digits and upper-case X)
-    else:
+    cards: list[IdCard | None] = []
+    plain: list[tuple[int, str, bool]] = []  # (index, key, legacy)
+    for raw in raws:
+        if len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in _LAST_CHARS:
+            plain.append((len(cards), raw, False))  # already clean: digits, upper-case X
+            cards.append(None)
+            continue
         key = _clean(raw)
-    if not key:
-        return IdCard(key, False, "empty", None, None, None)
-    if len(key) == 15:
-        if not (key.isascii() and key.isdigit()):
-            return IdCard(key, False, "bad_characters", None, None, None)
-        # Pre-1999 numbers: 2-digit year (always 19xx) and no check character
-        body = key[:6] + "19" + key[6:]
-        key = body + check_char(body)
-        legacy = True
-    elif len(key) != 18:
-        return IdCard(key, False, "bad_length", None, None, None)
-    body, last = key[:17], key[17]
-    if not (body.isascii() and body.isdigit()) or last not in "0123456789X":
-        return IdCard(key, False, "bad_characters", None, None, None)
-
-    sex: Literal["M", "F"] = "M" if int(body[16]) % 2 else "F"
-    region = body[:6] if body[:6] in REGION_CODES else None
-    born = _birth_date(body[6:14])
-    reason: Reason | None = None
-    if region is None:
-        reason = "bad_region"
-    elif born is None or born.year < MIN_BIRTH_YEAR:
-        reason = "bad_birth_date"
-    elif born > (today or date.today()):
-        reason = "future_birth_date"
-    elif CHECK_CHARS[(sum(map(mul, body.encode("ascii"), WEIGHTS)) - _ASCII_ZERO_SUM)
-                     % 11] != last:  # check_char(body), its argument checks done above
-        reason = "bad_check_digit"
-    if born is not None and born.year < MIN_BIRTH_YEAR:
-        born = None
-    return IdCard(key, reason is None, reason, born, sex, region, legacy)
+        legacy = False
+        if len(key) == 15 and key.isascii() and key.isdigit():
+            # Pre-1999 numbers: 2-digit year (always 19xx) and no check character
+            body = key[:6] + "19" + key[6:]
+            key, legacy = body + check_char(body), True
+        if not key:
+            cards.append(IdCard(key, False, "empty", None, None, None))
+        elif len(key) not in (15, 18):
+            cards.append(IdCard(key, False, "bad_length", None, None, None))
+        elif len(key) == 15 or not (key[:17].isascii() and key[:17].isdigit()) or \
+                key[17] not in _LAST_CHARS:
+            cards.append(IdCard(key, False, "bad_characters", None, None, None))
+        else:
+            plain.append((len(cards), key, legacy))
+            cards.append(None)
+    if plain:
+        codes = np.frombuffer("".join(k for _, k, _ in plain).encode("ascii"), np.uint8)
+        reasons, days, male = judge_plain(codes.reshape(-1, 18), today or date.today())
+        for (index, key, legacy), code, day, m in zip(plain, reasons.tolist(), days.tolist(),
+                                                      male.tolist(), strict=True):
+            reason = PLAIN_REASONS[code]
+            cards[index] = IdCard(key, reason is None, reason,
+                                  _EPOCH + timedelta(days=day) if day != NO_BIRTH_DATE else None,
+                                  "M" if m else "F", key[:6] if code != 1 else None, legacy)
+    return cards  # type: ignore[return-value]

@@ -35,8 +35,11 @@ import pyarrow.csv as pacsv
 
 from scalpernet.config import Settings
 from scalpernet.errors import ScalperNetError
+from scalpernet.graph import Graph
 from scalpernet.ingest import runs
 from scalpernet.ingest.collector import fewer_collections
+from scalpernet.ingest.entities import LABELS, entity_tables, first
+from scalpernet.ingest.ledger import LATER
 from scalpernet.ingest.quarantine import QuarantineWriter
 from scalpernet.ingest.readers import ReadStats, source_files
 from scalpernet.ingest.rows import iso
@@ -53,21 +56,9 @@ REGISTRATION = (
     ("content_hash", "string"), ("source_file", "string"), ("source_line", "long"),
     ("ingest_run", "string"),
 )
-#: Per entity label: (kind, key column, properties as (column, name, type)).
-ENTITIES: dict[str, tuple[str, str, tuple[tuple[str, str, str], ...]]] = {
-    "IDCard": ("id_card", "id_card", (("id_valid", "valid", "boolean"),
-                                      ("id_reason", "invalid_reason", "string"),
-                                      ("id_birth_date", "birth_date", "date"),
-                                      ("id_sex", "sex", "string"),
-                                      ("id_region", "region", "string"))),
-    "IP": ("ip", "ip", (("ip_version", "version", "long"), ("ip_private", "private", "boolean"),
-                        ("ip_range", "range", "string"))),
-    "Account": ("account", "account", ()),
-    "Device": ("device", "device", ()),
-    "Patient": ("patient", "patient", (("patient_name", "name", "string"),
-                                       ("junk_name", "junk_name", "boolean"),
-                                       ("junk_reason", "junk_reason", "string"))),
-}
+#: Importer types of the entities' columns, by Arrow type.
+IMPORTER_TYPES = {pa.string(): "string", pa.bool_(): "boolean", pa.int64(): "long",
+                  pa.date32(): "date"}
 #: Relationships from a registration: (type, column, end label).
 LINKS = (("FOR", "patient", "Patient"), ("CONTACT", "phone", "Phone"), ("FROM_IP", "ip", "IP"),
          ("ON_DEVICE", "device", "Device"), ("BY_ACCOUNT", "account", "Account"),
@@ -91,6 +82,9 @@ class _Files:
     parts: dict[str, list[Path]] = field(default_factory=dict)
     batches: int = 0
     entities: dict[str, list[pa.Table]] = field(default_factory=dict)
+    #: Whether a value holds a line break: only then must the importer read fields across
+    #: lines, which makes it read each file in one thread (measured several times slower).
+    multiline: bool = False
 
     def header(self, name: str, columns: list[str]) -> None:
         (self.folder / f"{name}.header.csv").write_text(",".join(columns) + "\n")
@@ -103,34 +97,16 @@ class _Files:
         if not table.num_rows:
             return
         path = self.path(name, len(self.parts[name]) if index is None else index)
+        self.multiline = self.multiline or any(
+            pc.any(pc.match_substring(column, brk)).as_py() for column in table.columns
+            if pa.types.is_string(column.type) for brk in ("\n", "\r"))
         pacsv.write_csv(table, path, pacsv.WriteOptions(include_header=False))
         self.parts[name].append(path)
-
-    def keep(self, label: str, table: pa.Table, first: dict[str, bool]) -> None:
-        """Keep this batch's entity rows of ``label``, one per key (see :func:`_first`)."""
-        self.entities.setdefault(label, []).append(_first(table, first))
-
-
-def _first(table: pa.Table, first: dict[str, bool]) -> pa.Table:
-    """One row per key, in the order keys first appear; each other column is the value of
-    the key's first row (``first[column]`` false) or its first non-null value (true)."""
-    table = table.filter(pc.is_valid(table.column("key")))
-    others = [c for c in table.column_names if c != "key"]
-    grouped = table.group_by("key", use_threads=False).aggregate(
-        [(c, "first", pc.ScalarAggregateOptions(skip_nulls=first[c])) for c in others])
-    return grouped.rename_columns([c.removesuffix("_first") for c in grouped.column_names]
-                                  ).select(["key", *others])
 
 
 def _prepare(files: _Files) -> None:
     files.header("Registration", ["key:ID(Registration)",
                                   *(f"{n}:{t}" for n, t in REGISTRATION), ":LABEL"])
-    for label, (_, _, props) in ENTITIES.items():
-        files.header(label, [f"key:ID({label})", "uid",
-                             *(f"{n}:{t}" for _, n, t in props), ":LABEL"])
-    files.header("Phone", ["key:ID(Phone)", "uid", "kind", "virtual:boolean", ":LABEL"])
-    files.header("Payer", ["key:ID(Payer)", "uid", "channel", ":LABEL"])
-    files.header("EscortAgent", ["key:ID(EscortAgent)", "uid", "name", ":LABEL"])
     for kind, _, end in LINKS:
         files.header(kind, [":START_ID(Registration)", f":END_ID({end})"])
     files.header("HAS_ID", [":START_ID(Patient)", ":END_ID(IDCard)"])
@@ -169,46 +145,26 @@ def _write_batch(files: _Files, rows: pa.Table, run_id: str) -> None:
         present = pc.is_valid(col[column])
         files.write(kind, pa.table({"s": col["key"].filter(present),
                                     "e": col[column].filter(present)}), index)
-    for label, (_, key, props) in ENTITIES.items():
-        table = {"key": col[key], **{name: pc.is_valid(col["junk_reason"]) if name ==
-                                     "junk_name" else col[source] for source, name, _ in props}}
-        if label == "Patient":
-            table["id_card"] = col["id_card"]
-        files.keep(label, pa.table(table), dict.fromkeys(table, False))
-    phones = pa.concat_tables(
-        pa.table({"key": col[p], "kind": col[f"{p}_kind"], "virtual": col[f"{p}_virtual"]})
-        for p in ("phone", "agent_phone"))
-    files.keep("Phone", phones, {"kind": False, "virtual": False})
-    files.keep("Payer", pa.table({"key": col["payer"], "channel": col["payer_channel"]}),
-               {"channel": True})
-    files.keep("EscortAgent", pa.table({"key": col["agent"], "name": col["agent_name"]}),
-               {"name": True})
-    pairs = pa.table({"key": pc.binary_join_element_wise(col["agent"], col["agent_phone"],
-                                                         "\x1f"),
-                      "s": col["agent"], "e": col["agent_phone"]})
-    files.keep("HAS_PHONE", pairs, {"s": False, "e": False})
+    for label, table in entity_tables(rows).items():
+        files.entities.setdefault(label, []).append(table)
 
 
 def _write_entities(files: _Files) -> None:
-    """Every entity once, with the properties of its first row in the run (a payer's
-    channel and an agent's name: the first known); phones, payers and agents by key."""
-    first = {"Phone": {"kind": False, "virtual": False}, "Payer": {"channel": True},
-             "EscortAgent": {"name": True}, "HAS_PHONE": {"s": False, "e": False}}
-    kinds = {label: kind for label, (kind, _, _) in ENTITIES.items()}
-    kinds |= {"Phone": "phone", "Payer": "payer", "EscortAgent": "escort_agent"}
+    """Every entity once (:func:`~scalpernet.ingest.entities.first` over every batch's),
+    with its ``HAS_ID`` and ``HAS_PHONE`` links."""
     for label, tables in files.entities.items():
-        table = pa.concat_tables(tables)
-        table = _first(table, first.get(label) or dict.fromkeys(table.column_names, False))
-        if label in ("Phone", "Payer", "EscortAgent", "HAS_PHONE"):
-            table = table.sort_by("key")
+        table = first(pa.concat_tables(tables), label)
         if label == "HAS_PHONE":
-            files.write(label, table.select(["s", "e"]))
+            files.write(label, table.select(["agent", "phone"]))
             continue
         keys = table.column("key")
         if label == "Patient":
             files.write("HAS_ID", pa.table({"s": keys, "e": table.column("id_card")}))
             table = table.drop_columns(["id_card"])
-        table = table.add_column(1, "uid", _text(keys, f"{kinds[label]}:"))
+        files.header(label, [f"key:ID({label})", "uid", *(
+            f"{f.name}:{IMPORTER_TYPES[f.type]}" for f in table.schema if f.name != "key"),
+            ":LABEL"])
+        table = table.add_column(1, "uid", _text(keys, f"{LABELS[label][0]}:"))
         files.write(label, table.append_column("label",
                                                _constant(f"{label};Entity", len(keys))))
     files.entities.clear()
@@ -216,43 +172,36 @@ def _write_entities(files: _Files) -> None:
 
 def _keep_newest(files: _Files, later: pa.Array) -> int:
     """Keep one version of each registration exported more than once with other content
-    (``later``: their keys): the one a transactional run keeps (the newest last event; of
-    equal ones, the later row). Returns how many versions were dropped."""
+    (``later``: their keys): the last one written, which a transactional run keeps (the
+    ledger let through only versions not older than the one before). Returns how many
+    versions were dropped."""
     if not len(later):
         return 0
     names = ["key", *(n for n, _ in REGISTRATION), "label"]
-    best: dict[str, tuple[str, int, int]] = {}  # key -> (last event, part, row)
+    last: dict[str, tuple[int, int]] = {}  # key -> (part, row)
     found: dict[int, pa.Table] = {}
     for part in files.parts["Registration"]:
         index = int(part.name.split(".")[1])
         table = _read(part, names)
         rows = pc.indices_nonzero(pc.is_in(table.column("key"), value_set=later))
-        if not len(rows):
-            continue
-        found[index] = table
-        for row, key, event in zip(rows.to_pylist(),
-                                   pc.take(table.column("key"), rows).to_pylist(),
-                                   pc.take(table.column("last_event"), rows).to_pylist(),
-                                   strict=True):
-            if key not in best or event >= best[key][0]:
-                best[key] = (event, index, row)
+        if len(rows):
+            found[index] = table
+            keys = pc.take(table.column("key"), rows).to_pylist()
+            last.update((key, (index, row)) for key, row in zip(keys, rows.to_pylist(),
+                                                                   strict=True))
     dropped = 0
     for index, table in found.items():
-        keys = table.column("key").to_pylist()
-        gone = [k for row, k in enumerate(keys) if k in best and best[k][1:] != (index, row)]
-        if not gone:
+        gone = pa.array([k for row, k in enumerate(table.column("key").to_pylist())
+                         if k in last and last[k] != (index, row)], pa.string())
+        if not len(gone):
             continue
         dropped += len(gone)
-        stay = pc.invert(pc.is_in(table.column("key"), value_set=pa.array(gone, pa.string())))
-        path = files.path("Registration", index)
-        pacsv.write_csv(table.filter(stay), path, pacsv.WriteOptions(include_header=False))
-        for kind, _, _ in LINKS:  # a dropped version's links go with it
-            path = files.path(kind, index)
+        for kind in ("Registration", *(kind for kind, _, _ in LINKS)):
+            path = files.path(kind, index)  # a dropped version's links go with it
             if path.exists():
-                links = _read(path, ["s", "e"])
-                stay = pc.invert(pc.is_in(links.column("s"),
-                                          value_set=pa.array(gone, pa.string())))
-                pacsv.write_csv(links.filter(stay), path,
+                rows = table if kind == "Registration" else _read(path, ["s", "e"])
+                stay = pc.invert(pc.is_in(rows.column(0), value_set=gone))
+                pacsv.write_csv(rows.filter(stay), path,
                                 pacsv.WriteOptions(include_header=False))
     return dropped
 
@@ -267,8 +216,8 @@ def _read(path: Path, names: list[str]) -> pa.Table:
 def importer_args(files: _Files, database: str) -> list[str]:
     """The arguments of ``neo4j-admin`` that import ``files`` into ``database``."""
     args = ["database", "import", "full", database, "--overwrite-destination=true",
-            "--multiline-fields=true", "--array-delimiter=;", "--ignore-empty-strings=true",
-            "--high-parallel-io=on"]
+            f"--multiline-fields={str(files.multiline).lower()}", "--array-delimiter=;",
+            "--ignore-empty-strings=true", "--high-parallel-io=on"]
     for name, parts in files.parts.items():
         if not parts:
             continue
@@ -340,6 +289,20 @@ def _run_importer(settings: Settings, args: list[str], log_path: Path,
                         f"{log_path}; rerun the same command to import again")
 
 
+def _apply_schema(graph: Graph) -> None:
+    """The schema's statements at once, each in its own session: a uniqueness constraint
+    returns once its index is populated from the imported store, and populating them one
+    after another left all but one CPU idle (an empty database has nothing to order)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scalpernet.graph.queries import load_statements
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        list(pool.map(lambda s: graph.retry(lambda: graph.driver.execute_query(
+            s, database_=graph.database)), load_statements("schema")))
+    graph.read("await_indexes")
+
+
 def bulk_load(
     settings: Settings,
     paths: Iterable[Path | str],
@@ -350,7 +313,6 @@ def bulk_load(
 ) -> IngestReport:
     """Validate the exports, write the importer's files, import, record the run."""
     from scalpernet.graph import get_graph
-    from scalpernet.graph.schema import ensure_schema
     from scalpernet.graph.session import close_graph
     from scalpernet.ingest.pipeline import new_run_id
     from scalpernet.localserver import LocalServer
@@ -383,6 +345,7 @@ def bulk_load(
         by_path[str(path)] = report.files[-1]
     stage("validating")
     later: list[pa.Array] = []
+    stale = 0
     stats = ReadStats()
     with QuarantineWriter(quarantine_path) as quarantine, fewer_collections() as collector:
         for batch in iter_batches(todo, mapping, stats=stats):
@@ -390,19 +353,21 @@ def bulk_load(
                 quarantine.write(item)
             report.add(batch, by_path.get(batch.file))
             report.blank = stats.blank
-            if batch.later.any():  # another file's other version of a booking
+            later_rows = batch.verdict == LATER  # a newer version of a stored booking
+            if later_rows.any():
                 later.append(batch.rows.column("key").combine_chunks().filter(
-                    pa.array(batch.later)))
+                    pa.array(later_rows)))
+            stale += int(batch.stale.sum())
             if batch.rows.num_rows:
-                _write_batch(files, batch.rows.filter(pa.array(~batch.duplicate)), run_id)
+                _write_batch(files, batch.rows.filter(pa.array(batch.written)), run_id)
                 collector.rows(batch.rows.num_rows)
             stage("validating")
     stage("writing the entities")
     _write_entities(files)
     dropped = _keep_newest(files, pc.unique(pa.concat_arrays(later)) if later
                            else pa.array([], pa.string()))
-    report.created = report.valid - report.duplicates - dropped
-    report.already_present = report.duplicates + dropped
+    report.already_present = report.duplicates + stale + dropped
+    report.created = report.valid - report.already_present
     report.check()
     args = importer_args(files, settings.neo4j_database)
     if settings.external:
@@ -421,8 +386,7 @@ def bulk_load(
     server.start()
     graph = get_graph()
     stage("applying the schema")
-    ensure_schema(graph)
-    graph.write("await_indexes")
+    _apply_schema(graph)
     stage("recording the run")
     runs.start_run(graph, run_id, quarantine_path)
     for f in report.files:

@@ -1,9 +1,10 @@
 """Registration ledgers judged a batch at a time: which rows repeat a booking seen before.
 
-A :class:`KeyTable` maps 64-bit registration key hashes to 64-bit content values in an
-open-addressing table held in numpy arrays (16 bytes a slot, at most 2/3 full), and judges a
-whole batch with array operations: the same verdicts, row by row in order, as a table
-judging one row at a time (the tests' reference), for a small fraction of the cost.
+A :class:`KeyTable` maps 64-bit registration key hashes to a 64-bit content value and the
+booking's last event in an open-addressing table held in numpy arrays (24 bytes a slot, at
+most 2/3 full), and judges a whole batch with array operations: the same verdicts, row by
+row in order, as a table judging one row at a time (the tests' reference), for a small
+fraction of the cost.
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ import numpy as np
 NEW: Final = 0
 SAME: Final = 1
 CONFLICT: Final = 2
-#: :class:`BatchLedgers` only: other content, but first seen in an earlier file.
+#: :class:`BatchLedgers` only: other content than the booking's current version, first
+#: seen in an earlier file, and not older than it: the new current version (the one a
+#: transactional run writes over the stored one).
 LATER: Final = 3
+#: :class:`BatchLedgers` only: the same, but older than the current version (a transactional
+#: run finds the stored version newer and keeps it: nothing of this row is written).
+STALE: Final = 4
 #: Slots moved at once when a table doubles.
 _REHASH_SLOTS: Final = 1 << 16
 #: Keys still probing when the rest of the probing goes one key at a time: a few long
@@ -26,36 +32,52 @@ _SCALAR_TAIL: Final = 8
 
 
 class KeyTable:
-    """Key hash → content value; a key hash of 0 is stored as 1 (0 marks an empty slot)."""
+    """Key hash → (content value, last event); a key hash of 0 is stored as 1 (0 marks an
+    empty slot)."""
 
     __slots__ = ("_keys", "_values", "size")
 
     def __init__(self, capacity: int = 1 << 16) -> None:
         slots = 1 << max(4, (capacity - 1).bit_length())
         self._keys = np.zeros(slots, dtype=np.int64)
-        self._values = np.zeros(slots, dtype=np.int64)
+        self._values = np.zeros((slots, 2), dtype=np.int64)
         self.size = 0
 
     def __len__(self) -> int:
         return self.size
 
-    def see(self, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """Record a batch of (key, content) in order; per row :data:`NEW`, :data:`SAME` or
-        :data:`CONFLICT`. A conflicting row does not replace the stored content."""
-        keys = np.where(keys == 0, 1, keys).astype(np.int64, copy=False)
+    def see(self, keys: np.ndarray, values: np.ndarray,
+            events: np.ndarray | None = None) -> np.ndarray:
+        """Record a batch of (key, content, last event) in order; per row :data:`NEW`,
+        :data:`SAME` or :data:`CONFLICT`. A conflicting row does not replace what is stored
+        (:meth:`supersede` does)."""
+        keys = _nonzero(keys)
         values = np.asarray(values, dtype=np.int64)
+        events = np.zeros_like(values) if events is None else np.asarray(events, np.int64)
         while (self.size + len(keys)) * 3 > len(self._keys) * 2:
             self._grow()
         unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         slot, found = self._find(unique)
         # each row is compared with the stored content, else with its key's first row here
-        reference = np.where(found, self._values[slot], values[first])[inverse]
+        reference = np.where(found, self._values[slot, 0], values[first])[inverse]
         verdict = np.where(reference == values, SAME, CONFLICT).astype(np.int8)
         new = ~found
         verdict[first[new]] = NEW
         # a new key goes to the empty slot its search ended on, unless another took it
-        self._insert(unique[new], values[first[new]], slot[new])
+        self._insert(unique[new], np.stack([values, events], axis=1)[first[new]], slot[new])
         return verdict
+
+    def supersede(self, keys: np.ndarray, values: np.ndarray,
+                  events: np.ndarray) -> np.ndarray:
+        """For stored keys whose rows carry other content (each key's rows the same
+        content): per row whether it is not older than the stored version, in which case
+        it becomes the stored version."""
+        unique, first, inverse = np.unique(_nonzero(keys), return_index=True,
+                                           return_inverse=True)
+        slot, _ = self._find(unique)
+        newer = events[first] >= self._values[slot, 1]
+        self._values[slot[newer]] = np.stack([values, events], axis=1)[first[newer]]
+        return newer[inverse]
 
     def _find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per key (all distinct): its slot and ``True``, or ``False`` when absent."""
@@ -102,18 +124,23 @@ class KeyTable:
                                   strict=True):
             while table.item(at) != 0:
                 at = (at + 1) & mask
-            table[at], self._values[at] = key, value
+            table[at] = key
+            self._values[at] = value
         self.size += len(keys)
 
     def _grow(self) -> None:
         keys, values = self._keys, self._values
         self._keys = np.zeros(2 * len(keys), dtype=np.int64)
-        self._values = np.zeros(len(self._keys), dtype=np.int64)
+        self._values = np.zeros((len(self._keys), 2), dtype=np.int64)
         self.size = 0
         for start in range(0, len(keys), _REHASH_SLOTS):  # a slice at a time: little extra
             part = keys[start:start + _REHASH_SLOTS]
             used = part != 0
             self._insert(part[used], values[start:start + _REHASH_SLOTS][used])
+
+
+def _nonzero(keys: np.ndarray) -> np.ndarray:
+    return np.where(keys == 0, 1, keys).astype(np.int64, copy=False)
 
 
 class BatchLedgers:
@@ -131,14 +158,22 @@ class BatchLedgers:
     def start_file(self, first: bool) -> None:
         self.file = self.run if first else KeyTable()
 
-    def judge(self, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def judge(self, keys: np.ndarray, values: np.ndarray, events: np.ndarray) -> np.ndarray:
         """Per row in order: :data:`CONFLICT` (seen in this file with other content),
-        :data:`SAME` (an exact repeat in this run), :data:`LATER` (another file's other
-        version) or :data:`NEW`. Conflicting rows are not entered in the run's table."""
-        verdict = self.file.see(keys, values)
+        :data:`SAME` (the booking's current version again), :data:`LATER` or :data:`STALE`
+        (another file's other version, newer or older than the current one) or
+        :data:`NEW`. Conflicting rows are not entered in the run's table."""
+        keys = _nonzero(keys)
+        verdict = self.file.see(keys, values, events)
         if self.file is self.run:
             return verdict
-        kept = verdict != CONFLICT
-        run = self.run.see(keys[kept], values[kept])
-        verdict[kept] = np.where(run == CONFLICT, LATER, run)
+        kept = np.flatnonzero(verdict != CONFLICT)
+        run = self.run.see(keys[kept], values[kept], events[kept])
+        verdict[kept] = run
+        other = kept[run == CONFLICT]
+        if other.size:
+            newer = self.run.supersede(keys[other], values[other], events[other])
+            repeat = np.ones(other.size, dtype=bool)  # of a newer version: now current
+            repeat[np.unique(keys[other], return_index=True)[1]] = False
+            verdict[other] = np.where(newer, np.where(repeat, SAME, LATER), STALE)
         return verdict

@@ -28,12 +28,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scalpernet.identifiers import (
+    NO_BIRTH_DATE,
+    PLAIN_REASONS,
+    IdCard,
+    judge_plain,
     junk_name_reason,
     normalise_name,
-    parse_id_card,
+    parse_id_cards,
     parse_ip,
     parse_phone,
 )
+from scalpernet.identifiers.ip import IPV4_RANGES
 from scalpernet.records import (
     DATETIME_FIELDS,
     FIELD_CAP,
@@ -55,8 +60,6 @@ from scalpernet.records import (
 CACHE_SIZE: Final = 1 << 16
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _US: Final = timedelta(microseconds=1)
-#: Datetimes travel as microseconds since the epoch; this is their Arrow type.
-TIME: Final = pa.timestamp("us", tz="+08:00")
 
 #: The shape of valid rows (one registration each, identifiers keyed).
 ROW_SCHEMA: Final = pa.schema([
@@ -132,25 +135,32 @@ def _time(text: str) -> tuple[int | None, bool]:
         return None, False
 
 
-#: The form nearly every export writes; :func:`_times` reads it over whole columns.
+#: The forms nearly every export writes, which :func:`_times` reads over whole columns: a
+#: date, a space or ``T``, a time, up to six digits of fraction, and ``+08:00`` or nothing.
+_PLAIN_FORM: Final = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(\+08:00)?$"
 _PLAIN_TIME: Final = "%Y-%m-%d %H:%M:%S"
 _CST_US: Final = 8 * 3600 * 1_000_000
 
 
 def _times(column: pa.Array) -> list[pa.Array]:
-    """:func:`_time` of every value: a value in :data:`_PLAIN_TIME` form that reads back as
-    written and has a year :func:`~scalpernet.records.parse_datetime` accepts is read by
-    ``pyarrow.compute`` (the instant that rule gives it, in +08:00); every other value,
-    doubtful or not in that form, goes through the rule itself."""
-    parsed = pc.strptime(column, format=_PLAIN_TIME, unit="s", error_is_null=True)
-    year = pc.year(parsed)
-    plain = pc.fill_null(pc.and_(
-        pc.equal(pc.strftime(parsed, format=_PLAIN_TIME), column),
-        pc.and_(pc.greater_equal(year, YEAR_RANGE[0]), pc.less_equal(year, YEAR_RANGE[1]))),
-        False)
+    """:func:`_time` of every value: a value in a :data:`_PLAIN_FORM` form whose date and
+    time read back as written and whose year :func:`~scalpernet.records.parse_datetime`
+    accepts is read by ``pyarrow.compute`` (the instant that rule gives it, in +08:00);
+    every other value, doubtful or not in such a form, goes through the rule itself."""
+    plain = pc.match_substring_regex(column, _PLAIN_FORM)
     if not pc.any(plain).as_py():
         return _facts(column, _time, (pa.int64(), pa.bool_()))
-    micros = pc.subtract(pc.multiply(pc.cast(parsed, pa.int64()), 1_000_000), _CST_US)
+    head = pc.replace_substring(pc.utf8_slice_codeunits(column, 0, 19), "T", " ")
+    parsed = pc.strptime(head, format=_PLAIN_TIME, unit="s", error_is_null=True)
+    year = pc.year(parsed)
+    plain = pc.fill_null(pc.and_(plain, pc.and_(
+        pc.equal(pc.strftime(parsed, format=_PLAIN_TIME), head),
+        pc.and_(pc.greater_equal(year, YEAR_RANGE[0]), pc.less_equal(year, YEAR_RANGE[1])))),
+        False)
+    fraction = pc.struct_field(pc.extract_regex(column, r"^.{19}\.(?P<f>\d{1,6})"), [0])
+    fraction = pc.fill_null(pc.cast(pc.utf8_rpad(fraction, 6, "0"), pa.int64()), 0)
+    micros = pc.add(pc.subtract(pc.multiply(pc.cast(parsed, pa.int64()), 1_000_000), _CST_US),
+                    fraction)
     value, usable = _facts(pc.if_else(plain, "", column), _time, (pa.int64(), pa.bool_()))
     return [pc.if_else(plain, micros, value), pc.or_(plain, usable)]
 
@@ -186,13 +196,42 @@ _CARD_TYPES: Final = (pa.string(), pa.bool_(), pa.string(), pa.date32(), pa.stri
                       pa.string(), pa.string(), pa.string())
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def _card(text: str, today: date) -> tuple[Any, ...]:
+def _card_facts(card: IdCard) -> tuple[Any, ...]:
     """ID card key, valid, reason, birth date, sex, region, and its two flags."""
-    card = parse_id_card(text, today=today)
     return (card.key, card.valid, card.reason, card.birth_date, card.sex, card.region,
             None if card.reason is None else f"invalid_id:{card.reason}",
             "legacy_id" if card.legacy else None)
+
+
+#: A plain ID number: 17 ASCII digits and a digit or ``X``, keyed as written.
+_PLAIN_ID: Final = r"^[0-9]{17}[0-9X]$"
+_PLAIN_REASONS: Final = pa.array(PLAIN_REASONS, pa.string())
+_PLAIN_FLAGS: Final = pa.array([r and f"invalid_id:{r}" for r in PLAIN_REASONS], pa.string())
+
+
+def _cards(column: pa.Array, today: date) -> list[pa.Array]:
+    """:func:`_card` of every value; plain numbers are judged together
+    (:func:`~scalpernet.identifiers.idcard.judge_plain`, the rule's own plain case)."""
+    plain = pc.match_substring_regex(column, _PLAIN_ID)
+    encoded = pc.dictionary_encode(pc.if_else(plain, "", column))
+    answers = [_card_facts(c) for c in parse_id_cards(encoded.dictionary.to_pylist(),
+                                                      today=today)]
+    facts = [pc.take(pa.array([a[i] for a in answers], type=t), encoded.indices)
+             for i, t in enumerate(_CARD_TYPES)]
+    if not pc.any(plain).as_py():
+        return facts
+    padded = pc.if_else(plain, column, "0" * 18)  # one 18-byte number a row
+    codes = np.frombuffer(padded.buffers()[2], np.uint8, count=18 * len(padded))
+    reason, days, male = judge_plain(codes.reshape(-1, 18), today)
+    code = pa.array(reason)
+    fast = [column, pa.array(reason == 0), pc.take(_PLAIN_REASONS, code),
+            pa.array(days.astype(np.int32), pa.int32(),
+                     mask=days == NO_BIRTH_DATE).view(pa.date32()),
+            pc.take(pa.array(["F", "M"]), pa.array(male.astype(np.int8))),
+            pc.if_else(pa.array(reason != 1), pc.utf8_slice_codeunits(column, 0, 6),
+                       pa.scalar(None, pa.string())),
+            pc.take(_PLAIN_FLAGS, code), pa.nulls(len(column), pa.string())]
+    return [pc.if_else(plain, f, s) for f, s in zip(fast, facts, strict=True)]
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -218,6 +257,23 @@ def _phone(text: str, prefix: str) -> tuple[str | None, str | None, bool | None,
     return phone.key, phone.kind, phone.virtual, flag
 
 
+#: A plain mobile number, eleven ASCII digits: :func:`~scalpernet.identifiers.parse_phone`
+#: keys it as written and judges it by its first three digits (its segment).
+_PLAIN_MOBILE: Final = r"^1[3-9][0-9]{9}$"
+
+
+def _phones(column: pa.Array, prefix: str) -> list[pa.Array]:
+    """:func:`_phone` of every value; plain mobile numbers are judged once per segment."""
+    plain = pc.match_substring_regex(column, _PLAIN_MOBILE)
+    if pc.any(plain).as_py():
+        segment = pc.binary_join_element_wise(pc.utf8_slice_codeunits(column, 0, 3),
+                                              "00000000", "")
+        facts = _facts(pc.if_else(plain, segment, column), lambda t: _phone(t, prefix),
+                       _PHONE_TYPES)
+        return [pc.if_else(plain, column, facts[0]), *facts[1:]]
+    return _facts(column, lambda t: _phone(t, prefix), _PHONE_TYPES)
+
+
 _IP_TYPES: Final = (pa.string(), pa.int64(), pa.bool_(), pa.string(), pa.string(),
                     pa.string())
 
@@ -234,6 +290,34 @@ def _ip(text: str) -> tuple[Any, ...]:
         "private_ip" if ip.private else None)
 
 
+_OCTET: Final = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+#: A plain dotted-quad IPv4 address: :func:`~scalpernet.identifiers.parse_ip` keys it as
+#: written and judges it by the first of :data:`~scalpernet.identifiers.ip.IPV4_RANGES`
+#: holding its value.
+_PLAIN_V4: Final = rf"^({_OCTET}\.){{3}}{_OCTET}$"
+
+
+def _ips(column: pa.Array) -> list[pa.Array]:
+    """:func:`_ip` of every value; plain IPv4 addresses are judged together."""
+    plain = pc.match_substring_regex(column, _PLAIN_V4)
+    facts = _facts(pc.if_else(plain, "", column), _ip, _IP_TYPES)
+    if not pc.any(plain).as_py():
+        return facts
+    octets = pc.list_flatten(pc.split_pattern(pc.if_else(plain, column, "0.0.0.0"), "."))
+    value = pc.cast(octets, pa.int64()).to_numpy().reshape(-1, 4) @ np.array(
+        [1 << 24, 1 << 16, 1 << 8, 1])
+    ranges = np.full(len(value), "public", dtype=object)
+    todo = np.ones(len(value), dtype=bool)
+    for start, end, name in IPV4_RANGES:  # first match wins
+        hit = todo & (value >= start) & (value <= end)
+        ranges[hit], todo = name, todo & ~hit
+    private = pa.array(~np.isin(ranges, ["public", "documentation"]))
+    fast = [column, pa.array(np.full(len(value), 4)), private, pa.array(ranges, pa.string()),
+            pa.nulls(len(value), pa.string()),
+            pc.if_else(private, "private_ip", pa.scalar(None, pa.string()))]
+    return [pc.if_else(plain, f, s) for f, s in zip(fast, facts, strict=True)]
+
+
 def _strip(column: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(column)
 
@@ -241,6 +325,20 @@ def _strip(column: pa.Array) -> pa.Array:
 def _nonempty(column: pa.Array) -> pa.Array:
     """Empty text as null: an absent optional value."""
     return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+
+
+def _may_hold_control(column: pa.Array) -> bool:
+    """Whether a value may hold a control character: a byte below 0x20, DEL, or the UTF-8
+    of a C1 control (0xC2 0x80-0x9F). A scan of the bytes costs far less than the pattern,
+    which runs only then."""
+    data = column.buffers()[2]
+    if data is None:
+        return False
+    raw = np.frombuffer(data, np.uint8)
+    if (raw < 0x20).any() or (raw == 0x7F).any():
+        return True
+    after = raw[np.flatnonzero(raw[:-1] == 0xC2) + 1]
+    return bool(((after >= 0x80) & (after <= 0x9F)).any())
 
 
 def _first_reasons(n: int, checks: list[tuple[pa.Array, str]]) -> pa.Array:
@@ -265,15 +363,14 @@ def validate(batch: TextBatch, today: date) -> Validated:
         if (pc.max(pc.utf8_length(column)).as_py() or 0) > FIELD_CAP:
             checks.append((pc.greater(pc.utf8_length(column), FIELD_CAP),
                            f"field_too_large:{name}"))
-    for name in (*KEY_FIELDS, *(f for f in FIELDS if f not in KEY_FIELDS)):
-        pattern = KEY_CONTROL if name in KEY_FIELDS else TEXT_CONTROL
-        mask = pc.match_substring_regex(text[name], pattern)
-        if pc.any(mask).as_py():
-            checks.append((mask, f"control_characters:{name}"))
-    for name, column in extras:
-        mask = pc.match_substring_regex(column, TEXT_CONTROL)
-        if pc.any(mask).as_py():
-            checks.append((mask, f"control_characters:{name}"))
+    for name, column, pattern in (
+            *((f, text[f], KEY_CONTROL) for f in KEY_FIELDS),
+            *((f, text[f], TEXT_CONTROL) for f in FIELDS if f not in KEY_FIELDS),
+            *((name, column, TEXT_CONTROL) for name, column in extras)):
+        if _may_hold_control(column):
+            mask = pc.match_substring_regex(column, pattern)
+            if pc.any(mask).as_py():
+                checks.append((mask, f"control_characters:{name}"))
     for name in REQUIRED:
         checks.append((pc.equal(text[name], ""), f"missing_required:{name}"))
     times: dict[str, pa.Array] = {}
@@ -310,13 +407,12 @@ def _normalise(text: dict[str, pa.Array], times: dict[str, pa.Array], status: pa
                lines: np.ndarray) -> pa.Table:
     """The valid rows of a batch in :data:`ROW_SCHEMA`."""
     n = len(lines)
-    card = _facts(text["id_number"], lambda t: _card(t, today), _CARD_TYPES)
+    card = _cards(text["id_number"], today)
     name_key, junk, junk_flag = _facts(text["patient_name"], _name,
                                        (pa.string(), pa.string(), pa.string()))
-    phone = _facts(text["phone"], lambda t: _phone(t, ""), _PHONE_TYPES)
-    agent_phone = _facts(text["escort_agent_phone"], lambda t: _phone(t, "agent_"),
-                         _PHONE_TYPES)
-    ip = _facts(text["ip"], _ip, _IP_TYPES)
+    phone = _phones(text["phone"], "")
+    agent_phone = _phones(text["escort_agent_phone"], "agent_")
+    ip = _ips(text["ip"])
     channel, channel_given = _facts(text["payer_channel"], _channel,
                                     (pa.string(), pa.string()))
 
@@ -364,9 +460,14 @@ def _flags(n: int, columns: list[pa.Array]) -> pa.Array:
     present = [c for c in columns if c.null_count < len(c)]
     if not present:
         return pa.array([[]] * n, pa.list_(pa.string()))
-    values = [c.to_pylist() for c in present]
-    return pa.array([sorted(f for f in row if f) for row in zip(*values, strict=True)],
-                    pa.list_(pa.string()))
+    values = pa.concat_arrays(present)
+    given = pc.is_valid(values)
+    flags = pa.table({"row": pa.array(np.tile(np.arange(n), len(present))).filter(given),
+                      "flag": values.filter(given)}).sort_by([("row", "ascending"),
+                                                              ("flag", "ascending")])
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(np.bincount(flags.column("row").to_numpy(), minlength=n), out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), flags.column("flag").combine_chunks())
 
 
 def _extra(n: int, extras: list[tuple[str, pa.Array]], channel_given: pa.Array) -> pa.Array:
@@ -385,9 +486,11 @@ def _extra(n: int, extras: list[tuple[str, pa.Array]], channel_given: pa.Array) 
 
 
 def iso(column: pa.Array) -> pa.Array:
-    """Microseconds since the epoch as ISO 8601 text in +08:00 (how Neo4j is sent them)."""
-    local = pc.strftime(pc.cast(column, TIME), format="%Y-%m-%dT%H:%M:%S")
-    return pc.binary_join_element_wise(local, pa.scalar("+08:00"), "")
+    """Microseconds since the epoch as ISO 8601 text in +08:00 (how Neo4j is sent them);
+    formatted as local times, faster than through the zone."""
+    local = pc.cast(pc.add(column, _CST_US), pa.timestamp("us"))
+    return pc.binary_join_element_wise(pc.strftime(local, format="%Y-%m-%dT%H:%M:%S"),
+                                       pa.scalar("+08:00"), "")
 
 
 def parse_row(values: dict[str, str], *, source_file: str = "", source_line: int = 0,

@@ -14,7 +14,8 @@ marked ``duplicate`` and counted in ``duplicates``. A later row with the same ke
 different content *in the same file* is quarantined as ``duplicate_conflict``: one export
 holding two versions of a booking is for a person to decide. The same key with other content
 in *another* file is a later export of that booking (cancelled, attended, paid): it is
-valid, and the writer keeps whichever version is newer.
+valid, and the ledger says whether it is newer than the booking's current version (the
+writers write it over the stored one) or older (nothing of it is written: already present).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scalpernet.errors import InputError, ScalperNetError, printable
-from scalpernet.ingest.ledger import CONFLICT, LATER, SAME, BatchLedgers
+from scalpernet.ingest.ledger import CONFLICT, SAME, STALE, BatchLedgers
 from scalpernet.ingest.quarantine import QuarantineItem, QuarantineWriter
 from scalpernet.ingest.readers import ReadStats, read_file, source_files
 from scalpernet.ingest.rows import ROW_SCHEMA, TextBatch, validate
@@ -61,15 +62,29 @@ class FileReport:
 
 @dataclass(slots=True)
 class Batch:
-    """Part of one file, validated: its valid rows (:data:`ROW_SCHEMA`, with ``duplicate``
-    marking exact repeats of a booking seen earlier in the run and ``later`` other versions
-    of a booking first seen in an earlier file) and its quarantined rows."""
+    """Part of one file, validated: its valid rows (:data:`ROW_SCHEMA`), the ledger's
+    verdict on each (:mod:`~scalpernet.ingest.ledger`: ``NEW``, ``SAME``, ``LATER``,
+    ``STALE``) and its quarantined rows."""
 
     file: str
     rows: pa.Table
-    duplicate: np.ndarray
+    verdict: np.ndarray
     quarantined: list[QuarantineItem]
-    later: np.ndarray
+
+    @property
+    def duplicate(self) -> np.ndarray:
+        """Exact repeats of a booking's current version."""
+        return self.verdict == SAME
+
+    @property
+    def stale(self) -> np.ndarray:
+        """Other versions older than a booking's current one."""
+        return self.verdict == STALE
+
+    @property
+    def written(self) -> np.ndarray:
+        """Rows a writer writes: first sightings and newer versions."""
+        return (self.verdict != SAME) & (self.verdict != STALE)
 
     @property
     def read(self) -> int:
@@ -167,17 +182,27 @@ class IngestReport:
                  **({"error": f.error} if f.error else {})} for f in self.files]
 
 
+_HEX = np.zeros(256, np.uint64)
+_HEX[np.frombuffer(b"0123456789abcdef", np.uint8)] = np.arange(16, dtype=np.uint64)
+
+
 def _content_values(rows: pa.Table) -> np.ndarray:
-    """Each row's content hash as the signed 64-bit value the ledgers keep."""
-    return np.fromiter((int(h[:16], 16) - (1 << 63)
-                        for h in rows.column("content_hash").to_pylist()),
-                       np.int64, rows.num_rows)
+    """Each row's content hash as the signed 64-bit value the ledgers keep: its first 16
+    hex digits, less 2**63."""
+    if not rows.num_rows:
+        return np.zeros(0, np.int64)
+    head = pc.utf8_slice_codeunits(rows.column("content_hash").combine_chunks(), 0, 16)
+    digits = _HEX[np.frombuffer(head.buffers()[2], np.uint8, count=16 * len(head))]
+    value = (digits.reshape(-1, 16) << (4 * np.arange(15, -1, -1, dtype=np.uint64))).sum(
+        axis=1, dtype=np.uint64)
+    return (value ^ np.uint64(1 << 63)).view(np.int64)
 
 
 def _judge(text: TextBatch, rows: pa.Table, valid: np.ndarray, ledgers: BatchLedgers,
            quarantined: list[QuarantineItem]) -> Batch:
     keys = np.fromiter(map(hash, rows.column("key").to_pylist()), np.int64, rows.num_rows)
-    verdict = ledgers.judge(keys, _content_values(rows))
+    events = rows.column("last_event").to_numpy()
+    verdict = ledgers.judge(keys, _content_values(rows), events)
     conflict = verdict == CONFLICT
     if conflict.any():
         for index in valid[conflict].tolist():
@@ -187,7 +212,7 @@ def _judge(text: TextBatch, rows: pa.Table, valid: np.ndarray, ledgers: BatchLed
         rows = rows.filter(pa.array(~conflict))
         verdict = verdict[~conflict]
     quarantined.sort(key=lambda item: item.line)
-    return Batch(text.file, rows, verdict == SAME, quarantined, verdict == LATER)
+    return Batch(text.file, rows, verdict, quarantined)
 
 
 def iter_batches(
@@ -215,8 +240,7 @@ def iter_batches(
         try:
             for item in read_file(path, mapping, stats):
                 if isinstance(item, QuarantineItem):
-                    yield Batch(item.file, empty, np.zeros(0, bool), [item],
-                                np.zeros(0, bool))
+                    yield Batch(item.file, empty, np.zeros(0, np.int8), [item])
                     continue
                 checked = validate(item, today)
                 quarantined = [QuarantineItem(item.file, int(item.lines[i]), item.raw(i), code,

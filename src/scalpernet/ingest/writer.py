@@ -29,7 +29,8 @@ import neo4j
 import pyarrow as pa
 
 from scalpernet.graph import Graph, load_query
-from scalpernet.ingest.rows import iso
+from scalpernet.ingest.entities import SOURCES, entity_tables
+from scalpernet.ingest.rows import ROW_SCHEMA, iso
 from scalpernet.records import CST
 
 #: Row columns sent as datetimes (ISO text: the driver packs aware datetimes ~15x slower).
@@ -72,68 +73,21 @@ def cypher_rows(table: pa.Table, run_id: str) -> list[Row]:
     return rows
 
 
+#: The merge query of each label's entities (``HAS_PHONE``: an agent's phones).
+_MERGES = {"IDCard": "ingest_merge_id_cards", "Phone": "ingest_merge_phones",
+           "IP": "ingest_merge_ips", "Payer": "ingest_merge_payers",
+           "Account": "ingest_merge_accounts", "Device": "ingest_merge_devices",
+           "Patient": "ingest_merge_patients", "EscortAgent": "ingest_merge_escort_agents",
+           "HAS_PHONE": "ingest_merge_agent_phones"}
+_SOURCES = pa.schema([ROW_SCHEMA.field(name) for name in SOURCES])
+
+
 def _entities(rows: Sequence[Row]) -> dict[str, list[Row]]:
-    """Distinct entity rows per merge query, sorted by key (deterministic).
-
-    An escort agent is linked to every distinct phone given for it; its name, and a payer's
-    channel, are the first known in row order."""
-    id_cards: dict[str, Row] = {}
-    phones: dict[str, Row] = {}
-    ips: dict[str, Row] = {}
-    payers: dict[str, Row] = {}
-    accounts: dict[str, Row] = {}
-    devices: dict[str, Row] = {}
-    patients: dict[str, Row] = {}
-    agents: dict[str, Row] = {}
-    agent_phones: dict[tuple[str, str], Row] = {}
-    for r in rows:
-        if r["id_card"] not in id_cards:
-            id_cards[r["id_card"]] = {
-                "key": r["id_card"], "valid": r["id_valid"], "invalid_reason": r["id_reason"],
-                "birth_date": r["id_birth_date"], "sex": r["id_sex"], "region": r["id_region"],
-            }
-        for prefix in ("phone", "agent_phone"):
-            key = r[prefix]
-            if key is not None and key not in phones:
-                phones[key] = {"key": key, "kind": r[f"{prefix}_kind"],
-                               "virtual": r[f"{prefix}_virtual"]}
-        if r["ip"] is not None and r["ip"] not in ips:
-            ips[r["ip"]] = {"key": r["ip"], "version": r["ip_version"],
-                            "private": r["ip_private"], "range": r["ip_range"]}
-        if r["payer"]:
-            payer = payers.setdefault(r["payer"], {"key": r["payer"], "channel": None})
-            payer["channel"] = payer["channel"] or r["payer_channel"]
-        if r["account"]:
-            accounts.setdefault(r["account"], {"key": r["account"]})
-        if r["device"]:
-            devices.setdefault(r["device"], {"key": r["device"]})
-        if r["patient"] not in patients:
-            patients[r["patient"]] = {
-                "key": r["patient"], "name": r["patient_name"], "id_card": r["id_card"],
-                "junk_name": r["junk_reason"] is not None, "junk_reason": r["junk_reason"],
-            }
-        if r["agent"]:
-            agent = agents.setdefault(r["agent"], {"key": r["agent"], "name": None})
-            agent["name"] = agent["name"] or r["agent_name"]
-            if r["agent_phone"] is not None:
-                agent_phones.setdefault((r["agent"], r["agent_phone"]),
-                                        {"agent": r["agent"], "phone": r["agent_phone"]})
-    return {
-        "ingest_merge_id_cards": _sorted(id_cards),
-        "ingest_merge_phones": _sorted(phones),
-        "ingest_merge_ips": _sorted(ips),
-        "ingest_merge_payers": _sorted(payers),
-        "ingest_merge_accounts": _sorted(accounts),
-        "ingest_merge_devices": _sorted(devices),
-        "ingest_merge_patients": _sorted(patients),
-        "ingest_merge_escort_agents": _sorted(agents),
-        "ingest_merge_agent_phones": [agent_phones[k] for k in sorted(agent_phones)],
-    }
-
-
-def _sorted(rows: dict[str, Row]) -> list[Row]:
-    """Entity rows in key order: concurrent batches then take their locks in one order."""
-    return [rows[key] for key in sorted(rows)]
+    """The rows' entities (:func:`~scalpernet.ingest.entities.entity_tables`) per merge
+    query, sorted by key: concurrent batches then take their locks in one order."""
+    tables = entity_tables(pa.Table.from_pylist(list(rows), schema=_SOURCES))
+    return {_MERGES[label]: table.sort_by("key").to_pylist()
+            for label, table in tables.items()}
 
 
 def _stored(tx: neo4j.ManagedTransaction, rows: Sequence[Row], batch: tuple[str, int]
@@ -159,10 +113,13 @@ class _Plan:
     to_write: dict[str, Row]
     changed: list[str]
     already_present: int
+    #: Every row written at its turn, superseded ones too: their entities are written, as
+    #: they would be had the rows come in different batches (and as the bulk load does).
+    entity_rows: list[Row]
 
 
 def _plan(rows: Sequence[Row], stored: dict[str, tuple[str, Any]]) -> _Plan:
-    plan = _Plan({}, [], 0)
+    plan = _Plan({}, [], 0, [])
     to_write = plan.to_write
     for record in rows:
         key = record["key"]
@@ -172,6 +129,7 @@ def _plan(rows: Sequence[Row], stored: dict[str, tuple[str, Any]]) -> _Plan:
                 plan.already_present += 1
                 continue
             to_write[key] = record
+            plan.entity_rows.append(record)
             plan.already_present += 1  # the earlier row of the pair is superseded
             continue
         if key in stored:
@@ -183,14 +141,16 @@ def _plan(rows: Sequence[Row], stored: dict[str, tuple[str, Any]]) -> _Plan:
                 continue
             plan.changed.append(key)
         to_write[key] = record
+        plan.entity_rows.append(record)
     return plan
 
 
 def _write_entities(tx: neo4j.ManagedTransaction, records: Sequence[Row],
                     batch: tuple[str, int]) -> None:
-    """MERGE the entities of the bookings the batch will write (none of superseded rows)."""
+    """MERGE the entities of the rows the batch writes at their turn (not of older versions
+    of a booking, which are not written)."""
     plan = _plan(records, _stored(tx, records, batch)[0])
-    for query, rows in _entities(list(plan.to_write.values())).items():
+    for query, rows in _entities(plan.entity_rows).items():
         if rows:
             tx.run(load_query(query), rows=rows).consume()
 
