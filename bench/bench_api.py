@@ -29,12 +29,12 @@ request was due. CPU per request is reported for the server, Neo4j and the clien
 The server runs as its own process (``scalpernet serve``, uvicorn) on 127.0.0.1; the
 clients are one asyncio process (uvloop when installed), each client one keep-alive
 connection (a minimal HTTP/1.1 client: httpx cost more CPU per request than the API
-itself). Targets: half the entity
-lookups and expansions hit network members (what investigators open), half a uniform
-sample of all entities; network details cycle through the current networks (their first
-page, which the server renders once per analysis run), and ``network_pages`` through every
-member page of every network (mostly rendered afresh). Every request is authenticated and
-audited, as in production. Results go to ``bench/results/api.json``.
+itself). Targets: half the entity lookups and expansions hit network members (what
+investigators open), half a uniform sample of all entities; network details cycle through
+the current networks (their first page, which the server renders once per analysis run),
+and ``network_pages`` through every member page of every network (each rendered afresh the
+first time in a run). Every request is authenticated and audited, as in production.
+Results go to ``bench/results/api.json``.
 """
 
 from __future__ import annotations
@@ -318,8 +318,9 @@ def run_async(coroutine: Any) -> Any:
     return uvloop.run(coroutine)
 
 
-#: network_pages: member pages of all networks in turn, most of them rendered afresh (the
-#: server keeps 64 rendered pages): the cost of a network detail not served from memory.
+#: network_pages: member pages of all networks in turn, each rendered from the graph the
+#: first time in a run, then kept like any answer of the run (128 MB per worker): a cold
+#: pass, where they do not fit, measures a network detail not served from memory.
 SCENARIOS = ("entity", "networks", "network", "neighbours", "network_pages", "actor",
              "actor_pages")
 

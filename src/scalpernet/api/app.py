@@ -24,7 +24,7 @@ from scalpernet.api.asgi import HttpMiddleware
 from scalpernet.api.audit import AuditLog, AuditTrail, route_template
 from scalpernet.api.auth import Authenticate, KeyVerifier
 from scalpernet.api.bodies import BodyTimeout
-from scalpernet.api.caching import CurrentRun, DetailCache
+from scalpernet.api.caching import AnswerCache, CurrentRun, ResponseCache
 from scalpernet.api.deps import reject_unknown_query
 from scalpernet.api.errors import ErrorBoundary, install_error_handlers
 from scalpernet.api.headers import SecurityHeaders
@@ -151,8 +151,7 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
         app.state.verifier = KeyVerifier(graph, ttl=key_cache_ttl)
         app.state.sessions = PageSessions(graph, ttl=key_cache_ttl)
         app.state.current_run = CurrentRun(graph, ttl=run_cache_ttl)
-        app.state.details = DetailCache()
-        app.state.lists = DetailCache(size=256)
+        app.state.answers = AnswerCache()
         app.state.coalescers = coalescers(graph)
         app.state.refs = RefCipher(load_ref_keyring(settings.data_dir / "api" / REF_KEYS_FILE))
         app.state.shown = ShownCache()
@@ -188,7 +187,8 @@ def create_app(settings: Settings | None = None, *, key_cache_ttl: float = 5.0,
         app.include_router(module.router)
     docs.mount_assets(app)
     # outermost last: AccessLog → SecurityHeaders → AuditTrail → ErrorBoundary →
-    # BodyTimeout → (CORS) → Authenticate → routes
+    # BodyTimeout → (CORS) → Authenticate → ResponseCache → routes
+    app.add_middleware(ResponseCache)
     app.add_middleware(Authenticate)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

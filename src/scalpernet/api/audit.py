@@ -179,6 +179,22 @@ def _route_of(scope: Scope) -> tuple[str | None, dict[str, Any]]:
     return None, {}
 
 
+def shown_in_line(state: dict[str, Any]) -> dict[str, list[str]]:
+    """The masked ``entities`` (and ``actors``) of a request's audit line.
+
+    Kept in the request state beside the lists it was made from, so that an answer sent
+    again from memory (``caching.ResponseCache``) does not mask its hundred uids again."""
+    entities, actors = state.get("audit_entities"), state.get("audit_actors")
+    memo = state.get("audit_shown")
+    if memo is not None and memo[0] is entities and memo[1] is actors:
+        return memo[2]
+    shown = {"entities": sorted({mask_uid(u) for u in entities or ()})}
+    if actors:
+        shown["actors"] = sorted({mask_value(a) for a in actors})
+    state["audit_shown"] = (entities, actors, shown)
+    return shown
+
+
 def audit_entry(scope: Scope, status: int) -> dict[str, Any]:
     """The audit line of a request answered with `status`, masked."""
     state = scope.setdefault("state", {})
@@ -201,12 +217,10 @@ def audit_entry(scope: Scope, status: int) -> dict[str, Any]:
         "status": status,
         "outcome": state.get("audit_outcome") or outcome_of(status),
         "params": mask_params(params),
-        "entities": sorted({mask_uid(u) for u in state.get("audit_entities") or ()}),
+        **shown_in_line(state),
     }
     if state.get("via"):  # a signed-in browser's page session stood for the key
         entry["via"] = state["via"]
-    if state.get("audit_actors"):
-        entry["actors"] = sorted({mask_value(a) for a in state["audit_actors"]})
     if template is None:
         entry["path"] = mask_value(scope.get("path", ""))
     return entry
