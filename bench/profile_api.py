@@ -8,7 +8,7 @@ It runs against the configured graph (the one ``bench_api.py --setup`` loaded), 
 bench's raised rate limits, and creates and revokes an API key of its own.
 
     .venv/bin/python bench/profile_api.py [--requests 5000] [--role investigator]
-        [--scenarios networks,network,entity] [--profile 30]
+        [--scenarios networks,network,entity] [--repeat 3] [--profile 30]
 """
 
 from __future__ import annotations
@@ -113,10 +113,13 @@ async def main_async(args: argparse.Namespace) -> None:
             urls = await targets(app, key)
             for name in args.scenarios.split(","):
                 profile = cProfile.Profile() if args.profile else None
-                results[name] = r = await drive(app, urls[name], key, args.requests, profile)
-                print(f"{name:<9} {r['cpu_ms_per_request']:.3f} ms CPU/request "
-                      f"({r['requests']} requests, {r['wall_ms_per_request']:.3f} ms wall)",
-                      flush=True)
+                runs = [await drive(app, urls[name], key, args.requests, profile)
+                        for _ in range(args.repeat)]
+                results[name] = r = min(runs, key=lambda run: run["cpu_ms_per_request"])
+                print(f"{name:<9} {r['cpu_ms_per_request']:.3f} ms CPU/request, the least of "
+                      f"{args.repeat} runs of {r['requests']} "
+                      f"({', '.join(str(run['cpu_ms_per_request']) for run in runs)}); "
+                      f"{r['wall_ms_per_request']:.3f} ms wall", flush=True)
                 if profile is not None:
                     out = io.StringIO()
                     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(
@@ -131,6 +134,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--role", default="investigator", choices=["investigator", "analyst"])
     parser.add_argument("--scenarios", default="networks,network,entity")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per scenario; the least CPU is reported (the least "
+                             "disturbed by other work on the machine)")
     parser.add_argument("--profile", type=int, default=0,
                         help="print this many lines of the profile (cumulative time)")
     asyncio.run(main_async(parser.parse_args()))

@@ -25,6 +25,7 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -159,10 +160,15 @@ class AuditLog:
 _CONVERTER = re.compile(r"\{(\w+):\w+\}")
 
 
+@lru_cache(maxsize=1024)
+def _template(path: str) -> str:
+    return _CONVERTER.sub(r"{\1}", path)
+
+
 def route_template(route: Any) -> str | None:
     """A route's path template as documented (``/entities/{kind}/{key}``, no converters)."""
     path = getattr(route, "path", None)
-    return _CONVERTER.sub(r"{\1}", path) if isinstance(path, str) else None
+    return _template(path) if isinstance(path, str) else None
 
 
 def _route_of(scope: Scope) -> tuple[str | None, dict[str, Any]]:
