@@ -146,11 +146,11 @@ def test_pages_get_their_policy_as_a_header_and_cannot_be_framed(api: Api) -> No
 
 
 def test_the_network_list_is_rendered_once_per_analysis_run(api: Api) -> None:
-    lists = api.client.app.state.lists  # type: ignore[attr-defined]
+    answers = api.client.app.state.answers  # type: ignore[attr-defined]
     first = api.get("/networks?limit=7")
-    cached = len(lists)
+    cached = len(answers)
     again = api.get("/networks?limit=7")
-    assert first.content == again.content and len(lists) == cached
+    assert first.content == again.content and len(answers) == cached
     masked = api.get("/networks?limit=7", role="analyst")
-    assert len(lists) == cached + 1 and "170****5678" in masked.text
+    assert len(answers) == cached + 1 and "170****5678" in masked.text
     assert "17012345678" in first.text

@@ -205,28 +205,56 @@ def test_concurrent_openings_of_a_network_build_its_tree_once() -> None:
     assert builds == 1 and all(t is trees[0] for t in trees)
 
 
-def test_a_rendered_detail_is_served_again_and_audited_each_time(api: Api) -> None:
-    details = api.client.app.state.details
+def _line(entry: dict) -> dict:
+    return {k: v for k, v in entry.items() if k not in ("time", "request_id")}
+
+
+def test_a_detail_is_served_again_from_memory_and_audited_each_time(api: Api) -> None:
+    answers = api.client.app.state.answers
     first = api.get("/networks/n-gang?members_limit=7")
-    entries = len(details)
+    kept, line = len(answers), _line(api.last_audit())
     again = api.get("/networks/n-gang?members_limit=7")
-    assert again.content == first.content and len(details) == entries
-    assert details.run_id == "run-1"
+    assert again.content == first.content and len(answers) == kept
+    assert answers.run_id == "run-1"
+    assert _line(api.last_audit()) == line  # the kept answer names what the first one did
     entry = api.last_audit()  # 7 members on the page, the phone (role none) not among them
     assert entry["route"] == "/networks/{network_id}" and len(entry["entities"]) == 7
     assert "phone:170****5678" not in entry["entities"] and len(entry["actors"]) == 6
+    assert again.headers["x-frame-options"] == "DENY" and again.headers["x-request-id"]
     masked = api.get("/networks/n-gang?members_limit=7", role="analyst")
     assert "17012345678" not in masked.text and "17012345678" in again.text
-    assert api.last_audit()["role"] == "analyst"
+    assert len(answers) == kept + 1 and api.last_audit()["role"] == "analyst"
+    masked_again = api.get("/networks/n-gang?members_limit=7", role="analyst")
+    assert masked_again.content == masked.content and "17012345678" not in masked_again.text
 
 
-def test_a_detail_rendered_for_another_run_is_not_served(api: Api) -> None:
-    details = api.client.app.state.details
-    key = ("n-gang", False, 5, 0, None, 10, 5)
-    details.put("run-0", key, b'{"stale": true}', [])
+def test_what_is_not_a_plain_answer_of_the_run_is_never_kept(api: Api) -> None:
+    answers = api.client.app.state.answers
+    api.get("/networks/n-gang")
+    kept = len(answers)
+    explained = [api.get("/networks/n-gang?explain=true").json() for _ in range(2)]
+    assert all("explain" in body for body in explained) and len(answers) == kept
+    for _ in range(2):
+        assert api.get("/networks/n-none").status_code == 404
+        assert api.get("/networks/n-gang?members_limit=0").status_code == 422
+        assert api.get("/networks/n-gang?membrs_limit=5").status_code == 422
+        assert api.get("/networks/n-gang", role="ingest").status_code == 403
+        assert api.get("/networks/n-gang", role="revoked").status_code == 401
+    assert len(answers) == kept
+
+
+def test_an_answer_kept_for_another_run_is_not_served(api: Api) -> None:
+    from scalpernet.api.caching import Answer
+
+    answers = api.client.app.state.answers
+    key = ("investigator", "/networks/n-gang", b"members_limit=5")
+    answers.put(key, Answer(run_id="run-0", status=200,
+                            headers=((b"content-type", b"application/json"),
+                                     (b"content-length", b"15")),
+                            body=b'{"stale": true}', route=None, path_params={}, state={}))
     body = api.get("/networks/n-gang?members_limit=5").json()
     assert "stale" not in body and body["run_id"] == "run-1" and len(body["members"]) == 5
-    assert details.run_id == "run-1" and details.get("run-1", key) is not None
+    assert answers.run_id == "run-1" and answers.get(key).run_id == "run-1"
 
 
 def test_the_current_run_is_read_once_per_ttl_and_shared() -> None:
@@ -261,15 +289,21 @@ def test_the_current_run_is_read_once_per_ttl_and_shared() -> None:
     asyncio.run(main())
 
 
-def test_a_new_run_empties_the_detail_cache() -> None:
-    from scalpernet.api.caching import DetailCache
+def test_a_new_run_empties_the_answer_cache_and_its_size_is_bounded() -> None:
+    from scalpernet.api.caching import Answer, AnswerCache
 
-    cache = DetailCache(size=2)
-    cache.put("run-1", "a", b"1", ["x"], ["act-1"])
-    cache.put("run-1", "b", b"2", [])
-    assert cache.get("run-1", "a") == (b"1", ["x"], ["act-1"])
-    assert cache.get("run-2", "a") is None
-    cache.put("run-1", "c", b"3", [])
-    assert cache.get("run-1", "b") is None  # the least recently used went first
-    cache.put("run-2", "a", b"4", [])
-    assert len(cache) == 1 and cache.get("run-1", "a") is None
+    def answer(run: str, body: bytes) -> Answer:
+        return Answer(run_id=run, status=200, headers=(), body=body, route=None,
+                      path_params={}, state={})
+
+    cache = AnswerCache(max_bytes=3 * 1024 + 300)  # three small answers fit
+    for name in "abc":
+        cache.put(("analyst", name, b""), answer("run-1", b"x" * 10))
+    cache.get(("analyst", "a", b""))
+    cache.put(("analyst", "d", b""), answer("run-1", b"x" * 10))
+    assert cache.get(("analyst", "b", b"")) is None  # the least recently used went first
+    assert cache.get(("analyst", "a", b"")) is not None and len(cache) == 3
+    cache.put(("analyst", "big", b""), answer("run-1", b"x" * 10_000))
+    assert cache.get(("analyst", "big", b"")) is None and len(cache) == 3  # too big to keep
+    cache.put(("analyst", "a", b""), answer("run-2", b"y"))
+    assert len(cache) == 1 and cache.run_id == "run-2"

@@ -25,6 +25,7 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -159,10 +160,15 @@ class AuditLog:
 _CONVERTER = re.compile(r"\{(\w+):\w+\}")
 
 
+@lru_cache(maxsize=1024)
+def _template(path: str) -> str:
+    return _CONVERTER.sub(r"{\1}", path)
+
+
 def route_template(route: Any) -> str | None:
     """A route's path template as documented (``/entities/{kind}/{key}``, no converters)."""
     path = getattr(route, "path", None)
-    return _CONVERTER.sub(r"{\1}", path) if isinstance(path, str) else None
+    return _template(path) if isinstance(path, str) else None
 
 
 def _route_of(scope: Scope) -> tuple[str | None, dict[str, Any]]:
@@ -177,6 +183,22 @@ def _route_of(scope: Scope) -> tuple[str | None, dict[str, Any]]:
         if match is not Match.NONE:
             return route_template(candidate), dict(child.get("path_params") or {})
     return None, {}
+
+
+def shown_in_line(state: dict[str, Any]) -> dict[str, list[str]]:
+    """The masked ``entities`` (and ``actors``) of a request's audit line.
+
+    Kept in the request state beside the lists it was made from, so that an answer sent
+    again from memory (``caching.ResponseCache``) does not mask its hundred uids again."""
+    entities, actors = state.get("audit_entities"), state.get("audit_actors")
+    memo = state.get("audit_shown")
+    if memo is not None and memo[0] is entities and memo[1] is actors:
+        return memo[2]
+    shown = {"entities": sorted({mask_uid(u) for u in entities or ()})}
+    if actors:
+        shown["actors"] = sorted({mask_value(a) for a in actors})
+    state["audit_shown"] = (entities, actors, shown)
+    return shown
 
 
 def audit_entry(scope: Scope, status: int) -> dict[str, Any]:
@@ -201,12 +223,10 @@ def audit_entry(scope: Scope, status: int) -> dict[str, Any]:
         "status": status,
         "outcome": state.get("audit_outcome") or outcome_of(status),
         "params": mask_params(params),
-        "entities": sorted({mask_uid(u) for u in state.get("audit_entities") or ()}),
+        **shown_in_line(state),
     }
     if state.get("via"):  # a signed-in browser's page session stood for the key
         entry["via"] = state["via"]
-    if state.get("audit_actors"):
-        entry["actors"] = sorted({mask_value(a) for a in state["audit_actors"]})
     if template is None:
         entry["path"] = mask_value(scope.get("path", ""))
     return entry

@@ -182,14 +182,14 @@ class Authenticate(HttpMiddleware):
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
-        state = connection.app.state
-        throttle: Throttle = state.throttle
+        path: str = scope["path"]
+        throttle: Throttle = scope["app"].state.throttle
         refused = throttle.address(connection)
-        if refused is None and not is_public(connection.url.path):
+        if refused is None and not is_public(path):
             try:
                 principal = await authenticate(connection)
             except ApiError as exc:
-                if connection.url.path.startswith(PAGES_PREFIX) and exc.status == 401:
+                if path.startswith(PAGES_PREFIX) and exc.status == 401:
                     await RedirectResponse("/ui/login", status_code=303)(scope, receive, send)
                     return
                 await error_response(exc.status, exc.code, exc.message,

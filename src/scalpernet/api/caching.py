@@ -1,19 +1,28 @@
 """Answers that change only when an analysis run is stored: the current run's id, kept for a
-second, and rendered network details keyed by that id.
+second, and the answers built from that run, kept as the bytes that were sent.
 
-A network detail (tier tree, member page with signals and evidence) is the same for every
-caller who sees it the same way (masked or not) until the next analysis run, so it is
-rendered once per run and page and served as bytes. The current run's id is re-read at
-most every ``ttl`` seconds; a new run therefore replaces the cached details within ``ttl``.
+The network list and a network's detail (tier tree, member page with signals and evidence)
+are the same for every caller of a role until the next analysis run. Their route marks
+such an answer with its run (``Ctx.respond(..., run_id=...)``); :class:`ResponseCache`
+keeps it under the role, path and query string, and answers the same request again from
+memory without routing it: no parameter parsing, no dependency, no query, no rendering.
+It sits inside authentication, rate limits and the audit trail, which apply to every
+request as before: the kept answer brings back what its audit line names. The current
+run's id is re-read at most every ``ttl`` seconds; a new run therefore replaces the kept
+answers within ``ttl``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from cachetools import LRUCache
+from starlette.types import Message, Receive, Scope, Send
+
+from scalpernet.api.asgi import HttpMiddleware
 from scalpernet.graph.async_session import AsyncGraph
 
 
@@ -51,35 +60,104 @@ class CurrentRun:
         return value
 
 
-class DetailCache:
-    """Rendered network details (JSON bytes, the uids and the actor ids they show) of one
-    analysis run.
+#: What a kept answer's request left in ``scope["state"]`` for the middleware outside the
+#: cache: the entities and actors its audit line names, and that line's masked lists.
+CARRIED_STATE = ("audit_entities", "audit_actors", "audit_shown")
+#: Request state naming the analysis run an answer was built from (set by ``Ctx.respond``).
+ANSWER_RUN = "answer_run"
+#: Bytes of kept answers per server process.
+DEFAULT_CACHE_BYTES = 128 * 1024**2
+_ENTRY_OVERHEAD = 1024
 
-    Keys start with the run id; the first key of a new run empties the cache.
-    """
 
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
+@dataclass(frozen=True)
+class Answer:
+    """An answer as it was sent, with the routing and audit state of its request."""
+
+    run_id: str
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    route: Any
+    path_params: dict[str, Any]
+    state: dict[str, Any]
+
+    def size(self) -> int:
+        return len(self.body) + _ENTRY_OVERHEAD
+
+
+class AnswerCache:
+    """Answers of one analysis run, least recently used dropped first past `max_bytes`.
+
+    The first answer of a new run empties the cache."""
+
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
         self.run_id: str | None = None
-        self._entries: OrderedDict[Hashable, tuple[bytes, list[str], list[str]]] = OrderedDict()
+        self._entries: LRUCache[tuple[str, str, bytes], Answer] = LRUCache(
+            max_bytes, getsizeof=Answer.size)
 
-    def get(self, run_id: str | None, key: Hashable
-            ) -> tuple[bytes, list[str], list[str]] | None:
-        if run_id != self.run_id:
-            return None
-        hit = self._entries.get(key)
-        if hit is not None:
-            self._entries.move_to_end(key)
-        return hit
+    def get(self, key: tuple[str, str, bytes]) -> Answer | None:
+        return self._entries.get(key)
 
-    def put(self, run_id: str | None, key: Hashable, body: bytes, shown: list[str],
-            actors: Sequence[str] = ()) -> None:
-        if run_id != self.run_id:
+    def put(self, key: tuple[str, str, bytes], answer: Answer) -> None:
+        if answer.run_id != self.run_id:
             self._entries.clear()
-            self.run_id = run_id
-        self._entries[key] = (body, shown, list(actors))
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+            self.run_id = answer.run_id
+        if answer.size() <= self._entries.maxsize:
+            self._entries[key] = answer
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class ResponseCache(HttpMiddleware):
+    """ASGI middleware: answers marked with their analysis run are kept per role, path and
+    query string, and sent again while that run is current.
+
+    Only authenticated GETs answered 200 in one piece are kept, so a refusal, an error or a
+    query that failed validation is always answered afresh. The key holds the caller's
+    role: a masked answer never reaches a role that sees identifiers, nor the reverse.
+    """
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope["state"]
+        principal = state.get("principal")
+        if principal is None or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        app_state = scope["app"].state
+        cache: AnswerCache = app_state.answers
+        key = (principal.role, scope["path"], scope["query_string"])
+        hit = cache.get(key)
+        if hit is not None and hit.run_id == await app_state.current_run.id():
+            scope["route"] = hit.route
+            scope["path_params"] = hit.path_params
+            state.update(hit.state)
+            await send({"type": "http.response.start", "status": hit.status,
+                        "headers": list(hit.headers)})
+            await send({"type": "http.response.body", "body": hit.body, "more_body": False})
+            return
+        sent: list[Message] = []
+
+        async def send_kept(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                sent.append({**message, "headers": tuple(message.get("headers", ()))})
+            elif message["type"] == "http.response.body":
+                sent.append(message)
+            await send(message)
+
+        await self.app(scope, receive, send_kept)
+        run_id = state.get(ANSWER_RUN)
+        if (run_id is None or len(sent) != 2 or sent[0]["status"] != 200
+                or sent[1].get("more_body", False)):
+            return
+        try:
+            if run_id != await app_state.current_run.id():
+                return  # a newer run landed while this answer was built
+        except Exception:  # the graph went away once the answer was sent: keep nothing
+            return
+        cache.put(key, Answer(
+            run_id=run_id, status=200, headers=sent[0]["headers"],
+            body=bytes(sent[1].get("body", b"")), route=scope.get("route"),
+            path_params=dict(scope.get("path_params") or {}),
+            state={name: state[name] for name in CARRIED_STATE if name in state}))

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from scalpernet.api.audit import AuditLog, audit_entry, mask_params
 from scalpernet.api.auth import Principal, api_key_header
+from scalpernet.api.caching import ANSWER_RUN
 from scalpernet.api.errors import ApiError
 from scalpernet.api.present import Presenter
 from scalpernet.api.responses import JSON
@@ -87,21 +88,21 @@ class Ctx:
         self.request.state.audited_status = status
 
     async def respond(self, payload: dict[str, Any], *, entities: Iterable[str] = (),
-                      actors: Iterable[str] = (), status: int = 200) -> Response:
-        """Answer with `payload` (plus the query trace when asked for), naming what it shows."""
+                      actors: Iterable[str] = (), status: int = 200,
+                      run_id: str | None = None) -> Response:
+        """Answer with `payload` (plus the query trace when asked for), naming what it shows.
+
+        `run_id` marks an answer that is the same for every caller of this role until the
+        next analysis run: ``caching.ResponseCache`` keeps it (never one with a trace)."""
         if self.trace is not None:
             entries = self.trace.entries
             if self.masked:
                 entries = [{**e, "parameters": mask_params(e["parameters"])} for e in entries]
             payload["explain"] = {"queries": entries}
+        elif run_id is not None:
+            self.request.scope["state"][ANSWER_RUN] = run_id
         self.shows(entities, actors)
         return JSON(payload, status_code=status)
-
-    async def respond_rendered(self, body: bytes, *, entities: Iterable[str] = (),
-                               actors: Iterable[str] = ()) -> Response:
-        """Answer with JSON already rendered (a cached answer), naming what it shows."""
-        self.shows(entities, actors)
-        return Response(body, media_type="application/json")
 
 
 _QUERY_NAMES: dict[int, tuple[frozenset[str], frozenset[str]]] = {}

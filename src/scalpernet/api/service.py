@@ -16,11 +16,9 @@ import orjson
 
 from scalpernet.api import actors
 from scalpernet.api.batching import Coalescer
-from scalpernet.api.caching import CurrentRun, DetailCache
 from scalpernet.api.deps import Ctx
 from scalpernet.api.errors import ApiError
 from scalpernet.api.present import instant
-from scalpernet.api.responses import render_json
 from scalpernet.api.tree import TreeCache, load_tree
 from scalpernet.entities import KIND_LABELS, split_uid, uid
 from scalpernet.graph.async_session import AsyncGraph
@@ -159,23 +157,6 @@ async def list_networks(ctx: Ctx, *, min_risk: float, hospital: str | None,
     }, []
 
 
-async def list_networks_rendered(ctx: Ctx, **query: Any) -> tuple[bytes, list[str]]:
-    """:func:`list_networks` as JSON bytes, rendered once per analysis run, query and
-    masking, then served from memory until the next run (like network details)."""
-    state = ctx.request.app.state
-    run_id = await state.current_run.id()
-    lists: DetailCache = state.lists
-    key = ("networks", ctx.masked, *sorted(query.items()))
-    hit = lists.get(run_id, key)
-    if hit is not None:
-        return hit[:2]
-    payload, shown = await list_networks(ctx, **query)
-    body = render_json(payload)
-    if payload["run_id"] == run_id:  # a run stored in between is cached on a later request
-        lists.put(run_id, key, body, shown)
-    return body, shown
-
-
 def _stored_json(ctx: Ctx, value: Any, default: Any) -> Any:
     """JSON text stored by `results.store` (always written by orjson): passed through as is
     to a viewer who sees it unmasked, parsed and masked for an analyst."""
@@ -222,28 +203,6 @@ async def network_detail(ctx: Ctx, network_id: str, *, limit: int, offset: int,
                "members": [_member(ctx, row) for row in record["members"]]}
     return (payload, [r["uid"] for r in record["members"]],
             sorted({*top_shown, *tree_shown}))
-
-
-async def network_detail_rendered(ctx: Ctx, network_id: str, *, limit: int, offset: int,
-                                  role: str | None, children_limit: int, actors_limit: int
-                                  ) -> tuple[bytes, list[str], list[str]]:
-    """:func:`network_detail` as JSON bytes, rendered once per analysis run, network, page
-    and masking, then served from :class:`DetailCache` until the next run."""
-    state = ctx.request.app.state
-    current: CurrentRun = state.current_run
-    details: DetailCache = state.details
-    run_id = await current.id()
-    key = (network_id, ctx.masked, limit, offset, role, children_limit, actors_limit)
-    hit = details.get(run_id, key)
-    if hit is not None:
-        return hit
-    payload, shown, shown_actors = await network_detail(
-        ctx, network_id, limit=limit, offset=offset, role=role,
-        children_limit=children_limit, actors_limit=actors_limit)
-    body = render_json(payload)
-    if payload["run_id"] == run_id:  # a run stored in between is cached on a later request
-        details.put(run_id, key, body, shown, shown_actors)
-    return body, shown, shown_actors
 
 
 def _views_function(name: str) -> Any:

@@ -42,11 +42,8 @@ async def list_networks(
     since, until = window(since, until)
     query = {"min_risk": min_risk, "hospital": hospital, "since": since, "until": until,
              "limit": limit, "offset": offset}
-    if explain:  # the queries are the point: answer without the cache
-        payload, shown = await service.list_networks(ctx.explain(explain), **query)
-        return await ctx.respond(payload, entities=shown)
-    body, shown = await service.list_networks_rendered(ctx, **query)
-    return await ctx.respond_rendered(body, entities=shown)
+    payload, shown = await service.list_networks(ctx.explain(explain), **query)
+    return await ctx.respond(payload, entities=shown, run_id=payload["run_id"])
 
 
 @router.get("/{network_id}", response_model=None,
@@ -70,13 +67,10 @@ async def get_network(
     role, and one page of members with role, score, signals and evidence."""
     query = {"limit": members_limit, "offset": members_offset, "role": role,
              "children_limit": children_limit, "actors_limit": actors_limit}
-    if explain:  # the queries are the point: answer without the cache
-        payload, shown, shown_actors = await service.network_detail(
-            ctx.explain(explain), network_id, **query)
-        return await ctx.respond(payload, entities=shown, actors=shown_actors)
-    body, shown, shown_actors = await service.network_detail_rendered(ctx, network_id,
-                                                                      **query)
-    return await ctx.respond_rendered(body, entities=shown, actors=shown_actors)
+    payload, shown, shown_actors = await service.network_detail(
+        ctx.explain(explain), network_id, **query)
+    return await ctx.respond(payload, entities=shown, actors=shown_actors,
+                             run_id=payload["run_id"])
 
 
 @router.get("/{network_id}/actors", response_model=None,
