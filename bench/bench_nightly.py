@@ -124,8 +124,10 @@ def step(kind: str, work: Path) -> dict[str, Any]:
 
 
 def _summary(nets: list[Any]) -> list[tuple[Any, ...]]:
-    return [(n.id, n.status, n.risk, n.size,
-             tuple((m.kind, m.key, m.role, m.score) for m in n.members)) for n in nets]
+    """Each network's id, status, risk, size and members (as stored: in any order)."""
+    return sorted((n.id, n.status, n.risk, n.size,
+                   tuple(sorted((m.kind, m.key, m.role, m.score) for m in n.members)))
+                  for n in nets)
 
 
 def snapshot(graph: Any, work: Path) -> None:
