@@ -5,6 +5,7 @@ real ingestion)."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from scalpernet.config import get_settings
 from scalpernet.detect.analyze import Analysis, ReadWindow, WindowSource, detect
 from scalpernet.detect.params import DetectParams
 from scalpernet.detect.projection import PayerHistory, Projection
@@ -191,12 +193,17 @@ def test_a_kept_window_of_another_graph_is_not_used(empty_graph: Graph,
     assert report == {**report, "mode": "full", "why": "a run it saw is gone"}
 
 
-def test_the_nightly_pass_analyses_incrementally(empty_graph: Graph, drop: Drop,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture()
+def six_days(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """SCALPERNET_ANALYSIS_WINDOW_DAYS=6 for the test (the settings read again after)."""
     monkeypatch.setenv("SCALPERNET_ANALYSIS_WINDOW_DAYS", "6")
-    from scalpernet.config import get_settings
-
     get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_the_nightly_pass_analyses_incrementally(empty_graph: Graph, drop: Drop,
+                                                 six_days: None) -> None:
     rows = build_world().rows
     half = len(rows) // 2
     _csv(drop.dir / "day1.csv", rows[:half])
@@ -209,7 +216,6 @@ def test_the_nightly_pass_analyses_incrementally(empty_graph: Graph, drop: Drop,
     full = detect(empty_graph, DetectParams(window_days=6), source=ReadWindow())
     assert _summary(all_networks(empty_graph)) == _summary(full.networks)
     assert full.networks
-    get_settings.cache_clear()
 
 
 def _summary(nets: list[Network]) -> list[tuple[Any, ...]]:
