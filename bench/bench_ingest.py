@@ -148,7 +148,11 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=2)
     parser.add_argument("--skip-second", action="store_true")
     parser.add_argument("--skip-load-csv", action="store_true")
+    parser.add_argument("--without", default="",
+                        help="Registration indexes to drop before ingesting, to measure what "
+                             "each costs: booked_at, ingest_run (comma-separated)")
     args = parser.parse_args()
+    dropped = [name for name in args.without.split(",") if name]
     settings = get_settings()
     print(f"Neo4j heap {settings.neo4j_heap}, page cache {settings.neo4j_pagecache} "
           f"(SCALPERNET_NEO4J_HEAP / SCALPERNET_NEO4J_PAGECACHE)", flush=True)
@@ -161,6 +165,9 @@ def main() -> None:
           f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}", flush=True)
 
     fresh_database()
+    for name in dropped:
+        get_graph().run_autocommit(f"bench_drop_index_{name}")
+    print(f"Registration indexes dropped: {dropped or 'none'}", flush=True)
     ours = timed_ingest(files_a, "ScalperNet ingest, empty graph", args.batch, args.writers)
     if not args.skip_second:
         later = replace(WorldParams(), start=date(2026, 3, 2))

@@ -33,6 +33,9 @@ CREATE INDEX page_session_key IF NOT EXISTS FOR (n:PageSession) ON (n.key_id);
 CREATE INDEX page_session_expiry IF NOT EXISTS FOR (n:PageSession) ON (n.expires_at);
 // The analysis window (detect_*_since.cypher) finds the recent bookings by time.
 CREATE INDEX registration_booked_at IF NOT EXISTS FOR (n:Registration) ON (n.booked_at);
+// The nightly pass (detect_registrations_of_runs.cypher) finds what the runs since its last
+// analysis wrote.
+CREATE INDEX registration_ingest_run IF NOT EXISTS FOR (n:Registration) ON (n.ingest_run);
 // Earlier versions indexed these Registration properties, which no query of ScalperNet reads.
 DROP INDEX registration_hospital IF EXISTS;
 DROP INDEX registration_registration_id IF EXISTS;

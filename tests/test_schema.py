@@ -23,6 +23,7 @@ def test_schema_is_idempotent_and_complete(graph: Graph) -> None:
     # analysis window reads bookings by time
     assert not names & {"registration_hospital", "registration_registration_id"}
     assert "registration_booked_at" in names
+    assert "registration_ingest_run" in names  # the nightly pass's read of what is new
 
 
 def test_uniqueness_is_enforced(empty_graph: Graph) -> None:

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from scalpernet.detect.networks import AnalysisGraph, build_analysis_graph, find
 from scalpernet.detect.params import DetectParams
 from scalpernet.detect.projection import (
     MISSING,
+    PayerHistory,
     Projection,
     entity_uids,
     load_projection,
@@ -78,6 +80,31 @@ class Analysis:
 
 
 _PERSON_KINDS = [KINDS.index("patient"), KINDS.index("id_card")]
+
+
+class WindowSource(Protocol):
+    """Where the analysis gets the window's bookings and its payers' whole history."""
+
+    #: What it read (kept in the run's summary).
+    report: dict[str, Any]
+
+    def projection(self, graph: Graph, since_ms: int | None) -> Projection: ...
+
+    def payer_history(self, graph: Graph, ids: np.ndarray,
+                      paid: np.ndarray) -> PayerHistory: ...
+
+
+class ReadWindow:
+    """Everything read from the graph (a full analysis)."""
+
+    def __init__(self) -> None:
+        self.report: dict[str, Any] = {"mode": "full"}
+
+    def projection(self, graph: Graph, since_ms: int | None) -> Projection:
+        return load_projection(graph, since_ms=since_ms)
+
+    def payer_history(self, graph: Graph, ids: np.ndarray, paid: np.ndarray) -> PayerHistory:
+        return payer_history(graph, ids, paid)
 
 
 def new_run_id() -> str:
@@ -165,12 +192,16 @@ def _member_signals(i: int, ctx: _Context) -> list[Signal]:
 
 def detect(graph: Graph, params: DetectParams | None = None,
            previous: dict[str, set[str]] | None = None,
-           previous_people: PreviousActors | None = None) -> Analysis:
+           previous_people: PreviousActors | None = None,
+           source: WindowSource | None = None) -> Analysis:
     """Run detection over the window (``params.window_days``; 0: the whole graph); nothing
     is written. ``previous`` and ``previous_people``: the networks and actors whose ids to
     keep (default: the stored ones). A stored network not found again whose bookings all
-    fell before the window is carried over, closed (:func:`closed_networks`)."""
+    fell before the window is carried over, closed (:func:`closed_networks`). ``source``:
+    where the window's bookings and payer history come from (default: read whole; the
+    nightly pass's :class:`~scalpernet.nightly.window.KeptWindow` gives the same data)."""
     params = params or DetectParams()
+    source = source or ReadWindow()
     started = datetime.now(UTC)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -182,7 +213,7 @@ def detect(graph: Graph, params: DetectParams | None = None,
         clock = now
 
     since_ms = window_start(graph, params.window_days)
-    proj = load_projection(graph, since_ms=since_ms)
+    proj = source.projection(graph, since_ms)
     lap("projection")
     reg = registration_signals(proj, params)
     inc = build_incidence(proj)
@@ -193,7 +224,7 @@ def detect(graph: Graph, params: DetectParams | None = None,
     if since_ms is not None:
         payers = np.flatnonzero(inc.kinds == KINDS.index("payer"))
         paid = np.bincount(inc.entity, minlength=inc.count)[payers]
-        history = payer_history(graph, inc.node_ids[payers], paid)
+        history = source.payer_history(graph, inc.node_ids[payers], paid)
     sig = entity_signals(proj, reg, inc, params, allowed, history)
     lap("signals")
     ag = build_analysis_graph(proj, reg, inc, sig, params)
@@ -234,6 +265,7 @@ def detect(graph: Graph, params: DetectParams | None = None,
         "members": sum(len(net.members) for net in networks if net.status == "active"),
         "members_by_role": {role: by_role.get(role, 0) for role in ROLES},
         "timings_s": timings,
+        "window_read": source.report,
     }
     run = AnalysisRun(id=new_run_id(), started_at=started, ended_at=datetime.now(UTC),
                       status="complete",
@@ -416,10 +448,11 @@ def _samples(ctx: _Context, members: np.ndarray, limit: int) -> dict[int, np.nda
     return {int(m): r[s:min(t, s + limit)] for m, s, t in zip(members, starts, ends, strict=True)}
 
 
-def analyze(graph: Graph, params: DetectParams | None = None) -> Analysis:
+def analyze(graph: Graph, params: DetectParams | None = None,
+            source: WindowSource | None = None) -> Analysis:
     """Detect and store: the new results replace the previous run's in one transaction."""
     clock = time.perf_counter()
-    result = detect(graph, params)
+    result = detect(graph, params, source=source)
     write_results(graph, result.run, result.networks)
     result.timings["store"] = round(time.perf_counter() - clock - sum(result.timings.values()), 3)
     result.timings["total"] = round(time.perf_counter() - clock, 3)

@@ -43,11 +43,19 @@ def analysis_summary(result: Analysis) -> str:
     return "\n".join(lines)
 
 
-def run_analyze(graph: Graph, *, window_days: int | None = None, as_json: bool = False) -> str:
+def run_analyze(graph: Graph, *, window_days: int | None = None, as_json: bool = False,
+                kept: Path | None = None) -> str:
     """Analyze the window (``window_days`` back from the newest booking, default from the
-    settings; 0: the whole graph), store the results, and say what was found."""
+    settings; 0: the whole graph), store the results, and say what was found. ``kept``: a
+    folder where the window read is kept between analyses, so that only what changed is
+    read again (the nightly pass; same results as a full read)."""
+    from scalpernet.nightly.window import KeptWindow
+
     days = get_settings().analysis_window_days if window_days is None else window_days
-    result = analyze(graph, DetectParams(window_days=days))
+    source = KeptWindow(kept) if kept is not None else None
+    result = analyze(graph, DetectParams(window_days=days), source=source)
+    if source is not None:
+        source.save()
     if as_json:
         return orjson.dumps({"run_id": result.run.id, **result.run.summary,
                              "timings_s": result.timings}, option=orjson.OPT_INDENT_2).decode()

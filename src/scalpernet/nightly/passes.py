@@ -146,11 +146,17 @@ def analysis_due(graph: Graph) -> bool:
     return row["analysed_at"] is None or row["ingested_at"] > row["analysed_at"]
 
 
-def run_analysis(graph: Graph) -> dict[str, Any]:
-    """What ``scalpernet analyze --json`` runs and prints, as a dict."""
+def run_analysis(graph: Graph, settings: Settings) -> dict[str, Any]:
+    """What ``scalpernet analyze --json`` runs and prints, as a dict; the window read is
+    kept under ``<data_dir>/analysis`` so that the next pass reads only what changed."""
     from scalpernet.detect.commands import run_analyze
 
-    return orjson.loads(run_analyze(graph, as_json=True))
+    return orjson.loads(run_analyze(graph, as_json=True, kept=kept_window(settings)))
+
+
+def kept_window(settings: Settings) -> Path:
+    """Where the nightly pass keeps its analysis window between passes."""
+    return settings.data_dir / "analysis"
 
 
 class _Pass:
@@ -279,7 +285,7 @@ class _Pass:
         self.on_stage("ingested")
         try:
             if analysis_due(graph):
-                self.record.analysis = run_analysis(graph)
+                self.record.analysis = run_analysis(graph, self.settings)
             else:
                 self.record.analysis = {"skipped": "no rows written since the served analysis"}
         except _GRAPH_ERRORS as exc:
