@@ -33,7 +33,7 @@ import numpy as np
 from scalpernet.detect.projection import MISSING, Projection
 from scalpernet.detect.rings import Rings
 from scalpernet.detect.signals import KINDS, Incidence, RegistrationSignals
-from scalpernet.detect.tiers import Roles
+from scalpernet.detect.tiers import GROUP_PAYER_REASON, Roles
 
 _K = {k: i for i, k in enumerate(KINDS)}
 #: Slots that name a channel of the booking (an agent's own phone is the agent's: HAS_PHONE).
@@ -137,7 +137,8 @@ def resolve_actors(k: int, proj: Projection, reg: RegistrationSignals, inc: Inci
     brokered = _booking_units(ring, unit_of)
     own = _own_payers(ring, brokered, role, inc, by_strength)
     for reason, moved in ((OWN_PAYER_REASON, own),
-                          (SMALL_HUB_REASON, _small_hubs(role, inc, rings, own))):
+                          (SMALL_HUB_REASON, _small_hubs(role, inc, rings, own, {
+                              m for m in role if roles.reason[m] == GROUP_PAYER_REASON}))):
         for m in moved:
             if role[m] != "second_level":
                 roles.role[m] = role[m] = "second_level"
@@ -167,7 +168,7 @@ def resolve_actors(k: int, proj: Projection, reg: RegistrationSignals, inc: Inci
 
 
 def _small_hubs(role: dict[int, str], inc: Incidence, rings: Rings,
-                own: dict[int, int]) -> list[int]:
+                own: dict[int, int], grouped: set[int]) -> list[int]:
     """Hub payers that are second-level scalpers' own accounts, told by size alone.
 
     A first level pays through a few accounts; second-level scalpers who pay for their own
@@ -176,10 +177,11 @@ def _small_hubs(role: dict[int, str], inc: Incidence, rings: Rings,
     when at most ``FEW_HUBS`` accounts lead the rest by a factor of ``HUB_GAP`` or more, the
     last of them paying ``HUB_MIN_CUSTOMERS`` or more, and more accounts follow (at least
     ``MANY_SMALL``) than lead, the followers are the scalpers'. (A first level's accounts,
-    used side by side, pay for similar numbers.) Returns the followers not in ``own``.
+    used side by side, pay for similar numbers.) The accounts tiers already read as small
+    groups' (``grouped``) rank among the followers. Returns the followers not in ``own``.
     """
-    hubs = sorted((m for m, r in role.items() if r == "first_level" and m not in own
-                   and inc.kinds[m] == _K["payer"]),
+    hubs = sorted((m for m, r in role.items() if (r == "first_level" or m in grouped)
+                   and m not in own and inc.kinds[m] == _K["payer"]),
                   key=lambda m: (-int(rings.customers[m]), m))
     size = [int(rings.customers[m]) for m in hubs]
     best = (0.0, 0)

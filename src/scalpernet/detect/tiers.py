@@ -55,6 +55,8 @@ ADVANCE_PACE = 0.75
 #: a second-level scalper's own account (seen only by its volume when neither agents nor
 #: their phones are written).
 GROUP_PAYER_SHARE = 0.25
+GROUP_PAYER_REASON = ("paid at once for a small group of the ring's customers, beside its main "
+                      "accounts")
 #: Roles from highest tier to lowest (the hierarchy the views draw).
 TIER_ORDER = ("technician", "first_level", "second_level", "patient", "none")
 
@@ -218,7 +220,7 @@ def assign_roles(inc: Incidence, sig: EntitySignals, rings: Rings,
                   & (role[top] == "second_level"))
     put(payer & (one_agent | one_broker), "second_level", "paid for one broker's customers")
     put(_group_payers(payer & member & (role == ""), rings) & auto, "second_level",
-        "paid at once for a small group of the ring's customers, beside its main accounts")
+        GROUP_PAYER_REASON)
     hub = payer & member & (role == "")
     put(_paid_in_advance(hub, rings), "technician",
         "paid the ring's bookings first, until the money moved to other accounts")
