@@ -407,7 +407,6 @@ def _actors(network_id: str, people: list[ActorDraft], uid_of: dict[int, str],
             ids[i] = own
     out = []
     for a, own in zip(people, ids, strict=True):
-        refs = []
         idents = [ActorIdentifier.model_construct(kind=refs[m].kind, key=refs[m].key,
                                                   shared=m in a.shared,
                                                   operated_by_tool=m in a.operated)
