@@ -2,7 +2,7 @@
 community step against python-louvain on the same projection, side by side.
 
     SCALPERNET_DATA_DIR=... SCALPERNET_BOLT_PORT=... .venv/bin/python bench/bench_detect.py \
-        [--louvain-graph ring|all] [--no-store]
+        [--louvain-graph ring|all] [--no-store] [--analysis-only]
 
 1. ``analyze`` end to end (projection, signals, rings, tiers, scores, stored in Neo4j):
    wall time per stage, the Python process's peak resident memory (ru_maxrss), and the CPU
