@@ -2,7 +2,7 @@
 community step against python-louvain on the same projection, side by side.
 
     SCALPERNET_DATA_DIR=... SCALPERNET_BOLT_PORT=... .venv/bin/python bench/bench_detect.py \
-        [--louvain-graph ring|all] [--no-store]
+        [--louvain-graph ring|all] [--no-store] [--analysis-only]
 
 1. ``analyze`` end to end (projection, signals, rings, tiers, scores, stored in Neo4j):
    wall time per stage, the Python process's peak resident memory (ru_maxrss), and the CPU
@@ -59,6 +59,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--louvain-graph", choices=("ring", "all"), default="ring")
     ap.add_argument("--no-store", action="store_true", help="detect only, do not write")
+    ap.add_argument("--analysis-only", action="store_true",
+                    help="the whole analysis only, without the community comparison")
     args = ap.parse_args()
     graph = get_graph()
     ensure_schema(graph)
@@ -82,6 +84,8 @@ def main() -> None:
           + (f"{server1 - server0:.1f} s" if server else "unknown (external server)")
           + f"; load average {os.getloadavg()[0]:.1f} at the end (other processes share the"
           " machine: wall time grows with their load)")
+    if args.analysis_only:
+        return
 
     params = DetectParams()
     proj = load_projection(graph)

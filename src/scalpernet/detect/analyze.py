@@ -145,49 +145,68 @@ class _Context:
     visit_cards: dict[int, int] = field(default_factory=dict)  # dense entity -> cards
 
 
-def _member_signals(i: int, ctx: _Context) -> list[Signal]:
+#: Each member's numbers that its signals and evidence quote, in this order.
+_NUMBERS = ("bookings", "ring_bookings", "machine", "quick", "id_numbers", "max_ids_per_day",
+            "yearly", "patients", "washes", "invalid_ids", "junk_names", "virtual_phones",
+            "before_release", "quiet_window", "kind", "customers", "agents")
+
+
+def _numbers(ctx: _Context, members: np.ndarray) -> dict[int, tuple]:
+    """Each member's :data:`_NUMBERS` as Python values, read column by column (a numpy
+    scalar read per number and member is the slow part of building 100,000 members)."""
     sig, rings = ctx.sig, ctx.rings
-    kind = KINDS[int(ctx.inc.kinds[i])]
+    columns = (sig.bookings, rings.ring_bookings, sig.machine, sig.quick, sig.id_numbers,
+               sig.max_ids_per_day, sig.yearly, sig.patients, sig.washes, sig.invalid_ids,
+               sig.junk_names, sig.virtual_phones, sig.before_release, sig.quiet_window,
+               ctx.inc.kinds, rings.customers, rings.agents)
+    return dict(zip(members.tolist(), zip(*(c[members].tolist() for c in columns),
+                                          strict=True), strict=True))
+
+
+def _member_signals(numbers: tuple, cards: int) -> list[Signal]:
+    """A member's signals from its :data:`_NUMBERS` and visit cards."""
+    (bookings, ring_bookings, machine, quick, id_numbers, max_ids_per_day, yearly, patients,
+     washes, invalid_ids, junk_names, virtual_phones, before_release, quiet_window, kind,
+     *_) = numbers
+    kind = KINDS[kind]
     out: list[tuple[str, float, str]] = [
-        ("bookings", sig.bookings[i], f"{sig.bookings[i]} bookings, "
-                                      f"{rings.ring_bookings[i]} of them in this ring"),
+        ("bookings", bookings, f"{bookings} bookings, {ring_bookings} of them in this ring"),
     ]
-    if sig.machine[i]:
-        out.append(("machine_speed_bookings", sig.machine[i],
-                    f"{sig.machine[i]} bookings under 1 s after release"))
-    if sig.quick[i]:
-        out.append(("within_seconds_bookings", sig.quick[i],
-                    f"{sig.quick[i]} bookings within seconds of release"))
+    if machine:
+        out.append(("machine_speed_bookings", machine,
+                    f"{machine} bookings under 1 s after release"))
+    if quick:
+        out.append(("within_seconds_bookings", quick,
+                    f"{quick} bookings within seconds of release"))
     if kind not in ("patient", "id_card"):
-        out.append(("id_numbers", sig.id_numbers[i],
-                    f"{sig.id_numbers[i]} distinct ID numbers, at most "
-                    f"{sig.max_ids_per_day[i]} in one day"))
-        cards = ctx.visit_cards.get(i, 0)
+        out.append(("id_numbers", id_numbers,
+                    f"{id_numbers} distinct ID numbers, at most "
+                    f"{max_ids_per_day} in one day"))
         if cards:
             out.append(("visit_cards", cards, f"{cards} distinct visit cards"))
     if kind == "payer":
-        per_year = float(sig.yearly[i])
+        per_year = float(yearly)
         out.append(("yearly_bookings", round(per_year, 1),
-                    f"{per_year:.0f} bookings a year for {sig.patients[i]} patients"))
-    if sig.washes[i]:
-        out.append(("occupy_and_wash", sig.washes[i],
-                    f"{sig.washes[i]} bookings in cancel-and-rebook pairs"))
-    if sig.invalid_ids[i]:
-        out.append(("invalid_id_numbers", sig.invalid_ids[i],
-                    f"{sig.invalid_ids[i]} bookings with an invalid ID number"))
-    if sig.junk_names[i]:
-        out.append(("junk_names", sig.junk_names[i],
-                    f"{sig.junk_names[i]} bookings under a junk name"))
-    if sig.virtual_phones[i]:
-        out.append(("virtual_phones", sig.virtual_phones[i],
-                    f"{sig.virtual_phones[i]} bookings with a virtual-operator phone"))
-    if sig.before_release[i]:
-        out.append(("before_release", sig.before_release[i],
-                    f"{sig.before_release[i]} bookings before release"))
-    if sig.quiet_window[i]:
-        out.append(("maintenance_window", sig.quiet_window[i],
-                    f"{sig.quiet_window[i]} bookings in the maintenance window"))
-    return [Signal(name=n, value=float(v), detail=d) for n, v, d in out]
+                    f"{per_year:.0f} bookings a year for {patients} patients"))
+    if washes:
+        out.append(("occupy_and_wash", washes,
+                    f"{washes} bookings in cancel-and-rebook pairs"))
+    if invalid_ids:
+        out.append(("invalid_id_numbers", invalid_ids,
+                    f"{invalid_ids} bookings with an invalid ID number"))
+    if junk_names:
+        out.append(("junk_names", junk_names,
+                    f"{junk_names} bookings under a junk name"))
+    if virtual_phones:
+        out.append(("virtual_phones", virtual_phones,
+                    f"{virtual_phones} bookings with a virtual-operator phone"))
+    if before_release:
+        out.append(("before_release", before_release,
+                    f"{before_release} bookings before release"))
+    if quiet_window:
+        out.append(("maintenance_window", quiet_window,
+                    f"{quiet_window} bookings in the maintenance window"))
+    return [Signal.model_construct(name=n, value=float(v), detail=d) for n, v, d in out]
 
 
 def detect(graph: Graph, params: DetectParams | None = None,
@@ -304,19 +323,25 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
     rings, inc, sig, ag, proj = ctx.rings, ctx.inc, ctx.sig, ctx.ag, ctx.proj
     members_all = np.concatenate([rings.members[k] for k in kept]) if kept else np.zeros(0, int)
     uids = entity_uids(graph, inc.node_ids[members_all])
-    uid_of = {int(i): uids[int(inc.node_ids[i])] for i in members_all}
+    uid_of = {i: uids[node] for i, node in zip(members_all.tolist(),
+                                               inc.node_ids[members_all].tolist(), strict=True)}
+    numbers = _numbers(ctx, members_all)
+    # members are built from trusted internal values: models constructed without validation
+    refs = {i: EntityRef.model_construct(kind=kind, key=key)
+            for i, (kind, key) in ((i, split_uid(u)) for i, u in uid_of.items())}
     # visit cards bound to each channel of a ring (evidence, read for the members only)
     busy = members_all[~np.isin(inc.kinds[members_all], _PERSON_KINDS)
                        & (sig.bookings[members_all] >= 2)]
     cards = visit_cards(graph, inc.node_ids[busy], ctx.since_ms)
-    ctx.visit_cards = {int(i): cards.get(int(inc.node_ids[i]), 0) for i in busy}
+    ctx.visit_cards = {i: cards.get(node, 0)
+                       for i, node in zip(busy.tolist(), inc.node_ids[busy].tolist(), strict=True)}
     # evidence samples: each member's first ring bookings (by node id)
     samples = _samples(ctx, members_all, params.evidence_samples)
-    keys = registration_keys(graph, proj.registration[np.unique(
-        np.concatenate(list(samples.values())))] if samples else [])
+    keys = registration_keys(graph, {r for rows in samples.values() for r in rows})
     vertex_of = ag.vertex_of()
-    strength = (np.asarray(ag.graph.strength(weights="weight"))
-                if ag.graph.ecount() else np.zeros(ag.graph.vcount()))
+    strength = (ag.graph.strength(weights="weight") if ag.graph.ecount()
+                else [0.0] * ag.graph.vcount())
+    near = _neighbours(ctx, kept)
     drafts = []
     for k in kept:
         score = scores[k]
@@ -324,39 +349,38 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
         # role, and the members say so
         people = resolve_actors(k, proj, ctx.reg, inc, rings, ctx.roles)
         members = []
-        for i in rings.members[k]:
-            i = int(i)
-            kind, key = split_uid(uid_of[i])
+        ring_members = rings.members[k].tolist()
+        for i in ring_members:
+            ref = refs[i]
             role = ctx.roles.of(i)
-            rows = samples.get(i, np.zeros(0, dtype=np.int64))
+            n = numbers[i]
+            rows = samples.get(i, ())
             evidence = {
-                "role_reason": str(ctx.roles.reason[i]),
-                "ring_bookings": int(rings.ring_bookings[i]),
-                "involvement": round(float(rings.ring_bookings[i] / max(sig.bookings[i], 1)), 4),
-                "customers": int(rings.customers[i]),
-                "escort_agents": int(rings.agents[i]),
-                "registrations": [keys[int(proj.registration[r])] for r in rows
-                                  if int(proj.registration[r]) in keys],
+                "role_reason": str(ctx.roles.reason[i]),  # as actors left it
+                "ring_bookings": n[1],
+                "involvement": round(n[1] / max(n[0], 1), 4),
+                "customers": n[15],
+                "escort_agents": n[16],
+                "registrations": [keys[r] for r in rows if r in keys],
             }
-            members.append(Member(
-                kind=kind, key=key, role=role,  # type: ignore[arg-type]
+            members.append(Member.model_construct(
+                kind=ref.kind, key=ref.key, role=role,
                 score=member_score(i, score.risk, role, sig, rings),
-                signals=_member_signals(i, ctx), evidence=evidence))
+                signals=_member_signals(n, ctx.visit_cards.get(i, 0)), evidence=evidence))
         members.sort(key=lambda m: (TIER_ORDER.index(m.role), -m.score, m.kind, m.key))
         rows = rings.bookings[k]
         booked = proj.booked_ms[rows]
         booked = booked[booked != MISSING]
         codes = np.unique(proj.codes["hospital"][rows])
         hospitals = sorted(proj.vocab["hospital"][c] for c in codes[codes >= 0])
-        anchor = min(rings.members[k], key=lambda i: (
-            -strength[vertex_of[int(i)]], uid_of[int(i)]))
-        roles = {int(i): ctx.roles.of(int(i)) for i in rings.members[k]}
-        tree = member_tree(people, rings.members[k], roles, rings.ring_bookings,
-                           _neighbours(ctx, k, roles, vertex_of))
-        links = [Link(source=_ref(uid_of, t.parent), target=_ref(uid_of, t.child), type=t.type,
-                      weight=round(t.weight, 3), registrations=t.bookings) for t in tree]
+        anchor = min(ring_members, key=lambda i: (-strength[vertex_of[i]], uid_of[i]))
+        roles = dict(zip(ring_members, ctx.roles.role[rings.members[k]].tolist(), strict=True))
+        tree = member_tree(people, rings.members[k], roles, rings.ring_bookings, near[k])
+        links = [Link.model_construct(source=refs[t.parent], target=refs[t.child], type=t.type,
+                                      weight=round(t.weight, 3), registrations=t.bookings)
+                 for t in tree]
         scores_of = {(m.kind, m.key): m.score for m in members}
-        drafts.append((uid_of[int(anchor)], people, scores_of, Network(
+        drafts.append((uid_of[anchor], people, scores_of, Network(
             id="", risk=score.risk, size=len(members), signals=score.signals, members=members,
             links=links, hospitals=hospitals,
             first_seen=_when(int(booked.min())) if booked.size else None,
@@ -366,7 +390,7 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
     networks = []
     for net_id, (anchor, people, scores_of, net) in zip(ids, drafts, strict=True):
         net.id = net_id
-        net.actors = _actors(net_id, people, uid_of, scores_of, previous_people,
+        net.actors = _actors(net_id, people, uid_of, refs, scores_of, previous_people,
                              params.inherit_jaccard)
         networks.append(net)
         log.info("network %s: risk %.3f, %d members, anchor %s", net_id, net.risk, net.size,
@@ -375,34 +399,36 @@ def _networks(graph: Graph, ctx: _Context, kept: list[int], scores: dict[int, Ri
     return networks
 
 
-def _ref(uid_of: dict[int, str], entity: int) -> EntityRef:
-    kind, key = split_uid(uid_of[int(entity)])
-    return EntityRef(kind=kind, key=key)  # type: ignore[arg-type]
+#: ring -> ``none`` member -> its neighbours in the ring as (weight, bookings, member).
+Neighbours = dict[int, dict[int, list[tuple[float, int, int]]]]
 
 
-def _neighbours(ctx: _Context, k: int, roles: dict[int, str], vertex_of: dict[int, int],
-                ) -> dict[int, list[tuple[float, int, int]]]:
-    """Each ``none`` member's analysis-graph neighbours in ring ``k``: (weight, bookings,
-    member)."""
-    g, nodes = ctx.ag.graph, ctx.ag.nodes
-    out: dict[int, list[tuple[float, int, int]]] = {}
-    for m, role in roles.items():
-        if role != "none":
-            continue
-        v = vertex_of[m]
-        near = []
-        for e in g.incident(v):
-            edge = g.es[e]
-            other = int(nodes[edge.target if edge.source == v else edge.source])
-            if other in roles:
-                near.append((float(edge["weight"]), int(edge["bookings"]), other))
-        out[m] = near
+def _neighbours(ctx: _Context, kept: list[int]) -> Neighbours:
+    """For each kept ring, each ``none`` member's analysis-graph neighbours in that ring:
+    (weight, bookings, member); the graph's edges are read once, as arrays."""
+    g, nodes, rings = ctx.ag.graph, ctx.ag.nodes, ctx.rings
+    out: Neighbours = {k: {} for k in kept}
+    if g.ecount() == 0 or not kept:
+        return out
+    ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    a, b = nodes[ends[:, 0]], nodes[ends[:, 1]]
+    ring = rings.entity_ring[a]
+    none = ctx.roles.role == "none"
+    inside = (ring == rings.entity_ring[b]) & np.isin(ring, kept) & (none[a] | none[b])
+    weight = np.asarray(g.es["weight"], dtype=np.float64)[inside]
+    bookings = np.asarray(g.es["bookings"], dtype=np.int64)[inside]
+    a, b, ring = a[inside], b[inside], ring[inside]
+    # each edge seen from each of its ``none`` ends
+    for me, other, side in ((a, b, none[a]), (b, a, none[b])):
+        for k, m, w, n, o in zip(ring[side].tolist(), me[side].tolist(), weight[side].tolist(),
+                                 bookings[side].tolist(), other[side].tolist(), strict=True):
+            out[k].setdefault(m, []).append((w, n, o))
     return out
 
 
 def _actors(network_id: str, people: list[ActorDraft], uid_of: dict[int, str],
-            scores_of: dict[tuple[str, str], float], previous: PreviousActors,
-            min_jaccard: float) -> list[Actor]:
+            refs: dict[int, EntityRef], scores_of: dict[tuple[str, str], float],
+            previous: PreviousActors, min_jaccard: float) -> list[Actor]:
     ids = [""] * len(people)
     for role in {a.role for a in people}:
         mine = [i for i, a in enumerate(people) if a.role == role]
@@ -415,25 +441,25 @@ def _actors(network_id: str, people: list[ActorDraft], uid_of: dict[int, str],
             ids[i] = own
     out = []
     for a, own in zip(people, ids, strict=True):
-        refs = []
-        for m in a.members:
-            kind, key = split_uid(uid_of[m])
-            refs.append(ActorIdentifier(kind=kind, key=key,  # type: ignore[arg-type]
-                                        shared=m in a.shared, operated_by_tool=m in a.operated))
-        score = max((scores_of.get((r.kind, r.key), 0.0) for r in refs), default=0.0)
+        idents = [ActorIdentifier.model_construct(kind=refs[m].kind, key=refs[m].key,
+                                                  shared=m in a.shared,
+                                                  operated_by_tool=m in a.operated)
+                  for m in a.members]
+        score = max((scores_of.get((r.kind, r.key), 0.0) for r in idents), default=0.0)
         first, last = a.evidence.get("first_ms"), a.evidence.get("last_ms")
         evidence = {**{k: v for k, v in a.evidence.items() if not k.endswith("_ms")},
                     "first_seen": _when(int(first)).isoformat() if first is not None else None,
                     "last_seen": _when(int(last)).isoformat() if last is not None else None,
-                    "identifiers": len(refs)}
-        out.append(Actor(id=own, role=a.role, score=score,  # type: ignore[arg-type]
-                         identifiers=refs, evidence=evidence,
-                         parent=ids[a.parent] if a.parent >= 0 else None, link=a.link))
+                    "identifiers": len(idents)}
+        out.append(Actor.model_construct(
+            id=own, role=a.role, score=score, identifiers=idents, evidence=evidence,
+            parent=ids[a.parent] if a.parent >= 0 else None, link=a.link))
     return out
 
 
-def _samples(ctx: _Context, members: np.ndarray, limit: int) -> dict[int, np.ndarray]:
-    """Up to ``limit`` ring bookings per member, the earliest node ids first."""
+def _samples(ctx: _Context, members: np.ndarray, limit: int) -> dict[int, list[int]]:
+    """Up to ``limit`` ring bookings per member, as registration node ids, the earliest node
+    ids first."""
     if limit <= 0 or members.size == 0:
         return {}
     inc, rings = ctx.inc, ctx.rings
@@ -443,9 +469,14 @@ def _samples(ctx: _Context, members: np.ndarray, limit: int) -> dict[int, np.nda
     e, r = e[own], r[own]
     order = np.lexsort((r, e))
     e, r = e[order], r[order]
-    starts = np.searchsorted(e, members)
-    ends = np.searchsorted(e, members, side="right")
-    return {int(m): r[s:min(t, s + limit)] for m, s, t in zip(members, starts, ends, strict=True)}
+    # the first ``limit`` of each entity's run
+    first = np.searchsorted(e, e)
+    keep = np.arange(e.size) - first < limit
+    e, ids = e[keep], ctx.proj.registration[r[keep]]
+    starts = np.searchsorted(e, members).tolist()
+    ends = np.searchsorted(e, members, side="right").tolist()
+    ids = ids.tolist()
+    return {m: ids[s:t] for m, s, t in zip(members.tolist(), starts, ends, strict=True)}
 
 
 def analyze(graph: Graph, params: DetectParams | None = None,
