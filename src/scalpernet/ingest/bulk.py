@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pyarrow as pa
@@ -41,6 +42,7 @@ from scalpernet.ingest.quarantine import QuarantineWriter
 from scalpernet.ingest.readers import ReadStats, source_files
 from scalpernet.ingest.rows import iso
 from scalpernet.ingest.validate import FileReport, IngestReport, iter_batches
+from scalpernet.ingest.versions import version_key
 
 #: Registration properties and their importer types (the writer's ``ingest_registrations``).
 REGISTRATION = (
@@ -216,12 +218,12 @@ def _write_entities(files: _Files) -> None:
 
 def _keep_newest(files: _Files, later: pa.Array) -> int:
     """Keep one version of each registration exported more than once with other content
-    (``later``: their keys): the one a transactional run keeps (the newest last event; of
-    equal ones, the later row). Returns how many versions were dropped."""
+    (``later``: their keys): the one a transactional run keeps (the greater
+    :func:`~scalpernet.ingest.versions.version_key`). Returns how many were dropped."""
     if not len(later):
         return 0
     names = ["key", *(n for n, _ in REGISTRATION), "label"]
-    best: dict[str, tuple[str, int, int]] = {}  # key -> (last event, part, row)
+    best: dict[str, tuple[tuple[bool, Any, str], int, int]] = {}  # key -> (version, part, row)
     found: dict[int, pa.Table] = {}
     for part in files.parts["Registration"]:
         index = int(part.name.split(".")[1])
@@ -230,12 +232,13 @@ def _keep_newest(files: _Files, later: pa.Array) -> int:
         if not len(rows):
             continue
         found[index] = table
-        for row, key, event in zip(rows.to_pylist(),
-                                   pc.take(table.column("key"), rows).to_pylist(),
-                                   pc.take(table.column("last_event"), rows).to_pylist(),
-                                   strict=True):
-            if key not in best or event >= best[key][0]:
-                best[key] = (event, index, row)
+        for row, key, event, content in zip(
+                rows.to_pylist(), pc.take(table.column("key"), rows).to_pylist(),
+                pc.take(table.column("last_event"), rows).to_pylist(),
+                pc.take(table.column("content_hash"), rows).to_pylist(), strict=True):
+            version = version_key(event, content)
+            if key not in best or version > best[key][0]:
+                best[key] = (version, index, row)
     dropped = 0
     for index, table in found.items():
         keys = table.column("key").to_pylist()
