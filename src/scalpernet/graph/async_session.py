@@ -84,13 +84,15 @@ class AsyncGraph:
         await self.driver.close()
 
     async def ping(self) -> float:
-        """Round-trip time of a trivial query in milliseconds; raises when unreachable."""
+        """Round-trip time of a trivial query in milliseconds; raises when unreachable (at
+        once: health says how the server is now, without the retries' waits)."""
         start = time.perf_counter()
-        await self.read("ping")
+        await self._run("ping", {}, RoutingControl.READ, None, None, waits=())
         return (time.perf_counter() - start) * 1000
 
     async def _run(self, name: str, params: dict[str, Any], routing: RoutingControl,
-                   timeout: float | None, trace: QueryTrace | None) -> list[dict[str, Any]]:
+                   timeout: float | None, trace: QueryTrace | None,
+                   waits: Sequence[float] | None = None) -> list[dict[str, Any]]:
         query = neo4j.Query(load_query(name), timeout=timeout)  # type: ignore[arg-type]
         start = time.perf_counter()
 
@@ -114,7 +116,8 @@ class AsyncGraph:
                 return [to_native(dict(zip(keys, record.values(), strict=True)))
                         async for record in result]
 
-        records = await acall_with_retry(self.settings.uri, attempt, self.retry_waits)
+        records = await acall_with_retry(self.settings.uri, attempt,
+                                         self.retry_waits if waits is None else waits)
         if trace is not None:
             trace.add(name, params, (time.perf_counter() - start) * 1000)
         return records
