@@ -14,6 +14,7 @@ import importlib.util
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scalpernet.api.app import create_app
-from scalpernet.api.auth import create_key
+from scalpernet.apikeys import create_key
 from scalpernet.graph import get_graph
 from scalpernet.graph.schema import ensure_schema, reset_graph
 from scalpernet.localserver import LocalServer
@@ -91,6 +92,7 @@ def _bench() -> ModuleType:
                                                   ROOT / "bench" / "bench_faults.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
