@@ -90,6 +90,9 @@ class Seen:
 class Bench:
     def __init__(self, rows: int, work: Path) -> None:
         self.rows = rows
+        #: Rows per batch: a tenth of an export (at least 100, at most 1,000), so that a
+        #: fault at 30 % of a small export still falls between batches.
+        self.batch = str(min(1000, max(100, rows // 10)))
         self.work = work
         self.settings = get_settings()
         self.server = LocalServer(self.settings)
@@ -169,7 +172,7 @@ class Bench:
         started, seen = time.monotonic(), Seen()
         folder = self.fresh(f"kill-ingest-{int(fraction * 100)}")
         path, valid = self.export(folder)
-        proc = self.spawn(["ingest", "--batch-size", "1000", str(path)])
+        proc = self.spawn(["ingest", "--batch-size", self.batch, str(path)])
         self.wait_rows(int(valid * fraction), proc)
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
@@ -181,7 +184,7 @@ class Bench:
         started, seen = time.monotonic(), Seen()
         folder = self.fresh(f"neo4j-{how}")
         path, valid = self.export(folder)
-        proc = self.spawn(["ingest", "--batch-size", "1000", str(path)])
+        proc = self.spawn(["ingest", "--batch-size", self.batch, str(path)])
         self.wait_rows(int(valid * fraction), proc)
         if how == "kill":
             pid = self.server.pid()
@@ -208,7 +211,7 @@ class Bench:
         folder = self.fresh("neo4j-down")
         path, valid = self.export(folder)
         env = {**self.env, "SCALPERNET_NEO4J_RETRY_WAITS": "1,2"}
-        proc = self.spawn(["ingest", "--batch-size", "1000", str(path)], env=env)
+        proc = self.spawn(["ingest", "--batch-size", self.batch, str(path)], env=env)
         self.wait_rows(int(valid * 0.3), proc)
         self.server.stop()
         _, err = proc.communicate(timeout=600)
@@ -237,8 +240,8 @@ class Bench:
         a, n = self.export(folder, "a.csv")
         b, _ = self.export(folder, "b.csv")
         c, _ = self.export(folder, "c.csv")
-        one = self.spawn(["ingest", "--batch-size", "1000", str(a), str(b)])
-        two = self.spawn(["ingest", "--batch-size", "1000", str(b), str(c)])
+        one = self.spawn(["ingest", "--batch-size", self.batch, str(a), str(b)])
+        two = self.spawn(["ingest", "--batch-size", self.batch, str(b), str(c)])
         codes = []
         for proc in (one, two):
             _, err = proc.communicate(timeout=900)

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     #: Waits (seconds) between tries of any call while Neo4j is away (stopped, restarting).
     neo4j_retry_waits: Annotated[tuple[Annotated[float, Field(ge=0)], ...], NoDecode] = Field(
         default=(1.0, 2.0, 4.0, 8.0, 16.0, 32.0), alias="SCALPERNET_NEO4J_RETRY_WAITS")
+    #: The same for the API's queries: an interactive caller waits seconds, then gets a 503.
+    api_retry_waits: Annotated[tuple[Annotated[float, Field(ge=0)], ...], NoDecode] = Field(
+        default=(0.5, 1.0, 2.0), alias="SCALPERNET_API_RETRY_WAITS")
 
     # The nightly service (docs/nightly.md).
     nightly_cron: str = Field(default="0 2 * * *", alias="SCALPERNET_NIGHTLY_CRON")
@@ -60,7 +63,8 @@ class Settings(BaseSettings):
     nightly_retry_waits: Annotated[tuple[Annotated[float, Field(ge=0)], ...], NoDecode] = Field(
         default=(10.0, 30.0, 60.0, 120.0, 300.0), alias="SCALPERNET_NIGHTLY_RETRY_WAITS")
 
-    @field_validator("nightly_retry_waits", "neo4j_retry_waits", mode="before")
+    @field_validator("nightly_retry_waits", "neo4j_retry_waits", "api_retry_waits",
+                     mode="before")
     @classmethod
     def _waits(cls, value: Any) -> Any:
         """A comma-separated list of seconds (empty: no retry)."""

@@ -1,8 +1,9 @@
 """Finding 3: every run record final and true.
 
 A run is ``running`` only while its process lives; a dead one is settled ``abandoned`` with
-what it wrote counted from the graph; failure records are always writable; a retry after a
-lost commit acknowledgement counts the rows it wrote as written."""
+what it wrote counted from the graph, a commit that lands after its death included; failure
+records are always writable; a retry after a lost commit acknowledgement counts the rows it
+wrote as written."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from neo4j.exceptions import IncompleteCommit
 from scalpernet.graph import Graph
 from scalpernet.ingest import pipeline, runs, writer
 from scalpernet.ingest.pipeline import ingest_paths
+from tests.faults import ghosts
 from tests.ingest.exports import HEADER, write_export
 
 
@@ -42,14 +45,31 @@ def test_a_killed_run_is_settled_abandoned_with_what_it_wrote(empty_graph: Graph
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    time.sleep(3)  # a commit the killed process had already sent still lands on the server
-    [run] = runs.recent_runs(empty_graph)
+    [run] = runs.recent_runs(empty_graph)  # no sleep: a commit still landing is waited for
     written = _count(empty_graph, "MATCH (r:Registration {ingest_run: $id}) RETURN count(r)",
                      id=run["id"])
     assert run["status"] == "abandoned" and run["ingested"] == written > 0
     assert f"pid {proc.pid}" in run["error"] and run["ended_at"] is not None
     assert _count(empty_graph, "MATCH (f:IngestedFile) WHERE f.status = 'partial' "
                                "RETURN count(f)") == 1
+
+
+def test_a_commit_that_lands_after_its_process_died_is_counted(empty_graph: Graph) -> None:
+    """The race: a run's process dies with a commit already sent; it lands after a new run
+    has seen the process gone. The settled count must include it."""
+    owner = ghosts.dead_owner()
+    ghosts.start_dead_run(empty_graph, "ingest-dead", owner)
+    held = ghosts.HeldCommit(owner, "ingest-dead", 500)
+    settled: list[list[str]] = []
+    settler = threading.Thread(target=lambda: settled.append(runs.settle_dead_runs(empty_graph)))
+    settler.start()
+    time.sleep(1.5)
+    assert settler.is_alive()  # waiting for the server to be done with the dead process
+    held.commit()
+    settler.join(timeout=60)
+    assert settled == [["ingest-dead"]]
+    [run] = runs.recent_runs(empty_graph)
+    assert (run["status"], run["ingested"]) == ("abandoned", 500)
 
 
 def test_a_live_run_is_not_settled(empty_graph: Graph, tmp_path: Path) -> None:

@@ -1,16 +1,19 @@
 """Findings 2 and 3 in the nightly pass: a file written to while read is never moved as
 done; a pass's counts are true when a file fails mid-way; the local log's final record of a
-pass is never replaced by a guess."""
+pass is never replaced by a guess; a dead pass counts a commit that lands after it died."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from scalpernet.graph import Graph
+from scalpernet.graph import Graph, clients
 from scalpernet.ingest import pipeline
 from scalpernet.nightly import ledger, passes, run_pass
+from tests.faults import ghosts
 from tests.ingest.exports import row, write_export
 from tests.nightly.conftest import Drop
 
@@ -105,3 +108,28 @@ def test_a_dead_pass_without_a_local_record_is_abandoned_with_what_it_wrote(
     stored = _stored(empty_graph, dead.id)
     assert (stored["status"], stored["ingested"]) == ("abandoned", 30)
     assert "wrote 30 registrations" in stored["error"]
+
+
+def test_a_dead_pass_counts_a_commit_that_lands_after_it_died(
+        empty_graph: Graph, drop: Drop, monkeypatch: pytest.MonkeyPatch) -> None:
+    dead = ledger.PassRecord(id=ledger.new_pass_id(), drop_dir=str(drop.dir))
+    ledger.record_start(empty_graph, dead)
+    owner = ghosts.dead_owner()
+    ghosts.start_dead_run(empty_graph, "ingest-of-dead-pass", owner, parent=dead.id)
+    held = ghosts.HeldCommit(owner, "ingest-of-dead-pass", 40)
+    settling = threading.Event()
+    looks = clients._server_holds
+
+    def looked(*args: object) -> bool:
+        settling.set()
+        return looks(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(clients, "_server_holds", looked)
+    later = threading.Thread(target=run_pass, args=(drop.settings,))
+    later.start()
+    settling.wait(timeout=30)  # the next pass found the dead run and settles it
+    time.sleep(1.0)
+    held.commit()  # the dead pass's last batch lands only now
+    later.join(timeout=120)
+    stored = _stored(empty_graph, dead.id)
+    assert (stored["status"], stored["ingested"]) == ("abandoned", 40)

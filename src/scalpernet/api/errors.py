@@ -15,6 +15,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from scalpernet.api.asgi import HttpMiddleware
 from scalpernet.api.responses import JSON
+from scalpernet.graph.session import ServerGone
 from scalpernet.privacy import mask_text, mask_value
 
 log = logging.getLogger("scalpernet.api")
@@ -99,7 +100,7 @@ def _allowed_methods(request: Request) -> str:
 
 
 def fault_response(exc: BaseException) -> tuple[int, dict[str, Any]]:
-    if isinstance(exc, ServiceUnavailable | SessionExpired):
+    if isinstance(exc, ServerGone | ServiceUnavailable | SessionExpired):
         return 503, error_body("unavailable", "the graph database is unreachable; try again")
     if isinstance(exc, TransientError) or (
         isinstance(exc, ClientError) and "TimedOut" in (exc.code or "")

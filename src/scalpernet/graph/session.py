@@ -4,7 +4,12 @@ A server that goes away (stopped, restarted, a broken socket, a lost commit ackn
 a database still starting) is waited for: every call is retried with backoff
 (:data:`RETRY_WAITS_S`, a tenacity policy) and, when the server stays away, fails with one
 :class:`ServerGone` line. Every query the project sends is safe to repeat (MERGE, or writes
-that re-read what is stored first).
+that re-read what is stored first). The async graph of the API
+(:mod:`scalpernet.graph.async_session`) waits under the same policy (:func:`retry_policy`).
+
+Each driver names the process it speaks for in its user agent
+(:func:`scalpernet.graph.clients.user_agent`), so a dead process's last commit can be told
+apart from a finished run.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import neo4j
@@ -25,10 +30,17 @@ from neo4j.exceptions import (
     ServiceUnavailable,
     SessionExpired,
 )
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+)
 
 from scalpernet.config import Settings, get_settings
 from scalpernet.errors import ServerError
+from scalpernet.graph.clients import this_process, user_agent
 from scalpernet.graph.queries import load_query, load_statements
 
 log = logging.getLogger(__name__)
@@ -78,27 +90,46 @@ def _log_retry(state: RetryCallState) -> None:
                 state.attempt_number + 1, state.upcoming_sleep)
 
 
+def retry_policy(waits: Sequence[float]) -> dict[str, Any]:
+    """The one retry policy, as tenacity arguments: try again after each of ``waits`` while
+    the server is away (:func:`server_gone`), then re-raise; other errors at once."""
+    return {"retry": retry_if_exception(server_gone), "wait": backoff(waits or (0,)),
+            "stop": stop_after_attempt(len(waits) + 1), "before_sleep": _log_retry,
+            "reraise": True}
+
+
+def _gone(uri: str, waits: Sequence[float], exc: Exception) -> ServerGone:
+    return ServerGone(f"Neo4j at {uri} went away and did not come back within "
+                      f"{sum(waits):.0f} s ({type(exc).__name__})")
+
+
 def call_with_retry(uri: str, work: Callable[[], T],
                     waits: Sequence[float] = RETRY_WAITS_S) -> T:
-    """``work()``, tried again after each wait while the server is away.
-
-    Raises :class:`ServerGone` (one line) once the waits are spent; other errors at once."""
-    retrying = Retrying(retry=retry_if_exception(server_gone), wait=backoff(waits or (0,)),
-                        stop=stop_after_attempt(len(waits) + 1), before_sleep=_log_retry,
-                        reraise=True)
+    """``work()`` under :func:`retry_policy`; :class:`ServerGone` (one line) at last."""
     try:
-        return retrying(work)
+        return Retrying(**retry_policy(waits))(work)
     except Exception as exc:
         if not server_gone(exc):
             raise
-        raise ServerGone(f"Neo4j at {uri} went away and did not come back within "
-                         f"{sum(waits):.0f} s ({type(exc).__name__})") from exc
+        raise _gone(uri, waits, exc) from exc
+
+
+async def acall_with_retry(uri: str, work: Callable[[], Awaitable[T]],
+                           waits: Sequence[float] = RETRY_WAITS_S) -> T:
+    """``await work()`` under :func:`retry_policy`, for async code (the API)."""
+    try:
+        return await AsyncRetrying(**retry_policy(waits))(work)
+    except Exception as exc:
+        if not server_gone(exc):
+            raise
+        raise _gone(uri, waits, exc) from exc
 
 
 class Graph:
     """A connected Neo4j database: run named queries and batched writes."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, owner: dict[str, Any] | None = None) -> None:
+        """``owner``: the process this driver speaks for (this one unless given)."""
         self.settings = settings
         self.database = settings.neo4j_database
         #: Waits between tries of every call while the server is away.
@@ -111,7 +142,8 @@ class Graph:
         # policy above is the one that waits for a server that went away.
         self.driver = GraphDatabase.driver(settings.uri, auth=auth, max_connection_pool_size=16,
                                            notifications_min_severity="OFF",
-                                           max_transaction_retry_time=5.0)
+                                           max_transaction_retry_time=5.0,
+                                           user_agent=user_agent(owner or this_process()))
 
     def close(self) -> None:
         self.driver.close()

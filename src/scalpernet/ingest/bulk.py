@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pyarrow as pa
@@ -44,6 +45,7 @@ from scalpernet.ingest.quarantine import QuarantineWriter
 from scalpernet.ingest.readers import ReadStats, source_files
 from scalpernet.ingest.rows import iso
 from scalpernet.ingest.validate import FileReport, IngestReport, iter_batches
+from scalpernet.ingest.versions import version_key
 
 #: Registration properties and their importer types (the writer's ``ingest_registrations``).
 REGISTRATION = (
@@ -172,27 +174,31 @@ def _write_entities(files: _Files) -> None:
 
 def _keep_newest(files: _Files, later: pa.Array) -> int:
     """Keep one version of each registration exported more than once with other content
-    (``later``: their keys): the last one written, which a transactional run keeps (the
-    ledger let through only versions not older than the one before). Returns how many
-    versions were dropped."""
+    (``later``: their keys): the one a transactional run keeps (the greater
+    :func:`~scalpernet.ingest.versions.version_key`). Returns how many were dropped."""
     if not len(later):
         return 0
     names = ["key", *(n for n, _ in REGISTRATION), "label"]
-    last: dict[str, tuple[int, int]] = {}  # key -> (part, row)
+    best: dict[str, tuple[tuple[bool, Any, str], int, int]] = {}  # key -> (version, part, row)
     found: dict[int, pa.Table] = {}
     for part in files.parts["Registration"]:
         index = int(part.name.split(".")[1])
         table = _read(part, names)
         rows = pc.indices_nonzero(pc.is_in(table.column("key"), value_set=later))
-        if len(rows):
-            found[index] = table
-            keys = pc.take(table.column("key"), rows).to_pylist()
-            last.update((key, (index, row)) for key, row in zip(keys, rows.to_pylist(),
-                                                                   strict=True))
+        if not len(rows):
+            continue
+        found[index] = table
+        for row, key, event, content in zip(
+                rows.to_pylist(), pc.take(table.column("key"), rows).to_pylist(),
+                pc.take(table.column("last_event"), rows).to_pylist(),
+                pc.take(table.column("content_hash"), rows).to_pylist(), strict=True):
+            version = version_key(event, content)
+            if key not in best or version > best[key][0]:
+                best[key] = (version, index, row)
     dropped = 0
     for index, table in found.items():
         gone = pa.array([k for row, k in enumerate(table.column("key").to_pylist())
-                         if k in last and last[k] != (index, row)], pa.string())
+                         if k in best and best[k][1:] != (index, row)], pa.string())
         if not len(gone):
             continue
         dropped += len(gone)

@@ -4,8 +4,11 @@ A run is ``running`` only while its process lives. Each run records the host, pi
 process start time that own it, and renews a lease (:data:`LEASE_S`) while it works. Before a
 new run starts (and when runs are listed) every run still ``running`` whose process is gone
 (same host: no such pid, or a pid reused by a later process; another host: a lease left to
-expire) is marked ``abandoned``, with the registrations it wrote counted from the graph. Its
-files stay ``partial``: the next run reads them again and finds those rows already present.
+expire) is marked ``abandoned``, with the registrations it wrote counted from the graph. That
+count waits until the server holds no connection of the dead process and no transaction
+that may still commit for it (:func:`scalpernet.graph.clients.server_done_with`): a commit
+it had sent before it died is counted, whenever it lands. Its files stay ``partial``: the
+next run reads them again and finds those rows already present.
 
 Text sent to Neo4j must be valid UTF-8: file names and messages holding undecodable bytes
 (``\\udca6``) are sent escaped (:func:`scalpernet.errors.printable`), so a failure record can
@@ -15,7 +18,6 @@ always be written.
 from __future__ import annotations
 
 import hashlib
-import os
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
@@ -23,13 +25,16 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import psutil
 
 from scalpernet.errors import printable, printable_data
 from scalpernet.graph import Graph
+from scalpernet.graph.clients import process_start, server_done_with, this_process
 
 #: Seconds a run's lease lasts; it is renewed every quarter of that while the run works.
 LEASE_S = 120.0
+#: Seconds a new run waits for the server to be done with a dead run's process before
+#: counting what it wrote; a run still held after that is settled by a later one.
+SETTLE_WAIT_S = 30.0
 #: Run outcomes. running: its process lives. complete: every file read to its end, every row
 #: accounted for. partial: some file failed or changed while read (the others are complete).
 #: failed: stopped by an error it recorded. abandoned: its process died without a word.
@@ -49,24 +54,10 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _process_start(pid: int) -> float | None:
-    """When the process ``pid`` started (seconds since the epoch); ``None``: no such process."""
-    try:
-        return round(psutil.Process(pid).create_time(), 2)
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return None
-
-
-def owner() -> dict[str, Any]:
-    """This process, as a run records its owner."""
-    pid = os.getpid()
-    return {"host": socket.gethostname(), "pid": pid, "pid_started": _process_start(pid)}
-
-
 def owner_alive(run: dict[str, Any], at: datetime | None = None) -> bool:
     """Whether the process that owns ``run`` still lives (see the module)."""
     if run.get("host") == socket.gethostname() and run.get("pid") is not None:
-        started = _process_start(int(run["pid"]))
+        started = process_start(int(run["pid"]))
         return started is not None and (run.get("pid_started") is None
                                         or abs(started - float(run["pid_started"])) < 1.0)
     lease = run.get("lease_until")
@@ -82,7 +73,7 @@ def start_run(graph: Graph, run_id: str, quarantine_file: Path,
     graph.write("ingest_run_start", id=run_id, started_at=now(),
                 quarantine_file=printable(str(quarantine_file)),
                 files=orjson.dumps(printable_data(files or [])).decode(), parent=parent,
-                lease_until=now() + timedelta(seconds=LEASE_S), **owner())
+                lease_until=now() + timedelta(seconds=LEASE_S), **this_process())
 
 
 def finish_run(graph: Graph, run_id: str, status: str, counts: dict[str, int],
@@ -122,18 +113,21 @@ class Lease:
         self._thread.join(timeout=5)
 
 
-def settle_dead_runs(graph: Graph) -> list[str]:
+def settle_dead_runs(graph: Graph, wait_s: float = SETTLE_WAIT_S) -> list[str]:
     """Mark every ``running`` run whose process is gone ``abandoned``; returns their ids.
 
     What an abandoned run wrote is counted from the graph (the registrations that carry its
-    id); its files stay partial and resume on the next run."""
+    id) once the server is done with its process, waiting up to ``wait_s`` for that; a run
+    the server still holds stays ``running`` for a later settle. Its files stay partial and
+    resume on the next run."""
     at = now()
     dead = [dict(r["run"]) for r in graph.read("ingest_runs_running")]
-    dead = [run for run in dead if not owner_alive(run, at)]
+    dead = [run for run in dead if not owner_alive(run, at)
+            and server_done_with(graph, run, wait_s)]
     for run in dead:
         where = (f"pid {run.get('pid')} on {run.get('host')}" if run.get("pid") is not None
                  else "its process")
-        graph.write("ingest_run_abandon", id=run["id"], now=at,
+        graph.write("ingest_run_abandon", id=run["id"], now=now(),
                     error=printable(f"{where} ended before the run finished; its files stay "
                                     "partial and resume on the next run"))
     return [run["id"] for run in dead]
@@ -152,8 +146,8 @@ def mark_file(graph: Graph, *, checksum: str, path: Path, size: int, status: str
 
 def recent_runs(graph: Graph, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
     """Recent ingestion runs, newest first, with their file list decoded (dead runs settled
-    first, so none is shown ``running`` that is not)."""
-    settle_dead_runs(graph)
+    first, waiting a few seconds at most, so none is shown ``running`` that is not)."""
+    settle_dead_runs(graph, wait_s=5.0)
     runs = []
     for record in graph.read("ingest_runs", limit=limit, offset=offset):
         run = dict(record["run"])

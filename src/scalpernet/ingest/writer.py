@@ -5,8 +5,9 @@ are stored already and with which content hash (so a retry after a lost connecti
 re-decides everything and can never duplicate):
 
 1. a registration stored with the same hash is *already present* and skipped; one stored
-   with another hash is *updated* when the row is not older than the stored version (the
-   stored node and its links are replaced), else kept as stored and counted already present;
+   with another hash is *updated* when the row is the later version
+   (:func:`~scalpernet.ingest.versions.version_key`; the stored node and its links are
+   replaced), else kept as stored and counted already present;
 2. the first transaction MERGEs the entity nodes of the rows to write, once per distinct key
    (deduplicated in Python first);
 3. the second decides again and CREATEs the registrations and their links.
@@ -31,6 +32,7 @@ import pyarrow as pa
 from scalpernet.graph import Graph, load_query
 from scalpernet.ingest.entities import SOURCES, entity_tables
 from scalpernet.ingest.rows import ROW_SCHEMA, iso
+from scalpernet.ingest.versions import version_key
 from scalpernet.records import CST
 
 #: Row columns sent as datetimes (ISO text: the driver packs aware datetimes ~15x slower).
@@ -118,14 +120,18 @@ class _Plan:
     entity_rows: list[Row]
 
 
+def _version(row: Row) -> tuple[bool, Any, str]:
+    return version_key(row["last_event"], row["content_hash"])
+
+
 def _plan(rows: Sequence[Row], stored: dict[str, tuple[str, Any]]) -> _Plan:
     plan = _Plan({}, [], 0, [])
     to_write = plan.to_write
     for record in rows:
         key = record["key"]
-        if key in to_write:  # the same booking twice in one batch: the newer row wins
+        if key in to_write:  # the same booking twice in one batch: the later version wins
             if to_write[key]["content_hash"] == record["content_hash"] or \
-                    record["last_event"] < to_write[key]["last_event"]:
+                    _version(record) < _version(to_write[key]):
                 plan.already_present += 1
                 continue
             to_write[key] = record
@@ -134,9 +140,8 @@ def _plan(rows: Sequence[Row], stored: dict[str, tuple[str, Any]]) -> _Plan:
             continue
         if key in stored:
             content_hash, stored_event = stored[key]
-            if content_hash == record["content_hash"] or (
-                stored_event is not None and record["last_event"] < stored_event
-            ):
+            if content_hash == record["content_hash"] or \
+                    _version(record) < version_key(stored_event, content_hash):
                 plan.already_present += 1
                 continue
             plan.changed.append(key)

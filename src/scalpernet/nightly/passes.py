@@ -274,8 +274,9 @@ class _Pass:
             ledger.record_start(graph, self.record)
             # the local log first: its final records replace what the graph only guessed
             ledger.import_local(graph, ledger.local_log(self.settings.data_dir))
-            ledger.abandon_others(graph, self.record)
+            # dead ingest runs first: a dead pass is counted from its runs' final counts
             runs.settle_dead_runs(graph)
+            ledger.abandon_others(graph, self.record)
         except _GRAPH_ERRORS as exc:
             raise GraphUnavailable(f"Neo4j failed at the start of the pass: {_brief(exc)}"
                                    ) from exc
