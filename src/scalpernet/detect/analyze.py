@@ -163,6 +163,15 @@ def _numbers(ctx: _Context, members: np.ndarray) -> dict[int, tuple]:
                                           strict=True), strict=True))
 
 
+#: Booking counts a member's signals quote only when non-zero, in the order they are listed.
+_COUNTED = (("occupy_and_wash", "bookings in cancel-and-rebook pairs"),
+            ("invalid_id_numbers", "bookings with an invalid ID number"),
+            ("junk_names", "bookings under a junk name"),
+            ("virtual_phones", "bookings with a virtual-operator phone"),
+            ("before_release", "bookings before release"),
+            ("maintenance_window", "bookings in the maintenance window"))
+
+
 def _member_signals(numbers: tuple, cards: int) -> list[Signal]:
     """A member's signals from its :data:`_NUMBERS` and visit cards."""
     (bookings, ring_bookings, machine, quick, id_numbers, max_ids_per_day, yearly, patients,
@@ -188,24 +197,9 @@ def _member_signals(numbers: tuple, cards: int) -> list[Signal]:
         per_year = float(yearly)
         out.append(("yearly_bookings", round(per_year, 1),
                     f"{per_year:.0f} bookings a year for {patients} patients"))
-    if washes:
-        out.append(("occupy_and_wash", washes,
-                    f"{washes} bookings in cancel-and-rebook pairs"))
-    if invalid_ids:
-        out.append(("invalid_id_numbers", invalid_ids,
-                    f"{invalid_ids} bookings with an invalid ID number"))
-    if junk_names:
-        out.append(("junk_names", junk_names,
-                    f"{junk_names} bookings under a junk name"))
-    if virtual_phones:
-        out.append(("virtual_phones", virtual_phones,
-                    f"{virtual_phones} bookings with a virtual-operator phone"))
-    if before_release:
-        out.append(("before_release", before_release,
-                    f"{before_release} bookings before release"))
-    if quiet_window:
-        out.append(("maintenance_window", quiet_window,
-                    f"{quiet_window} bookings in the maintenance window"))
+    counts = (washes, invalid_ids, junk_names, virtual_phones, before_release, quiet_window)
+    out.extend((name, count, f"{count} {what}")
+               for (name, what), count in zip(_COUNTED, counts, strict=True) if count)
     return [Signal.model_construct(name=n, value=float(v), detail=d) for n, v, d in out]
 
 
