@@ -4,9 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Tests get their own server and data folder, so they never touch the demo's graph.
-# TEST_BOLT_PORT lets two checkouts on one machine run their suites side by side.
+# TEST_BOLT_PORT lets two checkouts on one machine run their suites side by side. The test
+# server's memory is pinned (not chosen from the machine's): some tests start more servers.
 TEST_BOLT_PORT ?= 7688
-TEST_ENV := SCALPERNET_DATA_DIR=$(CURDIR)/.test-data SCALPERNET_BOLT_PORT=$(TEST_BOLT_PORT)
+TEST_ENV := SCALPERNET_DATA_DIR=$(CURDIR)/.test-data SCALPERNET_BOLT_PORT=$(TEST_BOLT_PORT) \
+	SCALPERNET_NEO4J_HEAP=$(or $(SCALPERNET_NEO4J_HEAP),1g) \
+	SCALPERNET_NEO4J_PAGECACHE=$(or $(SCALPERNET_NEO4J_PAGECACHE),1g)
 
 .PHONY: install demo test lint neo4j-start neo4j-stop clean
 

@@ -154,8 +154,10 @@ def main() -> None:
     args = parser.parse_args()
     dropped = [name for name in args.without.split(",") if name]
     settings = get_settings()
-    print(f"Neo4j heap {settings.neo4j_heap}, page cache {settings.neo4j_pagecache} "
-          f"(SCALPERNET_NEO4J_HEAP / SCALPERNET_NEO4J_PAGECACHE)", flush=True)
+    from scalpernet.localserver import LocalServer
+    from scalpernet.servermemory import describe
+
+    print(f"Neo4j {describe(LocalServer(settings).memory)}", flush=True)
 
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     first = simulate(work / "a", records=args.records, seed=args.seed)

@@ -37,10 +37,14 @@ def _writer_graph():
 def db_start() -> None:
     """Fetch (first time) and start the local Neo4j server; waits until Bolt answers."""
     from scalpernet.localserver import LocalServer
+    from scalpernet.servermemory import describe
 
-    status = LocalServer(get_settings()).start()
+    server = LocalServer(get_settings())
+    status = server.start()
     where = "external server" if status.external else f"pid {status.pid}"
     typer.echo(f"Neo4j {status.version} {status.edition} running at {status.uri} ({where})")
+    if not status.external:
+        typer.echo(f"memory: {describe(server.memory)}")
 
 
 @db_app.command("stop")

@@ -38,8 +38,9 @@ class Settings(BaseSettings):
     bolt_port: int = Field(default=7687, alias="SCALPERNET_BOLT_PORT", ge=1, le=65535)
     neo4j_version: str = Field(default="5.26.30", alias="SCALPERNET_NEO4J_VERSION")
     neo4j_dist: Path = Field(default=PROJECT_ROOT / "neo4j", alias="SCALPERNET_NEO4J_DIST")
-    neo4j_heap: str = Field(default="1g", alias="SCALPERNET_NEO4J_HEAP")
-    neo4j_pagecache: str = Field(default="1g", alias="SCALPERNET_NEO4J_PAGECACHE")
+    #: The local server's memory; unset: chosen from the machine's (``servermemory``).
+    neo4j_heap: str | None = Field(default=None, alias="SCALPERNET_NEO4J_HEAP")
+    neo4j_pagecache: str | None = Field(default=None, alias="SCALPERNET_NEO4J_PAGECACHE")
     drop_dir: Path | None = Field(default=None, alias="SCALPERNET_DROP_DIR")
     #: The detection allow-list (docs/detection.md); default ``<data_dir>/allowlist.yaml``.
     allowlist: Path | None = Field(default=None, alias="SCALPERNET_ALLOWLIST")

@@ -17,10 +17,12 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from scalpernet.config import PROJECT_ROOT, Settings
 from scalpernet.errors import ServerError
+from scalpernet.servermemory import ServerMemory, resolve
 
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_CLASS = "org.neo4j.cli.AdminTool"
@@ -85,6 +87,21 @@ class LocalServer:
                               f"{out.splitlines()[0] if out else 'nothing'}")
         return candidate
 
+    def admin(self, args: list[str], conf: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``neo4j-admin`` with this server's home and config (or ``conf``), capturing
+        its output."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "NEO4J_HOME": str(self.home),
+               "NEO4J_CONF": str(conf or self.conf_dir)}
+        return subprocess.run([self.java(), "-cp", self._classpath(), ADMIN_CLASS, *args],
+                              capture_output=True, text=True, env=env, check=False)
+
+    @cached_property
+    def memory(self) -> ServerMemory:
+        """The heap and page cache this server runs with (``servermemory.resolve``)."""
+        self.fetch()
+        return resolve(self.settings, self.admin)
+
     def fetched_version(self) -> str | None:
         marker = self.lib / ".version"
         return marker.read_text().strip() if marker.exists() else None
@@ -145,14 +162,14 @@ class LocalServer:
             logs_dir=self.logs_dir,
             run_dir=self.home / "run",
             import_dir=self.home / "import",
-            pagecache=self.settings.neo4j_pagecache,
+            pagecache=self.memory.pagecache,
         )
         (self.conf_dir / "neo4j.conf").write_text(text, encoding="utf-8")
 
     def _classpath(self) -> str:
         return f"{self.lib}/*"
 
-    def _ensure_password(self, java: str) -> None:
+    def _ensure_password(self) -> None:
         """Before the very first start, set a generated password (kept in the data folder)."""
         if (self.home / "data" / "databases" / "system").exists():
             return
@@ -167,12 +184,7 @@ class LocalServer:
             self.settings.neo4j_password
             or password_file.read_text(encoding="utf-8").strip()
         )
-        env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.conf_dir)}
-        done = subprocess.run(
-            [java, "-cp", self._classpath(), ADMIN_CLASS,
-             "dbms", "set-initial-password", password],
-            capture_output=True, text=True, env=env, check=False,
-        )
+        done = self.admin(["dbms", "set-initial-password", password])
         if done.returncode != 0:
             lines = (done.stdout + done.stderr).strip().splitlines() or ["no output"]
             raise ServerError("could not set the local server's initial password: "
@@ -194,8 +206,8 @@ class LocalServer:
                               "by another process: stop it or set SCALPERNET_BOLT_PORT")
         self.fetch()
         self.write_config()
-        self._ensure_password(java)
-        heap = self.settings.neo4j_heap
+        self._ensure_password()
+        heap = self.memory.heap
         cmd = [
             java, f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC",
             "-XX:+ExitOnOutOfMemoryError", "-Dfile.encoding=UTF-8",

@@ -280,7 +280,7 @@ def _run_importer(settings: Settings, args: list[str], log_path: Path,
     server.fetch()
     server.write_config()  # a server never started has none yet
     env = {**os.environ, "NEO4J_HOME": str(server.home), "NEO4J_CONF": str(server.conf_dir)}
-    cmd = [server.java(), f"-Xmx{settings.neo4j_heap}", "-cp", f"{server.lib}/*",
+    cmd = [server.java(), f"-Xmx{server.memory.heap}", "-cp", f"{server.lib}/*",
            ADMIN_CLASS, *args]
     with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
             cmd, env=env, cwd=server.home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -1,0 +1,106 @@
+"""The local Neo4j server's heap and page cache, chosen from the machine's memory.
+
+Unless ``SCALPERNET_NEO4J_HEAP`` / ``SCALPERNET_NEO4J_PAGECACHE`` say otherwise, the server
+gets what ``neo4j-admin server memory-recommendation`` advises for a share of the machine's
+memory (:data:`NEO4J_SHARE`): the rest is left to the analysis (its projection holds every
+booking of the window in Python), the API's workers and the operating system. The advice
+is asked once per budget and kept beside the server's config, because each ask starts a JVM.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from scalpernet.config import Settings
+from scalpernet.errors import ServerError
+
+#: The share of the machine's memory that the local server is planned for.
+NEO4J_SHARE = 0.5
+_ADVICE = re.compile(r"^server\.memory\.(heap\.max_size|pagecache\.size)=(\S+)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class ServerMemory:
+    """What the local server runs with, and where each figure came from."""
+
+    heap: str
+    pagecache: str
+    #: e.g. "recommended for 11.8 GiB of 23.5 GiB" or "SCALPERNET_NEO4J_HEAP".
+    source: str
+
+
+def machine_memory() -> int:
+    """Bytes of memory this process may use: the machine's, or its cgroup's limit if lower."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    limit = Path("/sys/fs/cgroup/memory.max")
+    try:
+        text = limit.read_text().strip()
+    except OSError:
+        return total
+    return min(total, int(text)) if text.isdigit() else total
+
+
+def budget(total: int) -> int:
+    """Bytes the server is planned for, in whole MiB (the tool takes sizes in units)."""
+    return int(total * NEO4J_SHARE) // 2**20 * 2**20
+
+
+#: Runs ``neo4j-admin`` with the given arguments and config folder.
+Admin = Callable[[list[str], Path], "subprocess.CompletedProcess[str]"]
+
+
+def recommend(admin: Admin, memory: int) -> tuple[str, str]:
+    """(heap, page cache) that ``neo4j-admin`` recommends for ``memory`` bytes (asked with
+    an empty config: the server's own is written from the answer)."""
+    with tempfile.TemporaryDirectory() as conf:
+        (Path(conf) / "neo4j.conf").touch()
+        done = admin(["server", "memory-recommendation", f"--memory={memory // 2**20}m"],
+                     Path(conf))
+    advice = dict(_ADVICE.findall(done.stdout))
+    if done.returncode != 0 or len(advice) != 2:
+        lines = (done.stdout + done.stderr).strip().splitlines() or ["no output"]
+        raise ServerError("neo4j-admin server memory-recommendation failed: " + lines[-1][:200]
+                          + "; set SCALPERNET_NEO4J_HEAP and SCALPERNET_NEO4J_PAGECACHE instead")
+    return advice["heap.max_size"], advice["pagecache.size"]
+
+
+def resolve(settings: Settings, admin: Admin, *, total: int | None = None) -> ServerMemory:
+    """The memory the local server runs with: the settings where given, else the advice
+    for :func:`budget` of the machine (kept in ``<server dir>/memory.json``)."""
+    heap, pagecache = settings.neo4j_heap, settings.neo4j_pagecache
+    if heap and pagecache:
+        return ServerMemory(heap, pagecache, "SCALPERNET_NEO4J_HEAP, SCALPERNET_NEO4J_PAGECACHE")
+    total = machine_memory() if total is None else total
+    planned = budget(total)
+    home = settings.server_dir
+    kept = home / "memory.json"
+    key = {"budget": planned, "version": settings.neo4j_version}
+    advice: dict[str, str] | None = None
+    if kept.exists():
+        stored = orjson.loads(kept.read_bytes())
+        if {k: stored.get(k) for k in key} == key:
+            advice = stored
+    if advice is None:
+        rec_heap, rec_pagecache = recommend(admin, planned)
+        advice = {**key, "heap": rec_heap, "pagecache": rec_pagecache}
+        home.mkdir(parents=True, exist_ok=True)
+        kept.write_bytes(orjson.dumps(advice))
+    source = f"recommended for {planned / 2**30:.1f} GiB of {total / 2**30:.1f} GiB"
+    named = [name for name, value in (("SCALPERNET_NEO4J_HEAP", heap),
+                                      ("SCALPERNET_NEO4J_PAGECACHE", pagecache)) if value]
+    return ServerMemory(heap or advice["heap"], pagecache or advice["pagecache"],
+                        source + "".join(f", {n}" for n in named))
+
+
+def describe(memory: ServerMemory) -> str:
+    """One line for ``db start`` and ``db status``."""
+    return f"heap {memory.heap}, page cache {memory.pagecache} ({memory.source})"
+
