@@ -66,6 +66,9 @@ LINKS = (("FOR", "patient", "Patient"), ("CONTACT", "phone", "Phone"), ("FROM_IP
          ("ON_DEVICE", "device", "Device"), ("BY_ACCOUNT", "account", "Account"),
          ("PAID_BY", "payer", "Payer"), ("VIA_AGENT", "agent", "EscortAgent"))
 RELATIONSHIPS = frozenset({*(kind for kind, _, _ in LINKS), "HAS_ID", "HAS_PHONE"})
+#: Each relationship file's (start label, end label), for its integer ids.
+ENDS = {**{kind: ("Registration", end) for kind, _, end in LINKS},
+        "HAS_ID": ("Patient", "IDCard"), "HAS_PHONE": ("EscortAgent", "Phone")}
 MARKER = "bulk-load.json"
 
 
@@ -78,12 +81,21 @@ class _Files:
     """The importer's files of one run: a header file and numbered parts per node label
     and relationship type. Registrations and their links are written a batch at a time
     (part ``i`` of every one of them is batch ``i``); the entities of each batch are kept,
-    each once per batch, and written once each at the end (:func:`_write_entities`)."""
+    each once per batch, and written once each at the end (:func:`_write_entities`).
+
+    Nodes are given integer ids (the importer maps integers much faster than strings):
+    registrations in the order they are written, each label's entities in key order of
+    first appearance. A link's end is written as its key and turned into the end's id
+    once every entity is known (:func:`_link_ids`)."""
 
     folder: Path
     parts: dict[str, list[Path]] = field(default_factory=dict)
     batches: int = 0
+    #: Registrations written so far: the next one's id.
+    registrations: int = 0
     entities: dict[str, list[pa.Table]] = field(default_factory=dict)
+    #: Each label's keys, in id order (set by :func:`_write_entities`).
+    keys: dict[str, pa.Array] = field(default_factory=dict)
     #: Whether a value holds a line break: only then must the importer read fields across
     #: lines, which makes it read each file in one thread (measured several times slower).
     multiline: bool = False
@@ -107,7 +119,7 @@ class _Files:
 
 
 def _prepare(files: _Files) -> None:
-    files.header("Registration", ["key:ID(Registration)",
+    files.header("Registration", [":ID(Registration)", "key:string",
                                   *(f"{n}:{t}" for n, t in REGISTRATION), ":LABEL"])
     for kind, _, end in LINKS:
         files.header(kind, [":START_ID(Registration)", f":END_ID({end})"])
@@ -129,7 +141,9 @@ def _write_batch(files: _Files, rows: pa.Table, run_id: str) -> None:
     index = files.batches
     files.batches += 1
     col = {name: rows.column(name).combine_chunks() for name in rows.column_names}
-    regs = {"key": col["key"]}
+    ids = pa.array(range(files.registrations, files.registrations + n), pa.int64())
+    files.registrations += n
+    regs = {"id": ids, "key": col["key"]}
     for name, kind in REGISTRATION:
         if kind == "datetime":
             regs[name] = iso(col[name])
@@ -145,7 +159,7 @@ def _write_batch(files: _Files, rows: pa.Table, run_id: str) -> None:
     files.write("Registration", pa.table(regs), index)
     for kind, column, _ in LINKS:
         present = pc.is_valid(col[column])
-        files.write(kind, pa.table({"s": col["key"].filter(present),
+        files.write(kind, pa.table({"s": ids.filter(present),
                                     "e": col[column].filter(present)}), index)
     for label, table in entity_tables(rows).items():
         files.entities.setdefault(label, []).append(table)
@@ -159,17 +173,44 @@ def _write_entities(files: _Files) -> None:
         if label == "HAS_PHONE":
             files.write(label, table.select(["agent", "phone"]))
             continue
-        keys = table.column("key")
+        keys = table.column("key").combine_chunks()
+        files.keys[label] = keys
+        ids = pa.array(range(len(keys)), pa.int64())
         if label == "Patient":
-            files.write("HAS_ID", pa.table({"s": keys, "e": table.column("id_card")}))
+            present = pc.is_valid(table.column("id_card"))
+            files.write("HAS_ID", pa.table({"s": ids.filter(present),
+                                            "e": table.column("id_card").filter(present)}))
             table = table.drop_columns(["id_card"])
-        files.header(label, [f"key:ID({label})", "uid", *(
+        files.header(label, [f":ID({label})", "key:string", "uid", *(
             f"{f.name}:{IMPORTER_TYPES[f.type]}" for f in table.schema if f.name != "key"),
             ":LABEL"])
-        table = table.add_column(1, "uid", _text(keys, f"{LABELS[label][0]}:"))
+        table = table.add_column(0, "id", ids).add_column(2, "uid",
+                                                         _text(keys, f"{LABELS[label][0]}:"))
         files.write(label, table.append_column("label",
                                                _constant(f"{label};Entity", len(keys))))
     files.entities.clear()
+
+
+def _link_ids(files: _Files) -> None:
+    """Turn the keys at the ends of links into their nodes' ids (``HAS_PHONE``: both ends),
+    one relationship type at a time."""
+    for kind, (start, end) in ENDS.items():
+        parts = files.parts.get(kind) or []
+        if not parts:
+            continue
+        # all parts at once: the lookup table of the end label's keys is built once
+        table = pa.concat_tables([_read(path, ["s", "e"], {
+            "s": pa.string() if kind == "HAS_PHONE" else pa.int64(), "e": pa.string()})
+            for path in parts])
+        for name, label in [("e", end)] + ([("s", start)] if kind == "HAS_PHONE" else []):
+            found = pc.index_in(table.column(name), value_set=files.keys[label])
+            if found.null_count:
+                raise BulkError(f"{kind}: {found.null_count} links end at no {label}")
+            table = table.set_column(table.column_names.index(name), name, found)
+        for path in parts:
+            path.unlink()
+        files.parts[kind] = []
+        files.write(kind, table)
 
 
 def _keep_newest(files: _Files, later: pa.Array) -> int:
@@ -178,7 +219,7 @@ def _keep_newest(files: _Files, later: pa.Array) -> int:
     :func:`~scalpernet.ingest.versions.version_key`). Returns how many were dropped."""
     if not len(later):
         return 0
-    names = ["key", *(n for n, _ in REGISTRATION), "label"]
+    names = ["id", "key", *(n for n, _ in REGISTRATION), "label"]
     best: dict[str, tuple[tuple[bool, Any, str], int, int]] = {}  # key -> (version, part, row)
     found: dict[int, pa.Table] = {}
     for part in files.parts["Registration"]:
@@ -197,8 +238,9 @@ def _keep_newest(files: _Files, later: pa.Array) -> int:
                 best[key] = (version, index, row)
     dropped = 0
     for index, table in found.items():
-        gone = pa.array([k for row, k in enumerate(table.column("key").to_pylist())
-                         if k in best and best[k][1:] != (index, row)], pa.string())
+        gone = pa.array([i for row, (i, k) in enumerate(zip(
+            table.column("id").to_pylist(), table.column("key").to_pylist(), strict=True))
+            if k in best and best[k][1:] != (index, row)], pa.string())
         if not len(gone):
             continue
         dropped += len(gone)
@@ -212,18 +254,19 @@ def _keep_newest(files: _Files, later: pa.Array) -> int:
     return dropped
 
 
-def _read(path: Path, names: list[str]) -> pa.Table:
+def _read(path: Path, names: list[str], types: dict[str, pa.DataType] | None = None
+          ) -> pa.Table:
     return pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=names),
                           parse_options=pacsv.ParseOptions(newlines_in_values=True),
                           convert_options=pacsv.ConvertOptions(
-                              column_types=dict.fromkeys(names, pa.string())))
+                              column_types=types or dict.fromkeys(names, pa.string())))
 
 
 def importer_args(files: _Files, database: str) -> list[str]:
     """The arguments of ``neo4j-admin`` that import ``files`` into ``database``."""
     args = ["database", "import", "full", database, "--overwrite-destination=true",
             f"--multiline-fields={str(files.multiline).lower()}", "--array-delimiter=;",
-            "--ignore-empty-strings=true", "--high-parallel-io=on"]
+            "--ignore-empty-strings=true", "--high-parallel-io=on", "--id-type=integer"]
     for name, parts in files.parts.items():
         if not parts:
             continue
@@ -372,6 +415,7 @@ def bulk_load(
     _write_entities(files)
     dropped = _keep_newest(files, pc.unique(pa.concat_arrays(later)) if later
                            else pa.array([], pa.string()))
+    _link_ids(files)
     report.already_present = report.duplicates + stale + dropped
     report.created = report.valid - report.already_present
     report.check()
