@@ -567,8 +567,8 @@ def _nav(served: Served | None, w: dict[str, str], network_id: str, lang: str) -
     if served is None:
         return ""
     report = f"{served.overview}/{quote(network_id, safe='')}/report?lang={lang}"
-    return (f'<nav class="session"><a href="{_e(served.overview)}">{_e(w["overview_link"])}'
-            f'</a><a href="{_e(report)}">{_e(w["report"])}</a>'
+    return (f'<nav class="session"><a href="{_e(served.overview)}?lang={_e(lang)}">'
+            f'{_e(w["overview_link"])}</a><a href="{_e(report)}">{_e(w["report"])}</a>'
             f'<form method="post" action="{_e(served.cases)}?lang={_e(lang)}">'
             f'<input type="hidden" name="network_id" value="{_e(network_id)}">'
             f'<button type="submit" id="open-case">{_e(w["case"])}</button></form>'
