@@ -96,7 +96,9 @@ class Bench:
         self.work = work
         self.settings = get_settings()
         self.server = LocalServer(self.settings)
-        self.env = {**os.environ, "SCALPERNET_NEO4J_RETRY_WAITS": "1,2,4,8,16,32"}
+        # English: the scenarios count the lines that start with "error:"
+        self.env = {**os.environ, "SCALPERNET_NEO4J_RETRY_WAITS": "1,2,4,8,16,32",
+                    "SCALPERNET_LANG": "en"}
 
     # -- helpers ---------------------------------------------------------------------------
     def graph(self):

@@ -6,6 +6,7 @@ and points ``SCALPERNET_DATA_DIR`` / ``SCALPERNET_BOLT_PORT`` (or ``NEO4J_URI``)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,10 @@ import pytest
 from scalpernet.config import get_settings
 from scalpernet.graph import Graph, get_graph
 from scalpernet.graph.schema import ensure_schema, reset_graph
+
+#: The command speaks English to the tests, which read its lines (subprocesses inherit it);
+#: ``tests/test_messages.py`` runs it without, in its default Chinese.
+os.environ["SCALPERNET_LANG"] = "en"
 
 
 @pytest.fixture(scope="session")

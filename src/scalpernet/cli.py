@@ -10,6 +10,7 @@ import typer
 
 from scalpernet.config import get_settings
 from scalpernet.errors import InputError, ScalperNetError
+from scalpernet.messages import LANGUAGES, choose_language, language, say
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="ScalperNet: map hospital appointment scalper networks.")
@@ -17,8 +18,23 @@ db_app = typer.Typer(no_args_is_help=True, help="The local Neo4j server.")
 app.add_typer(db_app, name="db")
 
 
+@app.callback()
+def _language(
+    lang: Annotated[str | None, typer.Option(
+        "--lang", show_default=False,
+        help="The language of what the command says: zh-CN (the default) or en; else "
+             "SCALPERNET_LANG. JSON, files and exit codes are the same in both.")] = None,
+) -> None:
+    """ScalperNet: map hospital appointment scalper networks."""
+    try:
+        choose_language(lang)
+    except ValueError:
+        choose_language(None)
+        _fail(say("lang.unknown", lang=lang, choices=", ".join(LANGUAGES)))
+
+
 def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(say("error", message=message), err=True)
     raise typer.Exit(code=1)
 
 
@@ -37,14 +53,19 @@ def _writer_graph():
 def db_start() -> None:
     """Fetch (first time) and start the local Neo4j server; waits until Bolt answers."""
     from scalpernet.localserver import LocalServer
-    from scalpernet.servermemory import describe
 
     server = LocalServer(get_settings())
     status = server.start()
-    where = "external server" if status.external else f"pid {status.pid}"
-    typer.echo(f"Neo4j {status.version} {status.edition} running at {status.uri} ({where})")
+    where = say("db.external") if status.external else say("db.pid", pid=status.pid)
+    typer.echo(say("db.running", version=status.version, edition=status.edition,
+                   uri=status.uri, where=where))
     if not status.external:
-        typer.echo(f"memory: {describe(server.memory)}")
+        memory = server.memory
+        named = "".join(f", {n}" for n in memory.named)
+        typer.echo(say("db.memory_set", heap=memory.heap, pagecache=memory.pagecache,
+                       named=named.removeprefix(", ")) if memory.planned_gib is None else
+                   say("db.memory_advised", heap=memory.heap, pagecache=memory.pagecache,
+                       planned=memory.planned_gib, total=memory.total_gib, named=named))
 
 
 @db_app.command("stop")
@@ -54,10 +75,10 @@ def db_stop() -> None:
 
     settings = get_settings()
     if settings.external:
-        typer.echo(f"NEO4J_URI is set ({settings.uri}): not stopping an external server")
+        typer.echo(say("db.not_stopping", uri=settings.uri))
         return
     stopped = LocalServer(settings).stop()
-    typer.echo("Neo4j stopped" if stopped else "Neo4j was not running")
+    typer.echo(say("db.stopped") if stopped else say("db.was_not_running"))
 
 
 @db_app.command("status")
@@ -67,10 +88,11 @@ def db_status() -> None:
 
     status = LocalServer(get_settings()).status()
     if status.running:
-        typer.echo(f"running: Neo4j {status.version} {status.edition} at {status.uri}"
-                   + ("" if status.external else f" (pid {status.pid})"))
+        typer.echo(say("db.status_running", version=status.version, edition=status.edition,
+                       uri=status.uri)
+                   + ("" if status.external else say("db.status_pid", pid=status.pid)))
         return
-    typer.echo(f"not running: {status.uri}: {status.detail}")
+    typer.echo(say("db.status_down", uri=status.uri, detail=status.detail))
     raise typer.Exit(code=1)
 
 
@@ -84,10 +106,10 @@ def db_reset(
     from scalpernet.ingest.bulk import MARKER
 
     if not yes:
-        _fail("db reset deletes the whole graph: pass --yes to confirm")
+        _fail(say("db.reset_confirm"))
     deleted = reset_graph(_writer_graph())
     (get_settings().server_dir / MARKER).unlink(missing_ok=True)
-    typer.echo(f"graph emptied: {deleted} nodes deleted")
+    typer.echo(say("db.emptied", deleted=deleted))
 
 
 # -- simulate ----------------------------------------------------------------------------
@@ -108,7 +130,7 @@ def simulate_cmd(
     from scalpernet.simulate import FORMATS, WorldParams, simulate
 
     if fmt not in FORMATS:
-        _fail(f"--format must be one of {', '.join(FORMATS)}")
+        _fail(say("simulate.format", formats=", ".join(FORMATS)))
     try:
         dropped = tuple(c.strip() for c in drop_columns.split(",") if c.strip())
         params = WorldParams(profile=world, drop_columns=dropped)
@@ -117,12 +139,12 @@ def simulate_cmd(
         _fail(str(exc))
         return
     for path in summary.files:
-        typer.echo(f"wrote {path}")
-    typer.echo(f"wrote {summary.truth}")
-    typer.echo(f"{summary.records} records, {summary.hospitals} hospitals, {summary.days} days, "
-               f"{summary.gangs} gangs ({summary.gang_members} members, "
-               f"{summary.gang_bookings} bookings), {summary.innocent} innocent look-alikes "
-               f"in {summary.seconds:.1f} s")
+        typer.echo(say("wrote", path=path))
+    typer.echo(say("wrote", path=summary.truth))
+    typer.echo(say("simulate.summary", records=summary.records, hospitals=summary.hospitals,
+                   days=summary.days, gangs=summary.gangs, members=summary.gang_members,
+                   bookings=summary.gang_bookings, innocent=summary.innocent,
+                   seconds=summary.seconds))
 
 
 # -- serve, apikey (the HTTP API) ------------------------------------------------------------
@@ -157,9 +179,8 @@ def apikey_create(
     from scalpernet.apikeys import create_key
 
     record, key = create_key(_writer_graph(), role, name)
-    typer.echo(f"created {record['role']} key {record['id']}"
-               + (f" ({record['name']})" if record["name"] else "")
-               + ": store it now, it is not shown again")
+    typer.echo(say("apikey.created", role=record["role"], id=record["id"],
+                   name=say("apikey.name", name=record["name"]) if record["name"] else ""))
     typer.echo(key)
 
 
@@ -177,7 +198,8 @@ def apikey_list(
         typer.echo(orjson.dumps(keys, option=orjson.OPT_INDENT_2).decode())
         return
     for k in keys:
-        revoked = f"revoked {k['revoked_at']:%Y-%m-%d %H:%M}" if k.get("revoked_at") else "active"
+        revoked = (say("apikey.revoked_at", at=k["revoked_at"]) if k.get("revoked_at")
+                   else say("apikey.active"))
         typer.echo(f"{k['id']}  {k['role']:<12}  {k['created_at']:%Y-%m-%d %H:%M}  "
                    f"{revoked:<24}  {k.get('name') or ''}")
 
@@ -189,7 +211,7 @@ def apikey_revoke(key_id: Annotated[str, typer.Argument(help="The key id (apikey
     from scalpernet.apikeys import revoke_key
 
     record = revoke_key(_writer_graph(), key_id)
-    typer.echo(f"revoked {record['role']} key {record['id']}")
+    typer.echo(say("apikey.revoked", role=record["role"], id=record["id"]))
 
 
 @apikey_app.command("rotate-refs")
@@ -206,8 +228,8 @@ def apikey_rotate_refs(
     path = get_settings().data_dir / "api" / REF_KEYS_FILE
     keyring = rotate_ref_keys(path, grace=timedelta(days=grace_days))
     old = keyring.keys[-2]
-    typer.echo(f"reference key {keyring.current.id} is current; key {old.id} decodes until "
-               f"{old.expires_at:%Y-%m-%d %H:%M} UTC ({path}); restart the servers")
+    typer.echo(say("apikey.rotated", current=keyring.current.id, old=old.id,
+                   until=old.expires_at, path=path))
 
 
 # -- ingest --------------------------------------------------------------------------------
@@ -277,15 +299,16 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
             TimeRemainingColumn,
         )
 
-        with Progress(TextColumn("[bold]ingesting"), BarColumn(),
-                      TextColumn("{task.completed:,} rows"), TextColumn("{task.fields[rate]}"),
+        with Progress(TextColumn(f"[bold]{say('progress.ingesting')}"), BarColumn(),
+                      TextColumn("{task.completed:,} " + say("unit.rows")),
+                      TextColumn("{task.fields[rate]}"),
                       TimeElapsedColumn(), TimeRemainingColumn(), transient=True) as bar:
             task = bar.add_task("ingest", total=max(expected, 1), rate="")
 
             def on_progress(report: IngestReport) -> None:
                 rate = report.settled / max(time.monotonic() - started, 1e-6)
                 bar.update(task, completed=report.settled, total=max(expected, report.read),
-                           rate=f"{rate:,.0f} rows/s")
+                           rate=say("rate", rate=rate))
 
             report = ingest_paths(graph, paths, mapping=header_map, force=force,
                                   batch_size=batch_size, writers=writers,
@@ -297,18 +320,17 @@ def _ingest_to_graph(paths: list[Path], header_map: dict[str, str] | None,
             now = time.monotonic()
             if now - last[0] >= 5:
                 last[0] = now
-                typer.echo(f"... {report.settled:,} of ~{expected:,} rows written or "
-                           f"quarantined ({report.settled / (now - started):,.0f} rows/s)",
-                           err=True)
+                typer.echo(say("ingest.progress", settled=report.settled, expected=expected,
+                               rate=report.settled / (now - started)), err=True)
 
         report = ingest_paths(graph, paths, mapping=header_map, force=force,
                               batch_size=batch_size, writers=writers,
                               quarantine_path=quarantine, on_progress=on_progress)
     rate = report.read / max(report.seconds, 1e-6)
-    typer.echo(f"ingest run {report.run_id}: {len(report.files)} file(s), "
-               f"{len(report.skipped_files)} skipped (already ingested), "
-               f"{report.read:,} rows read in {report.seconds:.1f} s ({rate:,.0f} rows/s)")
-    typer.echo(f"  ingested         {report.ingested:>12,}  (updated {report.updated:,})")
+    typer.echo(say("ingest.summary", run_id=report.run_id, files=len(report.files),
+                   skipped=len(report.skipped_files), read=report.read,
+                   seconds=report.seconds, rate=rate))
+    typer.echo(say("ingest.ingested", ingested=report.ingested, updated=report.updated))
     _print_ignored(paths)
     _print_accounting(report, strict=strict)
 
@@ -322,8 +344,8 @@ def _print_ignored(paths: list[Path]) -> None:
     source_files(paths, ignored)
     if ignored:
         names = ", ".join(str(p) for p in ignored[:5]) + (" …" if len(ignored) > 5 else "")
-        typer.echo(printable(f"  not read: {len(ignored)} file(s) without an export suffix "
-                             f"({' '.join(SUFFIXES)}): {names}"))
+        typer.echo(printable(say("ingest.not_read", n=len(ignored),
+                                 suffixes=" ".join(SUFFIXES), names=names)))
 
 
 def _print_troubles(report: Any) -> None:
@@ -332,25 +354,26 @@ def _print_troubles(report: Any) -> None:
 
     troubled = report.troubled_files
     for f in troubled:
-        typer.echo(printable(f"error: {f.path}: {f.error}"), err=True)
+        typer.echo(printable(say("ingest.trouble", path=f.path, error=f.error)), err=True)
     if troubled:
         raise typer.Exit(code=1)
 
 
 def _print_accounting(report: Any, *, strict: bool) -> None:
     """The end of a run that wrote: where every row went; exit 2 under --strict."""
-    typer.echo(f"  already present  {report.already_present:>12,}")
-    where = str(report.quarantine_path) if report.quarantined else "no file written"
-    typer.echo(f"  quarantined      {report.quarantined:>12,}  ({where})")
+    typer.echo(say("ingest.present", present=report.already_present))
+    where = str(report.quarantine_path) if report.quarantined else say("ingest.no_file")
+    typer.echo(say("ingest.quarantined", quarantined=report.quarantined, where=where))
     for reason, n in sorted(report.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
         typer.echo(f"    {reason:<38} {n:>10,}")
     if report.blank:
-        typer.echo(f"  blank rows skipped {report.blank:,}")
-    typer.echo(f"read = ingested + already present + quarantined: {report.read:,} = "
-               f"{report.ingested:,} + {report.already_present:,} + {report.quarantined:,}")
+        typer.echo(say("ingest.blank", blank=report.blank))
+    typer.echo(say("ingest.balance", read=report.read, ingested=report.ingested,
+                   present=report.already_present, quarantined=report.quarantined))
     _print_troubles(report)
     if strict and report.quarantined:
-        typer.echo(f"error: {report.quarantined:,} rows quarantined (--strict)", err=True)
+        typer.echo(say("error", message=say("ingest.strict", quarantined=report.quarantined)),
+                   err=True)
         raise typer.Exit(code=2)
 
 
@@ -361,27 +384,26 @@ def _ingest_bulk(paths: list[Path], header_map: dict[str, str] | None,
 
     from scalpernet.ingest.bulk import bulk_load
     from scalpernet.ingest.validate import IngestReport
+    from scalpernet.messages import stage_name
 
     started = time.monotonic()
     last = [""]
 
     def on_stage(stage: str, report: IngestReport) -> None:
         if stage.startswith("neo4j-admin"):
-            typer.echo("NEO4J_URI names another server: run the importer there (its server "
-                       f"stopped), then start it and run `scalpernet ingest` once:\n  {stage}")
+            typer.echo(say("bulk.elsewhere", command=stage))
             return
-        if stage != last[0] or time.monotonic() - started > 0:
-            if stage != last[0]:
-                typer.echo(f"... {stage} ({report.read:,} rows read, "
-                           f"{time.monotonic() - started:.0f} s)", err=True)
+        if stage != last[0]:
+            typer.echo(say("bulk.stage", stage=stage_name(stage), read=report.read,
+                           seconds=time.monotonic() - started), err=True)
             last[0] = stage
 
     report = bulk_load(get_settings(), paths, mapping=header_map, quarantine_path=quarantine,
                        on_stage=on_stage)
     rate = report.read / max(report.seconds, 1e-6)
-    typer.echo(f"bulk load {report.run_id}: {len(report.files)} file(s), {report.read:,} rows "
-               f"read in {report.seconds:.1f} s ({rate:,.0f} rows/s), {report.status}")
-    typer.echo(f"  ingested         {report.ingested:>12,}")
+    typer.echo(say("bulk.summary", run_id=report.run_id, files=len(report.files),
+                   read=report.read, seconds=report.seconds, rate=rate, status=report.status))
+    typer.echo(say("bulk.ingested", ingested=report.ingested))
     _print_accounting(report, strict=strict)
 
 
@@ -396,14 +418,15 @@ def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
     if sys.stderr.isatty():
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        with Progress(SpinnerColumn(), TextColumn("[bold]validating"),
-                      TextColumn("{task.completed:,} rows"), TextColumn("{task.fields[rate]}"),
+        with Progress(SpinnerColumn(), TextColumn(f"[bold]{say('progress.validating')}"),
+                      TextColumn("{task.completed:,} " + say("unit.rows")),
+                      TextColumn("{task.fields[rate]}"),
                       TimeElapsedColumn(), transient=True) as bar:
             task = bar.add_task("validate", total=None, rate="")
 
             def on_progress(counts: IngestReport) -> None:
                 rate = counts.read / max(time.monotonic() - started, 1e-6)
-                bar.update(task, completed=counts.read, rate=f"{rate:,.0f} rows/s")
+                bar.update(task, completed=counts.read, rate=say("rate", rate=rate))
 
             counts = validate_paths(paths, header_map, quarantine, on_progress=on_progress)
     else:
@@ -413,26 +436,25 @@ def _ingest_dry_run(paths: list[Path], header_map: dict[str, str] | None,
             now = time.monotonic()
             if now - last[0] >= 5:
                 last[0] = now
-                typer.echo(f"... {counts.read:,} rows "
-                           f"({counts.read / (now - started):,.0f} rows/s)", err=True)
+                typer.echo(say("dry.progress", read=counts.read,
+                               rate=counts.read / (now - started)), err=True)
 
         counts = validate_paths(paths, header_map, quarantine, on_progress=on_progress)
     seconds = time.monotonic() - started
-    typer.echo(f"dry run: {len(counts.files)} file(s), {counts.read:,} rows read in "
-               f"{seconds:.1f} s ({counts.read / max(seconds, 1e-6):,.0f} rows/s); "
-               "nothing written to Neo4j")
-    typer.echo(f"  valid        {counts.valid:>12,}  (exact duplicates {counts.duplicates:,})")
-    where = str(quarantine) if counts.quarantined else "no file written"
-    typer.echo(f"  quarantined  {counts.quarantined:>12,}  ({where})")
+    typer.echo(say("dry.summary", files=len(counts.files), read=counts.read, seconds=seconds,
+                   rate=counts.read / max(seconds, 1e-6)))
+    typer.echo(say("dry.valid", valid=counts.valid, duplicates=counts.duplicates))
+    where = str(quarantine) if counts.quarantined else say("ingest.no_file")
+    typer.echo(say("dry.quarantined", quarantined=counts.quarantined, where=where))
     for reason, n in sorted(counts.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
         typer.echo(f"    {reason:<38} {n:>10,}")
     if counts.blank:
-        typer.echo(f"  blank rows skipped {counts.blank:,}")
-    typer.echo("  flags (evidence kept on valid rows; a row may have several)")
+        typer.echo(say("ingest.blank", blank=counts.blank))
+    typer.echo(say("dry.flags"))
     for kind, n in sorted(counts.flags_by_kind.items(), key=lambda kv: (-kv[1], kv[0])):
         typer.echo(f"    {kind:<38} {n:>10,}")
-    typer.echo(f"read = valid + quarantined: {counts.read:,} = {counts.valid:,} + "
-               f"{counts.quarantined:,}")
+    typer.echo(say("dry.balance", read=counts.read, valid=counts.valid,
+                   quarantined=counts.quarantined))
     _print_ignored(paths)
     _print_troubles(counts)
 
@@ -449,7 +471,8 @@ def analyze_cmd(
     """Detect scalper networks over the window and store them (replaces the last run)."""
     from scalpernet.detect.commands import run_analyze
 
-    typer.echo(run_analyze(_writer_graph(), window_days=window_days, as_json=as_json))
+    typer.echo(run_analyze(_writer_graph(), window_days=window_days, as_json=as_json,
+                           lang=language()))
 
 
 @app.command("networks")
@@ -460,7 +483,7 @@ def networks_cmd(
     from scalpernet.detect.commands import run_networks
     from scalpernet.graph import get_graph
 
-    typer.echo(run_networks(get_graph(), as_json=as_json))
+    typer.echo(run_networks(get_graph(), as_json=as_json, lang=language()))
 
 
 @app.command("evaluate")
@@ -501,23 +524,24 @@ def view_cmd(
     from scalpernet.apikeys import key_role
     from scalpernet.graph import get_graph
     from scalpernet.results.store import get_network
-    from scalpernet.views import LANGUAGES, render_network_page
+    from scalpernet.views import LANGUAGES as PAGE_LANGUAGES
+    from scalpernet.views import render_network_page
 
-    if lang not in LANGUAGES:
-        _fail(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    if lang not in PAGE_LANGUAGES:
+        _fail(say("lang.unknown", lang=lang, choices=", ".join(PAGE_LANGUAGES)))
     graph = get_graph()
     if unmasked:
         if not key:
-            _fail("--unmasked needs your API key (--key or SCALPERNET_API_KEY)")
+            _fail(say("view.key_needed"))
         try:
             role = key_role(graph, key or "")
         except InputError as exc:
             _fail(str(exc))
         if role not in ("investigator", "admin"):
-            _fail(f"the {role} role may not see ID numbers and phones: leave out --unmasked")
+            _fail(say("view.role_refused", role=role))
     network = get_network(graph, network_id)
     if network is None:
-        _fail(f"no network {network_id!r} in the current results (see scalpernet networks)")
+        _fail(say("view.no_network", id=network_id))
         return
     hospitals_of = {r["uid"]: r["hospitals"]
                     for r in graph.read("network_member_hospitals", id=network_id)}
@@ -526,9 +550,9 @@ def view_cmd(
     try:
         out.write_text(page, encoding="utf-8")
     except OSError as exc:
-        _fail(f"cannot write {out}: {exc.strerror or exc}")
-    typer.echo(f"wrote {out}: network {network.id}, {len(network.members)} members"
-               + ("" if unmasked else ", identifiers masked"))
+        _fail(say("view.cannot_write", out=out, why=exc.strerror or exc))
+    typer.echo(say("view.wrote", out=out, id=network.id, members=len(network.members),
+                   masked="" if unmasked else say("view.masked")))
 
 
 # -- nightly, runs -------------------------------------------------------------------------
@@ -558,12 +582,12 @@ def nightly_cmd(
     try:
         outcome = run_pass(get_settings())
     except PassLocked as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(say("error", message=exc), err=True)
         raise typer.Exit(code=PassLocked.exit_code) from None
     if outcome.exit_code:
-        typer.echo(f"error: {outcome.failure()}", err=True)
+        typer.echo(say("error", message=outcome.failure(language())), err=True)
         raise typer.Exit(code=outcome.exit_code)
-    typer.echo(outcome.summary())
+    typer.echo(outcome.summary(language()))
 
 
 @app.command("runs")
@@ -579,10 +603,10 @@ def runs_cmd(
     try:
         graph = get_graph()
     except ScalperNetError as exc:  # still show the passes the local log holds
-        typer.echo(runs_report(None, settings, limit=limit, as_json=as_json))
-        _fail(f"{exc}; only the local log of nightly passes is shown")
+        typer.echo(runs_report(None, settings, limit=limit, as_json=as_json, lang=language()))
+        _fail(say("runs.local_only", error=exc))
         return
-    typer.echo(runs_report(graph, settings, limit=limit, as_json=as_json))
+    typer.echo(runs_report(graph, settings, limit=limit, as_json=as_json, lang=language()))
 
 
 class Terminated(KeyboardInterrupt):
@@ -600,7 +624,7 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 def _say(message: str) -> None:
     from scalpernet.errors import one_line
 
-    typer.echo(f"error: {one_line(message, 2000)}", err=True)
+    typer.echo(say("error", message=one_line(message, 2000)), err=True)
 
 
 def _crash_report(exc: BaseException) -> str:
@@ -615,8 +639,8 @@ def _crash_report(exc: BaseException) -> str:
         path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8",
                         errors="backslashreplace")
     except OSError as error:
-        return f"the details could not be written ({error.strerror})"
-    return f"details in {path}"
+        return say("crash.unwritten", why=error.strerror)
+    return say("crash.written", path=path)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -640,14 +664,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except (DriverError, Neo4jError) as exc:
         if server_gone(exc):
-            _say(f"Neo4j at {get_settings().uri} is not available ({type(exc).__name__}): "
-                 "is it running? (scalpernet db start)")
+            _say(say("neo4j.gone", uri=get_settings().uri, kind=type(exc).__name__))
         else:
-            code_ = getattr(exc, "code", None) or type(exc).__name__
-            _say(f"Neo4j refused the request: {code_}")
+            _say(say("neo4j.refused", code=getattr(exc, "code", None) or type(exc).__name__))
         sys.exit(1)
     except KeyboardInterrupt as exc:
-        _say("terminated" if isinstance(exc, Terminated) else "interrupted")
+        _say(say("terminated" if isinstance(exc, Terminated) else "interrupted"))
         sys.exit(143 if isinstance(exc, Terminated) else 130)
     except Exception as exc:  # click usage errors, and bugs
         import click
@@ -657,9 +679,10 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(exc.exit_code)
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(1)
-        _say(f"unexpected {type(exc).__name__}: {exc}; {_crash_report(exc)}")
+        _say(say("unexpected", kind=type(exc).__name__, error=exc,
+                 where=_crash_report(exc)))
         sys.exit(1)
     if code == 130:  # typer's word for an interruption (Ctrl-C, or SIGTERM above)
-        _say("terminated" if _signals else "interrupted")
+        _say(say("terminated" if _signals else "interrupted"))
         code = 143 if _signals else 130
     sys.exit(code if isinstance(code, int) else 0)

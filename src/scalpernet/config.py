@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     #: The same for the API's queries: an interactive caller waits seconds, then gets a 503.
     api_retry_waits: Annotated[tuple[Annotated[float, Field(ge=0)], ...], NoDecode] = Field(
         default=(0.5, 1.0, 2.0), alias="SCALPERNET_API_RETRY_WAITS")
+
+    #: The language the ``scalpernet`` command speaks: zh-CN (the default) or en
+    #: (``scalpernet --lang`` overrides it; the pages take ``?lang=``).
+    command_lang: Literal["zh-CN", "en"] = Field(default="zh-CN", alias="SCALPERNET_LANG")
 
     # The nightly service (docs/nightly.md).
     nightly_cron: str = Field(default="0 2 * * *", alias="SCALPERNET_NIGHTLY_CRON")

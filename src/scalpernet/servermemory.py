@@ -33,8 +33,19 @@ class ServerMemory:
 
     heap: str
     pagecache: str
-    #: e.g. "recommended for 11.8 GiB of 23.5 GiB" or "SCALPERNET_NEO4J_HEAP".
-    source: str
+    #: The settings that named a figure.
+    named: tuple[str, ...] = ()
+    #: GiB the advice was asked for, and the machine's (None: both figures were set).
+    planned_gib: float | None = None
+    total_gib: float | None = None
+
+    @property
+    def source(self) -> str:
+        """Where the figures came from, e.g. "recommended for 11.8 GiB of 23.5 GiB"."""
+        if self.planned_gib is None:
+            return ", ".join(self.named)
+        return (f"recommended for {self.planned_gib:.1f} GiB of {self.total_gib:.1f} GiB"
+                + "".join(f", {n}" for n in self.named))
 
 
 def machine_memory() -> int:
@@ -76,8 +87,9 @@ def resolve(settings: Settings, admin: Admin, *, total: int | None = None) -> Se
     """The memory the local server runs with: the settings where given, else the advice
     for :func:`budget` of the machine (kept in ``<server dir>/memory.json``)."""
     heap, pagecache = settings.neo4j_heap, settings.neo4j_pagecache
+    names = ("SCALPERNET_NEO4J_HEAP", "SCALPERNET_NEO4J_PAGECACHE")
     if heap and pagecache:
-        return ServerMemory(heap, pagecache, "SCALPERNET_NEO4J_HEAP, SCALPERNET_NEO4J_PAGECACHE")
+        return ServerMemory(heap, pagecache, names)
     total = machine_memory() if total is None else total
     planned = budget(total)
     home = settings.server_dir
@@ -93,11 +105,9 @@ def resolve(settings: Settings, admin: Admin, *, total: int | None = None) -> Se
         advice = {**key, "heap": rec_heap, "pagecache": rec_pagecache}
         home.mkdir(parents=True, exist_ok=True)
         kept.write_bytes(orjson.dumps(advice))
-    source = f"recommended for {planned / 2**30:.1f} GiB of {total / 2**30:.1f} GiB"
-    named = [name for name, value in (("SCALPERNET_NEO4J_HEAP", heap),
-                                      ("SCALPERNET_NEO4J_PAGECACHE", pagecache)) if value]
-    return ServerMemory(heap or advice["heap"], pagecache or advice["pagecache"],
-                        source + "".join(f", {n}" for n in named))
+    named = tuple(name for name, value in zip(names, (heap, pagecache), strict=True) if value)
+    return ServerMemory(heap or advice["heap"], pagecache or advice["pagecache"], named,
+                        round(planned / 2**30, 1), round(total / 2**30, 1))
 
 
 def describe(memory: ServerMemory) -> str:

@@ -141,3 +141,39 @@ def test_an_expired_or_idle_session_and_a_revoked_key_end_the_session(api: Api) 
         database_=api.graph.database).records[0]["n"]
     assert stored == 0
     api.client.cookies.clear()
+
+
+def test_an_unknown_network_case_or_page_under_ui_answers_a_page_in_the_readers_language(
+        api: Api) -> None:
+    api.client.cookies.clear()
+    assert _sign_in(api, "analyst").status_code == 303
+    page_csp = api.client.get("/ui/networks").headers["content-security-policy"]
+    # a network opened from the English overview is in English, and links back to it
+    assert 'href="/ui/networks/n-gang?lang=en"' in api.client.get("/ui/networks?lang=en").text
+    english = api.client.get("/ui/networks/n-gang", params={"lang": "en"}).text
+    assert '<html lang="en">' in english and 'href="/ui/networks?lang=en"' in english
+    for path in ("/ui/networks/no-such-network", "/ui/cases/no-such-network",
+                 "/ui/networks/no-such-network/report", "/ui/no-such-page"):
+        zh = api.client.get(path)
+        assert zh.status_code == 404 and zh.headers["content-type"].startswith("text/html")
+        assert '<html lang="zh-CN">' in zh.text and "未找到" in zh.text
+        assert '<a class="back" href="/ui/networks?lang=zh-CN">' in zh.text
+        assert zh.headers["content-security-policy"] == page_csp
+        assert zh.headers["x-frame-options"] == "DENY"
+        assert zh.headers["cache-control"] == "no-store"
+        audit = api.last_audit()
+        assert (audit["status"], audit["outcome"]) == (404, "not_found")
+        en = api.client.get(path, params={"lang": "en"})
+        assert en.status_code == 404 and '<html lang="en">' in en.text
+        assert "Not found" in en.text and "未找到" not in en.text
+        assert 'href="/ui/networks?lang=en"' in en.text
+    # what the reader typed is escaped, and a phone in it masked
+    hostile = api.client.get("/ui/networks/<b>17012345678</b>")
+    assert hostile.status_code == 404 and "<b>" not in hostile.text
+    assert "&lt;b&gt;" in hostile.text and "17012345678" not in hostile.text
+    # the JSON API keeps its JSON 404s
+    for path in ("/networks/no-such-network", "/cases/no-such-network", "/no-such-route"):
+        json_404 = api.get(path)
+        assert json_404.status_code == 404
+        assert json_404.json()["error"]["code"] == "not_found"
+        assert api.last_audit()["status"] == 404

@@ -43,7 +43,7 @@ def test_an_analyst_searches_expands_reads_a_timeline_and_finds_paths(
     page.navigate(f"{served}/ui/networks/n-gang")
     page.wait_for("window.__scalpernetReady === true", timeout=60)
     assert page.evaluate("document.querySelector('nav.session a').getAttribute('href')") == \
-        "/ui/networks"
+        "/ui/networks?lang=zh-CN"
 
     # search: in the page and, exactly, across all data through /search
     page.evaluate("document.getElementById('search').value = 'A9'; "

@@ -23,7 +23,7 @@ def signed_in(api: Api, role: str = "analyst") -> TestClient:
 
 
 def order(html: str) -> list[str]:
-    return re.findall(r'<td class="id"><a href="/ui/networks/([^"/]+)">', html)
+    return re.findall(r'<td class="id"><a href="/ui/networks/([^"/?]+)\?lang=[^"]*">', html)
 
 
 def test_filters_and_sorting(api: Api) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from scalpernet.detect.analyze import analyze, detect
 from scalpernet.detect.evaluate import evaluate
 from scalpernet.graph import Graph
+from scalpernet.locale import signal_detail
 from scalpernet.results.store import all_networks, current_run
 from tests.detect.world import WIFI_IP, World, id_number, phone, write_world
 
@@ -76,6 +78,19 @@ def test_networks_carry_evidence_and_a_hierarchy(world_graph: Graph) -> None:
         cards = next(s for s in hub.signals if s.name == "visit_cards")
         assert 5 <= cards.value <= hub.evidence["customers"]
         assert net.first_seen is not None and net.hospitals
+
+
+def test_every_stored_explanation_reads_in_chinese(world_graph: Graph) -> None:
+    """The pages put each signal's figures into Chinese words: every explanation detection
+    stores, of a network and of a member, is one the catalogue reads."""
+    analyze(world_graph)
+    signals = [s for net in all_networks(world_graph)
+               for s in [*net.signals, *(s for m in net.members for s in m.signals)]]
+    assert len({s.name for s in signals}) >= 15
+    for s in signals:
+        chinese = signal_detail(s.name, s.detail, "zh-CN")
+        assert not re.search("[A-Za-z]{2,}", chinese), (s.name, s.detail, chinese)
+        assert signal_detail(s.name, s.detail, "en") == s.detail
 
 
 def test_same_graph_twice_gives_identical_networks(world_graph: Graph) -> None:
@@ -145,3 +160,21 @@ def test_cli_analyze_networks_json_and_evaluate(world_graph: Graph, world: World
     assert report["precision"] == 1.0 and report["gangs_recovered"] == 2
     missing = _cli("evaluate", "--truth", str(tmp_path / "nope.json"))
     assert missing.returncode == 1 and "no truth file" in missing.stderr
+
+
+@pytest.mark.timeout(600)
+def test_cli_summaries_speak_the_language_chosen_and_json_is_the_same(
+        world_graph: Graph) -> None:
+    done = _cli("--lang", "zh-CN", "analyze")
+    assert done.returncode == 0, done.stderr
+    assert "2 个团伙" in done.stdout and "各角色成员：技术人员 " in done.stdout
+    assert "networks" not in done.stdout and "technician" not in done.stdout
+    listed = _cli("--lang", "zh-CN", "networks").stdout.splitlines()
+    assert listed[0].endswith("：2 个团伙") and len(listed) == 3
+    for line in listed[1:]:
+        assert "风险 " in line and "一级黄牛 " in line and "患者 " in line
+        assert not re.search("[A-Za-z]{2,}", line.partition("  ")[2].partition("|")[2])
+    english = _cli("--lang", "en", "networks").stdout.splitlines()
+    assert english[0].endswith(": 2 networks") and "first_level " in english[1]
+    assert _cli("--lang", "zh-CN", "networks", "--json").stdout == \
+        _cli("--lang", "en", "networks", "--json").stdout

@@ -242,7 +242,7 @@ def test_a_served_page_links_back_signs_out_and_may_read_its_api() -> None:
     policy = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"',
                                      page).group(1))
     assert "connect-src 'self'" in policy and "form-action 'self'" in policy
-    assert '<a href="/ui/networks">' in page and 'action="/ui/logout"' in page
+    assert '<a href="/ui/networks?lang=zh-CN">' in page and 'action="/ui/logout"' in page
     data = page_data(page)
     assert data["api"] is True and data["members"]["m0"]["ref"] == "ref_0"
     assert ID_NUMBER not in page

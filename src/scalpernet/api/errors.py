@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
 from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -63,11 +64,32 @@ def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, list[dict[st
     return message, details
 
 
+#: Where the pages live: a 404 there is a page for a person, not the JSON error.
+PAGES_PREFIX = "/ui/"
+
+
+def _page_not_found(request: Request) -> HTMLResponse | None:
+    """The 404 page in the reader's language (``?lang=``, as every page picks it) for a path
+    under /ui; None for the JSON API's paths."""
+    if not request.url.path.startswith(PAGES_PREFIX):
+        return None
+    from scalpernet.views.notfound import render_not_found_page
+    from scalpernet.views.strings import DEFAULT_LANGUAGE, LANGUAGES
+
+    lang = request.query_params.get("lang")
+    page = render_not_found_page(request.url.path, overview="/ui/networks",
+                                 lang=lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+    return HTMLResponse(page, status_code=404, headers={"Cache-Control": "no-store"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map every exception to the error shape; log server faults with masked text only."""
+    """Map every exception to the error shape; log server faults with masked text only.
+    A 404 under /ui (an unknown network, case or page) answers a page instead."""
 
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSON:
+    async def _api_error(request: Request, exc: ApiError) -> JSON | HTMLResponse:
+        if exc.status == 404 and (page := _page_not_found(request)) is not None:
+            return page
         return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -76,7 +98,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_parameter", message, details=details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSON:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSON | HTMLResponse:
+        if exc.status_code == 404 and (page := _page_not_found(request)) is not None:
+            return page
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and message == "Not Found":

@@ -216,11 +216,11 @@ def _views_function(name: str) -> Any:
     return None
 
 
-async def network_view(ctx: Ctx, network_id: str, *,
-                       served: bool = False) -> tuple[str, list[str]]:
-    """The interactive HTML page of one network, from ``scalpernet.views``; opened on its
-    actors' org chart. `served`: for a signed-in browser under /ui (links to the overview
-    and sign-out, and each member's reference for the page's reads of the API)."""
+async def network_view(ctx: Ctx, network_id: str, *, served: bool = False,
+                       lang: str = "zh-CN") -> tuple[str, list[str]]:
+    """The interactive HTML page of one network in `lang`, from ``scalpernet.views``; opened
+    on its actors' org chart. `served`: for a signed-in browser under /ui (links to the
+    overview and sign-out, and each member's reference for the page's reads of the API)."""
     render = _views_function("render_network_page")
     if render is None:
         raise ApiError(501, "not_implemented",
@@ -244,7 +244,7 @@ async def network_view(ctx: Ctx, network_id: str, *,
     def build() -> str:
         network = network_from_record(props, rows)
         network.actors = [actor_from_record(r["actor"], r["identifiers"]) for r in actor_rows]
-        return str(render(network, masked=ctx.masked, served=page_of,
+        return str(render(network, masked=ctx.masked, served=page_of, lang=lang,
                           hospitals_of=hospitals_of))
 
     html = await asyncio.to_thread(build)

@@ -54,6 +54,7 @@ from scalpernet.detect.signals import (
 from scalpernet.detect.tiers import TIER_ORDER, Roles, assign_roles
 from scalpernet.entities import ROLES, split_uid
 from scalpernet.graph import Graph
+from scalpernet.locale import detail_text
 from scalpernet.privacy import mask_uid
 from scalpernet.results.models import (
     Actor,
@@ -163,13 +164,10 @@ def _numbers(ctx: _Context, members: np.ndarray) -> dict[int, tuple]:
                                           strict=True), strict=True))
 
 
-#: Booking counts a member's signals quote only when non-zero, in the order they are listed.
-_COUNTED = (("occupy_and_wash", "bookings in cancel-and-rebook pairs"),
-            ("invalid_id_numbers", "bookings with an invalid ID number"),
-            ("junk_names", "bookings under a junk name"),
-            ("virtual_phones", "bookings with a virtual-operator phone"),
-            ("before_release", "bookings before release"),
-            ("maintenance_window", "bookings in the maintenance window"))
+#: Booking counts a member's signals quote only when non-zero, in the order they are listed
+#: (their words: ``locale.DETAILS["member.<name>"]``).
+_COUNTED = ("occupy_and_wash", "invalid_id_numbers", "junk_names", "virtual_phones",
+            "before_release", "maintenance_window")
 
 
 def _member_signals(numbers: tuple, cards: int) -> list[Signal]:
@@ -179,27 +177,29 @@ def _member_signals(numbers: tuple, cards: int) -> list[Signal]:
      *_) = numbers
     kind = KINDS[kind]
     out: list[tuple[str, float, str]] = [
-        ("bookings", bookings, f"{bookings} bookings, {ring_bookings} of them in this ring"),
+        ("bookings", bookings, detail_text("member.bookings", bookings=bookings,
+                                           ring_bookings=ring_bookings)),
     ]
     if machine:
         out.append(("machine_speed_bookings", machine,
-                    f"{machine} bookings under 1 s after release"))
+                    detail_text("member.machine_speed_bookings", machine=machine)))
     if quick:
         out.append(("within_seconds_bookings", quick,
-                    f"{quick} bookings within seconds of release"))
+                    detail_text("member.within_seconds_bookings", quick=quick)))
     if kind not in ("patient", "id_card"):
         out.append(("id_numbers", id_numbers,
-                    f"{id_numbers} distinct ID numbers, at most "
-                    f"{max_ids_per_day} in one day"))
+                    detail_text("member.id_numbers", id_numbers=id_numbers,
+                                per_day=max_ids_per_day)))
         if cards:
-            out.append(("visit_cards", cards, f"{cards} distinct visit cards"))
+            out.append(("visit_cards", cards, detail_text("member.visit_cards", cards=cards)))
     if kind == "payer":
         per_year = float(yearly)
         out.append(("yearly_bookings", round(per_year, 1),
-                    f"{per_year:.0f} bookings a year for {patients} patients"))
+                    detail_text("member.yearly_bookings", per_year=per_year,
+                                patients=patients)))
     counts = (washes, invalid_ids, junk_names, virtual_phones, before_release, quiet_window)
-    out.extend((name, count, f"{count} {what}")
-               for (name, what), count in zip(_COUNTED, counts, strict=True) if count)
+    out.extend((name, count, detail_text(f"member.{name}", count=count))
+               for name, count in zip(_COUNTED, counts, strict=True) if count)
     return [Signal.model_construct(name=n, value=float(v), detail=d) for n, v, d in out]
 
 

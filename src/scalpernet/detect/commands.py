@@ -13,6 +13,8 @@ from scalpernet.detect.evaluate import evaluate, format_report, load_truth, to_j
 from scalpernet.detect.params import DetectParams
 from scalpernet.entities import ROLES
 from scalpernet.graph import Graph
+from scalpernet.locale import DEFAULT_LANG, signal_detail
+from scalpernet.messages import say, tier, timing_name
 from scalpernet.results.models import Network, NetworksDocument
 from scalpernet.results.store import all_networks, current_run
 
@@ -21,30 +23,32 @@ _NETWORK_FIELDS = {"id", "risk", "size", "signals", "actors", "status", "closed_
 _MEMBER_FIELDS = {"kind", "key", "role", "score"}
 
 
-def analysis_summary(result: Analysis) -> str:
-    """A few lines: networks, members by role, duration."""
-    s = result.run.summary
+def analysis_summary(result: Analysis, lang: str = DEFAULT_LANG) -> str:
+    """A few lines in `lang`: networks, members by role, duration."""
+    s, params = result.run.summary, result.run.params
     roles = s.get("members_by_role", {})
     lines = [
-        f"analysis {result.run.id}: {s.get('networks', 0)} networks, "
-        f"{s.get('members', 0)} members in {result.timings.get('total', 0.0):.1f} s"
-        + (f"; {s['closed_networks']} closed networks kept" if s.get("closed_networks") else ""),
-        "  window: " + (f"{result.run.params['window_days']} days from "
-                        f"{result.run.params['window_start']}"
-                        if result.run.params.get("window_start") else "the whole history"),
-        "  members by role: " + ", ".join(f"{r} {roles.get(r, 0)}" for r in ROLES),
-        f"  {s.get('registrations', 0):,} registrations, {s.get('entities', 0):,} entities, "
-        f"{s.get('ring_bookings', 0):,} ring bookings, "
-        f"{s.get('triggered_channels', 0):,} triggered channels, "
-        f"{s.get('damp_identifiers', 0):,} damp identifiers "
-        f"({s.get('allowlisted', 0):,} allow-listed)",
-        "  stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()),
+        say("analysis.head", lang, run_id=result.run.id, networks=s.get("networks", 0),
+            members=s.get("members", 0), seconds=result.timings.get("total", 0.0))
+        + (say("analysis.closed", lang, closed=s["closed_networks"])
+           if s.get("closed_networks") else ""),
+        say("analysis.window", lang, days=params["window_days"], start=params["window_start"])
+        if params.get("window_start") else say("analysis.whole", lang),
+        say("analysis.roles", lang,
+            roles=", ".join(f"{tier(r, lang)} {roles.get(r, 0)}" for r in ROLES)),
+        say("analysis.counts", lang, registrations=s.get("registrations", 0),
+            entities=s.get("entities", 0), ring=s.get("ring_bookings", 0),
+            triggered=s.get("triggered_channels", 0), damp=s.get("damp_identifiers", 0),
+            allowlisted=s.get("allowlisted", 0)),
+        say("analysis.stages", lang, stages=", ".join(
+            f"{timing_name(k, lang)} {say('seconds', lang, seconds=v)}"
+            for k, v in result.timings.items())),
     ]
     return "\n".join(lines)
 
 
 def run_analyze(graph: Graph, *, window_days: int | None = None, as_json: bool = False,
-                kept: Path | None = None) -> str:
+                kept: Path | None = None, lang: str = DEFAULT_LANG) -> str:
     """Analyze the window (``window_days`` back from the newest booking, default from the
     settings; 0: the whole graph), store the results, and say what was found. ``kept``: a
     folder where the window read is kept between analyses, so that only what changed is
@@ -59,7 +63,7 @@ def run_analyze(graph: Graph, *, window_days: int | None = None, as_json: bool =
     if as_json:
         return orjson.dumps({"run_id": result.run.id, **result.run.summary,
                              "timings_s": result.timings}, option=orjson.OPT_INDENT_2).decode()
-    return analysis_summary(result)
+    return analysis_summary(result, lang)
 
 
 def networks_document(graph: Graph) -> dict[str, Any]:
@@ -84,21 +88,24 @@ def _ordered(doc: dict[str, Any]) -> dict[str, Any]:
     return {"run_id": doc["run_id"], "networks": nets}
 
 
-def run_networks(graph: Graph, *, as_json: bool) -> str:
-    """`networks --json` prints the contract document; without it, one line per network."""
+def run_networks(graph: Graph, *, as_json: bool, lang: str = DEFAULT_LANG) -> str:
+    """`networks --json` prints the contract document; without it, one line per network in
+    `lang` (its strongest signal explained in `lang` too)."""
     doc = _ordered(networks_document(graph))
     if as_json:
         return orjson.dumps(doc).decode()
     if doc["run_id"] is None:
-        return "no analysis yet (run: scalpernet analyze)"
-    lines = [f"run {doc['run_id']}: {len(doc['networks'])} networks"]
+        return say("networks.none", lang)
+    lines = [say("networks.head", lang, run_id=doc["run_id"], n=len(doc["networks"]))]
     for n in doc["networks"]:
         people = {r: sum(1 for a in n["actors"] if a["role"] == r) for r in ROLES}
-        top = n["signals"][0]["detail"] if n["signals"] else ""
-        closed = f" closed {n['closed_at'][:10]}" if n["status"] == "closed" else ""
-        lines.append(f"  {n['id']}{closed}  risk {n['risk']:.3f}  {n['size']:>6} identifiers, "
-                     f"{len(n['actors'])} people: "
-                     + " ".join(f"{r} {c}" for r, c in people.items() if c)
+        first = n["signals"][0] if n["signals"] else None
+        top = signal_detail(first["name"], first["detail"], lang) if first else ""
+        closed = (say("networks.closed", lang, date=n["closed_at"][:10])
+                  if n["status"] == "closed" else "")
+        lines.append(say("networks.line", lang, id=n["id"], closed=closed, risk=n["risk"],
+                         size=n["size"], people=len(n["actors"]),
+                         roles=" ".join(f"{tier(r, lang)} {c}" for r, c in people.items() if c))
                      + (f"  | {top}" if top else ""))
     return "\n".join(lines)
 

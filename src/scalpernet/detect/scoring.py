@@ -17,6 +17,7 @@ import numpy as np
 from scalpernet.detect.projection import Projection
 from scalpernet.detect.rings import Rings
 from scalpernet.detect.signals import KINDS, EntitySignals, Incidence, RegistrationSignals
+from scalpernet.locale import detail_text
 from scalpernet.results.models import Signal
 
 BIAS = -4.0
@@ -92,19 +93,17 @@ def score_ring(k: int, proj: Projection, reg: RegistrationSignals, inc: Incidenc
         "quiet_window_share": min(1.0, 4 * quiet / n),
     }
     details = {
-        "machine_speed_share": (machine, f"{machine} of {n} bookings under 1 s after release"),
-        "within_seconds_share": (quick, f"{quick} of {n} bookings within seconds of release"),
-        "occupy_and_wash": (wash, f"{wash} slots cancelled and re-booked within seconds"),
-        "placeholder_share": (placeholders, f"{placeholders} bookings for placeholder identities"
-                              f" ({invalid} invalid ID numbers, {junk} junk names)"),
-        "ids_per_channel_day": (per_day, f"one identifier booked {per_day} distinct ID "
-                                "numbers in a day"),
-        "money_hub": (paid_for, f"one payment account paid for {paid_for} customers' "
-                      "bookings in the ring"),
-        "customers": (customers, f"{customers} distinct ID numbers booked"),
-        "escort_agents": (agents, f"{agents} escort agents bring customers"),
-        "before_release": (before, f"{before} bookings before the slots were released"),
-        "quiet_window_share": (quiet, f"{quiet} bookings in the hospital's maintenance window"),
+        "machine_speed_share": (machine, {"machine": machine, "n": n}),
+        "within_seconds_share": (quick, {"quick": quick, "n": n}),
+        "occupy_and_wash": (wash, {"wash": wash}),
+        "placeholder_share": (placeholders, {"placeholders": placeholders, "invalid": invalid,
+                                             "junk": junk}),
+        "ids_per_channel_day": (per_day, {"per_day": per_day}),
+        "money_hub": (paid_for, {"paid_for": paid_for}),
+        "customers": (customers, {"customers": customers}),
+        "escort_agents": (agents, {"agents": agents}),
+        "before_release": (before, {"before": before}),
+        "quiet_window_share": (quiet, {"quiet": quiet}),
     }
     z = BIAS + sum(WEIGHTS[name] * value for name, value in features.items())
     risk = 1.0 / (1.0 + math.exp(-z))
@@ -112,18 +111,19 @@ def score_ring(k: int, proj: Projection, reg: RegistrationSignals, inc: Incidenc
                            key=lambda t: (-t[0], t[1]))
     signals = [
         Signal(name=name, value=float(details[name][0]),
-               detail=f"{details[name][1]} (logit +{c:.2f})")
+               detail=detail_text(f"ring.{name}", **details[name][1])
+               + detail_text("logit", logit=c))
         for c, name in contributions if c > 0
     ]
     signals.append(Signal(name="virtual_phones", value=float(virtual),
-                          detail=f"{virtual} bookings with a virtual-operator contact phone"))
+                          detail=detail_text("ring.virtual_phones", virtual=virtual)))
     if payers.size:
         signals.append(Signal(
             name="payer_yearly_bookings", value=round(top_payer, 1),
-            detail=f"busiest payer: {top_payer:.0f} bookings a year; 99.9% of payers make at "
-                   f"most {payer_p999:.0f}"))
+            detail=detail_text("ring.payer_yearly_bookings", top_payer=top_payer,
+                               p999=payer_p999)))
     signals.append(Signal(name="bookings", value=float(len(rows)),
-                          detail=f"{len(rows)} bookings in the ring"))
+                          detail=detail_text("ring.bookings", bookings=len(rows))))
     return RingScore(risk=round(risk, 4), signals=signals, features=features)
 
 

@@ -42,6 +42,7 @@ from scalpernet.ingest import runs
 from scalpernet.ingest.pipeline import IngestError, ingest_paths
 from scalpernet.ingest.readers import SUFFIXES
 from scalpernet.ingest.validate import IngestReport
+from scalpernet.messages import say
 from scalpernet.nightly import ledger
 from scalpernet.nightly.drop import DropFile, move_failed, move_processed, scan_drop
 from scalpernet.nightly.lock import PassLock
@@ -69,27 +70,27 @@ class PassOutcome:
     def exit_code(self) -> int:
         return {"complete": 0, "partial": 2}.get(self.record.status, 1)
 
-    def summary(self) -> str:
-        """One line: what the pass did."""
+    def summary(self, lang: str = "en") -> str:
+        """One line in `lang` (the service's log: English): what the pass did."""
         r = self.record
-        line = (f"nightly pass {r.id} {r.status} in {r.duration_s:.1f} s: "
-                f"{r.count('ingested')} file(s) ingested, {r.count('duplicate')} duplicate, "
-                f"{r.count('failed')} failed, {r.count('retry')} left for retry, "
-                f"{r.waiting} still being written; rows read {r.read:,}, ingested "
-                f"{r.ingested:,}, already present {r.already_present:,}, "
-                f"quarantined {r.quarantined:,}")
+        line = say("nightly.summary", lang, id=r.id, status=r.status, seconds=r.duration_s,
+                   ingested=r.count("ingested"), duplicate=r.count("duplicate"),
+                   failed=r.count("failed"), retry=r.count("retry"), waiting=r.waiting,
+                   read=r.read, rows_ingested=r.ingested, present=r.already_present,
+                   quarantined=r.quarantined)
         if r.analysis and "networks" in r.analysis:
-            line += f"; analysis {r.analysis.get('run_id')}: {r.analysis['networks']} networks"
+            line += say("nightly.analysis", lang, run_id=r.analysis.get("run_id"),
+                        networks=r.analysis["networks"])
         if r.error:
             line += f"; {r.error}"
         return line
 
-    def failure(self) -> str:
-        """The one line a failed or partial pass leaves on stderr."""
+    def failure(self, lang: str = "en") -> str:
+        """The one line in `lang` a failed or partial pass leaves on stderr."""
         r = self.record
         if r.status == "partial":
-            return self.summary()
-        return f"nightly pass {r.id} failed: {r.error} (recorded in {self.recorded_in})"
+            return self.summary(lang)
+        return say("nightly.failed", lang, id=r.id, error=r.error, recorded_in=self.recorded_in)
 
 
 def nightly_zone(settings: Settings) -> ZoneInfo:

@@ -23,7 +23,14 @@ from scalpernet.api.present import Presenter
 from scalpernet.entities import split_uid
 from scalpernet.errors import ScalperNetError
 from scalpernet.export.source import Booking
-from scalpernet.locale import key_role_name, kind_name, role_name, signal_name, status_name
+from scalpernet.locale import (
+    key_role_name,
+    kind_name,
+    role_name,
+    signal_detail,
+    signal_name,
+    status_name,
+)
 from scalpernet.report.figures import CST, DELAY_BINS, MARKUP_PER_SLOT, Figures, Row, spans
 from scalpernet.results.models import Network
 
@@ -167,7 +174,8 @@ def render_report(network: Network, bookings: list[Booking], total: int, figures
         "masked": present.masked, "regs": regs, "members": members,
         "hospitals": present.text(network.hospitals),
         "signals": [{"name": signal_name(s.name, lang), "value": f"{s.value:g}",
-                     "detail": present.text(s.detail)} for s in network.signals],
+                     "detail": present.text(signal_detail(s.name, s.detail, lang))}
+                    for s in network.signals],
         "payers": [{"key": shown(r.extra["uid"]),  # type: ignore[arg-type]
                     "role": role_name(str(r.extra["role"]), lang) if r.extra["role"] else "—",
                     "row": r} for r in figures.payers],

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from scalpernet.locale import signal_name
+from scalpernet.locale import signal_detail, signal_name
 from scalpernet.privacy import mask_value
 from scalpernet.results.models import Network
 
@@ -109,7 +109,8 @@ def render_overview_page(networks: list[Network], *, total: int | None = None,
             "size": net.size, "hospitals": shown(", ".join(net.hospitals)),
             "first_seen": when(net.first_seen), "last_seen": when(net.last_seen),
             "signals": [{"name": signal_name(s.name, lang), "code": s.name,
-                         "value": f"{s.value:,.4g}", "detail": shown(s.detail)}
+                         "value": f"{s.value:,.4g}",
+                         "detail": shown(signal_detail(s.name, s.detail, lang))}
                         for s in net.signals[:3]],
         })
     other = {"zh-CN": "en", "en": "zh-CN"}[lang]

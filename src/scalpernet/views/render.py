@@ -35,6 +35,7 @@ import orjson
 from pyvis.network import Network as PyvisNetwork
 
 from scalpernet.entities import uid
+from scalpernet.locale import signal_detail
 from scalpernet.results.models import Actor, Member, Network, Signal
 from scalpernet.views.layout import (
     UPPER_TIERS,
@@ -158,18 +159,21 @@ def _label(member: Member, mask: IdentifierMask) -> str:
     return _clip(key.strip() or "(blank)", _LABEL_CHARS)
 
 
-def _signal_rows(signals: Sequence[Signal], mask: IdentifierMask) -> list[list[str]]:
-    return [[mask.text(s.name), mask.text(_number(s.value)), mask.text(s.detail)] for s in signals]
+def _signal_rows(signals: Sequence[Signal], mask: IdentifierMask,
+                 lang: str) -> list[list[str]]:
+    """Name, value and explanation (in `lang`) of each signal, masked by content."""
+    return [[mask.text(s.name), mask.text(_number(s.value)),
+             mask.text(signal_detail(s.name, s.detail, lang))] for s in signals]
 
 
 def _member_info(member: Member, mask: IdentifierMask, w: dict[str, str],
-                 t: dict[str, str]) -> dict[str, Any]:
+                 t: dict[str, str], lang: str) -> dict[str, Any]:
     evidence = mask.value(member.evidence)
     return {
         "title": f"{w['kind.' + member.kind]} · {_label(member, mask)}",
         "sub": f"{member.kind}:{_shown_key(member, mask)}",
         "facts": [[t["role"], w["role." + member.role]], [t["score"], f"{member.score:.2f}"]],
-        "signals": _signal_rows(member.signals, mask),
+        "signals": _signal_rows(member.signals, mask, lang),
         "evidence": [[str(k), _evidence_text(v)] for k, v in evidence.items()],
     }
 
@@ -261,7 +265,7 @@ def _when_ms(ms: int | None) -> str | None:
 
 def _build_graph(network: Network, mask: IdentifierMask, layout: Layout, plan: _Plan,
                  physics: bool, w: dict[str, str], t: dict[str, str],
-                 served: Served | None) -> tuple[PyvisNetwork, dict[str, Any]]:
+                 served: Served | None, lang: str) -> tuple[PyvisNetwork, dict[str, Any]]:
     """The vis-network data as a pyvis graph, plus what the page's script needs besides."""
     members = network.members
     graph = PyvisNetwork(directed=True)
@@ -289,7 +293,7 @@ def _build_graph(network: Network, mask: IdentifierMask, layout: Layout, plan: _
             x=round(x, 1), y=round(y, 1), hidden=hidden, physics=not hidden,
             shapeProperties={"borderDashes": [4, 3] if dashed else False},
         )
-        info[node_id(i)] = _member_info(member, mask, w, t)
+        info[node_id(i)] = _member_info(member, mask, w, t, lang)
         entry = {"kind": member.kind, "role": member.role, "score": round(member.score, 3),
                  "label": label, "key": _shown_key(member, mask)}
         if served is not None:
@@ -551,13 +555,14 @@ def _legend(w: dict[str, str]) -> str:
             f'<p class="hint">{_e(w["legend.hint"])}</p>')
 
 
-def _signal_list(signals: Sequence[Signal], mask: IdentifierMask, w: dict[str, str]) -> str:
+def _signal_list(signals: Sequence[Signal], mask: IdentifierMask, w: dict[str, str],
+                 lang: str) -> str:
     if not signals:
         return f'<p class="hint">{_e(w["no_signals"])}</p>'
     items = "".join(
         f'<li><span class="signal-name">{_e(name)}</span> <b>{_e(value)}</b>'
         + (f'<div class="signal-detail">{_e(detail)}</div>' if detail else "") + "</li>"
-        for name, value, detail in _signal_rows(signals, mask))
+        for name, value, detail in _signal_rows(signals, mask, lang))
     return f'<ul class="signals">{items}</ul>'
 
 
@@ -567,8 +572,8 @@ def _nav(served: Served | None, w: dict[str, str], network_id: str, lang: str) -
     if served is None:
         return ""
     report = f"{served.overview}/{quote(network_id, safe='')}/report?lang={lang}"
-    return (f'<nav class="session"><a href="{_e(served.overview)}">{_e(w["overview_link"])}'
-            f'</a><a href="{_e(report)}">{_e(w["report"])}</a>'
+    return (f'<nav class="session"><a href="{_e(served.overview)}?lang={_e(lang)}">'
+            f'{_e(w["overview_link"])}</a><a href="{_e(report)}">{_e(w["report"])}</a>'
             f'<form method="post" action="{_e(served.cases)}?lang={_e(lang)}">'
             f'<input type="hidden" name="network_id" value="{_e(network_id)}">'
             f'<button type="submit" id="open-case">{_e(w["case"])}</button></form>'
@@ -628,7 +633,7 @@ def render_network_page(network: Network, *, masked: bool, physics: bool = False
     groups = group_patients(roles, scores, edges)
     plan = _plan(members, groups, max_nodes, w)
     layout = tiered_layout(roles, scores, edges, groups=groups, compact=bool(plan.collapsed))
-    graph, extra = _build_graph(network, mask, layout, plan, physics, w, t, served)
+    graph, extra = _build_graph(network, mask, layout, plan, physics, w, t, served, lang)
     if hospitals_of is not None:
         _hospital_filter(network, extra, hospitals_of)
     data = {"nodes": graph.nodes, "edges": graph.edges, "options": graph.options, **extra,
@@ -662,7 +667,7 @@ def render_network_page(network: Network, *, masked: bool, physics: bool = False
         notice="".join(f'<p class="notice">{_e(text)}</p>' for text in notices),
         legend=_legend(w),
         signals_heading=_e(w["signals"]),
-        signals=_signal_list(network.signals, mask, w),
+        signals=_signal_list(network.signals, mask, w, lang),
         selected=_e(w["selected"]), pick=_e(w["pick"]),
         fit=_e(w["fit"]), tiered=_e(w["tiered"]), physics_label=_e(w["physics"]),
         collapse_all=_e(w["collapse_all"]), chart=_e(w["chart"]), list=_e(w["list"]),

@@ -24,6 +24,8 @@ from scalpernet.api.errors import ApiError
 from scalpernet.api.overview import overview_page
 from scalpernet.api.sessions import SESSION_COOKIE
 from scalpernet.apikeys import parse_key
+from scalpernet.locale import DEFAULT_LANG, Lang
+from scalpernet.views.strings import LANGUAGES
 
 router = APIRouter(prefix="/ui", tags=["pages"], include_in_schema=False)
 NetworkId = Annotated[str, Path(min_length=1, max_length=200)]
@@ -144,7 +146,9 @@ async def overview(request: Request, hospital: FilterText = None, since: FilterT
     asked = {"hospital": hospital, "since": since, "until": until, "min_risk": min_risk,
              "sort": sort, "order": order, "lang": lang}
     page, status = await overview_page(ctx, {k: v for k, v in asked.items() if v is not None},
-                                       link_template="/ui/networks/{id}",
+                                       link_template="/ui/networks/{id}?lang="
+                                                     + (lang if lang in LANGUAGES
+                                                        else DEFAULT_LANG),
                                        logout="/ui/logout",
                                        files_template="/ui/networks/{id}",
                                        cases="/ui/cases")
@@ -153,11 +157,12 @@ async def overview(request: Request, hospital: FilterText = None, since: FilterT
 
 
 @router.get("/networks/{network_id}", response_class=HTMLResponse)
-async def network_page(request: Request, network_id: NetworkId) -> Response:
-    """One network's interactive page."""
+async def network_page(request: Request, network_id: NetworkId,
+                       lang: Annotated[Lang, Query()] = DEFAULT_LANG) -> Response:
+    """One network's interactive page, in the language of the overview it was opened from."""
     ctx = await _session(request)
     if ctx is None:
         return RedirectResponse("/ui/login", status_code=303)
-    page, shown = await service.network_view(ctx, network_id, served=True)
+    page, shown = await service.network_view(ctx, network_id, served=True, lang=lang)
     await ctx.audit_ok(shown)
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
