@@ -55,11 +55,12 @@ def db_start() -> None:
     from scalpernet.localserver import LocalServer
 
     server = LocalServer(get_settings())
+    was_running = not server.settings.external and server.pid() is not None
     status = server.start()
     where = say("db.external") if status.external else say("db.pid", pid=status.pid)
     typer.echo(say("db.running", version=status.version, edition=status.edition,
                    uri=status.uri, where=where))
-    if not status.external:
+    if not status.external and not was_running:  # a running server keeps what it started with
         memory = server.memory
         named = "".join(f", {n}" for n in memory.named)
         typer.echo(say("db.memory_set", heap=memory.heap, pagecache=memory.pagecache,

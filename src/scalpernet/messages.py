@@ -22,8 +22,8 @@ _ZH: dict[str, str] = {
     "db.running": "Neo4j {version} {edition} 正在 {uri} 运行（{where}）",
     "db.external": "外部服务器",
     "db.pid": "进程 {pid}",
-    "db.memory_advised": "内存：堆 {heap}，页缓存 {pagecache}（neo4j-admin 按本机 {total} GiB 中的 "
-                         "{planned} GiB 推荐{named}）",
+    "db.memory_advised": "内存：堆 {heap}，页缓存 {pagecache}（按本机 {total} 吉字节中的 {planned} "
+                         "吉字节推荐{named}）",
     "db.memory_set": "内存：堆 {heap}，页缓存 {pagecache}（由 {named} 设定）",
     "db.not_stopping": "已设置 NEO4J_URI（{uri}）：不停止外部服务器",
     "db.stopped": "Neo4j 已停止",
