@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
@@ -83,8 +84,8 @@ class _LateProxy:
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def _spawn(self, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
+    def _spawn(self, target: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
         thread.start()
         self._threads.append(thread)
 
@@ -118,6 +119,7 @@ class _LateProxy:
             for end in (src, dst):
                 with contextlib.suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
+                end.close()
 
 
 def test_a_pass_waits_under_the_retry_policy_for_neo4j_away_a_moment(
