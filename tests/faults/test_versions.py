@@ -15,20 +15,24 @@ from scalpernet.config import get_settings
 from scalpernet.graph import Graph, get_graph
 from scalpernet.graph.schema import reset_graph
 from scalpernet.ingest.bulk import bulk_load
-from scalpernet.ingest.pipeline import ingest_paths
+from scalpernet.ingest.ledger import LATER, NEW
+from scalpernet.ingest.pipeline import ingest_paths, new_run_id
+from scalpernet.ingest.validate import iter_batches
 from scalpernet.ingest.versions import version_key
+from scalpernet.ingest.writer import cypher_rows, write_batch
 from scalpernet.localserver import LocalServer
 from tests.ingest.exports import HEADER, row
-from tests.ingest.test_bulk import _server_of_its_own
+from tests.ingest.test_bulk import _server_of_its_own, dump
 
 
-def _versions(folder: Path) -> tuple[Path, Path]:
-    """One booking exported twice with the same times and other content (another doctor)."""
+def _versions(folder: Path, column: str = "doctor") -> tuple[Path, Path]:
+    """One booking exported twice with the same times and other content (another doctor,
+    or another value of ``column``)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, doctor in (("a.csv", "D-first"), ("b.csv", "D-second")):
+    for name, value in (("a.csv", "D-first"), ("b.csv", "D-second")):
         cells = row(1, "V")
-        cells[HEADER.index("doctor")] = doctor
+        cells[HEADER.index(column)] = value
         path = folder / name
         with path.open("w", encoding="utf-8", newline="") as handle:
             csv.writer(handle).writerows([HEADER, cells])
@@ -69,6 +73,33 @@ def test_the_same_version_is_kept_whatever_the_order(empty_graph: Graph,
         kept.append(_kept(empty_graph))
     assert len(set(hashes)) == 2 and len(set(kept)) == 1
     assert kept[0][1] == max(hashes)  # of equal last events, the greater content hash
+
+
+def test_the_order_a_runs_batches_commit_in_changes_nothing(empty_graph: Graph,
+                                                            tmp_path: Path) -> None:
+    """A run's batch holding a booking's lesser version, read first, and one holding its
+    greater version (the same last event, another device): whichever commits first, the
+    lesser version's device is written (as the bulk load writes it) and the greater kept."""
+    a, b = _versions(tmp_path / "exports", column="device_id")
+    for order in ([a, b], [b, a]):
+        batches = [batch for batch in iter_batches(order) if batch.rows.num_rows]
+        if [int(v) for batch in batches for v in batch.verdict] == [NEW, LATER]:
+            break
+    else:
+        raise AssertionError("one of the two orders reads the lesser version first")
+    run_id = new_run_id()
+    first, second = (cypher_rows(batch.rows, run_id) for batch in batches)
+    graphs = []
+    for commits in ([(1, first), (2, second)], [(2, second), (1, first)]):
+        reset_graph(empty_graph)
+        for batch_no, rows in commits:
+            write_batch(empty_graph, rows, run_id, batch_no)
+        graphs.append(dump())
+    assert graphs[0] == graphs[1]
+    devices = {dict(props)["key"] for labels, props in graphs[0][0] if "Device" in labels}
+    assert devices == {repr("D-first"), repr("D-second")}
+    [kept] = [dict(props) for labels, props in graphs[0][0] if "Registration" in labels]
+    assert kept["content_hash"] == repr(second[0]["content_hash"])
 
 
 @pytest.fixture()

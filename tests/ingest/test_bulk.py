@@ -7,6 +7,7 @@ restarts the server it loads.
 from __future__ import annotations
 
 import socket
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,10 +24,11 @@ from scalpernet.graph.session import close_graph
 from scalpernet.ingest import bulk
 from scalpernet.ingest.bulk import BulkError, bulk_load
 from scalpernet.ingest.pipeline import ingest_paths
-from scalpernet.ingest.validate import validate_paths
+from scalpernet.ingest.validate import iter_batches, validate_paths
 from scalpernet.localserver import LocalServer
 from scalpernet.records import FIELDS
 
+from .exports import id_number
 from .test_dry_run import CHINESE, cells, csv_line
 
 pytestmark = pytest.mark.server
@@ -70,10 +72,36 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer
         yield server
 
 
+def _tie(reg: str, scratch: Path) -> tuple[list[str], list[str]]:
+    """Two versions of one booking with the same times (the same last event), each naming
+    entities no other row names: (the greater version, the lesser one)."""
+    def version(tag: str, n: int) -> list[str]:
+        return cells(reg, patient_name=f"赵{tag}", id_number=id_number(900 + n),
+                     phone=f"1361113{n:04d}", visit_card=f"card-{reg}-{tag}",
+                     account_id=f"A-{reg}-{tag}", device_id=f"DEV-{reg}-{tag}",
+                     ip=f"61.{n}.1.1", payer_account=f"pay-{reg}-{tag}")
+
+    base = 2 * int(reg[1:])
+    versions = [version("x", base), version("y", base + 1)]
+    probes = [scratch / f"{reg}-probe-{i}.csv" for i in range(2)]  # one file: a conflict
+    for probe, one in zip(probes, versions, strict=True):
+        probe.write_text(f"{csv_line(list(FIELDS))}\n{csv_line(one)}\n", encoding="utf-8")
+    hashes = [h for b in iter_batches(probes) for h in b.rows.column("content_hash").to_pylist()]
+    for probe in probes:
+        probe.unlink()
+    greater, lesser = sorted(zip(hashes, versions, strict=True), reverse=True)
+    return greater[1], lesser[1]
+
+
 def messy(folder: Path) -> list[Path]:
     """Every entity kind, GB18030 with Chinese headers, duplicates, a conflict, quarantined
-    rows, a later export of a booking in another file, JSON Lines."""
+    rows, a later export of a booking in another file, two versions of a booking with the
+    same last event (either one read first), JSON Lines."""
     folder.mkdir()
+    # T1's lesser version comes second: nothing of it is written (its entities neither);
+    # T2's comes first: written at its turn, as an older version is, then replaced
+    t1_greater, t1_lesser = _tie("T1", folder.parent)
+    t2_greater, t2_lesser = _tie("T2", folder.parent)
     agent = {"escort_agent_id": "E7", "escort_agent_name": "陪诊员甲",
              "escort_agent_phone": "13900139000"}
     first = {**agent, "device_id": "DEV-G1"}
@@ -86,7 +114,8 @@ def messy(folder: Path) -> list[Path]:
                   payer_channel="", visit_card=""),
             cells("G9", payer_account="pay9", payer_channel="微信"),
             cells("G9", payer_account="pay9", status="已取消",  # same file: a conflict
-                  cancelled_at="2025-02-26 19:00:00")]
+                  cancelled_at="2025-02-26 19:00:00"),
+            t1_greater, t2_lesser]
     gb = folder / "a.csv"
     gb.write_bytes(("\r\n".join([csv_line(CHINESE), *map(csv_line, rows)]) + "\r\n\r\n")
                    .encode("gb18030"))
@@ -96,7 +125,8 @@ def messy(folder: Path) -> list[Path]:
                    device_id="DEV-NEW", **agent),
              cells("G3", patient_name="561", id_number="110105194912310021",
                    booked_at="2025-02-20 18:00:00", phone="13700137000",
-                   payer_account="pay-old", **agent)]
+                   payer_account="pay-old", **agent),
+             t1_lesser, t2_greater]
     utf = folder / "b.csv"
     utf.write_text("\n".join([csv_line(list(FIELDS)), *map(csv_line, later)]) + "\n",
                    encoding="utf-8")
@@ -107,6 +137,13 @@ def messy(folder: Path) -> list[Path]:
 
 
 _VARYING = {"ingest_run", "ingest_batch"}  # the run's own id, and its batch (transactional)
+
+
+def _tally(graph: tuple[list[Any], list[Any]]) -> tuple[Counter[str], Counter[str]]:
+    """Nodes by label and relationships by type."""
+    nodes, links = graph
+    return Counter(label for labels, _ in nodes for label in labels), Counter(
+        kind for kind, *_ in links)
 
 
 def dump() -> tuple[list[Any], list[Any]]:
@@ -153,6 +190,7 @@ def test_bulk_and_transactional_build_the_same_graph(own_server: LocalServer,
     graph.driver.execute_query("MATCH (n) DETACH DELETE n", database_=graph.database)
     tx = ingest_paths(graph, paths, quarantine_path=tmp_path / "tx.jsonl", writers=1)
     tx_graph = dump()
+    assert _tally(tx_graph) == _tally(bulk_graph)
     for got, want in zip(tx_graph, bulk_graph, strict=True):
         extra = [x for x in got if x not in want]
         missing = [x for x in want if x not in got]
@@ -162,6 +200,16 @@ def test_bulk_and_transactional_build_the_same_graph(own_server: LocalServer,
     keys = {dict(props).get("key") for _, props in nodes}
     assert repr("DEV-G1") in keys and repr("DEV-NEW") in keys  # both versions written
     assert repr("pay-old") not in keys and repr("13700137000") not in keys  # older: not
+    for reg, written in (("T1", False), ("T2", True)):
+        greater, lesser = (dict(zip(FIELDS, v, strict=True)) for v in _tie(reg, tmp_path))
+        only = [lesser[name] for name in ("payer_account", "device_id", "account_id", "ip",
+                                          "id_number", "phone", "visit_card")]
+        found = [any(value in text for _, props in nodes for _, text in props)
+                 for value in only]
+        assert found == [written] * 6 + [False], (reg, only, found)  # a version's card: its own
+        [kept] = [dict(props) for ls, props in nodes if "Registration" in ls
+                  and dict(props)["registration_id"] == repr(reg)]
+        assert kept["visit_card"] == repr(greater["visit_card"])  # the greater version kept
     labels = {label for ls, _ in nodes for label in ls}
     assert labels >= {"Registration", "Patient", "IDCard", "Phone", "IP", "Payer",
                       "EscortAgent", "Account", "Device", "Entity"}

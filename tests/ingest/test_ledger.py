@@ -24,7 +24,7 @@ def _event(key: int, value: int) -> int:
     return (value * 3 + key) % 4
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # a loaded machine is not a wrong verdict
 @given(files=st.lists(_batches, min_size=1, max_size=4))
 def test_batches_agree_with_one_row_at_a_time(files: list[list[list[tuple[int, int]]]]) -> None:
     ledgers = BatchLedgers()
@@ -45,8 +45,8 @@ def test_batches_agree_with_one_row_at_a_time(files: list[list[list[tuple[int, i
                 seen = one_at_a_time(file, key, value, event)
                 if seen != CONFLICT and file is not run:
                     seen = one_at_a_time(run, key, value, event)
-                    if seen == CONFLICT:  # another version: the newer one is current
-                        newer = event >= run[key][1]
+                    if seen == CONFLICT:  # another version: the greater one is current
+                        newer = (event, value) > (run[key][1], run[key][0])
                         seen = LATER if newer else STALE
                         if newer:
                             run[key] = (value, event)

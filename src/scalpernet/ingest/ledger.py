@@ -18,11 +18,14 @@ NEW: Final = 0
 SAME: Final = 1
 CONFLICT: Final = 2
 #: :class:`BatchLedgers` only: other content than the booking's current version, first
-#: seen in an earlier file, and not older than it: the new current version (the one a
-#: transactional run writes over the stored one).
+#: seen in an earlier file, and greater than it in the one order of versions
+#: (:func:`~scalpernet.ingest.versions.version_key`: the later last event, of equal ones the
+#: greater content hash): the new current version (the one a transactional run writes over
+#: the stored one).
 LATER: Final = 3
-#: :class:`BatchLedgers` only: the same, but older than the current version (a transactional
-#: run finds the stored version newer and keeps it: nothing of this row is written).
+#: :class:`BatchLedgers` only: the same, but lesser than the current version (a
+#: transactional run finds the stored version greater and keeps it: nothing of this row is
+#: written, its entities neither).
 STALE: Final = 4
 #: Slots moved at once when a table doubles.
 _REHASH_SLOTS: Final = 1 << 16
@@ -70,12 +73,16 @@ class KeyTable:
     def supersede(self, keys: np.ndarray, values: np.ndarray,
                   events: np.ndarray) -> np.ndarray:
         """For stored keys whose rows carry other content (each key's rows the same
-        content): per row whether it is not older than the stored version, in which case
-        it becomes the stored version."""
+        content): per row whether it is the greater version (the later last event, of
+        equal ones the greater content value: the order of
+        :func:`~scalpernet.ingest.versions.version_key`, whose content hash the value's
+        digits begin), in which case it becomes the stored version."""
         unique, first, inverse = np.unique(_nonzero(keys), return_index=True,
                                            return_inverse=True)
         slot, _ = self._find(unique)
-        newer = events[first] >= self._values[slot, 1]
+        event, stored_event = events[first], self._values[slot, 1]
+        newer = (event > stored_event) | (
+            (event == stored_event) & (values[first] > self._values[slot, 0]))
         self._values[slot[newer]] = np.stack([values, events], axis=1)[first[newer]]
         return newer[inverse]
 
@@ -161,7 +168,7 @@ class BatchLedgers:
     def judge(self, keys: np.ndarray, values: np.ndarray, events: np.ndarray) -> np.ndarray:
         """Per row in order: :data:`CONFLICT` (seen in this file with other content),
         :data:`SAME` (the booking's current version again), :data:`LATER` or :data:`STALE`
-        (another file's other version, newer or older than the current one) or
+        (another file's other version, greater or lesser than the current one) or
         :data:`NEW`. Conflicting rows are not entered in the run's table."""
         keys = _nonzero(keys)
         verdict = self.file.see(keys, values, events)
@@ -173,7 +180,7 @@ class BatchLedgers:
         other = kept[run == CONFLICT]
         if other.size:
             newer = self.run.supersede(keys[other], values[other], events[other])
-            repeat = np.ones(other.size, dtype=bool)  # of a newer version: now current
+            repeat = np.ones(other.size, dtype=bool)  # of a greater version: now current
             repeat[np.unique(keys[other], return_index=True)[1]] = False
             verdict[other] = np.where(newer, np.where(repeat, SAME, LATER), STALE)
         return verdict

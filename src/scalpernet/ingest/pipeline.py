@@ -146,6 +146,11 @@ class _Writers:
                 if self.on_batch is not None:
                     self.on_batch(self.report)
 
+    def already_present(self, rows: int) -> None:
+        """Count rows settled without being sent: nothing of them is written."""
+        with self._lock:
+            self.report.already_present += rows
+
     def put(self, batch: list[Row]) -> None:
         if self.error is not None:
             raise self.error
@@ -249,8 +254,14 @@ def ingest_paths(
                 for item in batch.quarantined:  # recorded before any row of the batch is sent
                     quarantine.write(item)
                 if batch.rows.num_rows:
-                    pending.append(batch.rows)
-                    held += batch.rows.num_rows
+                    # repeats of a current version and lesser versions (the ledger's verdict,
+                    # in the order read): nothing of them is written, whatever commits first
+                    written = batch.written
+                    rows = batch.rows if written.all() else batch.rows.filter(pa.array(written))
+                    writer.already_present(batch.rows.num_rows - rows.num_rows)
+                    if rows.num_rows:
+                        pending.append(rows)
+                        held += rows.num_rows
                 while held >= batch_size:
                     table = pa.concat_tables(pending)
                     writer.put(cypher_rows(table.slice(0, batch_size), run_id))

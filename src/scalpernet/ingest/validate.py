@@ -14,8 +14,9 @@ marked ``duplicate`` and counted in ``duplicates``. A later row with the same ke
 different content *in the same file* is quarantined as ``duplicate_conflict``: one export
 holding two versions of a booking is for a person to decide. The same key with other content
 in *another* file is a later export of that booking (cancelled, attended, paid): it is
-valid, and the ledger says whether it is newer than the booking's current version (the
-writers write it over the stored one) or older (nothing of it is written: already present).
+valid, and the ledger says whether it is greater than the booking's current version in the
+one order of versions (:mod:`~scalpernet.ingest.versions`: the writers write it over the
+stored one) or lesser (nothing of it is written: already present).
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ re-decides everything and can never duplicate):
 Several batches may be written at once (see ``pipeline``). That stays safe because
 registrations are created, never merged: if another transaction stored the same booking
 in the meantime, the uniqueness constraint fails this one, and its retry reads the booking
-as present. Entity rows go to Neo4j sorted by key, so concurrent batches lock shared
+as present. Nor do the entities written depend on which of a run's batches commits first:
+a version the same run stored is not what decides (the run's ledger did, in the order the
+rows were read). Entity rows go to Neo4j sorted by key, so concurrent batches lock shared
 entities in the same order, and an entity that is already complete is only read, not
 written, so hub nodes (a carrier NAT address, a gang's payer) are not write-locked.
 """
@@ -92,20 +94,33 @@ def _entities(rows: Sequence[Row]) -> dict[str, list[Row]]:
             for label, table in tables.items()}
 
 
+@dataclass(slots=True)
+class _Stored:
+    """What is stored of a batch's bookings."""
+
+    #: Content hash and last event (as :func:`cypher_rows` writes it) of each one stored.
+    versions: dict[str, tuple[str, Any]]
+    #: The keys this very batch (run id, batch number) stored in an earlier try whose
+    #: acknowledgement was lost.
+    ours: set[str]
+    #: The keys whose stored version this run wrote (in any batch).
+    this_run: set[str]
+
+
 def _stored(tx: neo4j.ManagedTransaction, rows: Sequence[Row], batch: tuple[str, int]
-            ) -> tuple[dict[str, tuple[str, Any]], set[str]]:
-    """Content hash and last event (as :func:`cypher_rows` writes it) of the batch's
-    bookings already stored, and the keys that this very batch (run id, batch number)
-    stored in an earlier try whose acknowledgement was lost."""
-    stored: dict[str, tuple[str, Any]] = {}
-    ours: set[str] = set()
+            ) -> _Stored:
+    """What is stored now of the bookings of ``rows`` (see :class:`_Stored`)."""
+    stored = _Stored({}, set(), set())
     for rec in tx.run(load_query("ingest_registration_states"), keys=[r["key"] for r in rows]):
-        stored[rec["key"]] = (rec["content_hash"], None if rec["last_event"] is None else
-                              rec["last_event"].to_native().astimezone(CST).strftime(
-                                  "%Y-%m-%dT%H:%M:%S.%f+08:00"))
-        if (rec["ingest_run"], rec["ingest_batch"]) == batch:
-            ours.add(rec["key"])
-    return stored, ours
+        key = rec["key"]
+        stored.versions[key] = (rec["content_hash"], None if rec["last_event"] is None else
+                                rec["last_event"].to_native().astimezone(CST).strftime(
+                                    "%Y-%m-%dT%H:%M:%S.%f+08:00"))
+        if rec["ingest_run"] == batch[0]:
+            stored.this_run.add(key)
+            if rec["ingest_batch"] == batch[1]:
+                stored.ours.add(key)
+    return stored
 
 
 @dataclass(slots=True)
@@ -152,9 +167,16 @@ def _plan(rows: Sequence[Row], stored: dict[str, tuple[str, Any]]) -> _Plan:
 
 def _write_entities(tx: neo4j.ManagedTransaction, records: Sequence[Row],
                     batch: tuple[str, int]) -> None:
-    """MERGE the entities of the rows the batch writes at their turn (not of older versions
-    of a booking, which are not written)."""
-    plan = _plan(records, _stored(tx, records, batch)[0])
+    """MERGE the entities of the rows the batch writes at their turn (not of lesser
+    versions of a booking, which are not written).
+
+    A version stored by this very run does not decide: the run's ledger did, in the order
+    the rows were read (the run sends only first sightings and greater versions), so a
+    batch committing before an earlier one changes nothing of the entities written. A
+    version stored by an earlier run does (a lesser row writes nothing)."""
+    stored = _stored(tx, records, batch)
+    plan = _plan(records, {key: version for key, version in stored.versions.items()
+                           if key not in stored.this_run})
     for query, rows in _entities(plan.entity_rows).items():
         if rows:
             tx.run(load_query(query), rows=rows).consume()
@@ -167,8 +189,9 @@ def _write_registrations(tx: neo4j.ManagedTransaction, records: Sequence[Row],
     ``verdicts`` (kept across the tries of one batch) says of each key whether the first
     try planned to create or to update it: a key an earlier try committed is counted as
     that, not as already present."""
-    stored, ours = _stored(tx, records, batch)
-    plan = _plan(records, stored)
+    stored = _stored(tx, records, batch)
+    ours = stored.ours
+    plan = _plan(records, stored.versions)
     for key in plan.to_write:
         verdicts.setdefault(key, "updated" if key in plan.changed else "created")
     result = BatchResult(already_present=plan.already_present - len(ours))

@@ -3,8 +3,9 @@
 Under the drop folder's lock (:mod:`scalpernet.nightly.lock`):
 
 1. scan for complete files (:mod:`scalpernet.nightly.drop`); files still being written wait;
-2. reach Neo4j, retrying with the configured waits; if it stays down the pass fails, every
-   file stays where it is, and the pass goes to the local log;
+2. reach Neo4j under the one retry policy (:mod:`scalpernet.graph.session`) with the pass's
+   waits (``SCALPERNET_NIGHTLY_RETRY_WAITS``); if it stays down the pass fails, every file
+   stays where it is, and the pass goes to the local log;
 3. per file, oldest first: a checksum already fully ingested moves to ``processed/`` as a
    duplicate without being read; otherwise :func:`ingest_paths` reads it and, when its size
    and mtime are still those it was taken with, it moves to ``processed/``; a file written
@@ -30,14 +31,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
-from neo4j.exceptions import DriverError, Neo4jError
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
 from scalpernet.config import Settings, get_settings
 from scalpernet.errors import InputError, ScalperNetError, ServerError, one_line
 from scalpernet.graph import Graph, get_graph
 from scalpernet.graph.schema import ensure_schema
-from scalpernet.graph.session import backoff
+from scalpernet.graph.session import ServerGone
 from scalpernet.ingest import runs
 from scalpernet.ingest.pipeline import IngestError, ingest_paths
 from scalpernet.ingest.readers import SUFFIXES
@@ -108,27 +108,27 @@ def _brief(exc: BaseException | str) -> str:
     return mask_text(one_line(text))
 
 
-def connect(waits: tuple[float, ...], uri: str,
-            on_wait: Callable[[int, float], None] | None = None) -> Graph:
-    """The graph with its schema, trying again after each wait; :class:`GraphUnavailable`.
+def connect(waits: tuple[float, ...], uri: str) -> Graph:
+    """The graph with its schema, under the one retry policy
+    (:meth:`~scalpernet.graph.session.Graph.retry`) with the pass's ``waits``;
+    :class:`GraphUnavailable` when Neo4j stays away or refuses the pass.
 
     The graph returned retries every later call with the same waits."""
-    def attempt() -> Graph:
-        graph = get_graph().with_retry_waits(waits)
-        graph.verify()  # the cached driver may have outlived its server
+    graph = get_graph(verify=False).with_retry_waits(waits)
+    try:
+        graph.retry(graph.driver.verify_connectivity)  # the cached driver may be stale
         ensure_schema(graph)
         return graph
-
-    retrying = Retrying(retry=retry_if_exception_type((*_GRAPH_ERRORS, OSError)),
-                        wait=backoff(waits or (0,)), stop=stop_after_attempt(len(waits) + 1),
-                        reraise=True, before_sleep=lambda state: on_wait and on_wait(
-                            state.attempt_number, state.upcoming_sleep))
-    try:
-        return retrying(attempt)
-    except (*_GRAPH_ERRORS, OSError) as exc:
+    except ServerGone as exc:
         raise GraphUnavailable(f"Neo4j at {uri} unavailable after {len(waits) + 1} tries "
-                               f"({type(exc).__name__}); files left in the drop folder"
-                               ) from None
+                               f"({type(exc.__cause__).__name__}); files left in the drop "
+                               "folder") from None
+    except AuthError:
+        raise GraphUnavailable(f"Neo4j at {uri} refused the credentials; files left in the "
+                               "drop folder") from None
+    except (*_GRAPH_ERRORS, OSError) as exc:
+        raise GraphUnavailable(f"Neo4j at {uri} failed: {_brief(exc)}; files left in the "
+                               "drop folder") from None
 
 
 def _reachable(graph: Graph) -> bool:
@@ -267,10 +267,7 @@ class _Pass:
         scan = scan_drop(self.drop_dir, settle_s=self.settings.drop_settle_s)
         self.record.waiting = len(scan.waiting)
         self.on_stage("scanned")
-        waits = self.settings.nightly_retry_waits
-        graph = connect(waits, self.settings.uri, on_wait=lambda n, wait: log.warning(
-            "Neo4j at %s not reachable; retry %d of %d in %.0f s", self.settings.uri, n,
-            len(waits), wait))
+        graph = connect(self.settings.nightly_retry_waits, self.settings.uri)
         try:
             ledger.record_start(graph, self.record)
             # the local log first: its final records replace what the graph only guessed
