@@ -201,7 +201,7 @@ def _link_ids(files: _Files) -> None:
         # all parts at once: the lookup table of the end label's keys is built once
         table = pa.concat_tables([_read(path, ["s", "e"], {
             "s": pa.string() if kind == "HAS_PHONE" else pa.int64(), "e": pa.string()})
-            for path in parts])
+            for path in parts]).combine_chunks()  # (pyarrow's CSV writer garbles an empty chunk)
         for name, label in [("e", end)] + ([("s", start)] if kind == "HAS_PHONE" else []):
             found = pc.index_in(table.column(name), value_set=files.keys[label])
             if found.null_count:
@@ -256,10 +256,12 @@ def _keep_newest(files: _Files, later: pa.Array) -> int:
 
 def _read(path: Path, names: list[str], types: dict[str, pa.DataType] | None = None
           ) -> pa.Table:
+    types = types or dict.fromkeys(names, pa.string())
+    if not path.stat().st_size:  # every row of the part dropped (:func:`_keep_newest`)
+        return pa.table({n: pa.array([], types[n]) for n in names})
     return pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=names),
                           parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                          convert_options=pacsv.ConvertOptions(
-                              column_types=types or dict.fromkeys(names, pa.string())))
+                          convert_options=pacsv.ConvertOptions(column_types=types))
 
 
 def importer_args(files: _Files, database: str) -> list[str]:
