@@ -2,10 +2,13 @@
 // its stored role, score, evidence and link to its parent, its network, its parent actor,
 // how many actors of each role hang under it, and one page of the identifiers it uses
 // (ordered by uid), each with its role and score in the network.
+// (the actor by its id through the (id, run_id) index: a network carried over keeps the
+// actors an earlier run wrote)
 MATCH (run:AnalysisRun {current: true})
-MATCH (a:Actor {id: $id, run_id: run.id})
-MATCH (n:Network)-[:HAS_ACTOR]->(a)
-OPTIONAL MATCH (parent:Actor {id: a.parent, run_id: run.id})
+MATCH (a:Actor)
+WHERE a.id = $id AND a.run_id IS NOT NULL
+MATCH (run)-[:FOUND]->(n:Network)-[:HAS_ACTOR]->(a)
+OPTIONAL MATCH (n)-[:HAS_ACTOR]->(parent:Actor {id: a.parent})
 CALL (n, a) {
   OPTIONAL MATCH (n)-[:HAS_ACTOR]->(child:Actor)
   WHERE child.parent = a.id

@@ -5,7 +5,10 @@
 // cannot change the answer) and the payments. First and last booking come as [epoch
 // seconds, nanosecond, offset seconds], as in api_entity_summary.
 MATCH (run:AnalysisRun {current: true})
-MATCH (a:Actor {id: $id, run_id: run.id})
+// the actor by its id through the (id, run_id) index (whichever run wrote it)
+MATCH (a:Actor)
+WHERE a.id = $id AND a.run_id IS NOT NULL
+  AND EXISTS { (run)-[:FOUND]->(:Network)-[:HAS_ACTOR]->(a) }
 OPTIONAL CALL (a) {
   MATCH (a)-[:USES]->(:Entity)
         <-[:FOR|CONTACT|FROM_IP|ON_DEVICE|BY_ACCOUNT|PAID_BY|VIA_AGENT]-(r:Registration)

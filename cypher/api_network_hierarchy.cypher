@@ -2,7 +2,7 @@
 // member with its role, in page order (tier, technician first; score; uid), and every actor
 // as detection stored it, in tier order (technician first; score, highest first; id), with
 // the number of identifiers it uses.
-MATCH (:AnalysisRun {current: true})-[:FOUND]->(n:Network {id: $id})
+MATCH (run:AnalysisRun {current: true})-[:FOUND]->(n:Network {id: $id})
 CALL (n) {
   MATCH (n)<-[m:MEMBER_OF]-(e:Entity)
   WITH e, m
@@ -21,4 +21,4 @@ CALL (n) {
     [a.id, a.role, a.score, a.parent, a.link, a.evidence, COUNT { (a)-[:USES]->() }] END)
     AS actors
 }
-RETURN n.run_id AS run_id, members, actors
+RETURN run.id AS run_id, members, actors

@@ -1,7 +1,7 @@
 // One case with its history (oldest first) and its network in the current run, if the
 // network is still found there.
 MATCH (c:Case {network_id: $network_id})
-OPTIONAL MATCH (:AnalysisRun {current: true})-[:FOUND]->(n:Network {id: c.network_id})
+OPTIONAL MATCH (run:AnalysisRun {current: true})-[:FOUND]->(n:Network {id: c.network_id})
 CALL (c) {
   OPTIONAL MATCH (c)-[:HAS_EVENT]->(ev:CaseEvent)
   WITH ev ORDER BY ev.seq
@@ -9,5 +9,5 @@ CALL (c) {
 }
 RETURN c {.*} AS case, events,
        CASE WHEN n IS NULL THEN null
-            ELSE n {.id, .run_id, .risk, .size, .hospitals, .first_seen, .last_seen} END
+            ELSE n {.id, run_id: run.id, .risk, .size, .hospitals, .first_seen, .last_seen} END
          AS network

@@ -1,7 +1,8 @@
-// Deletes up to $limit MEMBER_OF relationships of networks of runs other than $keep (all
-// runs when $keep is null): the previous run's results, or a run whose writing failed.
+// Deletes up to $limit MEMBER_OF relationships of networks that the run $keep did not find
+// (every network when $keep is null): the old versions of networks a new run changed, those
+// it no longer found, or a run whose writing failed.
 MATCH (n:Network)
-WHERE $keep IS NULL OR n.run_id <> $keep
+WHERE $keep IS NULL OR NOT EXISTS { (:AnalysisRun {id: $keep})-[:FOUND]->(n) }
 MATCH (n)<-[m:MEMBER_OF]-()
 WITH m LIMIT $limit
 DELETE m

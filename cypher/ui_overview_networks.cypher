@@ -1,8 +1,8 @@
 // The overview page: current networks matching the filters, sorted by $sort ('risk',
 // 'size', 'first_seen', 'last_seen' or 'id'; $descending), one page of them, the total that
 // match, and every hospital of the current networks (for the hospital filter).
-OPTIONAL MATCH (:AnalysisRun {current: true})-[:FOUND]->(n:Network)
-WITH collect(n) AS all
+OPTIONAL MATCH (run:AnalysisRun {current: true})-[:FOUND]->(n:Network)
+WITH collect(n) AS all, head(collect(run.id)) AS run_id
 CALL (all) {
   UNWIND all AS n
   UNWIND n.hospitals AS hospital
@@ -24,4 +24,4 @@ CALL (all) {
 }
 RETURN hospitals, size(ranked) AS total,
        [n IN ranked[0..$limit] |
-        n {.id, .run_id, .risk, .size, .signals, .hospitals, .first_seen, .last_seen}] AS networks
+        n {.id, run_id: run_id, .risk, .size, .signals, .hospitals, .first_seen, .last_seen}] AS networks

@@ -113,3 +113,40 @@ def test_a_run_still_writing_is_not_read(api: Api) -> None:
     listed = api.get("/cases", params={"status": "new"}).json()
     assert [(c["network_id"], c["network"]["size"]) for c in listed["cases"]] == [
         ("n-wifi", 2)]
+
+
+def _node(api: Api, network_id: str) -> str:
+    records, _, _ = api.graph.driver.execute_query(
+        "MATCH (:AnalysisRun {current: true})-[:FOUND]->(n:Network {id: $id}) "
+        "RETURN elementId(n) AS node", id=network_id, database_=api.graph.database)
+    return records[0]["node"]
+
+
+def test_a_case_follows_a_network_carried_over_unchanged(api: Api) -> None:
+    # the world's networks current again, and no case of the gang yet
+    rerun(api, "carry-0", [gang(), wifi()])
+    api.graph.driver.execute_query(
+        "MATCH (c:Case {network_id: 'n-gang'}) OPTIONAL MATCH (c)-[:HAS_EVENT]->(ev) "
+        "DETACH DELETE c, ev", database_=api.graph.database)
+    assert post(api, "/cases", {"network_id": "n-gang"}).status_code == 201
+    for status in ("under_review", "confirmed"):
+        assert post(api, "/cases/n-gang/status",
+                    {"status": status, "note": "checked"}).status_code == 200
+    node = _node(api, "n-gang")
+    rerun(api, "carry-1", [gang(), wifi()])  # found again exactly as stored: not rewritten
+    assert _node(api, "n-gang") == node
+    case = api.get("/cases/n-gang").json()
+    assert case["network"]["run_id"] == "carry-1"
+    assert case["changes"]["network_present"] is True
+    assert all(case["changes"][k]["total"] == 0 for k in ("joined", "left", "role_changed"))
+    assert api.get("/networks/n-gang").json()["run_id"] == "carry-1"
+    assert api.get("/actors/act-p1").json()["run_id"] == "carry-1"
+    # the night after, one patient is gone: the network is written again under its id
+    changed = gang()
+    changed.members = [m for m in changed.members if m.key != P3]
+    changed.size = len(changed.members)
+    rerun(api, "carry-2", [changed, wifi()])
+    assert _node(api, "n-gang") != node
+    case = api.get("/cases/n-gang").json()
+    assert case["network"]["run_id"] == "carry-2"
+    assert [m["key"] for m in case["changes"]["left"]["members"]] == [P3]

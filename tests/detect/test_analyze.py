@@ -178,3 +178,41 @@ def test_cli_summaries_speak_the_language_chosen_and_json_is_the_same(
     assert english[0].endswith(": 2 networks") and "first_level " in english[1]
     assert _cli("--lang", "zh-CN", "networks", "--json").stdout == \
         _cli("--lang", "en", "networks", "--json").stdout
+
+
+def _nodes(graph: Graph) -> dict[str, str]:
+    """The current networks' ids and the element ids of their nodes."""
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (:AnalysisRun {current: true})-[:FOUND]->(n:Network) "
+        "RETURN n.id AS id, elementId(n) AS node", database_=graph.database)
+    return {r["id"]: r["node"] for r in records}
+
+
+def test_a_reanalysis_writes_only_the_networks_that_changed(world_graph: Graph,
+                                                            world: World) -> None:
+    first = analyze(world_graph)
+    nodes = _nodes(world_graph)
+    assert len(nodes) == len(first.networks) >= 2
+    # nothing new: the next run finds every stored network as it is
+    again = analyze(world_graph)
+    assert current_run(world_graph).id == again.run.id != first.run.id
+    assert _nodes(world_graph) == nodes
+    # two more customers for gang A: its network is written afresh; every other network is
+    # kept as stored exactly when detection found it as it was
+    stored = {n.id: n.model_dump() for n in all_networks(world_graph)}
+    extra = World(rng=world.rng)
+    for k in range(2):
+        extra.book(day=5, name=f"新客{k}", id_no=id_number(1600 + k), latency_ms=30,
+                   phone_no=phone(10001), ip="203.0.113.11", device="ga-emu-1",
+                   account="ga-bot-1", payer="ga-alipay-hub", slot_min=120 + k)
+    for row in extra.rows:
+        row["key"] += "-more"
+        row["rid"] += "-more"
+    write_world(world_graph, extra.rows)
+    grown = analyze(world_graph)
+    gang_a = next(n.id for n in grown.networks
+                  if any((m.kind, m.key) == ("payer", "ga-alipay-hub") for m in n.members))
+    after = _nodes(world_graph)
+    assert set(after) == set(nodes) and after[gang_a] != nodes[gang_a]
+    now = {n.id: n.model_dump() for n in all_networks(world_graph)}
+    assert {i: after[i] == nodes[i] for i in after} == {i: now[i] == stored[i] for i in after}

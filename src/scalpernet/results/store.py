@@ -1,11 +1,13 @@
 """Store and read detection results in Neo4j.
 
 A new run replaces the previous one in a single transaction: readers see either the old
-networks or the new ones, never a mix.
+networks or the new ones, never a mix. A network stored exactly as the new run found it is
+not written again: the new run finds the stored one too.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -26,6 +28,9 @@ from scalpernet.results.models import (
 )
 
 _BATCH = 5_000
+#: Changes when what is stored of a network changes shape, so that no network stored the old
+#: way is carried over as if it were the same.
+_CONTENT_VERSION = b"results-v1"
 
 
 def _json(value: Any) -> str:
@@ -101,21 +106,44 @@ def _actor_rows(net: Network) -> list[dict[str, Any]]:
     ]
 
 
+def _content_hash(network: dict[str, Any], members: list[dict[str, Any]],
+                  actors: list[dict[str, Any]]) -> str:
+    """SHA-256 of everything stored of one network (its properties, members and actors with
+    their identifiers, in a fixed order): equal hashes, equal stored results."""
+    digest = hashlib.sha256(_CONTENT_VERSION)
+    digest.update(orjson.dumps(network, option=orjson.OPT_SORT_KEYS))
+    for row in sorted(members, key=lambda r: r["uid"]):
+        digest.update(orjson.dumps(row, option=orjson.OPT_SORT_KEYS))
+    for row in sorted(actors, key=lambda r: r["id"]):
+        digest.update(orjson.dumps({**row, "identifiers": sorted(
+            row["identifiers"], key=lambda i: i["uid"])}, option=orjson.OPT_SORT_KEYS))
+    return digest.hexdigest()
+
+
 def write_results(graph: Graph, run: AnalysisRun, networks: Sequence[Network]) -> None:
     """Make `networks`, found by `run`, the current results.
 
-    The new run's networks, members and actors are written beside the current ones, a batch
-    per transaction (a million bookings' results would not fit one transaction's memory),
-    under a run that is not yet current; one small transaction then makes it current, and
-    the previous run's results are deleted a batch at a time. Readers always go through the
-    current run, so they see the old results or the new, never a mix; a write that fails
-    half-way leaves the old ones current, and its leftovers are deleted by the next write.
+    The new run is recorded, not yet current. A network the current run holds with the same
+    content (same hash of its properties, members and actors) is carried over: the new run
+    finds the stored one too, and nothing of it is written. The others' networks, members
+    and actors are written beside the current ones, a batch per transaction (a million
+    bookings' results would not fit one transaction's memory). One small transaction then
+    makes the new run current, and what only earlier runs found is deleted a batch at a
+    time. Readers always go through the current run, so they see the old results or the
+    new, never a mix; a write that fails half-way leaves the old ones current, and its
+    leftovers are deleted by the next write.
     """
     run_row = {**run.model_dump(), "params": _json(run.params), "summary": _json(run.summary)}
-    network_rows = [_network_row(net) for net in networks]
-    member_rows = [row for net in networks for row in _member_rows(net)]
-    actor_rows = [row for net in networks for row in _actor_rows(net)]
-    uses = sum(len(row["identifiers"]) for row in actor_rows)
+    network_rows: list[dict[str, Any]] = []
+    members_of: list[list[dict[str, Any]]] = []
+    actors_of: list[list[dict[str, Any]]] = []
+    for net in networks:
+        row, members, actors = _network_row(net), _member_rows(net), _actor_rows(net)
+        row["content_hash"] = _content_hash(row, members, actors)
+        row["members"] = len(members)
+        network_rows.append(row)
+        members_of.append(members)
+        actors_of.append(actors)
     before = current_run(graph)
     delete_stale(graph, before.id if before else None)
 
@@ -124,6 +152,14 @@ def write_results(graph: Graph, run: AnalysisRun, networks: Sequence[Network]) -
         return int(record[0]["created"]) if record else 0
 
     graph.write("results_create_run", run=run_row)
+    carried = set(graph.write("results_carry_networks", run_id=run.id, rows=[
+        {"id": row["id"], "content_hash": row["content_hash"], "members": row["members"]}
+        for row in network_rows])[0]["carried"])
+    changed = [i for i, row in enumerate(network_rows) if row["id"] not in carried]
+    network_rows = [network_rows[i] for i in changed]
+    member_rows = [row for i in changed for row in members_of[i]]
+    actor_rows = [row for i in changed for row in actors_of[i]]
+    uses = sum(len(row["identifiers"]) for row in actor_rows)
     for chunk in _chunks(network_rows):
         created("results_create_networks", chunk)
     members = sum(created("results_create_members", chunk) for chunk in _chunks(member_rows))
@@ -138,11 +174,12 @@ def write_results(graph: Graph, run: AnalysisRun, networks: Sequence[Network]) -
 
 
 def delete_stale(graph: Graph, keep: str | None, *, batch: int = _BATCH) -> int:
-    """Delete the networks and actors of every run but ``keep`` (all of them when None), a
-    batch per transaction; returns how many nodes and relationships went."""
+    """Delete the networks (with their members and actors) that the run ``keep`` did not
+    find (all of them when None), a batch per transaction, and every other run's links to
+    networks; returns how many nodes and relationships went."""
     total = 0
     for query in ("results_delete_stale_members", "results_delete_stale_uses",
-                  "results_delete_stale_nodes"):
+                  "results_delete_stale_nodes", "results_delete_stale_found"):
         while True:
             deleted = int(graph.write(query, keep=keep, limit=batch)[0]["deleted"])
             total += deleted
