@@ -3,7 +3,7 @@ their payers join them, against the real Neo4j."""
 
 from __future__ import annotations
 
-from scalpernet.detect.actors import OWN_PAYER_REASON
+from scalpernet.detect.actors import FIRST_PHONE_REASON, OWN_PAYER_REASON
 from scalpernet.detect.analyze import analyze
 from scalpernet.detect.evaluate import evaluate_actors
 from scalpernet.graph import Graph
@@ -12,12 +12,15 @@ from scalpernet.results.models import Actor, Network
 from tests.detect.world import World, _honest, id_number, phone, write_world
 
 
-def _agents_pay(w: World, agents: int, first_pays_agents: bool = False) -> dict:
+def _agents_pay(w: World, agents: int, first_pays_agents: bool = False,
+                first_phone: bool = False) -> dict:
     """A bot gang with no agent column: each agent's phone is the contact of half his
     customers (the others give their own), and his own account pays for them (one in eight
     paid by the first level's hub, which also pays for the first level's own customers).
     With ``first_pays_agents`` the hub pays for everybody and the agents have no account.
-    Returns the truth (people included)."""
+    With ``first_phone`` the first level's own phone is the contact of its own customers and
+    of one customer of each agent (paid by the agent), each agent bringing ten. Returns the
+    truth (people included)."""
     rng = w.rng
     ips = [f"203.0.113.{60 + k}" for k in range(3)]
     bots = [f"ap-bot-{k}" for k in range(4)]
@@ -26,6 +29,9 @@ def _agents_pay(w: World, agents: int, first_pays_agents: bool = False) -> dict:
     members += [{"kind": "account", "key": a, "role": "technician", "actor": "t"} for a in bots]
     members.append({"kind": "payer", "key": hub, "role": "first_level", "actor": "f"})
     people = [{"id": "t", "role": "technician"}, {"id": "f", "role": "first_level"}]
+    first = phone(63_000)
+    if first_phone:
+        members.append({"kind": "phone", "key": first, "role": "first_level", "actor": "f"})
     n = 0
 
     def book(contact: str, payer: str) -> None:
@@ -51,18 +57,20 @@ def _agents_pay(w: World, agents: int, first_pays_agents: bool = False) -> dict:
         if not first_pays_agents:
             members.append({"kind": "payer", "key": own_payer, "role": "second_level",
                             "actor": f"a{a}"})
-        for c in range(8):
+        for c in range(10 if first_phone else 8):
             contact = own_phone if c % 2 == 0 else phone(60_000 + n)
+            if first_phone and c == 1:
+                contact = first
             book(contact, hub if first_pays_agents or c == 6 else own_payer)
     for _ in range(8):  # the first level's own customers, their own phones as contact
-        book(phone(60_000 + n), hub)
+        book(first if first_phone else phone(60_000 + n), hub)
     return {"gangs": [{"id": "ap", "actors": people, "members": members}], "innocent": []}
 
 
-def _load(graph: Graph, agents: int, first_pays_agents: bool = False) -> tuple[list[Network],
-                                                                               dict]:
+def _load(graph: Graph, agents: int, first_pays_agents: bool = False,
+          first_phone: bool = False) -> tuple[list[Network], dict]:
     w = World()
-    truth = _agents_pay(w, agents, first_pays_agents)
+    truth = _agents_pay(w, agents, first_pays_agents, first_phone)
     _honest(w)
     reset_graph(graph)
     write_world(graph, w.rows)
@@ -91,6 +99,22 @@ def test_an_agents_own_payer_joins_him_and_takes_his_role(graph: Graph) -> None:
     scores = evaluate_actors(nets, truth)
     assert scores["second_level_one_to_one"] == 1.0 and scores["tier_accuracy"] == 1.0
     assert scores["patients_merged_with_scalpers"] == 0
+
+
+def test_the_first_levels_phone_for_several_scalpers_customers_is_his(graph: Graph) -> None:
+    """No agent written, the scalpers paying for their own: the first level's phone, given
+    for its own customers (paid by its hub) and for one of each scalper's (paid by him), is
+    the first level's, not a broker of its own."""
+    nets, truth = _load(graph, agents=3, first_phone=True)
+    net, first = _holding(nets, f"phone:{phone(63_000)}")
+    assert first.role == "first_level"
+    assert {f"{i.kind}:{i.key}" for i in first.identifiers} == {
+        f"phone:{phone(63_000)}", "payer:ap-alipay-hub"}
+    member = next(m for m in net.members if m.key == phone(63_000))
+    assert member.role == "first_level"
+    assert member.evidence["role_reason"] == FIRST_PHONE_REASON
+    scores = evaluate_actors(nets, truth)
+    assert scores["second_level_one_to_one"] == 1.0 and scores["tier_accuracy"] == 1.0
 
 
 def test_the_first_levels_only_account_stays_his_when_it_pays_for_one_agent(

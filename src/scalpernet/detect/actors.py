@@ -14,7 +14,8 @@ the direct links, with the reason for every grouping:
   his broker (:func:`_own_payers`) or one of many small accounts behind a few big ones
   (:func:`_small_hubs`), which takes the scalper's role;
 * the **first level**: every first-level identifier of the ring (the money hub's accounts, its
-  phone, the agent identity it poses as);
+  phone, the agent identity it poses as), and a broker phone several second-level scalpers'
+  own accounts paid through beside the hub's (:func:`_first_level_phones`);
 * the **technician**: every technician identifier (the tool's servers, proxies, devices, bot
   accounts, and the account it paid from in advance).
 
@@ -47,6 +48,15 @@ OWN_PAYER_MIN = 2
 OWN_PAYER_PAID = 0.5
 OWN_PAYER_REASON = ("paid for one second-level scalper's customers, most of those he brought: "
                     "his own account")
+#: A broker phone (no agent) is the first level's when the first level's accounts paid at
+#: least this share of its ring bookings ...
+FIRST_PHONE_PAID = 0.5
+#: ... and this many second-level scalpers' own accounts (each paying for several customers)
+#: paid for others of them: it is the contact for several scalpers' customers, as the
+#: first level's phone is when the scalpers pay for their own.
+FIRST_PHONE_SCALPERS = 2
+FIRST_PHONE_REASON = ("contact phone mostly paid for by the first level's accounts, and by "
+                      "several second-level scalpers' own: the first level's")
 #: The first level's accounts are a few (:func:`_small_hubs`) ...
 FEW_HUBS = 3
 #: ... leading the second-level scalpers' by this factor in customers ...
@@ -104,7 +114,9 @@ def resolve_actors(k: int, proj: Projection, reg: RegistrationSignals, inc: Inci
 
     A hub or advance payer found to be one second-level scalper's own account
     (:func:`_own_payers`) joins that scalper and takes its role: ``roles`` is updated, with
-    the reason, so the members say what their actors say."""
+    the reason, so the members say what their actors say; so does a broker phone found to
+    be the first level's (:func:`_first_level_phones`), the second levels drawn again
+    without it."""
     ring = _ring_columns(k, proj, inc, rings)
     members = rings.members[k]
     role = {int(m): roles.of(int(m)) for m in members}
@@ -113,36 +125,47 @@ def resolve_actors(k: int, proj: Projection, reg: RegistrationSignals, inc: Inci
     def by_strength(ids: list[int]) -> list[int]:
         return sorted(ids, key=lambda i: (-int(strength[i]), i))
 
-    # second level: one person per escort agent, or per broker phone with no agent
-    units: list[list[int]] = []
-    unit_of: dict[int, int] = {}
-    seconds = [m for m, r in role.items() if r == "second_level"]
-    for a in by_strength([m for m in seconds if inc.kinds[m] == _K["escort_agent"]]):
-        unit_of[a] = len(units)
-        units.append([a])
-
     def unit_for(m: int) -> int | None:
         for agent in (int(rings.owner_agent[m]), int(rings.top_agent[m])):
             if agent in unit_of:
                 return unit_of[agent]
         return None
 
-    for p in by_strength([m for m in seconds if inc.kinds[m] == _K["phone"]]):
-        u = unit_for(p)
-        if u is None:
-            u = len(units)
-            units.append([])
-        units[u].append(p)
-        unit_of[p] = u
-    brokered = _booking_units(ring, unit_of)
-    own = _own_payers(ring, brokered, role, inc, by_strength)
-    for reason, moved in ((OWN_PAYER_REASON, own),
-                          (SMALL_HUB_REASON, _small_hubs(role, inc, rings, own, {
-                              m for m in role if roles.reason[m] == GROUP_PAYER_REASON}))):
-        for m in moved:
-            if role[m] != "second_level":
-                roles.role[m] = role[m] = "second_level"
-                roles.reason[m] = reason
+    drawn = {m: (r, roles.reason[m]) for m, r in role.items()}  # the tiers' reading
+    while True:
+        for m, (r, why) in drawn.items():  # each round moves payers afresh
+            if role[m] != r:
+                roles.role[m], roles.reason[m], role[m] = r, why, r
+        # second level: one person per escort agent, or per broker phone with no agent
+        units: list[list[int]] = []
+        unit_of: dict[int, int] = {}
+        seconds = [m for m, r in role.items() if r == "second_level"]
+        for a in by_strength([m for m in seconds if inc.kinds[m] == _K["escort_agent"]]):
+            unit_of[a] = len(units)
+            units.append([a])
+        for p in by_strength([m for m in seconds if inc.kinds[m] == _K["phone"]]):
+            u = unit_for(p)
+            if u is None:
+                u = len(units)
+                units.append([])
+            units[u].append(p)
+            unit_of[p] = u
+        brokered = _booking_units(ring, unit_of)
+        own = _own_payers(ring, brokered, role, inc, by_strength)
+        for reason, moved in ((OWN_PAYER_REASON, own),
+                              (SMALL_HUB_REASON, _small_hubs(role, inc, rings, own, {
+                                  m for m in role if roles.reason[m] == GROUP_PAYER_REASON}))):
+            for m in moved:
+                if role[m] != "second_level":
+                    roles.role[m] = role[m] = "second_level"
+                    roles.reason[m] = reason
+        # the scalpers' own accounts known, a broker phone several of them paid through is
+        # the first level's: the units are drawn again without it
+        hub_phones = _first_level_phones(ring, role, inc, rings)
+        if not hub_phones:
+            break
+        for p in hub_phones:
+            drawn[p] = ("first_level", FIRST_PHONE_REASON)
     for m in by_strength([m for m in role if role[m] == "second_level" and m not in unit_of]):
         u = own.get(m, unit_for(m))
         broker = int(rings.top_broker[m])
@@ -165,6 +188,33 @@ def resolve_actors(k: int, proj: Projection, reg: RegistrationSignals, inc: Inci
     _tree(ring, actors, unit_of, inc)
     _evidence(ring, proj, reg, actors)
     return actors
+
+
+def _first_level_phones(ring: _Ring, role: dict[int, str], inc: Incidence,
+                        rings: Rings) -> list[int]:
+    """Second-level broker phones (no agent of their own) that are the first level's.
+
+    A broker's phone brings one scalper's customers: they are paid by the first level's
+    accounts (the money through the hub) or by that scalper's own account. A phone whose
+    bookings the first level's accounts paid for (at least ``FIRST_PHONE_PAID``) and that
+    ``FIRST_PHONE_SCALPERS`` or more second-level accounts, each paying for several
+    customers, paid for too, brought customers of several scalpers: the contact the first
+    level gives, as its phone spans several agents' customers when agents are written."""
+    phone, payer = ring.cols["phone"], ring.cols["payer"]
+    out = []
+    for p in np.unique(phone[phone >= 0]).tolist():
+        if (role.get(p) != "second_level" or inc.kinds[p] != _K["phone"]
+                or int(rings.owner_agent[p]) >= 0):
+            continue
+        paid = payer[(phone == p) & (payer >= 0)].tolist()
+        if not paid:
+            continue
+        first = sum(role.get(x) == "first_level" for x in paid)
+        scalpers = {x for x in paid if role.get(x) == "second_level"
+                    and int(rings.customers[x]) >= 2}
+        if first >= FIRST_PHONE_PAID * len(paid) and len(scalpers) >= FIRST_PHONE_SCALPERS:
+            out.append(p)
+    return out
 
 
 def _small_hubs(role: dict[int, str], inc: Incidence, rings: Rings,
