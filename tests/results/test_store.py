@@ -250,3 +250,28 @@ def test_a_failed_write_leaves_carried_networks_with_the_old_run(empty_graph: Gr
         "MATCH (r:AnalysisRun {id: 'r2'}) RETURN r.status AS status",
         database_=empty_graph.database)
     assert records[0]["status"] == "abandoned"
+
+
+def test_batches_sent_from_two_sessions_store_every_member_once(
+        empty_graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Members and actors of many networks, a row per batch, written from two sessions at
+    once: each member and identifier link is stored exactly once, as from one session."""
+    from scalpernet.results import store
+
+    _seed(empty_graph)
+    monkeypatch.setattr(store, "_BATCH", 1)
+    networks = [_with_actors(_network(f"n-{i}", 0.5 + i / 100)) for i in range(8)]
+    stored = {}
+    for writers in (1, 2):
+        monkeypatch.setattr(store, "_WRITERS", writers)
+        monkeypatch.setattr(store, "_CONTENT_VERSION", f"v{writers}".encode())  # rewrite all
+        write_results(empty_graph, AnalysisRun(id=f"w{writers}", started_at=T0), networks)
+        records, _, _ = empty_graph.driver.execute_query(
+            "MATCH (:AnalysisRun {current: true})-[:FOUND]->(n:Network) "
+            "RETURN n.id AS id, COUNT { (n)<-[:MEMBER_OF]-() } AS members, "
+            "COUNT { (n)-[:HAS_ACTOR]->()-[:USES]->() } AS uses ORDER BY id",
+            database_=empty_graph.database)
+        stored[writers] = [(r["id"], r["members"], r["uses"]) for r in records]
+    assert stored[2] == stored[1] == [(f"n-{i}", 2, 1) for i in range(8)]
+    assert {n.id: len(n.members) for n in all_networks(empty_graph)} == {
+        n.id: 2 for n in networks}

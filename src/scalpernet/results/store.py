@@ -8,7 +8,8 @@ not written again: the new run finds the stored one too.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,8 @@ from scalpernet.results.models import (
 )
 
 _BATCH = 5_000
+#: Sessions that write a run's members and actors at once.
+_WRITERS = 2
 #: Changes when what is stored of a network changes shape, so that no network stored the old
 #: way is carried over as if it were the same.
 _CONTENT_VERSION = b"results-v1"
@@ -162,15 +165,26 @@ def write_results(graph: Graph, run: AnalysisRun, networks: Sequence[Network]) -
     uses = sum(len(row["identifiers"]) for row in actor_rows)
     for chunk in _chunks(network_rows):
         created("results_create_networks", chunk)
-    members = sum(created("results_create_members", chunk) for chunk in _chunks(member_rows))
+    members = _write_all(created, "results_create_members", _chunks(member_rows))
     if members != len(member_rows):
         # A member that is not in the graph means the results do not match the data.
         raise RuntimeError(f"{len(member_rows) - members} network members are not in the graph")
-    linked = sum(created("results_create_actors", chunk) for chunk in _actor_chunks(actor_rows))
+    linked = _write_all(created, "results_create_actors", _actor_chunks(actor_rows))
     if linked != uses:
         raise RuntimeError(f"{uses - linked} actor identifiers are not in the graph")
     graph.write("results_switch", run_id=run.id, status=run.status)
     delete_stale(graph, run.id)
+
+
+def _write_all(created: Callable[[str, Sequence[dict[str, Any]]], int], query: str,
+               chunks: Iterable[Sequence[dict[str, Any]]]) -> int:
+    """Send the batches from :data:`_WRITERS` sessions at once (the server writes them on
+    as many CPUs); returns how many rows they created."""
+    chunks = list(chunks)
+    if _WRITERS < 2 or len(chunks) < 2:
+        return sum(created(query, chunk) for chunk in chunks)
+    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+        return sum(pool.map(lambda chunk: created(query, chunk), chunks))
 
 
 def delete_stale(graph: Graph, keep: str | None, *, batch: int = _BATCH) -> int:
