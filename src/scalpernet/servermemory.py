@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -95,7 +96,7 @@ def resolve(settings: Settings, admin: Admin, *, total: int | None = None) -> Se
     home = settings.server_dir
     kept = home / "memory.json"
     key = {"budget": planned, "version": settings.neo4j_version}
-    advice: dict[str, str] | None = None
+    advice: dict[str, Any] | None = None
     if kept.exists():
         stored = orjson.loads(kept.read_bytes())
         if {k: stored.get(k) for k in key} == key:
@@ -111,6 +112,7 @@ def resolve(settings: Settings, admin: Admin, *, total: int | None = None) -> Se
 
 
 def describe(memory: ServerMemory) -> str:
-    """One line for ``db start`` and ``db status``."""
+    """One English line for logs and benchmarks (``db start`` says it through the CLI's
+    catalogue)."""
     return f"heap {memory.heap}, page cache {memory.pagecache} ({memory.source})"
 
