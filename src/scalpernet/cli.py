@@ -62,11 +62,11 @@ def db_start() -> None:
                    uri=status.uri, where=where))
     if not status.external and not was_running:  # a running server keeps what it started with
         memory = server.memory
-        named = "".join(f", {n}" for n in memory.named)
         typer.echo(say("db.memory_set", heap=memory.heap, pagecache=memory.pagecache,
-                       named=named.removeprefix(", ")) if memory.planned_gib is None else
+                       named=", ".join(memory.named)) if memory.planned_gib is None else
                    say("db.memory_advised", heap=memory.heap, pagecache=memory.pagecache,
-                       planned=memory.planned_gib, total=memory.total_gib, named=named))
+                       planned=memory.planned_gib, total=memory.total_gib,
+                       named="".join(f", {n}" for n in memory.named)))
 
 
 @db_app.command("stop")

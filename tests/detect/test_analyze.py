@@ -99,18 +99,24 @@ def test_same_graph_twice_gives_identical_networks(world_graph: Graph) -> None:
     assert [n.model_dump() for n in first.networks] == [n.model_dump() for n in second.networks]
 
 
+
+def _grow_gang_a(graph: Graph, world: World, *, id_base: int, slot_min: int,
+                 suffix: str) -> None:
+    """Two more customers for gang A, booked by its tool (keys made new by ``suffix``)."""
+    extra = World(rng=world.rng)
+    for k in range(2):
+        extra.book(day=5, name=f"新客{k}", id_no=id_number(id_base + k), latency_ms=30,
+                   phone_no=phone(10001), ip="203.0.113.11", device="ga-emu-1",
+                   account="ga-bot-1", payer="ga-alipay-hub", slot_min=slot_min + k)
+    for row in extra.rows:
+        row["key"] += suffix
+        row["rid"] += suffix
+    write_world(graph, extra.rows)
+
 def test_ids_survive_a_small_change_in_membership(world_graph: Graph, world: World) -> None:
     before = {n.id: {(m.kind, m.key) for m in n.members} for n in analyze(world_graph).networks}
     # two more customers for gang A, booked by its tool
-    extra = World(rng=world.rng)
-    for k in range(2):
-        extra.book(day=5, name=f"新客{k}", id_no=id_number(1500 + k), latency_ms=30,
-                   phone_no=phone(10001), ip="203.0.113.11", device="ga-emu-1",
-                   account="ga-bot-1", payer="ga-alipay-hub", slot_min=100 + k)
-    for row in extra.rows:
-        row["key"] += "-extra"
-        row["rid"] += "-extra"
-    write_world(world_graph, extra.rows)
+    _grow_gang_a(world_graph, world, id_base=1500, slot_min=100, suffix="-extra")
     after = {n.id: {(m.kind, m.key) for m in n.members} for n in analyze(world_graph).networks}
     assert set(after) == set(before)
     grown = next(i for i, members in after.items() if ("payer", "ga-alipay-hub") in members)
@@ -200,15 +206,7 @@ def test_a_reanalysis_writes_only_the_networks_that_changed(world_graph: Graph,
     # two more customers for gang A: its network is written afresh; every other network is
     # kept as stored exactly when detection found it as it was
     stored = {n.id: n.model_dump() for n in all_networks(world_graph)}
-    extra = World(rng=world.rng)
-    for k in range(2):
-        extra.book(day=5, name=f"新客{k}", id_no=id_number(1600 + k), latency_ms=30,
-                   phone_no=phone(10001), ip="203.0.113.11", device="ga-emu-1",
-                   account="ga-bot-1", payer="ga-alipay-hub", slot_min=120 + k)
-    for row in extra.rows:
-        row["key"] += "-more"
-        row["rid"] += "-more"
-    write_world(world_graph, extra.rows)
+    _grow_gang_a(world_graph, world, id_base=1600, slot_min=120, suffix="-more")
     grown = analyze(world_graph)
     gang_a = next(n.id for n in grown.networks
                   if any((m.kind, m.key) == ("payer", "ga-alipay-hub") for m in n.members))
